@@ -1,0 +1,53 @@
+/* err.c — context-carrying error values (see err.h). */
+#include "util/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void err_clear(struct vrs_err *e)
+{
+	memset(e, 0, sizeof(*e));
+}
+
+int err_set(struct vrs_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int err_prefix(struct vrs_err *e, const char *fmt, ...)
+{
+	char pre[VRS_ERR_MSG], old[VRS_ERR_MSG];
+	va_list ap;
+
+	if (e == NULL)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	memcpy(old, e->msg, sizeof(old));
+	snprintf(e->msg, sizeof(e->msg), "%s: %s", pre, old);
+	return -1;
+}
+
+int err_at(struct vrs_err *e, const char *file, int line, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	e->file = file;
+	e->line = line;
+	e->col = col;
+	return -1;
+}
