@@ -60,10 +60,19 @@ deps:
 		echo "  apt-get update && apt-get install -y$$missing"; exit 1; \
 	fi
 
-build/vrsctl: build/obj/src/main.o $(OBJ)
+# the library objects go into an archive, so a test links only what it uses
+build/libvrs.a: $(OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/asan/libvrs.a: $(SOBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+build/vrsctl: build/obj/src/main.o build/libvrs.a
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 
-build/asan/vrsctl: build/asan/src/main.o $(SOBJ)
+build/asan/vrsctl: build/asan/src/main.o build/asan/libvrs.a
 	$(CC) $(CFLAGS_ALL) $(SAN) -o $@ $^ $(PKG_LIBS) -lm
 
 build/obj/%.o: %.c
@@ -74,17 +83,17 @@ build/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(SAN) -MMD -MP -c -o $@ $<
 
-build/tests/%: tests/unit/%.c $(OBJ)
+build/tests/%: tests/unit/%.c build/libvrs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(OBJ) $(CMOCKA) $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< build/libvrs.a $(CMOCKA) $(PKG_LIBS) -lm
 
-build/asan/tests/%: tests/unit/%.c $(SOBJ)
+build/asan/tests/%: tests/unit/%.c build/asan/libvrs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(SAN) -Itests/unit -o $@ $< $(SOBJ) $(CMOCKA) $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS_ALL) $(SAN) -Itests/unit -o $@ $< build/asan/libvrs.a $(CMOCKA) $(PKG_LIBS) -lm
 
-build/bench/%: tests/bench/%.c $(OBJ)
+build/bench/%: tests/bench/%.c build/libvrs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(OBJ) $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS_ALL) -o $@ $< build/libvrs.a $(PKG_LIBS) -lm
 
 unit: check-deps $(UNIT_BIN)
 asan: check-deps build/asan/vrsctl $(UNIT_SAN)

@@ -24,16 +24,23 @@ int err_set(struct vrs_err *e, const char *fmt, ...)
 
 int err_prefix(struct vrs_err *e, const char *fmt, ...)
 {
-	char pre[VRS_ERR_MSG], old[VRS_ERR_MSG];
+	char old[VRS_ERR_MSG];
+	size_t n;
 	va_list ap;
 
 	if (e == NULL)
 		return -1;
-	va_start(ap, fmt);
-	vsnprintf(pre, sizeof(pre), fmt, ap);
-	va_end(ap);
 	memcpy(old, e->msg, sizeof(old));
-	snprintf(e->msg, sizeof(e->msg), "%s: %s", pre, old);
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	n = strlen(e->msg);
+	/* "ctx: old", truncated to fit */
+	if (n + 2 < sizeof(e->msg)) {
+		memcpy(e->msg + n, ": ", 3);
+		n += 2;
+		strncat(e->msg + n, old, sizeof(e->msg) - n - 1);
+	}
 	return -1;
 }
 
