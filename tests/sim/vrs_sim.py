@@ -977,8 +977,15 @@ class Coolify:
         return 200, [{"id": p["id"], "uuid": p["uuid"], "name": p["name"], "description": p["description"]}
                      for p in self.sim.projects]
 
+    def check_fields(self, req):
+        """Unknown/missing fields and string types (projects, environments) -> 422."""
+        errs = self.strict_fields(req.body, req.route["allowed"], req.route["required"])
+        errs.update({k: v for k, v in check_types(req.body, strings=("name", "description")).items() if k not in errs})
+        if errs:
+            raise validation(errs)
+
     def check_project_name(self, body, required):
-        errs = check_types(body, strings=("name", "description"))
+        errs = {}
         if "name" in body and "name" not in errs:
             if body["name"] is None or not PROJECT_NAME_RE.match(body["name"]):
                 errs["name"] = ["The name field format is invalid." if body["name"] else "The name field is required."]
@@ -986,6 +993,7 @@ class Coolify:
             raise validation(errs)
 
     def project_create(self, req):
+        self.check_fields(req)
         self.check_project_name(req.body, True)
         p = self.sim.make_project({"name": req.body["name"], "description": req.body.get("description")})
         self.sim.projects.append(p)
@@ -996,6 +1004,7 @@ class Coolify:
 
     def project_patch(self, req):
         p = self.need_project(req.params[0])
+        self.check_fields(req)
         self.check_project_name(req.body, False)
         for k in ("name", "description"):
             if k in req.body:
@@ -1015,9 +1024,7 @@ class Coolify:
 
     def environment_create(self, req):
         p = self.need_project(req.params[0])
-        errs = check_types(req.body, strings=("name", "description"))
-        if errs:
-            raise validation(errs)
+        self.check_fields(req)
         if any(e["name"] == req.body["name"] for e in p["environments"]):
             raise ApiError(409, {"message": "Environment with this name already exists."})
         e = self.sim.make_env(p["id"], req.body["name"], {"description": req.body.get("description")})
@@ -1044,9 +1051,7 @@ class Coolify:
     def environment_patch(self, req):
         p = self.need_project(req.params[0])
         e = self.need_env(p, req.params[1])
-        errs = check_types(req.body, strings=("name", "description"))
-        if errs:
-            raise validation(errs)
+        self.check_fields(req)
         if "name" in req.body and any(x["name"] == req.body["name"] and x is not e for x in p["environments"]):
             raise ApiError(409, {"message": "Environment with this name already exists."})
         for k in ("name", "description"):
@@ -1162,7 +1167,7 @@ class Coolify:
         if isinstance(b.get("ports_exposes"), str) and not PORTS_RE.match(b["ports_exposes"]):
             errs["ports_exposes"] = ["The ports exposes field format is invalid."]
         img = b.get("docker_registry_image_name")
-        if isinstance(img, str) and (not IMAGE_RE.match(img) or re.search(r":[^/]*[a-z][^/]*$", img)):
+        if isinstance(img, str) and (not IMAGE_RE.match(img) or ":" in img.rsplit("/", 1)[-1]):
             errs["docker_registry_image_name"] = ["The docker registry image name format is invalid."]
         if errs:
             raise validation(errs)
