@@ -1,0 +1,543 @@
+/*
+ * schema.c — the state database schema and its migrations.
+ *
+ * Migrations are numbered from 1 and tracked in PRAGMA user_version; each
+ * runs in its own transaction (state_migrate). Never edit a released
+ * migration: add a new one.
+ *
+ * Conventions of every table:
+ *   - enums are TEXT holding the lower-case values of the model
+ *     specification, with CHECK (col IN (...));
+ *   - booleans are INTEGER 0/1 with CHECK;
+ *   - timestamps are ISO-8601 UTC text, "2026-11-26T17:00:00Z";
+ *   - JSON columns (inwx_record_ids, metadata_json) are TEXT holding JSON
+ *     (CHECK json_valid).
+ *
+ * marketplace_* tables follow the VRS model specification (seed-models.md)
+ * with its table, column, constraint and index names. Single-column unique
+ * or indexed columns get SQLAlchemy's names (ix_<table>_<column>); the
+ * indexes named in the specification keep those names
+ * (idx_project_provisioning_status, idx_project_coolify_app,
+ * idx_project_server, idx_prov_log_project_created, uq_base_domain_subdomain).
+ *
+ * Models the specification calls "existing" without spelling them out:
+ *   marketplace_project_type (id, code unique, name, description,
+ *     trial_days, has_trial, is_active, created_at, updated_at)
+ *   marketplace_plugin_meta (id, name unique, display_name, description,
+ *     is_active, created_at, updated_at)
+ *   marketplace_plugin_price (id, plugin_id, project_type_id, billing_cycle,
+ *     price_cents; unique (plugin_id, project_type_id, billing_cycle) as
+ *     uq_plugin_price_plugin_type_cycle)
+ *
+ * Additions by vrsctl to marketplace tables: none in columns. One extra
+ * index: vrs_uq_server_name (the spec key of a Server is its name).
+ * transfer_auth_code stays NULL: vrsctl never stores an auth code.
+ *
+ * vrsctl's own tables (vrs_*):
+ *
+ *   vrs_meta (key PRIMARY KEY, value) — key/value:
+ *     lineage          random 128-bit id of this state (32 hex), set at creation
+ *     serial           integer, incremented by every apply that changes anything
+ *     specs_digest     digest of the last applied specs
+ *     fingerprint_key  random 256-bit HMAC key (64 hex) for fingerprints of
+ *                      secret env values; created on first use
+ *
+ *   vrs_journal — one row per remote call in flight, committed before the call:
+ *     id, started_at, completed_at (NULL while open), op, resource, key
+ *     (the plan vocabulary), project_slug, service (local|coolify|inwx),
+ *     remote_name (deterministic name to look the object up after a crash),
+ *     request_summary (no secrets), result (ok|failed|adopted; NULL while
+ *     open), external_id, error
+ *
+ *   vrs_app_config — the app configuration last applied to Coolify (Coolify
+ *     masks secrets on read, so the applied config is kept here):
+ *     project_id (PK, FK marketplace_project), image, port, health_path,
+ *     fqdns (comma-separated, as sent), applied_at
+ *
+ *   vrs_app_env — the env variables last applied: project_id (FK), key,
+ *     is_secret, value (literal values only; NULL for secrets), fingerprint
+ *     (hex HMAC-SHA256 for secrets only); PRIMARY KEY (project_id, key)
+ *
+ *   vrs_server_ext — spec fields of a Server with no model column:
+ *     server_id (PK, FK), ipv6_address (AAAA target)
+ *
+ *   vrs_project_ext — spec fields of a Project with no model column:
+ *     project_id (PK, FK), lifecycle (active|suspended|archived),
+ *     payment_confirmed, trial_days (0: none)
+ *
+ *   vrs_domain_ext — spec and recorded fields of a ProjectDomain with no
+ *     model column: domain_id (PK, FK), zone (INWX zone holding its
+ *     records), max_price_cents (purchase cap, NULL: none), auth_code_kind
+ *     (from_env|from_file) and auth_code_ref (the variable name or path —
+ *     never the code)
+ */
+#include "state/state_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define NOW_DEFAULT    "DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
+#define BOOL(col, def) col " INTEGER NOT NULL DEFAULT " #def " CHECK (" col " IN (0, 1))"
+#define TIMESTAMPS                                                                                 \
+	"created_at TEXT NOT NULL " NOW_DEFAULT ",\n"                                              \
+	"updated_at TEXT NOT NULL " NOW_DEFAULT
+#define PROV_STATUS                                                                                \
+	"('draft', 'pending_payment', 'pending_domain', 'provisioning', 'bootstrapping', "         \
+	"'active', 'suspended', 'archived', 'error')"
+#define DOMAIN_TYPE "('subdomain', 'owned', 'registered', 'transferred')"
+#define DOMAIN_STATUS                                                                              \
+	"('pending_registration', 'pending_transfer', 'pending_dns', 'active', 'expired', "        \
+	"'suspended')"
+#define PAYMENT_METHOD "('stripe_prepaid', 'stripe_subscription', 'invoice', 'free')"
+#define SERVER_STATUS  "('provisioning', 'active', 'maintenance', 'offline')"
+#define BILLING_CYCLE  "('once', 'monthly', 'yearly')"
+#define OPS                                                                                        \
+	"('create', 'update', 'delete', 'deploy', 'stop', 'start', 'register', 'transfer', "       \
+	"'noop')"
+#define RESOURCES                                                                                  \
+	"('server', 'base_domain', 'project_type', 'plugin', 'bundle', 'project', "                \
+	"'project_domain', 'domain_registration', 'coolify_project', 'coolify_app', 'app_env', "   \
+	"'dns_record', 'deployment')"
+
+static const char schema_v1[] =
+    /* ---- model specification ---- */
+    "CREATE TABLE marketplace_project_type (\n"
+    "id INTEGER PRIMARY KEY,\n"
+    "code VARCHAR(50) NOT NULL,\n"
+    "name VARCHAR(100) NOT NULL,\n"
+    "description TEXT,\n"
+    "trial_days INTEGER NOT NULL DEFAULT 0,\n" BOOL("has_trial", 0) ",\n" BOOL(
+	"is_active", 1) ",\n" TIMESTAMPS ");\n"
+			"CREATE UNIQUE INDEX ix_marketplace_project_type_code ON "
+			"marketplace_project_type(code);\n"
+
+			"CREATE TABLE marketplace_base_domain (\n"
+			"id INTEGER PRIMARY KEY,\n"
+			"domain VARCHAR(255) NOT NULL,\n"
+			"display_name VARCHAR(100) NOT NULL,\n"
+			"inwx_domain_id INTEGER,\n" BOOL("is_active", 1) ",\n" BOOL(
+			    "is_default", 0) ",\n"
+					     "sort_order INTEGER NOT NULL DEFAULT 0,\n" BOOL(
+						 "has_wildcard_ssl",
+						 0) ",\n" TIMESTAMPS ");\n"
+						    "CREATE UNIQUE INDEX "
+						    "ix_marketplace_base_domain_domain ON "
+						    "marketplace_base_domain(domain);\n"
+
+						    "CREATE TABLE marketplace_server (\n"
+						    "id INTEGER PRIMARY KEY,\n"
+						    "name VARCHAR(100) NOT NULL,\n"
+						    "coolify_uuid VARCHAR(100) NOT NULL,\n"
+						    "hetzner_server_id INTEGER,\n"
+						    "status VARCHAR(20) NOT NULL DEFAULT 'active' "
+						    "CHECK (status IN " SERVER_STATUS "),\n"
+						    "ip_address VARCHAR(45) NOT NULL,\n"
+						    "ssh_port INTEGER NOT NULL DEFAULT 22,\n"
+						    "max_projects INTEGER NOT NULL DEFAULT 20,\n"
+						    "hetzner_server_type VARCHAR(50),\n"
+						    "hetzner_location VARCHAR(50),\n" BOOL("is_"
+											   "accepti"
+											   "ng_new",
+											   1) ",\n"
+											      "note"
+											      "s "
+											      "TEXT"
+											      ","
+											      "\n" TIMESTAMPS
+											      ");\n"
+											      "CREA"
+											      "TE "
+											      "UNIQ"
+											      "UE "
+											      "INDE"
+											      "X "
+											      "ix_"
+											      "mark"
+											      "etpl"
+											      "ace_"
+											      "serv"
+											      "er_"
+											      "cool"
+											      "ify_"
+											      "uuid"
+											      " ON "
+											      "mark"
+											      "etpl"
+											      "ace_"
+											      "serv"
+											      "er("
+											      "cool"
+											      "ify_"
+											      "uuid"
+											      ");\n"
+											      "CREA"
+											      "TE "
+											      "INDE"
+											      "X "
+											      "ix_"
+											      "mark"
+											      "etpl"
+											      "ace_"
+											      "serv"
+											      "er_"
+											      "stat"
+											      "us "
+											      "ON "
+											      "mark"
+											      "etpl"
+											      "ace_"
+											      "serv"
+											      "er("
+											      "stat"
+											      "us);"
+											      "\n"
+											      "CREA"
+											      "TE "
+											      "UNIQ"
+											      "UE "
+											      "INDE"
+											      "X "
+											      "vrs_"
+											      "uq_"
+											      "serv"
+											      "er_"
+											      "name"
+											      " ON "
+											      "mark"
+											      "etpl"
+											      "ace_"
+											      "serv"
+											      "er("
+											      "name"
+											      ");\n"
+
+											      "CREA"
+											      "TE "
+											      "TABL"
+											      "E "
+											      "mark"
+											      "etpl"
+											      "ace_"
+											      "plug"
+											      "in_"
+											      "meta"
+											      " (\n"
+											      "id "
+											      "INTE"
+											      "GER "
+											      "PRIM"
+											      "ARY "
+											      "KEY,"
+											      "\n"
+											      "name"
+											      " VAR"
+											      "CHAR"
+											      "(100"
+											      ") "
+											      "NOT "
+											      "NULL"
+											      ",\n"
+											      "disp"
+											      "lay_"
+											      "name"
+											      " VAR"
+											      "CHAR"
+											      "(200"
+											      ") "
+											      "NOT "
+											      "NULL"
+											      ",\n"
+											      "desc"
+											      "ript"
+											      "ion "
+											      "TEXT"
+											      ","
+											      "\n" BOOL("is_active",
+													1) ",\n" TIMESTAMPS
+													   ");\n"
+													   "CREATE UNIQUE INDEX ix_marketplace_plugin_meta_name ON marketplace_plugin_meta(name);\n"
+
+													   "CREATE TABLE marketplace_plugin_price (\n"
+													   "id INTEGER PRIMARY KEY,\n"
+													   "plugin_id INTEGER NOT NULL REFERENCES marketplace_plugin_meta(id),\n"
+													   "project_type_id INTEGER NOT NULL REFERENCES marketplace_project_type(id),\n"
+													   "billing_cycle VARCHAR(20) NOT NULL DEFAULT 'monthly' CHECK (billing_cycle IN " BILLING_CYCLE
+													   "),\n"
+													   "price_cents INTEGER NOT NULL DEFAULT 0,\n"
+													   "CONSTRAINT uq_plugin_price_plugin_type_cycle UNIQUE (plugin_id, project_type_id, "
+													   "billing_cycle));\n"
+													   "CREATE INDEX ix_marketplace_plugin_price_project_type_id ON "
+													   "marketplace_plugin_price(project_type_id);\n"
+
+													   "CREATE TABLE marketplace_bundle (\n"
+													   "id INTEGER PRIMARY KEY,\n"
+													   "code VARCHAR(50) NOT NULL,\n"
+													   "name VARCHAR(100) NOT NULL,\n"
+													   "description TEXT,\n"
+													   "project_type_id INTEGER NOT NULL REFERENCES marketplace_project_type(id),\n" BOOL("is_default",
+																							      0) ",\n"
+																								 "billing_cycle VARCHAR(20) NOT NULL DEFAULT 'monthly' CHECK "
+																								 "(billing_cycle IN " BILLING_CYCLE
+																								 "),\n"
+																								 "discount_percent INTEGER NOT NULL DEFAULT 0 CHECK (discount_percent "
+																								 "BETWEEN 0 AND 100),\n" BOOL("is_active", 1) ",\n"
+																													      "sort_order INTEGER NOT NULL DEFAULT 0,\n" TIMESTAMPS
+																													      ");\n"
+																													      "CREATE UNIQUE INDEX ix_marketplace_bundle_code ON marketplace_bundle(code);\n"
+																													      "CREATE INDEX ix_marketplace_bundle_project_type_id ON marketplace_bundle(project_type_id);\n"
+
+																													      "CREATE TABLE marketplace_bundle_plugins (\n"
+																													      "bundle_id INTEGER NOT NULL REFERENCES marketplace_bundle(id),\n"
+																													      "plugin_id INTEGER NOT NULL REFERENCES marketplace_plugin_meta(id),\n"
+																													      "PRIMARY KEY (bundle_id, plugin_id));\n"
+
+																													      "CREATE TABLE marketplace_project (\n"
+																													      "id INTEGER PRIMARY KEY,\n"
+																													      "name VARCHAR(200) NOT NULL,\n"
+																													      "slug VARCHAR(100) NOT NULL,\n"
+																													      "owner_email VARCHAR(255) NOT NULL,\n"
+																													      "api_key VARCHAR(100) NOT NULL,\n" BOOL("is_active",
+																																		      1) ",\n" BOOL("is_superadmin", 0) ",\n"
+																																							"project_type_id INTEGER REFERENCES marketplace_project_type(id),\n"
+																																							"trial_start_date TEXT,\n"
+																																							"trial_end_date TEXT,\n"
+																																							"provisioning_status VARCHAR(30) NOT NULL DEFAULT 'draft' CHECK (provisioning_status IN " PROV_STATUS
+																																							"),\n"
+																																							"provisioning_started_at TEXT,\n"
+																																							"provisioning_completed_at TEXT,\n"
+																																							"provisioning_error TEXT,\n"
+																																							"provisioning_retry_count INTEGER NOT NULL DEFAULT 0,\n"
+																																							"coolify_project_uuid VARCHAR(100),\n"
+																																							"coolify_app_uuid VARCHAR(100),\n"
+																																							"coolify_environment_uuid VARCHAR(100),\n"
+																																							"server_id INTEGER REFERENCES marketplace_server(id),\n" BOOL("is_demo", 0) ",\n"
+																																																    "cloned_from_project_id INTEGER REFERENCES marketplace_project(id),\n" BOOL("preview_protection_enabled", 0) ",\n"
+																																																														 "payment_method VARCHAR(30) NOT NULL DEFAULT 'invoice' "
+																																																														 "CHECK (payment_method IN " PAYMENT_METHOD
+																																																														 "),\n"
+																																																														 "stripe_customer_id VARCHAR(100),\n"
+																																																														 "stripe_subscription_id VARCHAR(100),\n"
+																																																														 "billing_email VARCHAR(255),\n"
+																																																														 "bundle_id INTEGER REFERENCES marketplace_bundle(id),\n" TIMESTAMPS
+																																																														 ");\n"
+																																																														 "CREATE UNIQUE INDEX ix_marketplace_project_slug ON marketplace_project(slug);\n"
+																																																														 "CREATE UNIQUE INDEX ix_marketplace_project_api_key ON marketplace_project(api_key);\n"
+																																																														 "CREATE INDEX ix_marketplace_project_project_type_id ON marketplace_project(project_type_id);\n"
+																																																														 "CREATE INDEX idx_project_provisioning_status ON marketplace_project(provisioning_status);\n"
+																																																														 "CREATE INDEX ix_marketplace_project_coolify_project_uuid ON "
+																																																														 "marketplace_project(coolify_project_uuid);\n"
+																																																														 "CREATE INDEX idx_project_coolify_app ON marketplace_project(coolify_app_uuid);\n"
+																																																														 "CREATE INDEX idx_project_server ON marketplace_project(server_id);\n"
+
+																																																														 "CREATE TABLE marketplace_project_domain (\n"
+																																																														 "id INTEGER PRIMARY KEY,\n"
+																																																														 "project_id INTEGER NOT NULL REFERENCES marketplace_project(id),\n"
+																																																														 "domain VARCHAR(255) NOT NULL,\n"
+																																																														 "domain_type VARCHAR(20) NOT NULL CHECK (domain_type IN " DOMAIN_TYPE
+																																																														 "),\n"
+																																																														 "status VARCHAR(30) NOT NULL DEFAULT 'pending_dns' CHECK (status IN " DOMAIN_STATUS
+																																																														 "),\n" BOOL(
+																																																														     "is_primary",
+																																																														     1) ",\n"
+																																																															"base_domain_id INTEGER REFERENCES marketplace_base_domain(id),\n"
+																																																															"subdomain VARCHAR(100),\n"
+																																																															"inwx_domain_id INTEGER,\n"
+																																																															"inwx_record_ids TEXT CHECK (inwx_record_ids IS NULL OR "
+																																																															"json_valid(inwx_record_ids)),\n"
+																																																															"transfer_auth_code VARCHAR(255),\n"
+																																																															"registration_cost_cents INTEGER,\n"
+																																																															"renewal_cost_cents INTEGER,\n"
+																																																															"expires_at TEXT,\n" BOOL(
+																																																															    "ssl_provisioned",
+																																																															    0) ",\n"
+																																																															       "ssl_expires_at TEXT,\n" TIMESTAMPS
+																																																															       ",\n"
+																																																															       "CONSTRAINT uq_base_domain_subdomain UNIQUE (base_domain_id, "
+																																																															       "subdomain));\n"
+																																																															       "CREATE INDEX ix_marketplace_project_domain_project_id ON "
+																																																															       "marketplace_project_domain(project_id);\n"
+																																																															       "CREATE UNIQUE INDEX ix_marketplace_project_domain_domain ON "
+																																																															       "marketplace_project_domain(domain);\n"
+																																																															       "CREATE INDEX ix_marketplace_project_domain_status ON marketplace_project_domain(status);\n"
+																																																															       "CREATE INDEX ix_marketplace_project_domain_base_domain_id ON "
+																																																															       "marketplace_project_domain(base_domain_id);\n"
+
+																																																															       "CREATE TABLE marketplace_provisioning_log (\n"
+																																																															       "id INTEGER PRIMARY KEY,\n"
+																																																															       "project_id INTEGER NOT NULL REFERENCES marketplace_project(id),\n"
+																																																															       "action VARCHAR(50) NOT NULL,\n"
+																																																															       "old_status VARCHAR(50),\n"
+																																																															       "new_status VARCHAR(50),\n"
+																																																															       "message TEXT,\n"
+																																																															       "error_details TEXT,\n"
+																																																															       "external_id VARCHAR(255),\n"
+																																																															       "external_service VARCHAR(50),\n"
+																																																															       "metadata_json TEXT CHECK (metadata_json IS NULL OR json_valid(metadata_json)),\n"
+																																																															       "triggered_by VARCHAR(255),\n"
+																																																															       "created_at TEXT NOT NULL " NOW_DEFAULT
+																																																															       ");\n"
+																																																															       "CREATE INDEX ix_marketplace_provisioning_log_project_id ON "
+																																																															       "marketplace_provisioning_log(project_id);\n"
+																																																															       "CREATE INDEX ix_marketplace_provisioning_log_action ON marketplace_provisioning_log(action);\n"
+																																																															       "CREATE INDEX ix_marketplace_provisioning_log_created_at ON "
+																																																															       "marketplace_provisioning_log(created_at);\n"
+																																																															       "CREATE INDEX idx_prov_log_project_created ON marketplace_provisioning_log(project_id, "
+																																																															       "created_at);\n"
+
+																																																															       "CREATE TABLE marketplace_preview_access (\n"
+																																																															       "id INTEGER PRIMARY KEY,\n"
+																																																															       "project_id INTEGER NOT NULL REFERENCES marketplace_project(id),\n"
+																																																															       "token VARCHAR(64) NOT NULL,\n"
+																																																															       "code VARCHAR(6),\n"
+																																																															       "email VARCHAR(255),\n"
+																																																															       "name VARCHAR(100),\n"
+																																																															       "expires_at TEXT NOT NULL,\n" BOOL(
+																																																																   "is_used",
+																																																																   0) ",\n"
+																																																																      "used_at TEXT,\n"
+																																																																      "used_ip VARCHAR(45),\n" BOOL(
+																																																																	  "is_reusable", 1) ",\n"
+																																																																			    "use_count INTEGER NOT NULL DEFAULT 0,\n"
+																																																																			    "notes TEXT,\n"
+																																																																			    "created_at TEXT NOT NULL " NOW_DEFAULT
+																																																																			    ",\n"
+																																																																			    "created_by VARCHAR(255));\n"
+																																																																			    "CREATE INDEX ix_marketplace_preview_access_project_id ON "
+																																																																			    "marketplace_preview_access(project_id);\n"
+																																																																			    "CREATE UNIQUE INDEX ix_marketplace_preview_access_token ON "
+																																																																			    "marketplace_preview_access(token);\n"
+																																																																			    "CREATE INDEX ix_marketplace_preview_access_code ON marketplace_preview_access(code);\n"
+
+																																																																			    /* ---- vrsctl's own tables ---- */
+																																																																			    "CREATE TABLE vrs_meta (\n"
+																																																																			    "key TEXT PRIMARY KEY,\n"
+																																																																			    "value TEXT NOT NULL);\n"
+
+																																																																			    "CREATE TABLE vrs_journal (\n"
+																																																																			    "id INTEGER PRIMARY KEY,\n"
+																																																																			    "started_at TEXT NOT NULL,\n"
+																																																																			    "completed_at TEXT,\n"
+																																																																			    "op TEXT NOT NULL CHECK (op IN " OPS
+																																																																			    "),\n"
+																																																																			    "resource TEXT NOT NULL CHECK (resource IN " RESOURCES
+																																																																			    "),\n"
+																																																																			    "key TEXT NOT NULL,\n"
+																																																																			    "project_slug TEXT,\n"
+																																																																			    "service TEXT NOT NULL CHECK (service IN ('local', 'coolify', 'inwx')),\n"
+																																																																			    "remote_name TEXT,\n"
+																																																																			    "request_summary TEXT,\n"
+																																																																			    "result TEXT CHECK (result IS NULL OR result IN ('ok', 'failed', 'adopted')),\n"
+																																																																			    "external_id TEXT,\n"
+																																																																			    "error TEXT,\n"
+																																																																			    "CHECK ((completed_at IS NULL) = (result IS NULL)));\n"
+																																																																			    "CREATE INDEX vrs_ix_journal_open ON vrs_journal(id) WHERE completed_at IS NULL;\n"
+
+																																																																			    "CREATE TABLE vrs_app_config (\n"
+																																																																			    "project_id INTEGER PRIMARY KEY REFERENCES marketplace_project(id),\n"
+																																																																			    "image TEXT,\n"
+																																																																			    "port INTEGER,\n"
+																																																																			    "health_path TEXT,\n"
+																																																																			    "fqdns TEXT,\n"
+																																																																			    "applied_at TEXT NOT NULL);\n"
+
+																																																																			    "CREATE TABLE vrs_app_env (\n"
+																																																																			    "project_id INTEGER NOT NULL REFERENCES marketplace_project(id),\n"
+																																																																			    "key TEXT NOT NULL,\n" BOOL("is_secret",
+																																																																							0) ",\n"
+																																																																							   "value TEXT,\n"
+																																																																							   "fingerprint TEXT,\n"
+																																																																							   "PRIMARY KEY (project_id, key),\n"
+																																																																							   "CHECK ((is_secret = 1 AND value IS NULL AND fingerprint IS NOT NULL) OR\n"
+																																																																							   "       (is_secret = 0 AND fingerprint IS NULL)));\n"
+
+																																																																							   "CREATE TABLE vrs_server_ext (\n"
+																																																																							   "server_id INTEGER PRIMARY KEY REFERENCES marketplace_server(id),\n"
+																																																																							   "ipv6_address VARCHAR(45));\n"
+
+																																																																							   "CREATE TABLE vrs_project_ext (\n"
+																																																																							   "project_id INTEGER PRIMARY KEY REFERENCES marketplace_project(id),\n"
+																																																																							   "lifecycle TEXT NOT NULL DEFAULT 'active' CHECK (lifecycle IN ('active', 'suspended', "
+																																																																							   "'archived')),\n" BOOL("payment_confirmed", 1) ",\n"
+																																																																													  "trial_days INTEGER NOT NULL DEFAULT 0);\n"
+
+																																																																													  "CREATE TABLE vrs_domain_ext (\n"
+																																																																													  "domain_id INTEGER PRIMARY KEY REFERENCES marketplace_project_domain(id),\n"
+																																																																													  "zone TEXT,\n"
+																																																																													  "max_price_cents INTEGER,\n"
+																																																																													  "auth_code_kind TEXT CHECK (auth_code_kind IS NULL OR auth_code_kind IN ('from_env', "
+																																																																													  "'from_file')),\n"
+																																																																													  "auth_code_ref TEXT);\n";
+
+const struct migration state_migrations[] = {
+    {1, schema_v1},
+};
+const int state_nmigrations = (int)(sizeof(state_migrations) / sizeof(state_migrations[0]));
+
+static int user_version(struct state *st, int *v, struct vrs_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (st_prepare(st, &s, "PRAGMA user_version", err) < 0)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		return st_dberr(st, err, "reading schema version");
+	}
+	*v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return 0;
+}
+
+/* what a freshly created state gets in the migration that creates vrs_meta */
+static int seed_meta(struct state *st, struct vrs_err *err)
+{
+	char lineage[33];
+
+	if (st_random_hex(16, lineage, err) < 0)
+		return -1;
+	if (st_meta_write(st, "lineage", lineage, err) < 0 ||
+	    st_meta_write(st, "serial", "0", err) < 0)
+		return -1;
+	return 0;
+}
+
+int state_migrate(struct state *st, struct vrs_err *err)
+{
+	for (int i = 0; i < state_nmigrations; i++) {
+		const struct migration *m = &state_migrations[i];
+		char sql[64];
+		int v;
+
+		if (st_exec(st, "BEGIN IMMEDIATE", err) < 0)
+			return -1;
+		/* re-read inside the transaction: another process may have migrated */
+		if (user_version(st, &v, err) < 0)
+			goto fail;
+		if (v >= m->version) {
+			if (st_exec(st, "COMMIT", err) < 0)
+				goto fail;
+			continue;
+		}
+		if (st_exec(st, m->sql, err) < 0) {
+			err_prefix(err, "migration %d", m->version);
+			goto fail;
+		}
+		if (m->version == 1 && !st->memview && seed_meta(st, err) < 0)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", m->version);
+		if (st_exec(st, sql, err) < 0 || st_exec(st, "COMMIT", err) < 0)
+			goto fail;
+		continue;
+	fail:
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int state_user_version(struct state *st, int *v, struct vrs_err *err)
+{
+	return user_version(st, v, err);
+}

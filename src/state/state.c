@@ -1,0 +1,632 @@
+/*
+ * state.c — opening the state database, transactions, meta, the lock file
+ * and the small helpers the rest of src/state/ shares (state_int.h).
+ *
+ * Open: write mode creates the directory and file, switches to WAL,
+ * synchronous=NORMAL, foreign_keys=ON, busy_timeout, then migrates. Read
+ * mode opens SQLITE_OPEN_READONLY and changes nothing; a missing file
+ * becomes an empty in-memory database with the current schema, so that
+ * readers see an empty world instead of an error. Both refuse a file that is
+ * not SQLite and a schema newer than this binary, before touching anything.
+ */
+#include "state/state_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUSY_TIMEOUT_MS 5000
+
+/* ---- helpers (state_int.h) ---------------------------------------------- */
+
+long long st_now(const struct state *st)
+{
+	return st->now ? st->now : (long long)time(NULL);
+}
+
+int st_dberr(struct state *st, struct vrs_err *err, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return err_set(err, "state %s: %s: %s", st->path, what,
+		       st->db ? sqlite3_errmsg(st->db) : "no database");
+}
+
+int st_prepare(struct state *st, sqlite3_stmt **stmt, const char *sql, struct vrs_err *err)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+		*stmt = NULL;
+		return st_dberr(st, err, "preparing \"%.60s\"", sql);
+	}
+	return 0;
+}
+
+int st_exec(struct state *st, const char *sql, struct vrs_err *err)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return st_dberr(st, err, "\"%.40s\"", sql);
+	return 0;
+}
+
+int st_need_write(struct state *st, struct vrs_err *err)
+{
+	if (!st->writable)
+		return err_set(err, "state %s is open read-only", st->path);
+	return 0;
+}
+
+int st_sp_begin(struct state *st, struct vrs_err *err)
+{
+	if (st_need_write(st, err) < 0)
+		return -1;
+	return st_exec(st, "SAVEPOINT vrs_sp", err);
+}
+
+int st_sp_end(struct state *st, int rc)
+{
+	if (rc == 0 && sqlite3_exec(st->db, "RELEASE vrs_sp", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sqlite3_exec(st->db, "ROLLBACK TO vrs_sp", NULL, NULL, NULL);
+	sqlite3_exec(st->db, "RELEASE vrs_sp", NULL, NULL, NULL);
+	return -1;
+}
+
+int st_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		return sqlite3_bind_null(s, i);
+	return sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+}
+
+int st_bind_time(sqlite3_stmt *s, int i, long long t)
+{
+	char buf[32];
+
+	if (t == 0)
+		return sqlite3_bind_null(s, i);
+	return sqlite3_bind_text(s, i, state_time_fmt(t, buf, sizeof(buf)), -1, SQLITE_TRANSIENT);
+}
+
+char *st_col_strdup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	if (t == NULL)
+		return NULL;
+	return strdup((const char *)t);
+}
+
+long long st_col_time(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	long long v = 0;
+
+	if (t == NULL || state_time_parse((const char *)t, &v) < 0)
+		return 0;
+	return v;
+}
+
+int st_random_bytes(unsigned char *p, size_t n, struct vrs_err *err)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = getrandom(p + got, n - got, 0);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_set(err, "getrandom: %s", strerror(errno));
+		}
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+int st_random_hex(size_t n, char *out, struct vrs_err *err)
+{
+	unsigned char raw[64];
+	static const char hex[] = "0123456789abcdef";
+
+	if (n > sizeof(raw))
+		return err_set(err, "random: %zu bytes is too many", n);
+	if (st_random_bytes(raw, n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[raw[i] >> 4];
+		out[2 * i + 1] = hex[raw[i] & 15];
+	}
+	out[2 * n] = 0;
+	return 0;
+}
+
+int st_meta_read(struct state *st, const char *key, char **value, struct vrs_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*value = NULL;
+	if (st_prepare(st, &s, "SELECT value FROM vrs_meta WHERE key = ?", err) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*value = st_col_strdup(s, 0);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return st_dberr(st, err, "reading meta %s", key);
+	return 0;
+}
+
+int st_meta_write(struct state *st, const char *key, const char *value, struct vrs_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (st_prepare(st, &s,
+		       "INSERT INTO vrs_meta (key, value) VALUES (?, ?) "
+		       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+		       err) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return st_dberr(st, err, "writing meta %s", key);
+	return 0;
+}
+
+int st_id_of(struct state *st, const char *table, const char *keycol, const char *key,
+	     const char *what, long long *id, struct vrs_err *err)
+{
+	char sql[256];
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?", table, keycol);
+	if (st_prepare(st, &s, sql, err) < 0)
+		return -1;
+	st_bind_text(s, 1, key);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(err, "%s %s not in state", what, key ? key : "(null)");
+	return st_dberr(st, err, "looking up %s %s", what, key ? key : "(null)");
+}
+
+/* ---- time --------------------------------------------------------------- */
+
+char *state_time_fmt(long long t, char *out, size_t outlen)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (outlen == 0)
+		return out;
+	out[0] = 0;
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
+		return out;
+	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return out;
+}
+
+int state_time_parse(const char *s, long long *out)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, sec, n = 0;
+	char sep;
+
+	if (s == NULL ||
+	    sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &y, &mo, &d, &sep, &h, &mi, &sec, &n) != 7 ||
+	    (sep != 'T' && sep != ' '))
+		return -1;
+	/* allow fractional seconds and a Z / +00:00 suffix */
+	s += n;
+	if (*s == '.')
+		while (*++s >= '0' && *s <= '9')
+			;
+	if (*s != 0 && strcmp(s, "Z") != 0 && strcmp(s, "+00:00") != 0)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*out = (long long)timegm(&tm);
+	return 0;
+}
+
+/* ---- open / close ------------------------------------------------------- */
+
+/* create every directory leading to path's last component */
+static int mkdir_parents(const char *path, struct vrs_err *err)
+{
+	char *p = strdup(path);
+
+	if (p == NULL)
+		return err_set(err, "out of memory");
+	for (char *q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = 0;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			err_set(err, "creating directory %s: %s", p, strerror(errno));
+			free(p);
+			return -1;
+		}
+		*q = '/';
+	}
+	free(p);
+	return 0;
+}
+
+/* a first read: turns "not a database" into a clear message */
+static int probe(struct state *st, int *ntables, struct vrs_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*ntables = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_NOTADB || sqlite3_errcode(st->db) == SQLITE_NOTADB)
+		return err_set(err, "state %s is not a SQLite database", st->path);
+	return st_dberr(st, err, "opening");
+}
+
+static int check_version(struct state *st, int *v, struct vrs_err *err)
+{
+	if (state_user_version(st, v, err) < 0)
+		return -1;
+	if (*v > STATE_SCHEMA_VERSION)
+		return err_set(err,
+			       "state %s has schema version %d, this vrsctl supports up to %d; "
+			       "upgrade vrsctl",
+			       st->path, *v, STATE_SCHEMA_VERSION);
+	return 0;
+}
+
+/* read mode on a missing or empty file: an empty in-memory view */
+static int open_memview(struct state *st, struct vrs_err *err)
+{
+	if (st->db)
+		sqlite3_close(st->db);
+	st->db = NULL;
+	if (sqlite3_open_v2(":memory:", &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+		return st_dberr(st, err, "opening in-memory view");
+	st->is_new = true;
+	st->memview = true;
+	st->writable = true; /* to create the schema */
+	if (st_exec(st, "PRAGMA foreign_keys = ON", err) < 0 || state_migrate(st, err) < 0)
+		return -1;
+	st->writable = false;
+	return 0;
+}
+
+static int open_read(struct state *st, struct vrs_err *err)
+{
+	struct stat sb;
+	int ntables = 0, v = 0;
+
+	if (stat(st->path, &sb) < 0) {
+		if (errno == ENOENT)
+			return open_memview(st, err);
+		return err_set(err, "state %s: %s", st->path, strerror(errno));
+	}
+	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return st_dberr(st, err, "opening");
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	if (probe(st, &ntables, err) < 0 || check_version(st, &v, err) < 0)
+		return -1;
+	if (v == 0 && ntables == 0)
+		return open_memview(st, err);
+	if (v == 0)
+		return err_set(err, "state %s is not a vrsctl state (no schema version)", st->path);
+	if (v < STATE_SCHEMA_VERSION)
+		return err_set(err, "state %s needs migration; run apply", st->path);
+	return st_exec(st, "PRAGMA foreign_keys = ON", err);
+}
+
+static int open_write(struct state *st, struct vrs_err *err)
+{
+	struct stat sb;
+	int ntables = 0, v = 0;
+	bool existed;
+
+	if (mkdir_parents(st->path, err) < 0)
+		return -1;
+	existed = stat(st->path, &sb) == 0;
+	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK)
+		return st_dberr(st, err, "opening");
+	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+	if (probe(st, &ntables, err) < 0 || check_version(st, &v, err) < 0)
+		return -1;
+	if (v == 0 && ntables != 0)
+		return err_set(err, "state %s is not a vrsctl state (no schema version)", st->path);
+	st->is_new = !existed || v == 0;
+	if (st_exec(st, "PRAGMA journal_mode = WAL", err) < 0 ||
+	    st_exec(st, "PRAGMA synchronous = NORMAL", err) < 0 ||
+	    st_exec(st, "PRAGMA foreign_keys = ON", err) < 0)
+		return -1;
+	return state_migrate(st, err);
+}
+
+int state_open(const char *path, int flags, struct state **out, struct vrs_err *err)
+{
+	struct state *st;
+	int rc;
+
+	*out = NULL;
+	if (path == NULL || *path == 0)
+		return err_set(err, "state: no path given");
+	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = strdup(path)) == NULL) {
+		free(st);
+		return err_set(err, "out of memory");
+	}
+	st->writable = (flags & STATE_WRITE) != 0;
+	rc = st->writable ? open_write(st, err) : open_read(st, err);
+	if (rc < 0) {
+		state_close(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+void state_close(struct state *st)
+{
+	if (st == NULL)
+		return;
+	if (st->db) {
+		if (!sqlite3_get_autocommit(st->db))
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(st->db);
+	}
+	free(st->path);
+	free(st);
+}
+
+bool state_is_new(const struct state *st)
+{
+	return st->is_new;
+}
+
+const char *state_path(const struct state *st)
+{
+	return st->path;
+}
+
+void state_set_now(struct state *st, long long now)
+{
+	st->now = now;
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+int state_begin(struct state *st, struct vrs_err *err)
+{
+	if (st_need_write(st, err) < 0)
+		return -1;
+	if (!sqlite3_get_autocommit(st->db))
+		return err_set(err, "state %s: a transaction is already open", st->path);
+	return st_exec(st, "BEGIN IMMEDIATE", err);
+}
+
+int state_commit(struct state *st, struct vrs_err *err)
+{
+	if (sqlite3_get_autocommit(st->db))
+		return err_set(err, "state %s: commit without a transaction", st->path);
+	return st_exec(st, "COMMIT", err);
+}
+
+int state_rollback(struct state *st, struct vrs_err *err)
+{
+	if (sqlite3_get_autocommit(st->db))
+		return 0;
+	return st_exec(st, "ROLLBACK", err);
+}
+
+/* ---- meta --------------------------------------------------------------- */
+
+int state_meta_get(struct state *st, struct state_meta *out, struct vrs_err *err)
+{
+	char *serial = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (st->memview)
+		return 0;
+	if (st_meta_read(st, "lineage", &out->lineage, err) < 0 ||
+	    st_meta_read(st, "serial", &serial, err) < 0 ||
+	    st_meta_read(st, "specs_digest", &out->specs_digest, err) < 0) {
+		state_meta_free(out);
+		free(serial);
+		return -1;
+	}
+	out->serial = serial ? strtoll(serial, NULL, 10) : 0;
+	free(serial);
+	return 0;
+}
+
+void state_meta_free(struct state_meta *m)
+{
+	if (m == NULL)
+		return;
+	free(m->lineage);
+	free(m->specs_digest);
+	memset(m, 0, sizeof(*m));
+}
+
+int state_serial_bump(struct state *st, const char *digest, struct vrs_err *err)
+{
+	char *serial = NULL, buf[32];
+	int rc = 0;
+
+	if (st_sp_begin(st, err) < 0)
+		return -1;
+	if (st_meta_read(st, "serial", &serial, err) < 0)
+		rc = -1;
+	if (rc == 0) {
+		snprintf(buf, sizeof(buf), "%lld", (serial ? strtoll(serial, NULL, 10) : 0) + 1);
+		rc = st_meta_write(st, "serial", buf, err);
+	}
+	if (rc == 0 && digest)
+		rc = st_meta_write(st, "specs_digest", digest, err);
+	free(serial);
+	return st_sp_end(st, rc);
+}
+
+static int unhex(const char *s, unsigned char *out, size_t n)
+{
+	if (strlen(s) != 2 * n)
+		return -1;
+	for (size_t i = 0; i < 2 * n; i++) {
+		int c = s[i], v;
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else
+			return -1;
+		if (i % 2 == 0)
+			out[i / 2] = (unsigned char)(v << 4);
+		else
+			out[i / 2] |= (unsigned char)v;
+	}
+	return 0;
+}
+
+int state_fingerprint_key(struct state *st, unsigned char key[32], struct vrs_err *err)
+{
+	char *hex = NULL, fresh[65];
+	int rc;
+
+	if (!st->memview && st_meta_read(st, "fingerprint_key", &hex, err) < 0)
+		return -1;
+	if (hex) {
+		rc = unhex(hex, key, 32);
+		free(hex);
+		if (rc < 0)
+			return err_set(err, "state %s: fingerprint_key is not 64 hex digits",
+				       st->path);
+		return 0;
+	}
+	if (!st->writable) {
+		if (!st->have_tmpkey) {
+			if (st_random_bytes(st->tmpkey, sizeof(st->tmpkey), err) < 0)
+				return -1;
+			st->have_tmpkey = true;
+		}
+		memcpy(key, st->tmpkey, 32);
+		return 0;
+	}
+	if (st_random_hex(32, fresh, err) < 0)
+		return -1;
+	if (st_sp_begin(st, err) < 0)
+		return -1;
+	if (st_sp_end(st, st_meta_write(st, "fingerprint_key", fresh, err)) < 0)
+		return -1;
+	return unhex(fresh, key, 32);
+}
+
+/* ---- lock --------------------------------------------------------------- */
+
+struct state_lock {
+	int fd;
+};
+
+static int read_pid(int fd)
+{
+	char buf[32];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return (int)strtol(buf, NULL, 10);
+}
+
+int state_lock(const char *state_path, struct state_lock **out, int *holder_pid,
+	       struct vrs_err *err)
+{
+	char path[4096], pid[32];
+	int fd, len;
+
+	*out = NULL;
+	if (holder_pid)
+		*holder_pid = 0;
+	if (snprintf(path, sizeof(path), "%s.lock", state_path) >= (int)sizeof(path))
+		return err_set(err, "state %s: path too long", state_path);
+	if (mkdir_parents(path, err) < 0)
+		return -1;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		return err_set(err, "lock %s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno, holder = 0;
+		if (e != EWOULDBLOCK) {
+			close(fd);
+			return err_set(err, "lock %s: %s", path, strerror(e));
+		}
+		/* the holder writes its pid right after locking; give it a moment */
+		for (int i = 0; i < 50 && (holder = read_pid(fd)) == 0; i++)
+			usleep(2000);
+		close(fd);
+		if (holder_pid)
+			*holder_pid = holder;
+		if (holder)
+			return err_set(err, "state %s is locked by pid %d", state_path, holder);
+		return err_set(err, "state %s is locked by another process", state_path);
+	}
+	len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+		err_set(err, "lock %s: writing pid: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if ((*out = malloc(sizeof(**out))) == NULL) {
+		close(fd);
+		return err_set(err, "out of memory");
+	}
+	(*out)->fd = fd;
+	return 0;
+}
+
+void state_unlock(struct state_lock *lk)
+{
+	if (lk == NULL)
+		return;
+	/* truncate first so a reader never sees a stale pid after release */
+	if (ftruncate(lk->fd, 0) < 0) {
+		/* nothing to do: the lock goes away with the descriptor anyway */
+	}
+	flock(lk->fd, LOCK_UN);
+	close(lk->fd);
+	free(lk);
+}

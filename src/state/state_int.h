@@ -1,0 +1,69 @@
+/*
+ * state_int.h — private to src/state/: the handle and the small SQLite
+ * helpers shared by state.c, schema.c, load.c, write.c and journal.c.
+ * Nothing outside src/state/ may include this header (it pulls in SQLite).
+ */
+#ifndef VRS_STATE_INT_H
+#define VRS_STATE_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "state/state.h"
+#include "util/err.h"
+
+struct state {
+	sqlite3 *db;
+	char *path;
+	bool writable;
+	bool is_new;	  /* file missing (read mode) or just created */
+	bool memview;	  /* read mode on a missing file: empty in-memory database */
+	bool in_tx;	  /* state_begin() called, not yet committed/rolled back */
+	long long now;	  /* clock override, 0 = real clock */
+	bool have_tmpkey; /* read mode: made-up fingerprint key */
+	unsigned char tmpkey[32];
+};
+
+/* schema.c */
+struct migration {
+	int version;
+	const char *sql;
+};
+extern const struct migration state_migrations[];
+extern const int state_nmigrations;
+/* run pending migrations (write mode); each in its own transaction */
+int state_migrate(struct state *st, struct vrs_err *err);
+/* PRAGMA user_version of the open database */
+int state_user_version(struct state *st, int *v, struct vrs_err *err);
+
+/* state.c helpers */
+long long st_now(const struct state *st);
+/* "state: " + message + ": " + sqlite3_errmsg; returns -1 */
+int st_dberr(struct state *st, struct vrs_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* prepare or fail with an error naming the statement */
+int st_prepare(struct state *st, sqlite3_stmt **stmt, const char *sql, struct vrs_err *err);
+/* run SQL without results */
+int st_exec(struct state *st, const char *sql, struct vrs_err *err);
+/* write mode required for writes */
+int st_need_write(struct state *st, struct vrs_err *err);
+/* SAVEPOINT wrapper: st_sp_begin, then st_sp_end(st, rc) releases or rolls back */
+int st_sp_begin(struct state *st, struct vrs_err *err);
+int st_sp_end(struct state *st, int rc);
+/* bind helpers: NULL string binds NULL; time 0 binds NULL */
+int st_bind_text(sqlite3_stmt *s, int i, const char *v);
+int st_bind_time(sqlite3_stmt *s, int i, long long t);
+/* column helpers: strdup of a text column (NULL stays NULL); time parse */
+char *st_col_strdup(sqlite3_stmt *s, int i);
+long long st_col_time(sqlite3_stmt *s, int i);
+/* n random bytes as 2n lower-case hex chars into out (2n+1 bytes) */
+int st_random_hex(size_t n, char *out, struct vrs_err *err);
+int st_random_bytes(unsigned char *p, size_t n, struct vrs_err *err);
+/* meta key/value; *value NULL when absent */
+int st_meta_read(struct state *st, const char *key, char **value, struct vrs_err *err);
+int st_meta_write(struct state *st, const char *key, const char *value, struct vrs_err *err);
+/* id lookup by key column: 0 and *id set; error "what KEY not in state" if absent */
+int st_id_of(struct state *st, const char *table, const char *keycol, const char *key,
+	     const char *what, long long *id, struct vrs_err *err);
+
+#endif
