@@ -182,7 +182,27 @@ PUBLIC_ALLOWED = (DOCKERIMAGE_ALLOWED - {"docker_registry_image_name", "docker_r
 # PATCH: the create fields minus the ones the code forbids (contract §4.5)
 PATCH_FORBIDDEN = {"project_uuid", "server_uuid", "environment_name", "environment_uuid",
                    "destination_uuid", "autogenerate_domain", "tags", "dockerfile"}
-PATCH_ALLOWED = (DOCKERIMAGE_ALLOWED | PUBLIC_ALLOWED) - PATCH_FORBIDDEN
+PATCH_ALLOWED = set("""base_directory build_command build_pack connect_to_docker_network
+    custom_docker_run_options custom_internal_name custom_labels description disable_build_cache
+    docker_compose_custom_build_command docker_compose_custom_start_command docker_compose_domains
+    docker_compose_location docker_images_to_keep docker_registry_image_name docker_registry_image_tag
+    dockerfile_location domains force_domain_override git_branch git_commit_sha git_repository
+    github_app_uuid gpu_count gpu_device_ids gpu_driver gpu_options health_check_enabled
+    health_check_host health_check_interval health_check_method health_check_path health_check_port
+    health_check_response_text health_check_retries health_check_return_code health_check_scheme
+    health_check_start_period health_check_timeout include_source_commit_in_build
+    inject_build_args_to_dockerfile install_command instant_deploy is_auto_deploy_enabled
+    is_consistent_container_name_enabled is_container_label_escape_enabled is_env_sorting_enabled
+    is_force_https_enabled is_git_lfs_enabled is_git_shallow_clone_enabled is_git_submodules_enabled
+    is_gpu_enabled is_gzip_enabled is_log_drain_enabled is_pr_deployments_public_enabled
+    is_preserve_repository_enabled is_preview_deployments_enabled is_raw_compose_deployment_enabled
+    is_spa is_static is_stripprefix_enabled limits_cpu_shares limits_cpus limits_cpuset limits_memory
+    limits_memory_reservation limits_memory_swap limits_memory_swappiness
+    manual_webhook_secret_bitbucket manual_webhook_secret_gitea manual_webhook_secret_github
+    manual_webhook_secret_gitlab max_restart_count name noindex_domains ports_exposes ports_mappings
+    post_deployment_command post_deployment_command_container pre_deployment_command
+    pre_deployment_command_container preview_url_template publish_directory redirect start_command
+    stop_grace_period use_build_secrets use_build_server watch_paths""".split())   # spec minus PATCH_FORBIDDEN
 ENV_ALLOWED = {"key", "value", "is_preview", "is_literal", "is_multiline", "is_shown_once",
                "is_runtime", "is_buildtime", "comment"}
 ENV_BOOLS = ("is_preview", "is_literal", "is_multiline", "is_shown_once", "is_runtime", "is_buildtime")
@@ -831,7 +851,7 @@ class Coolify:
         route("DELETE", "/projects/{uuid}", self.project_delete)
         route("GET", "/projects/{uuid}/environments", self.environments)
         route("POST", "/projects/{uuid}/environments", self.environment_create, strict=True,
-              required=["name"], allowed={"name", "description"})
+              required=["name"], allowed={"name"})
         route("PATCH", "/projects/{uuid}/environments/{environment_name_or_uuid}", self.environment_patch,
               strict=True, allowed={"name", "description"})
         route("DELETE", "/projects/{uuid}/environments/{environment_name_or_uuid}", self.environment_delete)
@@ -1027,7 +1047,7 @@ class Coolify:
         self.check_fields(req)
         if any(e["name"] == req.body["name"] for e in p["environments"]):
             raise ApiError(409, {"message": "Environment with this name already exists."})
-        e = self.sim.make_env(p["id"], req.body["name"], {"description": req.body.get("description")})
+        e = self.sim.make_env(p["id"], req.body["name"])
         p["environments"].append(e)
         return 201, {"uuid": e["uuid"]}
 
