@@ -1,0 +1,340 @@
+/*
+ * spec.c — the spec loader's entry points: walking the spec directory,
+ * reading files (bounded, regular files only, never blocking on a FIFO),
+ * the SHA-256 digest of the tree, and the loader that feeds every document
+ * to the decoder and finishes with the cross-checks and world_sort.
+ *
+ * Walk: every entry whose name does not start with '.'; directories
+ * (including symlinks to directories, and directories named *.yaml) are
+ * descended into, unless the directory is already on the current path
+ * (a symlink loop, an error); *.yaml / *.yml entries must be readable regular
+ * files; entries that cannot be stat'ed (dangling symlinks) and
+ * directories that cannot be opened are errors. Files are read in bytewise
+ * order of their relative paths.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spec/spec.h"
+#include "spec/spec_int.h"
+
+#define MAX_DIR_DEPTH 64
+
+/* ---- loader -------------------------------------------------------------------- */
+
+struct spec_loader *spec_loader_new(struct m_world *out, struct diag_list *diags)
+{
+	struct spec_loader *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return NULL;
+	l->w = out;
+	l->d = diags;
+	l->diag_start = diags->n;
+	return l;
+}
+
+static int on_doc(void *ud, const struct sp_node *root)
+{
+	return spec_decode_doc(ud, root);
+}
+
+/* add a name to w->files; returns the stored copy */
+static const char *add_file(struct m_world *w, const char *name)
+{
+	char *s = strdup(name);
+
+	if (s == NULL)
+		abort();
+	spec_grow((void **)&w->files, w->nfiles, sizeof(*w->files));
+	w->files[w->nfiles++] = s;
+	return s;
+}
+
+int spec_loader_add(struct spec_loader *l, const char *name, const char *data, size_t len)
+{
+	size_t before = l->d->n;
+
+	l->file = add_file(l->w, name);
+	l->file_diag_start = l->d->n;
+	sp_parse(l->file, data, len, l->d, on_doc, l);
+	return l->d->n == before ? 0 : -1;
+}
+
+int spec_loader_finish(struct spec_loader *l)
+{
+	int rc;
+
+	spec_check(l);
+	world_sort(l->w);
+	rc = l->d->n == l->diag_start ? 0 : -1;
+	free(l->refs);
+	free(l->paux);
+	free(l);
+	return rc;
+}
+
+int spec_parse_buffer(const char *name, const char *data, size_t len, struct m_world *out,
+		      struct diag_list *diags)
+{
+	struct spec_loader *l = spec_loader_new(out, diags);
+
+	if (l == NULL) {
+		diag_add(diags, NULL, 0, 0, "out of memory");
+		return -1;
+	}
+	spec_loader_add(l, name, data, len);
+	return spec_loader_finish(l);
+}
+
+/* ---- walking the tree ----------------------------------------------------------------- */
+
+struct walk {
+	struct diag_list *d;
+	const char *root; /* dir without trailing slashes ("" for "/") */
+	char **rel;	  /* relative paths of the files found */
+	size_t nrel, arel;
+	dev_t dev[MAX_DIR_DEPTH + 1];
+	ino_t ino[MAX_DIR_DEPTH + 1];
+	int depth;
+};
+
+static int is_yaml(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
+}
+
+static char *join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = malloc(la + lb + 2);
+
+	if (s == NULL)
+		abort();
+	memcpy(s, a, la);
+	s[la] = '/';
+	memcpy(s + la + 1, b, lb + 1);
+	return s;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* walk directory root/rel (rel "" for the root itself), whose stat is st */
+static void walk_dir(struct walk *wk, const char *rel, const struct stat *st)
+{
+	char *full = rel[0] ? join(wk->root, rel) : strdup(wk->root[0] ? wk->root : "/");
+	struct dirent *de;
+	DIR *dir;
+
+	if (full == NULL)
+		abort();
+	for (int i = 0; i < wk->depth; i++) {
+		if (wk->dev[i] == st->st_dev && wk->ino[i] == st->st_ino) {
+			diag_add(wk->d, NULL, 0, 0,
+				 "%s: symlink loop (the directory contains itself); not followed",
+				 full);
+			free(full);
+			return;
+		}
+	}
+	if (wk->depth >= MAX_DIR_DEPTH) {
+		diag_add(wk->d, NULL, 0, 0, "%s: directories nested too deep (the limit is %d)",
+			 full, MAX_DIR_DEPTH);
+		free(full);
+		return;
+	}
+	dir = opendir(full);
+	if (dir == NULL) {
+		diag_add(wk->d, NULL, 0, 0, "%s: cannot open directory: %s", full, strerror(errno));
+		free(full);
+		return;
+	}
+	wk->dev[wk->depth] = st->st_dev;
+	wk->ino[wk->depth] = st->st_ino;
+	wk->depth++;
+	while ((errno = 0, de = readdir(dir)) != NULL) {
+		struct stat cst;
+		char *crel, *cfull;
+
+		if (de->d_name[0] == '.')
+			continue; /* ., .., hidden files, editor lock files */
+		crel = rel[0] ? join(rel, de->d_name) : strdup(de->d_name);
+		if (crel == NULL)
+			abort();
+		cfull = join(wk->root, crel);
+		if (stat(cfull, &cst) < 0) {
+			diag_add(wk->d, NULL, 0, 0, "%s: cannot read: %s", cfull, strerror(errno));
+		} else if (S_ISDIR(cst.st_mode)) {
+			walk_dir(wk, crel, &cst);
+		} else if (is_yaml(de->d_name)) {
+			if (!S_ISREG(cst.st_mode)) {
+				diag_add(wk->d, NULL, 0, 0, "%s: not a regular file", cfull);
+			} else {
+				if (wk->nrel == wk->arel) {
+					size_t na = wk->arel ? wk->arel * 2 : 64;
+					char **v = realloc(wk->rel, na * sizeof(*v));
+					if (v == NULL)
+						abort();
+					wk->rel = v;
+					wk->arel = na;
+				}
+				wk->rel[wk->nrel++] = crel;
+				crel = NULL;
+			}
+		}
+		free(cfull);
+		free(crel);
+	}
+	if (errno)
+		diag_add(wk->d, NULL, 0, 0, "%s: cannot read directory: %s", full, strerror(errno));
+	closedir(dir);
+	wk->depth--;
+	free(full);
+}
+
+/*
+ * Read a whole regular file, at most SPEC_MAX_FILE bytes. Returns the bytes
+ * (NUL-terminated, *len set) or NULL after adding a diagnostic.
+ */
+static char *read_file(struct diag_list *d, const char *path, size_t *len)
+{
+	struct stat st;
+	size_t n = 0, cap;
+	ssize_t r;
+	char *p;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0) {
+		diag_add(d, NULL, 0, 0, "%s: cannot read: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		diag_add(d, NULL, 0, 0, "%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > (off_t)SPEC_MAX_FILE) {
+		diag_add(d, NULL, 0, 0, "%s: file too large (%lld bytes; the limit is %u)", path,
+			 (long long)st.st_size, SPEC_MAX_FILE);
+		close(fd);
+		return NULL;
+	}
+	cap = (size_t)st.st_size + 1;
+	p = malloc(cap + 1);
+	if (p == NULL)
+		abort();
+	for (;;) {
+		if (n == cap) { /* it grew while we read */
+			if (cap > SPEC_MAX_FILE) {
+				diag_add(d, NULL, 0, 0, "%s: file too large (the limit is %u bytes)",
+					 path, SPEC_MAX_FILE);
+				free(p);
+				close(fd);
+				return NULL;
+			}
+			cap = cap * 2 > SPEC_MAX_FILE + 1 ? SPEC_MAX_FILE + 1 : cap * 2;
+			char *q = realloc(p, cap + 1);
+			if (q == NULL)
+				abort();
+			p = q;
+		}
+		r = read(fd, p + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			diag_add(d, NULL, 0, 0, "%s: cannot read: %s", path, strerror(errno));
+			free(p);
+			close(fd);
+			return NULL;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	p[n] = 0;
+	*len = n;
+	return p;
+}
+
+int spec_load(const char *dir, struct m_world *out, struct diag_list *diags, char digest_hex[65])
+{
+	struct walk wk;
+	struct stat st;
+	struct spec_loader *l;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char dg[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+	size_t before = diags->n, rl;
+	char *root;
+	int rc;
+
+	if (digest_hex)
+		digest_hex[0] = 0;
+	if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(md);
+		diag_add(diags, NULL, 0, 0, "cannot initialise SHA-256");
+		return -1;
+	}
+	root = strdup(dir);
+	if (root == NULL)
+		abort();
+	rl = strlen(root);
+	while (rl > 0 && root[rl - 1] == '/')
+		root[--rl] = 0;
+	memset(&wk, 0, sizeof(wk));
+	wk.d = diags;
+	wk.root = root;
+	if (stat(dir, &st) < 0) {
+		diag_add(diags, NULL, 0, 0, "%s: cannot open specs directory: %s", dir,
+			 strerror(errno));
+	} else if (!S_ISDIR(st.st_mode)) {
+		diag_add(diags, NULL, 0, 0, "%s: not a directory", dir);
+	} else {
+		walk_dir(&wk, "", &st);
+	}
+	qsort(wk.rel, wk.nrel, sizeof(*wk.rel), str_cmp);
+
+	l = spec_loader_new(out, diags);
+	if (l == NULL)
+		abort();
+	for (size_t i = 0; i < wk.nrel; i++) {
+		char *full = join(root, wk.rel[i]);
+		size_t len = 0;
+		char *data = read_file(diags, full, &len);
+
+		EVP_DigestUpdate(md, wk.rel[i], strlen(wk.rel[i]) + 1);
+		if (data) {
+			EVP_DigestUpdate(md, data, len);
+			EVP_DigestUpdate(md, "", 1);
+			spec_loader_add(l, full, data, len);
+		}
+		free(data);
+		free(full);
+		free(wk.rel[i]);
+	}
+	free(wk.rel);
+	spec_loader_finish(l);
+	EVP_DigestFinal_ex(md, dg, &dlen);
+	EVP_MD_CTX_free(md);
+	if (digest_hex) {
+		for (unsigned int i = 0; i < dlen && i < 32; i++)
+			snprintf(digest_hex + 2 * i, 3, "%02x", dg[i]);
+		digest_hex[64] = 0;
+	}
+	free(root);
+	rc = diags->n == before ? 0 : -1;
+	return rc;
+}

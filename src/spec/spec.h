@@ -1,0 +1,64 @@
+/*
+ * spec.h — load and validate the spec tree into the desired world.
+ *
+ * Every *.yaml / *.yml under a directory (recursively, sorted by path
+ * bytewise, hidden entries skipped, symlinks followed with loop detection),
+ * every document of every file, is decoded by kind into a struct m_world
+ * and cross-checked (uniqueness, references, defaults that depend on other
+ * documents). Every problem is collected in a diag_list with its
+ * file:line:col; loading never stops at the first error. Messages never
+ * repeat a secret value.
+ *
+ * The contract of the format is DESIGN.md §4; the limits on hostile input
+ * are SPEC_MAX_FILE per file plus those of node.h (depth, scalar length,
+ * no aliases).
+ */
+#ifndef VRS_SPEC_H
+#define VRS_SPEC_H
+
+#include <stddef.h>
+
+#include "model/model.h"
+#include "util/diag.h"
+
+#define SPEC_MAX_FILE (16u << 20)
+
+/*
+ * Load the spec tree under `dir` into `out` (world_init'ed by the caller;
+ * freed by the caller with world_free whatever the result). Positions name
+ * files as `dir` joined with the relative path ("specs/projects/roma.yaml");
+ * the names are owned by out->files. The result is sorted (world_sort).
+ * digest_hex (may be NULL) receives the lower-case hex SHA-256 over, for each
+ * file in order, its relative path, a NUL, its bytes and a NUL.
+ * Returns 0 when no diagnostic was added, else -1 with every error in diags.
+ */
+int spec_load(const char *dir, struct m_world *out, struct diag_list *diags, char digest_hex[65]);
+
+/*
+ * Parse, decode and cross-check one buffer as if it were the whole spec set
+ * (all its documents); `name` is the file name used in positions. For unit
+ * tests and the fuzzer. Same result convention as spec_load.
+ */
+int spec_parse_buffer(const char *name, const char *data, size_t len, struct m_world *out,
+		      struct diag_list *diags);
+
+/*
+ * The incremental form behind both: spec_loader_new, one spec_loader_add
+ * per file (in order), then spec_loader_finish, which runs the
+ * cross-checks, sorts the world and frees the loader. Each returns 0 when
+ * it added no diagnostic, else -1 (spec_loader_new: NULL on out of memory).
+ */
+struct spec_loader;
+struct spec_loader *spec_loader_new(struct m_world *out, struct diag_list *diags);
+int spec_loader_add(struct spec_loader *l, const char *name, const char *data, size_t len);
+int spec_loader_finish(struct spec_loader *l);
+
+/* validators shared with other layers (0 valid, -1 not); why: a static reason */
+int spec_valid_slug(const char *s, const char **why);
+int spec_valid_domain(const char *s, const char **why);
+int spec_valid_email(const char *s);
+int spec_valid_env_key(const char *s);
+/* does an environment variable name look secret (PASSWORD, TOKEN, KEY, ...)? */
+int spec_secret_name(const char *s);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * spec_int.h — internals shared by the spec loader's files: the loader
+ * state (world, diagnostics, side tables of positions the model has no room
+ * for), the decoder entry point (decode.c) and the cross-checks (check.c).
+ * Not for use outside src/spec/.
+ */
+#ifndef VRS_SPEC_INT_H
+#define VRS_SPEC_INT_H
+
+#include <stdbool.h>
+
+#include "model/model.h"
+#include "spec/node.h"
+#include "spec/spec.h"
+#include "util/diag.h"
+
+/* what a reference points at */
+enum ref_target { R_SERVER, R_BASE_DOMAIN, R_PROJECT_TYPE, R_PLUGIN, R_BUNDLE, R_PROJECT };
+
+/* a name used somewhere that must exist; name points into a world string */
+struct ref {
+	enum ref_target target;
+	const char *name;
+	struct m_pos pos;
+};
+
+/* per-project facts the model has no field for, indexed like w->projects */
+struct proj_aux {
+	bool trial_from_type; /* `trial: true` */
+	struct m_pos bundle_pos, cloned_pos;
+};
+
+struct spec_loader {
+	struct m_world *w;
+	struct diag_list *d;
+	size_t diag_start;
+	const char *file; /* current file (a string in w->files) */
+	size_t file_diag_start;
+	struct ref *refs;
+	size_t nrefs, arefs;
+	struct proj_aux *paux; /* capacity follows w->projects */
+	size_t apaux;
+};
+
+/* decode one document's root (decode.c); returns non-zero to stop the file */
+int spec_decode_doc(struct spec_loader *l, const struct sp_node *root);
+/* cross-checks and defaults across documents (check.c) */
+void spec_check(struct spec_loader *l);
+/* record a reference to check later; 0 / -1 on out of memory */
+int spec_add_ref(struct spec_loader *l, enum ref_target t, const char *name,
+		 const struct sp_node *at);
+
+/* grow a world array so that one more element fits (capacity is implied by
+ * the count: 0, 4, 8, 16, ...); 0 / -1 */
+int spec_grow(void **arr, size_t n, size_t elem);
+
+#endif
