@@ -10,7 +10,8 @@ DEBS     := libyaml-dev libsqlite3-dev libcurl4-openssl-dev libcjson-dev libssl-
             libcmocka-dev pkg-config clang python3 python3-yaml ca-certificates
 CC       ?= cc
 CSTD     := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE
-WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+            -Wno-format-truncation
 OPT      ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)

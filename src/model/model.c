@@ -40,24 +40,23 @@ static int name_parse(const char *const *names, int n, const char *s, int *out)
 		return 0;                                                                          \
 	}
 
-ENUM_FUNCS(enum m_prov_status, m_prov_status, PS__MAX, "draft", "pending_payment",
-	   "pending_domain", "provisioning", "bootstrapping", "active", "suspended", "archived",
-	   "error")
+ENUM_FUNCS(enum m_prov_status, m_prov_status, PS__MAX, "draft", "pending_payment", "pending_domain",
+	   "provisioning", "bootstrapping", "active", "suspended", "archived", "error")
 ENUM_FUNCS(enum m_domain_type, m_domain_type, DT__MAX, "subdomain", "owned", "registered",
 	   "transferred")
 ENUM_FUNCS(enum m_domain_status, m_domain_status, DS__MAX, "pending_registration",
 	   "pending_transfer", "pending_dns", "active", "expired", "suspended")
 ENUM_FUNCS(enum m_payment_method, m_payment_method, PM__MAX, "stripe_prepaid",
 	   "stripe_subscription", "invoice", "free")
-ENUM_FUNCS(enum m_server_status, m_server_status, SS__MAX, "provisioning", "active",
-	   "maintenance", "offline")
+ENUM_FUNCS(enum m_server_status, m_server_status, SS__MAX, "provisioning", "active", "maintenance",
+	   "offline")
 ENUM_FUNCS(enum m_billing_cycle, m_billing_cycle, BC__MAX, "once", "monthly", "yearly")
 ENUM_FUNCS(enum m_lifecycle, m_lifecycle, LC__MAX, "active", "suspended", "archived")
 ENUM_FUNCS(enum m_op, m_op, OP__MAX, "create", "update", "delete", "deploy", "stop", "start",
 	   "register", "transfer", "noop")
-ENUM_FUNCS(enum m_resource, m_resource, RES__MAX, "server", "base_domain", "project_type",
-	   "plugin", "bundle", "project", "project_domain", "domain_registration",
-	   "coolify_project", "coolify_app", "app_env", "dns_record", "deployment")
+ENUM_FUNCS(enum m_resource, m_resource, RES__MAX, "server", "base_domain", "project_type", "plugin",
+	   "bundle", "project", "project_domain", "domain_registration", "coolify_project",
+	   "coolify_app", "app_env", "dns_record", "deployment")
 ENUM_FUNCS(enum m_service, m_service, SVC__MAX, "local", "coolify", "inwx")
 
 /* ---- freeing ------------------------------------------------------------- */

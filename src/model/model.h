@@ -87,7 +87,7 @@ struct m_server {
 	char *coolify_uuid;
 	char *ip_address;
 	char *ipv6_address; /* NULL: no AAAA records */
-	int ssh_port;       /* default 22 */
+	int ssh_port;	    /* default 22 */
 	int max_projects;   /* default 20 */
 	bool accepting_new; /* default true */
 	/* desired: SS_ACTIVE or SS_MAINTENANCE; recorded: may also be SS_OFFLINE */
@@ -103,7 +103,7 @@ struct m_server {
 struct m_base_domain {
 	char *domain; /* unique key */
 	char *display_name;
-	bool is_active;  /* default true */
+	bool is_active;	 /* default true */
 	bool is_default; /* spec `default:` */
 	int sort_order;
 	bool wildcard_ssl;
@@ -140,10 +140,10 @@ struct m_bundle {
 	char *name;
 	char *description;
 	char *project_type; /* code */
-	char **plugins;     /* plugin names, in spec order */
+	char **plugins;	    /* plugin names, in spec order */
 	size_t nplugins;
 	enum m_billing_cycle billing_cycle; /* default monthly */
-	int discount_percent;               /* 0..100 */
+	int discount_percent;		    /* 0..100 */
 	bool is_default;
 	bool is_active; /* default true */
 	int sort_order;
@@ -180,11 +180,12 @@ struct m_domain {
 	char *fqdn; /* full name: "roma.vrs.gmbh" or "pizzeria-roma.de"; unique key */
 	enum m_domain_type type;
 	char *subdomain;   /* DT_SUBDOMAIN only */
-	char *base_domain; /* DT_SUBDOMAIN only: base domain (resolved to the default one if omitted) */
+	char *base_domain; /* DT_SUBDOMAIN only: base domain (resolved to the default one if
+			      omitted) */
 	bool primary;
-	int max_price_cents;             /* DT_REGISTERED: price cap, -1 if none */
+	int max_price_cents;		  /* DT_REGISTERED: price cap, -1 if none */
 	enum m_value_kind auth_code_kind; /* DT_TRANSFERRED: always a reference */
-	char *auth_code_ref;              /* env name or file path, never the code itself */
+	char *auth_code_ref;		  /* env name or file path, never the code itself */
 	struct m_pos pos;
 
 	/* recorded only */
@@ -195,8 +196,8 @@ struct m_domain {
 	char *record_a, *record_aaaa, *record_www;
 	long long inwx_domain_id;
 	int registration_cost_cents; /* -1: unknown */
-	int renewal_cost_cents;      /* -1: unknown */
-	long long expires_at;        /* unix seconds, 0: unknown */
+	int renewal_cost_cents;	     /* -1: unknown */
+	long long expires_at;	     /* unix seconds, 0: unknown */
 };
 
 struct m_project {
@@ -204,7 +205,7 @@ struct m_project {
 	char *name;
 	char *owner_email;
 	char *project_type; /* code */
-	char *bundle;       /* code, NULL: none */
+	char *bundle;	    /* code, NULL: none */
 	enum m_lifecycle lifecycle;
 	char *server; /* desired: server name, NULL for `auto`; recorded: placed server name */
 	bool superadmin;
@@ -233,7 +234,7 @@ struct m_project {
 	int provisioning_retry_count;
 	long long provisioning_started_at, provisioning_completed_at; /* unix s, 0: unset */
 	long long trial_start_date, trial_end_date;
-	bool has_api_key; /* VRS_API_KEY generated and stored */
+	bool has_api_key;    /* VRS_API_KEY generated and stored */
 	char *applied_fqdns; /* comma-separated FQDN list last sent to Coolify */
 };
 
@@ -242,7 +243,7 @@ struct m_registrar {
 	char *registrant, *admin, *tech, *billing; /* contact handles */
 	char **nameservers;
 	size_t nnameservers;
-	int period_years;  /* default 1 */
+	int period_years;   /* default 1 */
 	char *renewal_mode; /* e.g. AUTORENEW */
 	struct m_pos pos;
 	bool present;
@@ -324,8 +325,18 @@ void observed_free(struct m_observed *o);
 
 /* ---- plan actions -------------------------------------------------------- */
 
-enum m_op { OP_CREATE, OP_UPDATE, OP_DELETE, OP_DEPLOY, OP_STOP, OP_START, OP_REGISTER,
-	    OP_TRANSFER, OP_NOOP, OP__MAX };
+enum m_op {
+	OP_CREATE,
+	OP_UPDATE,
+	OP_DELETE,
+	OP_DEPLOY,
+	OP_STOP,
+	OP_START,
+	OP_REGISTER,
+	OP_TRANSFER,
+	OP_NOOP,
+	OP__MAX
+};
 
 enum m_resource {
 	RES_SERVER,

@@ -30,10 +30,10 @@ void diag_init(struct diag_list *l);
 void diag_free(struct diag_list *l);
 /* add an error; returns -1 so validators can `return diag_add(...)` */
 int diag_add(struct diag_list *l, const char *file, int line, int col, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 /* attach a note to the last error added */
 void diag_note(struct diag_list *l, const char *file, int line, int col, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 /* sort by file, line, col, message (stable for equal keys) */
 void diag_sort(struct diag_list *l);
 /* print "FILE:LINE:COL: error: MSG" (+ "FILE:LINE:COL: note: NOTE") lines */

@@ -1,0 +1,276 @@
+/*
+ * dns.c — the INWX side of apply: a domain's A, AAAA and www CNAME records
+ * in the right zone (a subdomain's base domain, else the domain itself).
+ * Record ids are kept per domain in `inwx_record_ids` ({"a","aaaa","www"}).
+ * A create that failed unclearly, or met "object exists", looks the record
+ * up by zone + name + type and adopts it instead of creating a second one.
+ */
+#include "engine/engine_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+enum rec_kind { RK_A, RK_AAAA, RK_WWW };
+
+struct dns_job {
+	char name[300], type[16], zone[260], content[300];
+	const struct m_domain *want; /* desired domain, NULL when removed */
+	const struct m_domain *rec;  /* recorded domain */
+	char fqdn[260];
+	enum rec_kind kind;
+};
+
+/* the ids recorded for a domain, as updated by this run */
+static struct dom_ids *dom_ids_get(struct engine *eng, const char *fqdn)
+{
+	for (size_t i = 0; i < eng->ndoms; i++)
+		if (strcmp(eng->doms[i].fqdn, fqdn) == 0)
+			return &eng->doms[i].ids;
+	if (eng->ndoms == eng->adoms) {
+		size_t n = eng->adoms ? eng->adoms * 2 : 64;
+		struct dom_rt *v = realloc(eng->doms, n * sizeof(*v));
+		if (v == NULL)
+			return NULL;
+		eng->doms = v;
+		eng->adoms = n;
+	}
+	{
+		struct dom_rt *d = &eng->doms[eng->ndoms++];
+		const struct m_domain *rec = NULL;
+		memset(d, 0, sizeof(*d));
+		d->fqdn = strdup(fqdn);
+		for (size_t i = 0; i < eng->in->recorded.nprojects && !rec; i++) {
+			const struct m_project *p = &eng->in->recorded.projects[i];
+			for (size_t k = 0; k < p->ndomains && !rec; k++)
+				if (strcmp(p->domains[k].fqdn, fqdn) == 0)
+					rec = &p->domains[k];
+		}
+		if (rec) {
+			d->ids.a = rec->record_a ? strdup(rec->record_a) : NULL;
+			d->ids.aaaa = rec->record_aaaa ? strdup(rec->record_aaaa) : NULL;
+			d->ids.www = rec->record_www ? strdup(rec->record_www) : NULL;
+		}
+		return &d->ids;
+	}
+}
+
+void dns_free_all(struct engine *eng)
+{
+	for (size_t i = 0; i < eng->ndoms; i++) {
+		free(eng->doms[i].fqdn);
+		free(eng->doms[i].ids.a);
+		free(eng->doms[i].ids.aaaa);
+		free(eng->doms[i].ids.www);
+	}
+	free(eng->doms);
+}
+
+static char **id_slot(struct dom_ids *ids, enum rec_kind k)
+{
+	return k == RK_A ? &ids->a : k == RK_AAAA ? &ids->aaaa : &ids->www;
+}
+
+static const struct m_domain *find_domain(const struct m_project *p, const char *fqdn)
+{
+	for (size_t i = 0; p && i < p->ndomains; i++)
+		if (strcmp(p->domains[i].fqdn, fqdn) == 0)
+			return &p->domains[i];
+	return NULL;
+}
+
+/* "<name>/<TYPE>" -> the record, its domain and zone */
+static int dns_describe(struct engine *eng, struct job *j, struct dns_job *dj, struct vrs_err *err)
+{
+	const char *slash = strrchr(j->a->key, '/');
+	const struct m_domain *d;
+	const char *v;
+
+	if (slash == NULL || (size_t)(slash - j->a->key) >= sizeof(dj->name))
+		return err_set(err, "dns record key '%s' is not NAME/TYPE", j->a->key);
+	snprintf(dj->name, sizeof(dj->name), "%.*s", (int)(slash - j->a->key), j->a->key);
+	snprintf(dj->type, sizeof(dj->type), "%s", slash + 1);
+	dj->kind = strcmp(dj->type, "AAAA") == 0 ? RK_AAAA
+		   : strcmp(dj->type, "A") == 0	 ? RK_A
+						 : RK_WWW;
+	snprintf(dj->fqdn, sizeof(dj->fqdn), "%s",
+		 dj->kind == RK_WWW && strncmp(dj->name, "www.", 4) == 0 ? dj->name + 4 : dj->name);
+	dj->want = find_domain(j->p->want, dj->fqdn);
+	dj->rec = find_domain(j->p->rec, dj->fqdn);
+	d = dj->want ? dj->want : dj->rec;
+	if (d == NULL)
+		return err_set(err, "dns record %s: no domain %s in the project", j->a->key,
+			       dj->fqdn);
+	v = action_change_new(j->a, "zone");
+	snprintf(dj->zone, sizeof(dj->zone), "%s",
+		 v			   ? v
+		 : d->zone		   ? d->zone
+		 : d->type == DT_SUBDOMAIN ? d->base_domain
+					   : d->fqdn);
+	v = action_change_new(j->a, "content");
+	if (v == NULL && j->a->op != OP_DELETE) {
+		const struct m_server *s =
+		    j->p->server ? world_server(&eng->in->desired, j->p->server) : NULL;
+		if (dj->kind == RK_WWW)
+			v = dj->fqdn;
+		else if (s)
+			v = dj->kind == RK_A ? s->ip_address : s->ipv6_address;
+		if (v == NULL)
+			return err_set(err, "dns record %s: no address (is the project placed?)",
+				       j->a->key);
+	}
+	snprintf(dj->content, sizeof(dj->content), "%s", v ? v : "");
+	return 0;
+}
+
+static int record_ids_tx(struct engine *eng, struct job *j, const char *id, struct vrs_err *err)
+{
+	struct dns_job *dj = j->ctx;
+	struct dom_ids *ids = dom_ids_get(eng, dj->fqdn);
+	char **slot;
+
+	if (ids == NULL)
+		return err_set(err, "out of memory");
+	slot = id_slot(ids, dj->kind);
+	free(*slot);
+	*slot = (j->a->op == OP_DELETE || id == NULL) ? NULL : strdup(id);
+	/* the domain row is gone when the domain was removed in this same run */
+	if (dj->want == NULL && j->a->op == OP_DELETE)
+		return 0;
+	if (state_domain_set_records(eng->st, dj->fqdn, ids->a, ids->aaaa, ids->www, err) < 0)
+		return -1;
+	if (j->a->op != OP_DELETE && dj->kind == RK_A)
+		return state_domain_set_status(eng->st, dj->fqdn, DS_ACTIVE, err);
+	return 0;
+}
+
+static void dns_done(struct job *j, const char *id, const char *log, const char *progress)
+{
+	struct dns_job *dj = j->ctx;
+	char msg[600];
+
+	snprintf(msg, sizeof(msg), "%s %s %s in %s", dj->name, dj->type, dj->content, dj->zone);
+	engine_finish(j->eng, j, id, log, msg, record_ids_tx, progress);
+	free(j->ctx);
+	j->ctx = NULL;
+}
+
+static void dns_failed(struct job *j, const struct vrs_err *err)
+{
+	job_fail(j->eng, j, err->msg[0] ? err->msg : "unknown error");
+	free(j->ctx);
+	j->ctx = NULL;
+}
+
+static void on_lookup(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct job *j = ud;
+	struct dns_job *dj = j->ctx;
+	struct inwx_zone_info *z = res;
+
+	if (rc < 0) {
+		dns_failed(j, err);
+		return;
+	}
+	for (size_t i = 0; i < z->n_records; i++) {
+		const struct inwx_record *r = &z->records[i];
+		if (r->name && r->type && r->id && strcasecmp(r->name, dj->name) == 0 &&
+		    strcmp(r->type, dj->type) == 0 && r->content &&
+		    strcmp(r->content, dj->content) == 0) {
+			char *id = strdup(r->id);
+			inwx_zone_info_free(z);
+			dns_done(j, id, "dns_created", "record adopted");
+			free(id);
+			return;
+		}
+	}
+	inwx_zone_info_free(z);
+	dns_failed(j, &j->saved_err);
+}
+
+static void on_created(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct job *j = ud;
+	struct dns_job *dj = j->ctx;
+	struct inwx_created *c = res;
+	struct inwx_record_filter f = {.type = dj->type, .name = dj->name};
+	struct vrs_err e2;
+
+	if (rc < 0) {
+		/* 2302 "object exists", or an unclear failure: find it before giving up */
+		j->saved_err = *err;
+		err_clear(&e2);
+		if (inwx_zone_info_async(j->eng->pv->inwx, dj->zone, &f, on_lookup, j, &e2) < 0)
+			dns_failed(j, err);
+		return;
+	}
+	{
+		char *id = c->id ? strdup(c->id) : NULL;
+		inwx_created_free(c);
+		dns_done(j, id, "dns_created", "record created");
+		free(id);
+	}
+}
+
+static void on_changed(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct job *j = ud;
+
+	(void)res;
+	/* 2303: the record is already gone */
+	if (rc < 0 && !(j->a->op == OP_DELETE && err->remote_code == 2303)) {
+		dns_failed(j, err);
+		return;
+	}
+	if (j->a->op == OP_DELETE)
+		dns_done(j, NULL, "dns_deleted", "record deleted");
+	else
+		dns_done(j, j->remote_id, "dns_updated", "record updated");
+}
+
+void dns_start(struct engine *eng, struct job *j)
+{
+	struct dns_job *dj = calloc(1, sizeof(*dj));
+	struct vrs_err err;
+	struct dom_ids *ids;
+	char **slot;
+	int rc;
+
+	err_clear(&err);
+	if (dj == NULL) {
+		job_fail(eng, j, "out of memory");
+		return;
+	}
+	j->ctx = dj;
+	if (dns_describe(eng, j, dj, &err) < 0 || (ids = dom_ids_get(eng, dj->fqdn)) == NULL) {
+		dns_failed(j, &err);
+		return;
+	}
+	slot = id_slot(ids, dj->kind);
+	if (j->a->op != OP_CREATE && *slot == NULL) {
+		/* nothing recorded to change or delete */
+		dns_done(j, NULL, NULL, NULL);
+		return;
+	}
+	if (engine_journal_open(eng, j, j->a->key, dj->zone, &err) < 0) {
+		dns_failed(j, &err);
+		return;
+	}
+	if (j->a->op == OP_CREATE) {
+		struct inwx_record_input in = {.domain = dj->zone,
+					       .name = dj->name,
+					       .type = dj->type,
+					       .content = dj->content,
+					       .ttl = 3600};
+		rc = inwx_record_create_async(eng->pv->inwx, &in, on_created, j, &err);
+	} else if (j->a->op == OP_DELETE) {
+		rc = inwx_record_delete_async(eng->pv->inwx, *slot, false, on_changed, j, &err);
+	} else {
+		struct inwx_record_update up = {.content = dj->content};
+		j->remote_id = strdup(*slot);
+		rc = inwx_record_update_async(eng->pv->inwx, *slot, &up, on_changed, j, &err);
+	}
+	if (rc < 0)
+		dns_failed(j, &err);
+}

@@ -1,0 +1,436 @@
+/*
+ * engine.c — the scheduler of apply: jobs over the plan's action graph,
+ * project bookkeeping (status transitions, errors, retries, log rows),
+ * journaling, and the local (state-only) actions. Remote actions live in
+ * remote.c; this file decides when they run and records what they did.
+ */
+#include "engine/engine_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+long long engine_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void engine_progress(struct engine *eng, const char *fmt, ...)
+{
+	char line[1024];
+	int off;
+	va_list ap;
+
+	if (eng->o->progress == NULL)
+		return;
+	off = snprintf(line, sizeof(line), "[%zu/%zu] ", eng->finished, eng->njobs);
+	va_start(ap, fmt);
+	vsnprintf(line + off, sizeof(line) - (size_t)off, fmt, ap);
+	va_end(ap);
+	eng->o->progress(eng->o->progress_ud, line);
+}
+
+/* ---- projects ------------------------------------------------------------- */
+
+static struct proj_rt *proj_get(struct engine *eng, const char *slug)
+{
+	for (size_t i = 0; i < eng->nprojs; i++)
+		if (strcmp(eng->projs[i].slug, slug) == 0)
+			return &eng->projs[i];
+	return NULL;
+}
+
+static int proj_add(struct engine *eng, const char *slug)
+{
+	struct proj_rt *p;
+	const struct m_project *rec;
+
+	if (proj_get(eng, slug))
+		return 0;
+	p = &eng->projs[eng->nprojs++];
+	memset(p, 0, sizeof(*p));
+	p->slug = slug;
+	p->want = world_project(&eng->in->desired, slug);
+	rec = world_project(&eng->in->recorded, slug);
+	p->rec = rec;
+	p->status = rec ? rec->status : PS_DRAFT;
+	p->in_state = rec != NULL;
+	if (rec) {
+		p->server = rec->server ? strdup(rec->server) : NULL;
+		p->coolify_project_uuid =
+		    rec->coolify_project_uuid ? strdup(rec->coolify_project_uuid) : NULL;
+		p->coolify_env_uuid =
+		    rec->coolify_environment_uuid ? strdup(rec->coolify_environment_uuid) : NULL;
+		p->coolify_app_uuid = rec->coolify_app_uuid ? strdup(rec->coolify_app_uuid) : NULL;
+	}
+	return 0;
+}
+
+static void proj_free(struct proj_rt *p)
+{
+	free(p->server);
+	free(p->coolify_project_uuid);
+	free(p->coolify_env_uuid);
+	free(p->coolify_app_uuid);
+	free(p->deployment_uuid);
+}
+
+int engine_log(struct engine *eng, const char *slug, const char *action, const char *old_status,
+	       const char *new_status, const char *message, const char *error,
+	       const char *external_id, const char *service, struct vrs_err *err)
+{
+	struct state_log_entry e = {.project_slug = (char *)slug,
+				    .action = (char *)action,
+				    .old_status = (char *)old_status,
+				    .new_status = (char *)new_status,
+				    .message = (char *)message,
+				    .error_details = (char *)error,
+				    .external_id = (char *)external_id,
+				    .external_service = (char *)service,
+				    .triggered_by = (char *)eng->o->triggered_by,
+				    .metadata_json = eng->metadata_json};
+
+	/* log rows hang off a recorded project; global objects have none */
+	if (slug == NULL)
+		return 0;
+	return state_log_add(eng->st, &e, err);
+}
+
+/* set the project's status (inside the caller's transaction) and log the change */
+int engine_set_status(struct engine *eng, struct proj_rt *p, enum m_prov_status to,
+		      const char *error, struct vrs_err *err)
+{
+	enum m_prov_status from = p->status;
+
+	if (from == to && error == NULL)
+		return 0;
+	if (state_project_set_status(eng->st, p->slug, to, error, err) < 0)
+		return -1;
+	p->status = to;
+	if (from == to)
+		return 0;
+	return engine_log(eng, p->slug, "status_changed", m_prov_status_name(from),
+			  m_prov_status_name(to), NULL, NULL, NULL, NULL, err);
+}
+
+/* one transaction around fn; on failure the whole step is rolled back */
+int engine_tx(struct engine *eng, int (*fn)(struct engine *, void *, struct vrs_err *), void *arg,
+	      struct vrs_err *err)
+{
+	if (state_begin(eng->st, err) < 0)
+		return -1;
+	if (fn(eng, arg, err) < 0) {
+		state_rollback(eng->st, NULL);
+		return -1;
+	}
+	return state_commit(eng->st, err);
+}
+
+/* ---- jobs ----------------------------------------------------------------- */
+
+static struct job *job_by_action_id(struct engine *eng, int id)
+{
+	if (id < 1 || (size_t)id > eng->njobs)
+		return NULL;
+	return &eng->jobs[id - 1];
+}
+
+struct fail_arg {
+	struct job *j;
+	const char *msg;
+};
+
+static int fail_tx(struct engine *eng, void *arg, struct vrs_err *err)
+{
+	struct fail_arg *fa = arg;
+	struct job *j = fa->j;
+	struct proj_rt *p = j->p;
+
+	if (j->journal_id &&
+	    state_journal_close(eng->st, j->journal_id, SJ_FAILED, NULL, fa->msg, err) < 0)
+		return -1;
+	j->journal_id = 0;
+	/* a project not recorded yet (its create failed) has no row to mark */
+	if (p && !p->failed && p->in_state) {
+		if (engine_log(eng, p->slug, "error", m_prov_status_name(p->status), "error",
+			       j->what, fa->msg, NULL, m_service_name(j->a->service), err) < 0)
+			return -1;
+		if (engine_set_status(eng, p, PS_ERROR, fa->msg, err) < 0 ||
+		    state_project_retry_increment(eng->st, p->slug, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void job_fail(struct engine *eng, struct job *j, const char *msg)
+{
+	struct fail_arg fa = {j, msg};
+	struct vrs_err err;
+
+	err_clear(&err);
+	j->state = J_FAILED;
+	eng->finished++;
+	eng->stats.failed++;
+	if (j->running)
+		eng->in_flight--;
+	j->running = false;
+	if (!eng->first_error[0])
+		snprintf(eng->first_error, sizeof(eng->first_error), "%s%s%s",
+			 j->p ? j->p->slug : "", j->p ? ": " : "", msg);
+	if (engine_tx(eng, fail_tx, &fa, &err) < 0 && !eng->state_error[0])
+		snprintf(eng->state_error, sizeof(eng->state_error), "%s", err.msg);
+	if (j->p && !j->p->failed) {
+		j->p->failed = true;
+		eng->stats.projects_failed++;
+	}
+	engine_progress(eng, "%s: %s failed: %s", j->p ? j->p->slug : j->a->key, j->what, msg);
+}
+
+void job_done(struct engine *eng, struct job *j, const char *progress_msg)
+{
+	j->state = J_DONE;
+	eng->finished++;
+	eng->stats.ok++;
+	if (j->running)
+		eng->in_flight--;
+	j->running = false;
+	if (progress_msg)
+		engine_progress(eng, "%s: %s", j->p ? j->p->slug : j->a->key, progress_msg);
+}
+
+static void job_skip(struct engine *eng, struct job *j, const char *why)
+{
+	j->state = J_SKIPPED;
+	eng->finished++;
+	eng->stats.skipped++;
+	if (why && eng->o->progress)
+		engine_progress(eng, "%s: skipped %s: %s", j->p ? j->p->slug : j->a->key, j->what,
+				why);
+}
+
+/* open the journal row of a remote write before the call (committed at once) */
+int engine_journal_open(struct engine *eng, struct job *j, const char *remote_name,
+			const char *summary, struct vrs_err *err)
+{
+	struct state_journal_entry e = {.op = j->a->op,
+					.resource = j->a->resource,
+					.key = j->a->key,
+					.project_slug = j->p ? (char *)j->p->slug : NULL,
+					.service = j->a->service,
+					.remote_name = (char *)remote_name,
+					.request_summary = (char *)summary};
+
+	return state_journal_open(eng->st, &e, &j->journal_id, err);
+}
+
+/* ---- the action graph ------------------------------------------------------- */
+
+/* what a job is, for messages: "create coolify_app" */
+static void job_describe(struct job *j)
+{
+	snprintf(j->what, sizeof(j->what), "%s %s", m_op_name(j->a->op),
+		 m_resource_name(j->a->resource));
+}
+
+enum ready { R_WAIT, R_READY, R_BLOCKED };
+
+static enum ready job_ready(struct engine *eng, const struct job *j)
+{
+	enum ready r = R_READY;
+
+	if (j->p && j->p->failed)
+		return R_BLOCKED;
+	for (size_t i = 0; i < j->a->nrequires; i++) {
+		struct job *dep = job_by_action_id(eng, j->a->requires[i]);
+		if (dep == NULL)
+			continue;
+		if (dep->state == J_FAILED || dep->state == J_SKIPPED)
+			return R_BLOCKED;
+		if (dep->state != J_DONE)
+			r = R_WAIT;
+	}
+	return r;
+}
+
+static void job_start(struct engine *eng, struct job *j)
+{
+	j->state = J_RUNNING;
+	if (j->a->service != SVC_LOCAL) {
+		j->running = true;
+		eng->in_flight++;
+		remote_start(eng, j);
+	} else {
+		local_run(eng, j);
+	}
+}
+
+static bool stop_requested(const struct engine *eng)
+{
+	return eng->o->stop && *eng->o->stop;
+}
+
+int engine_apply(struct state *st, struct providers *pv, const struct inputs *in,
+		 const struct m_plan *plan, const struct engine_opts *o, struct engine_stats *stats,
+		 struct vrs_err *err)
+{
+	struct engine eng;
+	int rc = 0;
+
+	memset(&eng, 0, sizeof(eng));
+	memset(stats, 0, sizeof(*stats));
+	eng.st = st;
+	eng.pv = pv;
+	eng.in = in;
+	eng.plan = plan;
+	eng.o = o;
+	eng.parallelism = o->parallelism > 0 ? o->parallelism : 10;
+	eng.njobs = plan->nactions;
+	eng.jobs = calloc(eng.njobs + 1, sizeof(*eng.jobs));
+	eng.projs = calloc(in->desired.nprojects + in->recorded.nprojects + 1, sizeof(*eng.projs));
+	if (eng.jobs == NULL || eng.projs == NULL) {
+		free(eng.jobs);
+		free(eng.projs);
+		return err_set(err, "out of memory");
+	}
+	{
+		char meta[512];
+		snprintf(meta, sizeof(meta), "{\"serial\": %lld, \"spec_commit\": %s%s%s}",
+			 plan->serial + 1, o->spec_commit ? "\"" : "",
+			 o->spec_commit ? o->spec_commit : "null", o->spec_commit ? "\"" : "");
+		eng.metadata_json = strdup(meta);
+	}
+	if (state_fingerprint_key(st, eng.fp_key, err) < 0)
+		goto out_err;
+	for (size_t i = 0; i < eng.njobs; i++) {
+		struct job *j = &eng.jobs[i];
+		j->a = &plan->actions[i];
+		j->eng = &eng;
+		if (j->a->project) {
+			proj_add(&eng, j->a->project);
+			j->p = proj_get(&eng, j->a->project);
+		}
+		job_describe(j);
+	}
+	stats->total = eng.njobs;
+	for (;;) {
+		bool progress = false, pending = false;
+
+		if (eng.state_error[0])
+			break;
+		for (size_t i = 0; i < eng.njobs; i++) {
+			struct job *j = &eng.jobs[i];
+			enum ready r;
+
+			if (j->state != J_PENDING)
+				continue;
+			pending = true;
+			r = job_ready(&eng, j);
+			if (r == R_BLOCKED) {
+				job_skip(&eng, j,
+					 j->p && j->p->failed ? "project failed"
+							      : "a prerequisite failed");
+				progress = true;
+			} else if (r == R_READY && !stop_requested(&eng)) {
+				if (j->a->service != SVC_LOCAL &&
+				    eng.in_flight >= (size_t)eng.parallelism)
+					continue;
+				job_start(&eng, j);
+				progress = true;
+			}
+		}
+		if (stop_requested(&eng) && eng.in_flight == 0 && eng.waiting_deploys == 0)
+			break;
+		if (!pending && eng.in_flight == 0 && eng.waiting_deploys == 0)
+			break;
+		if (progress)
+			continue;
+		if (eng.in_flight == 0 && eng.waiting_deploys == 0) {
+			/* nothing runs and nothing can start: a dependency cycle would end here */
+			break;
+		}
+		if (remote_step(&eng, err) < 0)
+			goto out_err;
+	}
+	for (size_t i = 0; i < eng.njobs; i++)
+		if (eng.jobs[i].state == J_PENDING)
+			job_skip(&eng, &eng.jobs[i], NULL);
+	if (eng.state_error[0]) {
+		err_set(err, "state: %s", eng.state_error);
+		rc = -1;
+	} else if (stats && (eng.stats.failed > 0)) {
+		err_set(err, "%s", eng.first_error);
+		rc = -1;
+	} else if (stop_requested(&eng) && eng.stats.skipped) {
+		err_set(err, "interrupted: %zu actions not started", eng.stats.skipped);
+		rc = -1;
+	}
+	goto out;
+out_err:
+	rc = -1;
+out:
+	eng.stats.total = eng.njobs;
+	*stats = eng.stats;
+	for (size_t i = 0; i < eng.nprojs; i++)
+		proj_free(&eng.projs[i]);
+	for (size_t i = 0; i < eng.njobs; i++)
+		job_clear(&eng.jobs[i]);
+	dns_free_all(&eng);
+	free(eng.projs);
+	free(eng.jobs);
+	free(eng.metadata_json);
+	return rc;
+}
+
+void job_clear(struct job *j)
+{
+	free(j->remote_id);
+	j->remote_id = NULL;
+}
+
+/* ---- who and which commit ------------------------------------------------------ */
+
+static char *run_git(const char *dir, const char *args)
+{
+	char cmd[4096], line[512];
+	FILE *f;
+	char *out = NULL;
+
+	/* the directory is passed quoted; refuse quotes in it rather than escaping */
+	if (strchr(dir, '\'') || strlen(dir) > 2048)
+		return NULL;
+	snprintf(cmd, sizeof(cmd), "git -C '%s' %s 2>/dev/null", dir, args);
+	f = popen(cmd, "r");
+	if (f == NULL)
+		return NULL;
+	if (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (line[0])
+			out = strdup(line);
+	}
+	if (pclose(f) != 0) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+char *engine_triggered_by(const char *specs_dir)
+{
+	const char *env = getenv("VRS_TRIGGERED_BY");
+	char *who;
+
+	if (env && *env)
+		return strdup(env);
+	who = run_git(specs_dir, "log -1 --format=%ae");
+	return who ? who : strdup("system");
+}
+
+char *engine_spec_commit(const char *specs_dir)
+{
+	return run_git(specs_dir, "rev-parse HEAD");
+}

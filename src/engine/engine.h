@@ -1,0 +1,85 @@
+/*
+ * engine.h — apply: run a plan's actions through the providers and record
+ * every result in the state.
+ *
+ * The engine is the imperative shell around the pure plan. It runs the
+ * actions as a dependency graph, up to `parallelism` remote calls in flight
+ * (each service's own cap and rate budget apply underneath, in http.c).
+ * Every remote write is journaled: the journal row is committed before the
+ * call, and closed in the same transaction that records the call's result.
+ * After a crash, engine_recover() looks up the objects of rows left open by
+ * their deterministic names and adopts them, so no object is created twice.
+ *
+ * One project's failure never stops the others: its remaining actions are
+ * skipped, the project goes to `error` with the message, and its retry
+ * count grows (the plan retries it on later runs while the count is < 3).
+ */
+#ifndef VRS_ENGINE_H
+#define VRS_ENGINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "engine/inputs.h"
+#include "model/model.h"
+#include "state/state.h"
+#include "util/err.h"
+
+struct providers;
+
+/* a progress line for the operator ("[37/200] kunde-37: deployment finished") */
+typedef void (*engine_progress_fn)(void *ud, const char *line);
+
+struct engine_opts {
+	int parallelism;    /* remote actions in flight; default 10 */
+	bool allow_delete;  /* destructive actions run only with it */
+	bool approve_costs; /* purchases run only with it (or under max_price_cents) */
+	const char *triggered_by;
+	const char *spec_commit; /* NULL when the specs are not a git checkout */
+	int poll_ms;		 /* deployment poll tick; default 1000 */
+	int deploy_timeout_s;	 /* give up waiting for a deployment; default 1800 */
+	engine_progress_fn progress;
+	void *progress_ud;
+	/* set from a signal handler: start nothing new, finish what is in flight */
+	volatile sig_atomic_t *stop;
+};
+
+struct engine_stats {
+	size_t ok, failed, skipped, total;
+	size_t projects_failed;
+};
+
+/*
+ * Providers from the environment (DESIGN §3). need_coolify / need_inwx say
+ * which credentials the plan needs; a missing one is an error naming the
+ * variable. Secrets are registered with the HTTP pool so traces mask them.
+ */
+int providers_open(bool need_coolify, bool need_inwx, int verbose, struct providers **out,
+		   struct vrs_err *err);
+void providers_close(struct providers *pv);
+
+/*
+ * Adopt what a crashed run may have created: for every journal row left
+ * open, look the object up remotely by its deterministic name (`vrs-<slug>`
+ * project, `<slug>` app, record by zone + name + type), record it when found
+ * and close the row (adopted, or failed when the call never landed).
+ * *adopted counts the objects adopted. The state must be locked.
+ */
+int engine_recover(struct state *st, struct providers *pv, const char *triggered_by,
+		   size_t *adopted, struct vrs_err *err);
+
+/*
+ * Run the plan. Returns 0 when every action ran (or was skipped on
+ * purpose), -1 when any failed (stats say how many; err the first error)
+ * or on a state failure.
+ */
+int engine_apply(struct state *st, struct providers *pv, const struct inputs *in,
+		 const struct m_plan *plan, const struct engine_opts *o, struct engine_stats *stats,
+		 struct vrs_err *err);
+
+/* VRS_TRIGGERED_BY, else the git author of the specs' HEAD, else "system" (caller frees) */
+char *engine_triggered_by(const char *specs_dir);
+/* HEAD commit of the specs' git checkout, or NULL (caller frees) */
+char *engine_spec_commit(const char *specs_dir);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * providers.c — the HTTP pool and the Coolify and INWX clients, set up from
+ * the environment (DESIGN §3), with every secret registered for masking.
+ */
+#include "engine/engine_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void trace_stderr(void *ud, const char *service, const char *line)
+{
+	(void)ud;
+	fprintf(stderr, "trace: %s: %s\n", service ? service : "http", line);
+}
+
+int providers_open(bool need_coolify, bool need_inwx, int verbose, struct providers **out,
+		   struct vrs_err *err)
+{
+	struct provider_creds c = {0};
+	struct providers *pv = calloc(1, sizeof(*pv));
+
+	*out = NULL;
+	if (pv == NULL)
+		return err_set(err, "out of memory");
+	if (provider_creds_load(&c, err) < 0)
+		goto fail;
+	if ((need_coolify && provider_creds_require_coolify(&c, err) < 0) ||
+	    (need_inwx && provider_creds_require_inwx(&c, err) < 0))
+		goto fail;
+	if ((pv->pool = http_pool_new(err)) == NULL)
+		goto fail;
+	if (verbose >= 2)
+		http_pool_set_trace(pv->pool, trace_stderr, NULL);
+	if (c.coolify_url && c.coolify_token) {
+		struct coolify_opts co = {.rate_per_min = c.coolify_rate_per_min};
+		http_pool_add_secret(pv->pool, c.coolify_token);
+		pv->coolify = coolify_new(pv->pool, c.coolify_url, c.coolify_token, &co, err);
+		if (pv->coolify == NULL)
+			goto fail;
+	}
+	if (c.inwx_user && c.inwx_password) {
+		struct inwx_opts io = {.totp_secret = c.inwx_totp_secret};
+		http_pool_add_secret(pv->pool, c.inwx_password);
+		if (c.inwx_totp_secret)
+			http_pool_add_secret(pv->pool, c.inwx_totp_secret);
+		pv->inwx = inwx_new(pv->pool, c.inwx_url, c.inwx_user, c.inwx_password, &io, err);
+		if (pv->inwx == NULL)
+			goto fail;
+	}
+	provider_creds_free(&c);
+	*out = pv;
+	return 0;
+fail:
+	provider_creds_free(&c);
+	providers_close(pv);
+	return -1;
+}
+
+void providers_close(struct providers *pv)
+{
+	if (pv == NULL)
+		return;
+	if (pv->inwx)
+		inwx_free(pv->inwx);
+	if (pv->coolify)
+		coolify_free(pv->coolify);
+	if (pv->pool)
+		http_pool_free(pv->pool);
+	free(pv);
+}

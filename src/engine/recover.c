@@ -1,0 +1,196 @@
+/*
+ * recover.c — adoption after a crash. A journal row left open means "this
+ * call may or may not have happened". For creates, the object is looked up
+ * by its deterministic name (Coolify project `vrs-<slug>`, app `<slug>`,
+ * INWX record by zone + name + type) and recorded when found; every other
+ * open row is closed as failed, and the next plan simply does the step
+ * again (updates, env upserts, deploys, starts, stops and deletes are safe
+ * to repeat).
+ */
+#include "engine/engine_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct recover {
+	struct state *st;
+	struct providers *pv;
+	struct m_world rec;
+	struct coolify_project_list *projects;
+	struct coolify_app_list *apps;
+	const char *triggered_by;
+};
+
+static const struct m_domain *rec_domain(const struct m_world *w, const char *fqdn)
+{
+	for (size_t i = 0; i < w->nprojects; i++)
+		for (size_t k = 0; k < w->projects[i].ndomains; k++)
+			if (strcmp(w->projects[i].domains[k].fqdn, fqdn) == 0)
+				return &w->projects[i].domains[k];
+	return NULL;
+}
+
+/* look the object of an open create up; *found gets its id (caller frees) */
+static int lookup(struct recover *r, const struct state_journal_entry *e, char **found,
+		  struct vrs_err *err)
+{
+	*found = NULL;
+	if (e->resource == RES_COOLIFY_PROJECT || e->resource == RES_COOLIFY_APP) {
+		if (r->pv->coolify == NULL)
+			return err_set(err, "coolify is not configured");
+		if (e->resource == RES_COOLIFY_PROJECT) {
+			if (!r->projects &&
+			    coolify_projects_list(r->pv->coolify, &r->projects, err) < 0)
+				return -1;
+			for (size_t i = 0; i < r->projects->n; i++)
+				if (r->projects->v[i].name &&
+				    strcmp(r->projects->v[i].name, e->remote_name) == 0)
+					*found = strdup(r->projects->v[i].uuid);
+		} else {
+			if (!r->apps && coolify_apps_list(r->pv->coolify, &r->apps, err) < 0)
+				return -1;
+			for (size_t i = 0; i < r->apps->n; i++)
+				if (r->apps->v[i].name &&
+				    strcmp(r->apps->v[i].name, e->remote_name) == 0)
+					*found = strdup(r->apps->v[i].uuid);
+		}
+		return 0;
+	}
+	if (e->resource == RES_DNS_RECORD) {
+		/* key NAME/TYPE; the zone was the request summary */
+		const char *slash = strrchr(e->key, '/');
+		struct inwx_zone_info *z = NULL;
+		struct inwx_record_filter f = {0};
+		char name[300];
+
+		if (r->pv->inwx == NULL)
+			return err_set(err, "inwx is not configured");
+		if (slash == NULL || e->request_summary == NULL)
+			return 0;
+		snprintf(name, sizeof(name), "%.*s", (int)(slash - e->key), e->key);
+		f.name = name;
+		f.type = slash + 1;
+		if (inwx_zone_info(r->pv->inwx, e->request_summary, &f, &z, err) < 0)
+			return -1;
+		for (size_t i = 0; i < z->n_records; i++)
+			if (z->records[i].name && strcasecmp(z->records[i].name, name) == 0 &&
+			    z->records[i].type && strcmp(z->records[i].type, slash + 1) == 0)
+				*found = strdup(z->records[i].id);
+		inwx_zone_info_free(z);
+	}
+	return 0;
+}
+
+static int adopt_tx(struct recover *r, const struct state_journal_entry *e, const char *id,
+		    struct vrs_err *err)
+{
+	const char *slug = e->project_slug;
+
+	if (e->resource == RES_COOLIFY_PROJECT) {
+		struct coolify_environment *env = NULL;
+		if (state_project_set_uuid(r->st, slug, SU_COOLIFY_PROJECT, id, err) < 0)
+			return -1;
+		if (coolify_environment_get(r->pv->coolify, id, "production", &env, NULL) == 0) {
+			int rc = state_project_set_uuid(r->st, slug, SU_COOLIFY_ENVIRONMENT,
+							env->uuid, err);
+			coolify_environment_free(env);
+			if (rc < 0)
+				return -1;
+		}
+	} else if (e->resource == RES_COOLIFY_APP) {
+		if (state_project_set_uuid(r->st, slug, SU_COOLIFY_APP, id, err) < 0)
+			return -1;
+	} else if (e->resource == RES_DNS_RECORD) {
+		const char *slash = strrchr(e->key, '/');
+		char name[300];
+		const char *fqdn = name;
+		const struct m_domain *d;
+		const char *a, *aaaa, *www;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(slash - e->key), e->key);
+		if (strcmp(slash + 1, "CNAME") == 0 && strncmp(name, "www.", 4) == 0)
+			fqdn = name + 4;
+		d = rec_domain(&r->rec, fqdn);
+		if (d == NULL)
+			return 0;
+		a = strcmp(slash + 1, "A") == 0 ? id : d->record_a;
+		aaaa = strcmp(slash + 1, "AAAA") == 0 ? id : d->record_aaaa;
+		www = strcmp(slash + 1, "CNAME") == 0 ? id : d->record_www;
+		if (state_domain_set_records(r->st, fqdn, a, aaaa, www, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int engine_recover(struct state *st, struct providers *pv, const char *triggered_by,
+		   size_t *adopted, struct vrs_err *err)
+{
+	struct recover r = {.st = st, .pv = pv, .triggered_by = triggered_by};
+	struct state_journal_entry *rows = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	*adopted = 0;
+	world_init(&r.rec);
+	if (state_journal_list_open(st, &rows, &n, err) < 0)
+		return -1;
+	if (n == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (state_load(st, &r.rec, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const struct state_journal_entry *e = &rows[i];
+		char *id = NULL;
+		bool create = e->op == OP_CREATE;
+
+		if (create && lookup(&r, e, &id, err) < 0) {
+			err_prefix(err, "recovering %s %s %s", m_op_name(e->op),
+				   m_resource_name(e->resource), e->key);
+			goto out;
+		}
+		if (state_begin(st, err) < 0) {
+			free(id);
+			goto out;
+		}
+		if (id) {
+			struct state_log_entry le = {.project_slug = e->project_slug,
+						     .action = "adopted",
+						     .message = "found after an interrupted run",
+						     .external_id = id,
+						     .external_service =
+							 (char *)m_service_name(e->service),
+						     .triggered_by = (char *)triggered_by};
+			if (adopt_tx(&r, e, id, err) < 0 ||
+			    state_journal_close(st, e->id, SJ_ADOPTED, id, NULL, err) < 0 ||
+			    (e->project_slug && world_project(&r.rec, e->project_slug) &&
+			     state_log_add(st, &le, err) < 0)) {
+				state_rollback(st, NULL);
+				free(id);
+				goto out;
+			}
+			(*adopted)++;
+		} else if (state_journal_close(st, e->id, SJ_FAILED, NULL,
+					       create ? "interrupted; not found remotely"
+						      : "interrupted; will be planned again",
+					       err) < 0) {
+			state_rollback(st, NULL);
+			goto out;
+		}
+		free(id);
+		if (state_commit(st, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (r.projects)
+		coolify_project_list_free(r.projects);
+	if (r.apps)
+		coolify_app_list_free(r.apps);
+	world_free(&r.rec);
+	state_journal_free(rows, n);
+	return rc;
+}

@@ -1,0 +1,186 @@
+/*
+ * main.c — vrsctl's command table and global flags.
+ *
+ * Global flags (DESIGN §2) are accepted before or after the subcommand:
+ * they are taken out of argv wherever they stand (up to a "--"), and the
+ * rest goes to the subcommand, whose own flags its file parses.
+ */
+#include "cmd/cmd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct cmd commands[] = {
+    {"apply", cmd_apply, "converge the world to the specs (Coolify, INWX), logging every step"},
+    {"log", cmd_log, "the provisioning log, newest first"},
+    {"plan", cmd_plan, "show what apply would change (no remote call unless --refresh)"},
+    {"retry", cmd_retry, "let a project that failed 3 times try again"},
+    {"status", cmd_status, "recorded projects: status, server, domains, last error"},
+    {"validate", cmd_validate, "load and validate the specs; print every error"},
+};
+
+static const char main_usage[] =
+    "usage: vrsctl [global flags] COMMAND [flags]\n"
+    "\n"
+    "vrsctl converges VRS hosting projects (Coolify apps, INWX domains and DNS)\n"
+    "to the YAML specs kept in git, and records every step in a SQLite state.\n"
+    "\n"
+    "Commands:\n"
+    "%s"
+    "\n"
+    "Global flags (before or after the command):\n"
+    "  --specs DIR          spec tree (default specs/, env VRS_SPECS)\n"
+    "  --state FILE         state database (default state/vrs.db, env VRS_STATE)\n"
+    "  --log-format FMT     text or json\n"
+    "  -v, --verbose        more detail (repeat for HTTP traces: -vv)\n"
+    "  -q, --quiet          only errors\n"
+    "  --no-color           no ANSI colors (also NO_COLOR)\n"
+    "  --version            print the version\n"
+    "  -h, --help           this help; 'vrsctl COMMAND --help' for a command\n"
+    "\n"
+    "Exit status: 0 ok, 1 error, 2 changes pending (plan --detailed-exitcode),\n"
+    "3 state locked by another vrsctl process.\n";
+
+static void print_usage(FILE *out)
+{
+	char list[2048];
+	size_t off = 0;
+
+	list[0] = 0;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "  %-10s %s\n",
+					commands[i].name, commands[i].summary);
+	fprintf(out, main_usage, list);
+}
+
+/* takes a flag's value from "--flag=V" or the next argument; NULL if missing */
+static const char *flag_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (*i + 1 < argc) {
+		(*i)++;
+		return argv[*i];
+	}
+	return NULL;
+}
+
+static bool is_flag(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(arg, name, n) == 0 && (arg[n] == 0 || arg[n] == '=');
+}
+
+int main(int argc, char **argv)
+{
+	struct global_opts g = {0};
+	char **rest;
+	int nrest = 0, rc;
+	bool no_color = getenv("NO_COLOR") != NULL && *getenv("NO_COLOR") != 0;
+	bool want_version = false, want_help = false, seen_dashdash = false;
+	const struct cmd *cmd = NULL;
+
+	g.specs = getenv("VRS_SPECS") && *getenv("VRS_SPECS") ? getenv("VRS_SPECS") : "specs";
+	g.state =
+	    getenv("VRS_STATE") && *getenv("VRS_STATE") ? getenv("VRS_STATE") : "state/vrs.db";
+	rest = calloc((size_t)argc + 1, sizeof(*rest));
+	if (rest == NULL) {
+		fprintf(stderr, "vrsctl: error: out of memory\n");
+		return EXIT_ERR;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+
+		if (seen_dashdash) {
+			rest[nrest++] = argv[i];
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			seen_dashdash = true;
+			rest[nrest++] = argv[i];
+		} else if (is_flag(a, "--specs") || is_flag(a, "--state") ||
+			   is_flag(a, "--log-format")) {
+			const char *name = is_flag(a, "--specs")   ? "--specs"
+					   : is_flag(a, "--state") ? "--state"
+								   : "--log-format";
+			if ((v = flag_value(argc, argv, &i, name)) == NULL || *v == 0) {
+				fprintf(stderr, "vrsctl: error: %s needs a value\n", name);
+				free(rest);
+				return EXIT_ERR;
+			}
+			if (strcmp(name, "--specs") == 0) {
+				g.specs = v;
+			} else if (strcmp(name, "--state") == 0) {
+				g.state = v;
+			} else if (strcmp(v, "json") == 0 || strcmp(v, "text") == 0) {
+				g.log_json = strcmp(v, "json") == 0;
+			} else {
+				fprintf(
+				    stderr,
+				    "vrsctl: error: --log-format must be text or json, not '%s'\n",
+				    v);
+				free(rest);
+				return EXIT_ERR;
+			}
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			g.verbose++;
+		} else if (strcmp(a, "-vv") == 0) {
+			g.verbose += 2;
+		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			g.quiet = true;
+		} else if (strcmp(a, "--no-color") == 0) {
+			no_color = true;
+		} else if (strcmp(a, "--version") == 0) {
+			want_version = true;
+		} else if ((strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) && nrest == 0) {
+			want_help = true;
+		} else {
+			rest[nrest++] = argv[i];
+		}
+	}
+	g.color = !no_color && isatty(STDOUT_FILENO);
+
+	if (want_version) {
+		printf("vrsctl %s\n", VRS_VERSION);
+		free(rest);
+		return EXIT_OK;
+	}
+	if (want_help || nrest == 0) {
+		print_usage(want_help ? stdout : stderr);
+		free(rest);
+		return want_help ? EXIT_OK : EXIT_ERR;
+	}
+	if (strcmp(rest[0], "help") == 0) {
+		if (nrest > 1) {
+			/* "vrsctl help plan" is "vrsctl plan --help" */
+			rest[1] = rest[0] = rest[1];
+			rest[1] = "--help";
+			nrest = 2;
+		} else {
+			print_usage(stdout);
+			free(rest);
+			return EXIT_OK;
+		}
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, rest[0]) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL) {
+		fprintf(stderr, "vrsctl: error: unknown command '%s'\n", rest[0]);
+		print_usage(stderr);
+		free(rest);
+		return EXIT_ERR;
+	}
+	rc = cmd->fn(nrest, rest, &g);
+	free(rest);
+	/* a command whose output was lost cannot succeed */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "vrsctl: error: writing to stdout failed\n");
+		return EXIT_ERR;
+	}
+	return rc;
+}
