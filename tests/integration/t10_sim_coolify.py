@@ -21,6 +21,7 @@ def main():
         run(sim)
         rate_limit()
         sensitive_and_state()
+        fuzz_and_queue()
         cli_checks()
     finally:
         sim.stop()
@@ -375,9 +376,60 @@ def sensitive_and_state():
         sim.stop()
 
 
+def fuzz_and_queue():
+    """Wrong types in every body field of every write route: 4xx, never 500; deploy queue limit."""
+    sim = simlib.Sim("--seed", "8", "--rate-limit", "0", "--deploy-time", "30", "--quiet")
+    try:
+        c, adm = sim.coolify(), sim.admin()
+        s = c.get("/servers").json[0]["uuid"]
+        p = c.post("/projects", {"name": "fuzz"}).json["uuid"]
+        mk = {"project_uuid": p, "server_uuid": s, "environment_name": "production",
+              "docker_registry_image_name": "nginx", "autogenerate_domain": False}
+        a = c.post("/applications/dockerimage", dict(mk, name="fa")).json["uuid"]
+        b = c.post("/applications/dockerimage", dict(mk, name="fb")).json["uuid"]
+        routes = adm.get("/_sim/routes").json
+        values = [None, [], {}, [1, {}], True, -1, 1e308, "", "x" * 3000, "\u0000\ud800", {"a": [None]}]
+        bad = []
+        for r in routes:
+            if r["method"] not in ("POST", "PATCH"):
+                continue
+            url = r["path"].replace("{uuid}", a if "/applications" in r["path"] or "/deployments" in r["path"] else p)
+            url = url.replace("{server_uuid}", s).replace("{environment_name_or_uuid}", "production")
+            keys = sorted(set((r["allowed"] or [])[:40] + ["project_uuid", "key", "data", "name", "domains", "uuid", "tag"]))
+            for k in keys:
+                for v in values:
+                    body = dict(mk, key="K", value="v", data=[{"key": "A", "value": "1"}], name="f-%d" % len(bad))
+                    body[k] = v
+                    res = c.request(r["method"], url, body)
+                    if res.status >= 500 or res.json is None and r["path"] not in ("/health", "/version"):
+                        bad.append((r["method"], r["path"], k, repr(v)[:20], res.status))
+        t.eq(bad[:5], [], "fuzzed body fields on every write route -> 4xx/2xx, never 500 or non-JSON")
+        t.eq(c.get("/version").status, 200, "sim alive after fuzzing")
+        adm.post("/_sim/state", {"op": "set_server", "uuid": s, "fields": {"settings": {"deployment_queue_limit": 1}}})
+        c.post("/deploy?uuid=%s&force=true" % a)
+        r = c.post("/deploy?uuid=" + b)
+        t.ok(r.status == 429 and r.headers.get("retry-after") == "60" and "queue is full" in r.json["message"],
+             "deploy queue full -> 429 Retry-After 60", r)
+    finally:
+        sim.stop()
+
+
 def cli_checks():
     r = subprocess.run([sys.executable, simlib.SIM, "--coolify", "0.0.0.0:0", "--quiet"], capture_output=True, text=True, timeout=10)
     t.ok(r.returncode != 0 and "loopback" in r.stderr, "non-loopback bind refused")
+    f = simlib.Sim("--quiet", "--latency", "60", "--jitter", "5",
+                   "--fault", '{"match":"GET /version","kind":"http503","count":1}',
+                   "--fault", '{"rules":[{"match":"GET /team","kind":"http500"}]}')
+    try:
+        fc = f.coolify()
+        t0 = time.time()
+        st = [fc.get("/version").status, fc.get("/version").status, fc.get("/team").status]
+        t.ok(st == [503, 200, 500] and time.time() - t0 >= 0.15, "--fault and --latency flags", st)
+        f.admin().post("/_sim/faults", {"rules": []})
+        f.admin().post("/_sim/reset")
+        t.eq(len(f.admin().get("/_sim/faults").json["rules"]), 3, "/_sim/reset restores the flag faults")
+    finally:
+        f.stop()
     sim = simlib.Sim("--seed", "42", "--quiet")
     sim2 = simlib.Sim("--seed", "42", "--quiet")
     try:

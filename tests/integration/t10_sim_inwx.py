@@ -33,6 +33,7 @@ def main():
         faults(sim)
     finally:
         sim.stop()
+    fuzz()
     twofa()
 
 
@@ -226,6 +227,34 @@ def faults(sim):
         b.stop()
 
 
+def fuzz():
+    """Wrong types for every parameter of every method: API error codes, never a crash."""
+    sim = simlib.Sim("--seed", "9", "--quiet")
+    try:
+        c = login(sim)
+        c.call("nameserver.create", domain="fuzz.com", type="MASTER")
+        bad = []
+        keys = ["domain", "roId", "id", "type", "name", "content", "ttl", "prio", "page", "pagelimit", "recordId",
+                "registrant", "authCode", "tld", "ns", "tan", "sld", "period", "search", "testing", "user", "pass"]
+        values = [None, [], {}, [1, {}], True, -1, 1e308, "", "x" * 3000, "\u0000\ud800"]
+        for m in ["nameserver.list", "nameserver.create", "nameserver.info", "nameserver.createRecord",
+                  "nameserver.updateRecord", "nameserver.deleteRecord", "domain.check", "domain.getPrices",
+                  "domain.getRules", "domain.create", "domain.transfer", "domain.info", "domain.list", "domain.update",
+                  "contact.list", "contact.create", "account.info", "account.unlock"]:
+            for k in keys:
+                for v in values:
+                    params = {"domain": "fuzz.com", "type": "A", "content": "192.0.2.1", "id": "1"}
+                    params[k] = v
+                    r = c.call(m, **params)
+                    if r.get("code") not in (1000, 1001, 2002, 2003, 2004, 2005, 2302, 2303, 2308) or \
+                            "internal" in str(r.get("reason", "")):
+                        bad.append((m, k, repr(v)[:20], r.get("code"), r.get("reason")))
+        t.eq(bad[:5], [], "fuzzed parameter types -> API error codes, no internal error")
+        t.eq(c.call("account.info")["code"], 1000, "sim alive after fuzzing")
+    finally:
+        sim.stop()
+
+
 def twofa():
     sim = simlib.Sim("--inwx-2fa", SECRET, "--inwx-user", "alice", "--inwx-password", "pw\"1", "--quiet")
     try:
@@ -236,11 +265,12 @@ def twofa():
         t.ok(r["code"] == 2200 and "unlock" in r["reason"], "locked session -> 2200 unlock required")
         t.eq(c.call("account.unlock", tan="000000" if simlib.totp(SECRET) != "000000" else "111111")["code"], 2200, "wrong TAN -> 2200")
         # step -1 is accepted too; use it so the current step stays free
-        t.eq(c.call("account.unlock", tan=simlib.totp(SECRET, step_offset=-1))["code"], 1000, "TOTP (previous step) unlocks")
+        tan = simlib.totp(SECRET, step_offset=-1)
+        t.eq(c.call("account.unlock", tan=tan)["code"], 1000, "TOTP (previous step) unlocks")
         t.eq(c.call("nameserver.list")["code"], 1000, "unlocked session works")
         c2 = sim.inwx()
         c2.call("account.login", user="alice", **{"pass": "pw\"1"})
-        t.eq(c2.call("account.unlock", tan=simlib.totp(SECRET, step_offset=-1))["code"], 2200, "a TAN is accepted only once")
+        t.eq(c2.call("account.unlock", tan=tan)["code"], 2200, "a TAN is accepted only once")
         t.eq(c2.call("account.unlock", tan=int(simlib.totp(SECRET)))["code"], 1000, "TAN as unpadded int accepted")
         s = sim.inwx()
         t.eq(s.call("nameserver.list", user="alice", **{"pass": "pw\"1"})["code"], 2002, "user/pass per call with 2FA -> 2002")

@@ -50,7 +50,8 @@ Admin endpoints (both ports, no auth, not counted, never faulted)
       {"op":"delete_project","name":N | "uuid":U}
       {"op":"add_server","server":{"name":...,"ip":...}}
       {"op":"set_server","uuid":U | "name":N,"fields":{"is_reachable":false,...}}
-           (is_reachable/is_usable are set both top-level and in settings)
+           (is_reachable/is_usable are set both top-level and in settings; "settings" and
+            "proxy" objects are merged, e.g. {"settings":{"deployment_queue_limit":1}})
       {"op":"set_deployment","uuid":U,"fields":{"status":"failed"}}
       {"op":"finish_deployments"}              every active deployment -> finished now
       {"op":"add_zone","domain":Z}              (with SOA + NS records)
@@ -1683,6 +1684,8 @@ class Inwx:
         tlds = p.get("tld") or sorted(TLD_PRICES)
         if isinstance(tlds, str):
             tlds = [tlds]
+        if not isinstance(tlds, list) or not all(isinstance(x, str) for x in tlds):
+            raise InwxError(2005, "Parameter tld must be a string or a list of strings")
         out = []
         for t in tlds:
             pr = TLD_PRICES.get(str(t).lower(), 19.99)
@@ -1849,6 +1852,9 @@ def admin_op(sim, op):
         if not s:
             raise ValueError("no such server")
         for k, v in fields.items():
+            if k in ("settings", "proxy") and isinstance(v, dict):
+                s[k].update(v)
+                continue
             s[k] = v
             if k in ("is_reachable", "is_usable"):
                 s["settings"][k] = v
