@@ -363,6 +363,15 @@ def sensitive_and_state():
         t.ok(envs[0]["value"] == "s3" and envs[0]["real_value"] == "s3", "--coolify-sensitive returns values")
         r = c.post("/deploy?uuid=" + a).json["deployments"][0]["deployment_uuid"]
         t.eq(c.get("/deployments/" + r).json["status"], "finished", "--deploy-time 0 finishes at once")
+        time.sleep(0.5)
+        with open(statef) as f:
+            live = json.load(f)
+        t.eq(len(live["coolify"]["applications"]), 2, "state file saved shortly after mutations (sim still running)")
+        adm = sim.admin()
+        adm.post("/_sim/state", {"op": "set_server", "name": "s1", "fields": {"is_reachable": False}})
+        r = c.post("/deploy?uuid=" + a).json["deployments"][0]["deployment_uuid"]
+        t.eq(c.get("/deployments/" + r).json["status"], "failed", "deployment on an unreachable server fails")
+        adm.post("/_sim/state", {"op": "set_server", "name": "s1", "fields": {"is_reachable": True}})
     finally:
         sim.stop()
     with open(statef) as f:

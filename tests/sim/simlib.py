@@ -10,6 +10,7 @@ import hmac
 import http.client
 import json
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -50,10 +51,16 @@ class Tap:
         return 1 if self.failed else 0
 
 
+def _on_term(signum, frame):
+    sys.exit(128 + signum)   # runs the atexit handlers, so the sims are stopped
+
+
 class Sim:
-    """A running simulator process; stop() (also at exit) kills it."""
+    """A running simulator process; stop() (also at exit, and on SIGTERM) kills it."""
 
     def __init__(self, *args, ready_timeout=10):
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _on_term)
         self.dir = tempfile.mkdtemp(prefix="vrs-sim-")
         self.ready = os.path.join(self.dir, "ready.json")
         self.log = open(os.path.join(self.dir, "sim.log"), "w+")

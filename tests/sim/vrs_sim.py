@@ -98,6 +98,7 @@ Faults
           huge {bytes}             a huge body (default 50 MB) of valid-looking JSON
           deploy_failed            deployments created for matching apps end "failed"
                                    (match "POST /deploy" or "*", use name)
+  Deployments on a server that is not is_reachable/is_usable also end "failed".
   Example: {"rules":[{"match":"POST /applications/dockerimage","kind":"http500","rate":0.2},
                      {"match":"nameserver.createRecord","kind":"inwx2400","count":3},
                      {"match":"*","kind":"latency","ms":50,"jitter":10},
@@ -612,7 +613,7 @@ class Sim:
              "created_at": iso(t), "updated_at": iso(t), "finished_at": None,
              "logs": json.dumps([{"output": "sim deployment", "type": "stdout"}]),
              "sim_created_at": t, "sim_server_uuid": app["server_uuid"]}
-        if self.fault_hits("deploy_failed", app["name"]):
+        if self.fault_hits("deploy_failed", app["name"]) or not (server.get("is_reachable") and server.get("is_usable")):
             d["sim_outcome"] = "failed"
         self.deployments.append(d)
         app["sim_last_deployment"] = du
