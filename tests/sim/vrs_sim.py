@@ -351,6 +351,9 @@ class Sim:
             a.setdefault("status", "exited:unhealthy")
             a.setdefault("envs", [])
             a.setdefault("tags", [])
+            a.setdefault("name", "app-%d" % a["id"])
+            for k in ("fqdn", "project_uuid", "environment_uuid", "server_uuid", "git_commit_sha"):
+                a.setdefault(k, None)
             self.apps.append(a)
         self.deployments = [dict(d) for d in c.get("deployments", [])]
         self.zones = [self.make_zone(z) for z in i.get("zones", [])]
