@@ -7,7 +7,8 @@
 
 PKGS     := yaml-0.1 sqlite3 libcurl libcjson libcrypto
 DEBS     := libyaml-dev libsqlite3-dev libcurl4-openssl-dev libcjson-dev libssl-dev \
-            libcmocka-dev pkg-config clang python3 python3-yaml ca-certificates
+            libcmocka-dev pkg-config clang libclang-rt-14-dev python3 python3-yaml \
+            python3-jsonschema man-db groff-base sqlite3 nodejs npm ca-certificates
 CC       ?= cc
 CSTD     := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \

@@ -31,7 +31,7 @@ static const char apply_usage[] =
     "  --parallelism N         remote calls in flight (default 10)\n"
     "  --allow-delete          run destructive actions (deleting apps, records, domains);\n"
     "                          without it they are kept and reported\n"
-    "  --max-delete-percent P  refuse when deletes exceed P%% of the managed objects\n"
+    "  --max-delete-percent P  refuse when deletes exceed P% of the managed objects\n"
     "                          (default 10; checked from 10 managed objects on)\n"
     "  --force                 apply even above --max-delete-percent\n"
     "  --approve-costs         allow purchases (domain registrations)\n"
