@@ -243,6 +243,13 @@ int http_redact(const char *in, struct buf *out)
 {
 	const char *s = in;
 
+	/* trace lines carry a direction prefix */
+	if ((s[0] == '>' || s[0] == '<') && s[1] == ' ') {
+		if (buf_append(out, s, 2) < 0)
+			return -1;
+		s += 2;
+		in = s;
+	}
 	for (int i = 0; redact_headers[i]; i++) {
 		size_t n = strlen(redact_headers[i]);
 

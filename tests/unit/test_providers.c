@@ -38,6 +38,8 @@ static void test_redact_headers(void **state)
 	EXPECT_REDACT("Cookie: domrobot=abc123", "Cookie: [REDACTED]");
 	EXPECT_REDACT("Set-Cookie: domrobot=abc; path=/", "Set-Cookie: [REDACTED]");
 	EXPECT_REDACT("Content-Type: application/json", "Content-Type: application/json");
+	EXPECT_REDACT("> Authorization: Bearer 1|abc", "> Authorization: [REDACTED]");
+	EXPECT_REDACT("< Set-Cookie: domrobot=abc", "< Set-Cookie: [REDACTED]");
 }
 
 static void test_redact_json(void **state)

@@ -1,0 +1,299 @@
+/*
+ * coolify.h — typed client for the Coolify API v1 (contracts/coolify-api.md).
+ *
+ * struct coolify *c = coolify_new(pool, "https://coolify.example.com", token, &opts, &err);
+ * The client registers its own http service "coolify" in the pool (rate budget
+ * opts.rate_per_min, default 200/min, spent at 97 % with burst 1 so a fixed
+ * one-minute window never sees a 429), sends Authorization/Accept headers and
+ * registers the token as a trace secret (it never appears in traces).
+ *
+ * Every call exists twice, built on the same code:
+ *   coolify_X_async(c, args..., cb, ud, &err)  -> 0 queued / -1 (no callback)
+ *       cb(ud, rc, result, err): result is the documented type, owned by the
+ *       callback (free with its *_free); NULL when rc == -1.
+ *   coolify_X(c, args..., &out, &err)          -> 0 / -1, blocking: drives the
+ *       pool until this call is done (other queued calls progress too). Do not
+ *       call blocking forms from inside a callback.
+ * Errors read "coolify: POST /applications/dockerimage: HTTP 422: Validation
+ * failed. (name: This field is not allowed.)" with err.http_status set and
+ * err.transient for 429/5xx/connection failures. Creates (project, app) are
+ * not retried after a 5xx/timeout (they may have landed): re-list, then retry.
+ */
+#ifndef VRS_COOLIFY_H
+#define VRS_COOLIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "providers/http.h"
+#include "util/err.h"
+
+struct coolify;
+
+struct coolify_opts {
+	double rate_per_min;	/* 0 = 200 (caller reads VRS_COOLIFY_RATE) */
+	int max_in_flight;	/* 0 = 10 */
+	int timeout_ms;		/* 0 = 30000 */
+	int connect_timeout_ms; /* 0 = 10000 */
+	size_t max_body;	/* 0 = 8 MB */
+	struct http_retry_cfg retry;
+};
+
+/* ---- result types; every pointer member is owned by its struct ---- */
+struct coolify_server {
+	char *uuid, *name, *description, *ip, *user;
+	int port;
+	bool is_reachable, is_usable;
+};
+struct coolify_server_list {
+	struct coolify_server *v;
+	size_t n;
+};
+struct coolify_app {
+	char *uuid, *name, *description, *fqdn, *status, *build_pack;
+	char *image_name, *image_tag, *ports_exposes, *health_check_path;
+	int64_t environment_id, destination_id;
+};
+struct coolify_app_list {
+	struct coolify_app *v;
+	size_t n;
+};
+struct coolify_environment {
+	char *uuid, *name, *description;
+	int64_t id;
+	struct coolify_app *apps; /* only from coolify_environment_get */
+	size_t n_apps;
+};
+struct coolify_project {
+	char *uuid, *name, *description;
+	int64_t id;
+	struct coolify_environment *envs;
+	size_t n_envs;
+};
+struct coolify_project_list {
+	struct coolify_project *v;
+	size_t n;
+};
+/* answer of create/update/delete/start/stop/restart: whatever fields came */
+struct coolify_ack {
+	char *uuid, *message, *domains, *deployment_uuid;
+};
+struct coolify_env {
+	char *uuid, *key, *value, *comment; /* value NULL without read:sensitive */
+	bool is_preview, is_literal, is_multiline, is_shown_once, is_runtime, is_buildtime;
+};
+struct coolify_env_list {
+	struct coolify_env *v;
+	size_t n;
+};
+struct coolify_deploy_item {
+	char *message, *resource_uuid, *deployment_uuid;
+};
+struct coolify_deploy_result {
+	struct coolify_deploy_item *v;
+	size_t n;
+};
+struct coolify_deployment {
+	int64_t id;
+	char *deployment_uuid, *application_id, *application_name, *server_name;
+	char *status; /* queued, in_progress, finished, failed, cancelled-by-user */
+	char *commit, *created_at, *updated_at, *finished_at;
+	bool force_rebuild, restart_only;
+};
+struct coolify_deployment_list {
+	struct coolify_deployment *v;
+	size_t n;
+	int64_t count; /* total, from /deployments/applications/{uuid}; else n */
+};
+
+void coolify_server_list_free(struct coolify_server_list *l);
+void coolify_server_free(struct coolify_server *s);
+void coolify_app_free(struct coolify_app *a);
+void coolify_app_list_free(struct coolify_app_list *l);
+void coolify_environment_free(struct coolify_environment *e);
+void coolify_project_free(struct coolify_project *p);
+void coolify_project_list_free(struct coolify_project_list *l);
+void coolify_ack_free(struct coolify_ack *a);
+void coolify_env_free(struct coolify_env *e);
+void coolify_env_list_free(struct coolify_env_list *l);
+void coolify_deploy_result_free(struct coolify_deploy_result *r);
+void coolify_deployment_free(struct coolify_deployment *d);
+void coolify_deployment_list_free(struct coolify_deployment_list *l);
+bool coolify_deployment_terminal(const char *status);
+
+/* ---- inputs ---- */
+struct coolify_app_create {
+	const char *project_uuid, *server_uuid;		 /* required */
+	const char *environment_name, *environment_uuid; /* at least one */
+	const char *destination_uuid;			 /* when the server has several */
+	const char *name, *description;
+	const char *image_name, *image_tag; /* docker_registry_image_{name,tag}; name required */
+	const char *ports_exposes;	    /* e.g. "8000" */
+	const char *domains;		    /* comma-separated https:// URLs, or NULL */
+	const char *health_check_path;
+	bool autogenerate_domain; /* sent explicitly */
+	bool instant_deploy;	  /* sent explicitly; prefer false + coolify_deploy */
+};
+/* NULL fields are left unchanged; at least one must be set */
+struct coolify_app_update {
+	const char *name, *description, *domains, *image_name, *image_tag, *ports_exposes;
+	const char *health_check_path;
+};
+struct coolify_env_input {
+	const char *key, *value, *comment; /* comment may be NULL */
+	bool is_preview, is_literal, is_multiline, is_shown_once;
+	bool is_runtime, is_buildtime; /* Coolify's create defaults are true, true */
+};
+/* DELETE /applications/{uuid} flags (Coolify defaults all to true = delete) */
+enum {
+	COOLIFY_KEEP_CONFIGURATIONS = 1,
+	COOLIFY_KEEP_VOLUMES = 2,
+	COOLIFY_NO_DOCKER_CLEANUP = 4,
+	COOLIFY_KEEP_NETWORKS = 8,
+};
+
+typedef void (*coolify_cb)(void *ud, int rc, void *result, struct vrs_err *err);
+
+struct coolify *coolify_new(struct http_pool *pool, const char *base_url, const char *token,
+			    const struct coolify_opts *opts, struct vrs_err *err);
+void coolify_free(struct coolify *c);
+struct http_service *coolify_service(struct coolify *c);
+
+/* async forms: result type in the comment */
+int coolify_version_async(struct coolify *c, coolify_cb cb, void *ud,
+			  struct vrs_err *err); /* char * */
+int coolify_health_async(struct coolify *c, coolify_cb cb, void *ud,
+			 struct vrs_err *err); /* char * */
+int coolify_servers_list_async(struct coolify *c, coolify_cb cb, void *ud,
+			       struct vrs_err *err); /* server_list */
+int coolify_server_get_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
+			     struct vrs_err *err); /* server */
+int coolify_projects_list_async(struct coolify *c, coolify_cb cb, void *ud,
+				struct vrs_err *err); /* project_list (no envs) */
+int coolify_project_create_async(struct coolify *c, const char *name, const char *description,
+				 coolify_cb cb, void *ud, struct vrs_err *err); /* ack (uuid) */
+int coolify_project_get_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
+			      struct vrs_err *err); /* project with envs */
+int coolify_project_delete_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
+				 struct vrs_err *err); /* ack */
+int coolify_environment_get_async(struct coolify *c, const char *project_uuid,
+				  const char *env_name_or_uuid, coolify_cb cb, void *ud,
+				  struct vrs_err *err); /* environment with apps */
+int coolify_apps_list_async(struct coolify *c, coolify_cb cb, void *ud,
+			    struct vrs_err *err); /* app_list */
+int coolify_app_get_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
+			  struct vrs_err *err); /* app */
+int coolify_app_create_async(struct coolify *c, const struct coolify_app_create *in, coolify_cb cb,
+			     void *ud, struct vrs_err *err); /* ack (uuid, domains) */
+int coolify_app_update_async(struct coolify *c, const char *uuid,
+			     const struct coolify_app_update *in, coolify_cb cb, void *ud,
+			     struct vrs_err *err); /* ack */
+int coolify_app_delete_async(struct coolify *c, const char *uuid, unsigned flags, coolify_cb cb,
+			     void *ud, struct vrs_err *err); /* ack */
+int coolify_app_start_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
+			    struct vrs_err *err); /* ack (deployment_uuid maybe) */
+int coolify_app_stop_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
+			   struct vrs_err *err); /* ack */
+int coolify_app_restart_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
+			      struct vrs_err *err); /* ack */
+int coolify_envs_list_async(struct coolify *c, const char *app_uuid, coolify_cb cb, void *ud,
+			    struct vrs_err *err); /* env_list */
+int coolify_env_create_async(struct coolify *c, const char *app_uuid,
+			     const struct coolify_env_input *in, coolify_cb cb, void *ud,
+			     struct vrs_err *err); /* ack (uuid) */
+int coolify_env_patch_async(struct coolify *c, const char *app_uuid,
+			    const struct coolify_env_input *in, coolify_cb cb, void *ud,
+			    struct vrs_err *err); /* env */
+int coolify_envs_bulk_async(struct coolify *c, const char *app_uuid,
+			    const struct coolify_env_input *in, size_t n, coolify_cb cb, void *ud,
+			    struct vrs_err *err); /* env_list */
+int coolify_env_delete_async(struct coolify *c, const char *app_uuid, const char *env_uuid,
+			     coolify_cb cb, void *ud, struct vrs_err *err); /* ack */
+int coolify_deploy_async(struct coolify *c, const char *const *uuids, size_t n, bool force,
+			 coolify_cb cb, void *ud, struct vrs_err *err); /* deploy_result */
+int coolify_deployments_list_async(struct coolify *c, coolify_cb cb, void *ud,
+				   struct vrs_err *err); /* deployment_list (active only) */
+int coolify_deployment_get_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
+				 struct vrs_err *err); /* deployment */
+int coolify_app_deployments_async(struct coolify *c, const char *app_uuid, int skip, int take,
+				  coolify_cb cb, void *ud,
+				  struct vrs_err *err); /* deployment_list */
+
+/* blocking forms; out may be NULL for acks (the result is then freed) */
+int coolify_version(struct coolify *c, char **out, struct vrs_err *err);
+int coolify_health(struct coolify *c, char **out, struct vrs_err *err);
+int coolify_servers_list(struct coolify *c, struct coolify_server_list **out, struct vrs_err *err);
+int coolify_server_get(struct coolify *c, const char *uuid, struct coolify_server **out,
+		       struct vrs_err *err);
+int coolify_projects_list(struct coolify *c, struct coolify_project_list **out,
+			  struct vrs_err *err);
+int coolify_project_create(struct coolify *c, const char *name, const char *description,
+			   struct coolify_ack **out, struct vrs_err *err);
+int coolify_project_get(struct coolify *c, const char *uuid, struct coolify_project **out,
+			struct vrs_err *err);
+int coolify_project_delete(struct coolify *c, const char *uuid, struct coolify_ack **out,
+			   struct vrs_err *err);
+int coolify_environment_get(struct coolify *c, const char *project_uuid,
+			    const char *env_name_or_uuid, struct coolify_environment **out,
+			    struct vrs_err *err);
+int coolify_apps_list(struct coolify *c, struct coolify_app_list **out, struct vrs_err *err);
+int coolify_app_get(struct coolify *c, const char *uuid, struct coolify_app **out,
+		    struct vrs_err *err);
+int coolify_app_create(struct coolify *c, const struct coolify_app_create *in,
+		       struct coolify_ack **out, struct vrs_err *err);
+int coolify_app_update(struct coolify *c, const char *uuid, const struct coolify_app_update *in,
+		       struct coolify_ack **out, struct vrs_err *err);
+int coolify_app_delete(struct coolify *c, const char *uuid, unsigned flags,
+		       struct coolify_ack **out, struct vrs_err *err);
+int coolify_app_start(struct coolify *c, const char *uuid, struct coolify_ack **out,
+		      struct vrs_err *err);
+int coolify_app_stop(struct coolify *c, const char *uuid, struct coolify_ack **out,
+		     struct vrs_err *err);
+int coolify_app_restart(struct coolify *c, const char *uuid, struct coolify_ack **out,
+			struct vrs_err *err);
+int coolify_envs_list(struct coolify *c, const char *app_uuid, struct coolify_env_list **out,
+		      struct vrs_err *err);
+int coolify_env_create(struct coolify *c, const char *app_uuid, const struct coolify_env_input *in,
+		       struct coolify_ack **out, struct vrs_err *err);
+int coolify_env_patch(struct coolify *c, const char *app_uuid, const struct coolify_env_input *in,
+		      struct coolify_env **out, struct vrs_err *err);
+int coolify_envs_bulk(struct coolify *c, const char *app_uuid, const struct coolify_env_input *in,
+		      size_t n, struct coolify_env_list **out, struct vrs_err *err);
+int coolify_env_delete(struct coolify *c, const char *app_uuid, const char *env_uuid,
+		       struct coolify_ack **out, struct vrs_err *err);
+int coolify_deploy(struct coolify *c, const char *const *uuids, size_t n, bool force,
+		   struct coolify_deploy_result **out, struct vrs_err *err);
+int coolify_deployments_list(struct coolify *c, struct coolify_deployment_list **out,
+			     struct vrs_err *err);
+int coolify_deployment_get(struct coolify *c, const char *uuid, struct coolify_deployment **out,
+			   struct vrs_err *err);
+int coolify_app_deployments(struct coolify *c, const char *app_uuid, int skip, int take,
+			    struct coolify_deployment_list **out, struct vrs_err *err);
+
+/* ---- pure parts, exposed for tests ---- */
+enum coolify_kind {
+	COOLIFY_K_TEXT,
+	COOLIFY_K_SERVER,
+	COOLIFY_K_SERVERS,
+	COOLIFY_K_PROJECT,
+	COOLIFY_K_PROJECTS,
+	COOLIFY_K_ENVIRONMENT,
+	COOLIFY_K_APP,
+	COOLIFY_K_APPS,
+	COOLIFY_K_ACK,
+	COOLIFY_K_ENV,
+	COOLIFY_K_ENVS,
+	COOLIFY_K_DEPLOY_RESULT,
+	COOLIFY_K_DEPLOYMENT,
+	COOLIFY_K_DEPLOYMENTS,
+	COOLIFY_K_APP_DEPLOYMENTS,
+};
+/* parse a 2xx body into the kind's struct (*out, free with coolify_result_free) */
+int coolify_parse(enum coolify_kind kind, const char *body, void **out, struct vrs_err *err);
+void coolify_result_free(enum coolify_kind kind, void *res);
+/* describe an error response: "HTTP 422: Validation failed. (name: This field is not allowed.)" */
+void coolify_error_text(int status, const char *body, const char *content_type,
+			struct vrs_err *err);
+
+#endif
