@@ -449,7 +449,7 @@ int spec_grow(void **arr, size_t n, size_t elem)
 		cap = n * 2;
 	else
 		return 0;
-	p = realloc(n ? *arr : NULL, cap * elem);
+	p = realloc(*arr, cap * elem);
 	if (p == NULL) {
 		fputs("vrsctl: out of memory\n", stderr);
 		abort();

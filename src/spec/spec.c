@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,12 +69,37 @@ int spec_loader_add(struct spec_loader *l, const char *name, const char *data, s
 	return l->d->n == before ? 0 : -1;
 }
 
+/*
+ * world_sort on a shallow copy whose empty arrays point at a dummy: glibc
+ * declares qsort's base nonnull, and UBSan flags qsort(NULL, 0, ...). The
+ * copy shares every non-empty array with w, so w ends up sorted.
+ */
+static void sort_world(struct m_world *w)
+{
+	static max_align_t dummy;
+	struct m_world t = *w;
+
+	if (t.servers == NULL)
+		t.servers = (void *)&dummy;
+	if (t.base_domains == NULL)
+		t.base_domains = (void *)&dummy;
+	if (t.project_types == NULL)
+		t.project_types = (void *)&dummy;
+	if (t.plugins == NULL)
+		t.plugins = (void *)&dummy;
+	if (t.bundles == NULL)
+		t.bundles = (void *)&dummy;
+	if (t.projects == NULL)
+		t.projects = (void *)&dummy;
+	world_sort(&t);
+}
+
 int spec_loader_finish(struct spec_loader *l)
 {
 	int rc;
 
 	spec_check(l);
-	world_sort(l->w);
+	sort_world(l->w);
 	rc = l->d->n == l->diag_start ? 0 : -1;
 	free(l->refs);
 	free(l->paux);
@@ -305,7 +331,8 @@ int spec_load(const char *dir, struct m_world *out, struct diag_list *diags, cha
 	} else {
 		walk_dir(&wk, "", &st);
 	}
-	qsort(wk.rel, wk.nrel, sizeof(*wk.rel), str_cmp);
+	if (wk.nrel > 1)
+		qsort(wk.rel, wk.nrel, sizeof(*wk.rel), str_cmp);
 
 	l = spec_loader_new(out, diags);
 	if (l == NULL)
