@@ -60,6 +60,7 @@ class World:
             "VRS_INWX_USER": "sim-user",
             "VRS_INWX_PASSWORD": "sim-password",
             "VRS_POLL_MS": "100",
+            "VRS_COOLIFY_RATE": "60000",
             "VRS_TRIGGERED_BY": "ci@example.org",
             "NO_COLOR": "1",
         })
