@@ -1,0 +1,470 @@
+/*
+ * render.c — the plan's four renderings: text (Terraform-like, for people),
+ * JSON (format_version 1, the saved-plan format read back by parse.c),
+ * markdown (a change-request comment) and DOT (the action graph).
+ *
+ * All of them are pure functions of the plan (plus the desired world for
+ * the projects' spec positions) appending to a struct buf, so the same
+ * plan renders byte-identically. Text and markdown group actions in blocks:
+ * global objects first, then one block per project in slug order, actions
+ * in plan order inside a block.
+ */
+#include "plan/plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define C_GREEN	 "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_RED	 "\033[31m"
+#define C_CYAN	 "\033[36m"
+#define C_DIM	 "\033[2m"
+#define C_BOLD	 "\033[1m"
+#define C_RESET	 "\033[0m"
+
+/* appends collect failures in one flag so the renderers stay readable */
+struct out {
+	struct buf *b;
+	int rc;
+};
+
+static void put(struct out *o, const char *s)
+{
+	if (buf_puts(o->b, s) < 0)
+		o->rc = -1;
+}
+
+static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static void putf(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	char small[512];
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		o->rc = -1;
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		put(o, small);
+		return;
+	}
+	{
+		char *big = malloc((size_t)n + 1);
+		if (big == NULL) {
+			o->rc = -1;
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		put(o, big);
+		free(big);
+	}
+}
+
+static void json_str(struct out *o, const char *s)
+{
+	if (buf_json_str(o->b, s) < 0)
+		o->rc = -1;
+}
+
+static const char *symbol(enum m_op op)
+{
+	switch (op) {
+	case OP_CREATE:
+		return "+";
+	case OP_UPDATE:
+		return "~";
+	case OP_DELETE:
+		return "-";
+	case OP_DEPLOY:
+	case OP_START:
+	case OP_STOP:
+		return ">";
+	case OP_REGISTER:
+	case OP_TRANSFER:
+		return "$";
+	default:
+		return "=";
+	}
+}
+
+static const char *color_of(enum m_op op)
+{
+	switch (op) {
+	case OP_CREATE:
+		return C_GREEN;
+	case OP_UPDATE:
+	case OP_DEPLOY:
+	case OP_START:
+	case OP_STOP:
+		return C_YELLOW;
+	case OP_DELETE:
+		return C_RED;
+	case OP_REGISTER:
+	case OP_TRANSFER:
+		return C_CYAN;
+	default:
+		return C_DIM;
+	}
+}
+
+/* create/update/delete name the resource; the other ops say what they do */
+static bool op_is_crud(enum m_op op)
+{
+	return op == OP_CREATE || op == OP_UPDATE || op == OP_DELETE || op == OP_NOOP;
+}
+
+/* "create 3, update 1, ..." counts and the "Plan: ..." line (without newline) */
+static void summary_line(struct out *o, const struct m_plan *p)
+{
+	struct plan_summary s;
+	size_t purchases;
+	char cost[64];
+
+	plan_summarize(p, &s);
+	if (!plan_has_changes(p)) {
+		put(o, "No changes. The world matches the specs.");
+		return;
+	}
+	putf(o, "Plan: %zu to create, %zu to change, %zu to delete", s.create,
+	     s.update + s.deploy + s.start + s.stop, s.delete);
+	purchases = s.reg + s.transfer;
+	if (purchases)
+		putf(o, ", %zu purchase%s (%s)", purchases, purchases == 1 ? "" : "s",
+		     cents_display(s.cost_cents, cost, sizeof(cost)));
+	put(o, ".");
+}
+
+/* actions grouped: global (project NULL) first, then by project slug, then plan order */
+static int cmp_group(const void *x, const void *y)
+{
+	const struct m_action *a = *(const struct m_action *const *)x;
+	const struct m_action *c = *(const struct m_action *const *)y;
+
+	if ((a->project == NULL) != (c->project == NULL))
+		return a->project == NULL ? -1 : 1;
+	if (a->project) {
+		int r = strcmp(a->project, c->project);
+		if (r)
+			return r;
+	}
+	return (a->id > c->id) - (a->id < c->id);
+}
+
+/* the actions to show (noops only when verbose), grouped; NULL when out of memory */
+static const struct m_action **grouped(const struct m_plan *p, bool verbose, size_t *n)
+{
+	const struct m_action **v = malloc((p->nactions + 1) * sizeof(*v));
+	size_t m = 0;
+
+	*n = 0;
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < p->nactions; i++)
+		if (verbose || p->actions[i].op != OP_NOOP)
+			v[m++] = &p->actions[i];
+	qsort(v, m, sizeof(*v), cmp_group);
+	*n = m;
+	return v;
+}
+
+static void pos_str(char *out, size_t n, struct m_pos pos)
+{
+	if (pos.file)
+		snprintf(out, n, "%s:%d:%d", pos.file, pos.line, pos.col);
+	else
+		out[0] = 0;
+}
+
+/* the block heading's position: the project's spec node, else its first action's source */
+static struct m_pos project_pos(const struct m_world *desired, const struct m_action *a)
+{
+	const struct m_project *p = desired ? world_project(desired, a->project) : NULL;
+
+	return p ? p->pos : a->source;
+}
+
+static void change_line(struct out *o, const char *indent, const struct m_change *c)
+{
+	if (c->old == NULL)
+		putf(o, "%s%s: %s\n", indent, c->field, c->new ? c->new : "(none)");
+	else
+		putf(o, "%s%s: %s → %s\n", indent, c->field, c->old, c->new ? c->new : "(none)");
+}
+
+/* one action: header line, reason, cost, changes; lead is the header's indentation */
+static void action_lines(struct out *o, const struct m_action *a, bool color, const char *lead,
+			 const char *indent)
+{
+	char cost[64];
+
+	put(o, lead);
+	if (color)
+		put(o, color_of(a->op));
+	put(o, symbol(a->op));
+	put(o, " ");
+	if (!op_is_crud(a->op))
+		putf(o, "%s ", m_op_name(a->op));
+	putf(o, "%s %s", m_resource_name(a->resource), a->key ? a->key : "");
+	if (a->destructive)
+		put(o, " (destructive)");
+	if (color)
+		put(o, C_RESET);
+	put(o, "\n");
+	if (a->reason)
+		putf(o, "%s# %s\n", indent, a->reason);
+	if (a->cost_cents)
+		putf(o, "%scost: %s\n", indent, cents_display(a->cost_cents, cost, sizeof(cost)));
+	for (size_t k = 0; k < a->nchanges; k++)
+		change_line(o, indent, &a->changes[k]);
+}
+
+int plan_render_text(const struct m_plan *p, const struct m_world *desired, bool color,
+		     bool verbose, struct buf *out)
+{
+	struct out o = {out, 0};
+	size_t n;
+	const struct m_action **v = grouped(p, verbose, &n);
+	const char *cur = NULL;
+	char pos[512];
+
+	if (v == NULL)
+		return -1;
+	if (plan_has_changes(p))
+		put(&o, "vrsctl will perform the following actions:\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct m_action *a = v[i];
+		if (i == 0 ||
+		    !(a->project == cur || (a->project && cur && !strcmp(a->project, cur)))) {
+			cur = a->project;
+			put(&o, "\n");
+			if (color)
+				put(&o, C_BOLD);
+			if (cur == NULL) {
+				put(&o, "# global");
+			} else {
+				pos_str(pos, sizeof(pos), project_pos(desired, a));
+				putf(&o, "# project %s", cur);
+				if (pos[0])
+					putf(&o, " (%s)", pos);
+			}
+			if (color)
+				put(&o, C_RESET);
+			put(&o, "\n");
+		}
+		action_lines(&o, a, color, "  ", "      ");
+	}
+	if (n)
+		put(&o, "\n");
+	summary_line(&o, p);
+	if (verbose && p->nnoop)
+		putf(&o, " %zu unchanged.", p->nnoop);
+	put(&o, "\n");
+	free(v);
+	return o.rc;
+}
+
+int plan_render_json(const struct m_plan *p, const struct m_world *desired, bool color,
+		     bool verbose, struct buf *out)
+{
+	struct out o = {out, 0};
+	struct plan_summary s;
+	char pos[512];
+
+	(void)desired;
+	(void)color;
+	(void)verbose;
+	plan_summarize(p, &s);
+	put(&o, "{\n  \"format_version\": 1,\n  \"lineage\": ");
+	json_str(&o, p->lineage);
+	putf(&o, ",\n  \"serial\": %lld,\n  \"specs_digest\": ", p->serial);
+	json_str(&o, p->specs_digest);
+	putf(&o,
+	     ",\n  \"summary\": {\n    \"create\": %zu,\n    \"update\": %zu,\n    \"delete\": "
+	     "%zu,\n"
+	     "    \"deploy\": %zu,\n    \"start\": %zu,\n    \"stop\": %zu,\n    \"register\": "
+	     "%zu,\n"
+	     "    \"transfer\": %zu,\n    \"noop\": %zu,\n    \"cost_cents\": %lld\n  },\n",
+	     s.create, s.update, s.delete, s.deploy, s.start, s.stop, s.reg, s.transfer, s.noop,
+	     s.cost_cents);
+	put(&o, "  \"actions\": [");
+	for (size_t i = 0; i < p->nactions; i++) {
+		const struct m_action *a = &p->actions[i];
+		putf(&o, "%s\n    {\n      \"id\": %d,\n      \"op\": ", i ? "," : "", a->id);
+		json_str(&o, m_op_name(a->op));
+		put(&o, ",\n      \"resource\": ");
+		json_str(&o, m_resource_name(a->resource));
+		put(&o, ",\n      \"key\": ");
+		json_str(&o, a->key);
+		put(&o, ",\n      \"project\": ");
+		json_str(&o, a->project);
+		put(&o, ",\n      \"service\": ");
+		json_str(&o, m_service_name(a->service));
+		put(&o, ",\n      \"changes\": [");
+		for (size_t k = 0; k < a->nchanges; k++) {
+			put(&o, k ? ",\n        {\"field\": " : "\n        {\"field\": ");
+			json_str(&o, a->changes[k].field);
+			put(&o, ", \"old\": ");
+			json_str(&o, a->changes[k].old);
+			put(&o, ", \"new\": ");
+			json_str(&o, a->changes[k].new);
+			put(&o, "}");
+		}
+		put(&o, a->nchanges ? "\n      ],\n      \"requires\": ["
+				    : "],\n      \"requires\": [");
+		for (size_t k = 0; k < a->nrequires; k++)
+			putf(&o, "%s%d", k ? ", " : "", a->requires[k]);
+		put(&o, "],\n      \"reason\": ");
+		json_str(&o, a->reason);
+		putf(&o,
+		     ",\n      \"destructive\": %s,\n      \"cost_cents\": %lld,\n      "
+		     "\"source\": ",
+		     a->destructive ? "true" : "false", a->cost_cents);
+		pos_str(pos, sizeof(pos), a->source);
+		json_str(&o, pos[0] ? pos : NULL);
+		put(&o, "\n    }");
+	}
+	put(&o, p->nactions ? "\n  ]\n}\n" : "]\n}\n");
+	return o.rc;
+}
+
+int plan_render_markdown(const struct m_plan *p, const struct m_world *desired, bool color,
+			 bool verbose, struct buf *out)
+{
+	struct out o = {out, 0};
+	size_t n, ndestr = 0;
+	const struct m_action **v = grouped(p, verbose, &n);
+	const char *cur = NULL;
+	char pos[512];
+
+	(void)color;
+	if (v == NULL)
+		return -1;
+	put(&o, "## vrsctl plan\n\n**");
+	summary_line(&o, p);
+	put(&o, "**\n");
+	for (size_t i = 0; i < p->nactions; i++)
+		ndestr += p->actions[i].destructive;
+	if (ndestr) {
+		putf(&o, "\n> **Warning:** %zu destructive action%s:\n>\n", ndestr,
+		     ndestr == 1 ? "" : "s");
+		for (size_t i = 0; i < n; i++) {
+			const struct m_action *a = v[i];
+			if (!a->destructive)
+				continue;
+			putf(&o, "> - `%s %s %s`", m_op_name(a->op), m_resource_name(a->resource),
+			     a->key ? a->key : "");
+			if (a->project)
+				putf(&o, " (project `%s`)", a->project);
+			put(&o, "\n");
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct m_action *a = v[i];
+		if (i == 0 ||
+		    !(a->project == cur || (a->project && cur && !strcmp(a->project, cur)))) {
+			if (i)
+				put(&o, "```\n");
+			cur = a->project;
+			if (cur == NULL) {
+				put(&o, "\n### Global objects\n\n");
+			} else {
+				pos_str(pos, sizeof(pos), project_pos(desired, a));
+				putf(&o, "\n### Project `%s`", cur);
+				if (pos[0])
+					putf(&o, " (`%s`)", pos);
+				put(&o, "\n\n");
+			}
+			put(&o, "```diff\n");
+		}
+		action_lines(&o, a, false, "", "    ");
+	}
+	if (n)
+		put(&o, "```\n");
+	if (p->nnoop)
+		putf(&o, "\n%zu object%s unchanged.\n", p->nnoop, p->nnoop == 1 ? "" : "s");
+	free(v);
+	return o.rc;
+}
+
+/* a DOT string literal */
+static void dot_str(struct out *o, const char *s)
+{
+	put(o, "\"");
+	for (; s && *s; s++) {
+		char c[3] = {*s, 0, 0};
+		if (*s == '"' || *s == '\\') {
+			c[0] = '\\';
+			c[1] = *s;
+		} else if (*s == '\n') {
+			c[0] = '\\';
+			c[1] = 'n';
+		}
+		put(o, c);
+	}
+	put(o, "\"");
+}
+
+int plan_render_dot(const struct m_plan *p, const struct m_world *desired, bool color, bool verbose,
+		    struct buf *out)
+{
+	struct out o = {out, 0};
+	size_t n;
+	const struct m_action **v = grouped(p, verbose, &n);
+	const char *cur = NULL;
+	char label[1024];
+
+	(void)desired;
+	(void)color;
+	if (v == NULL)
+		return -1;
+	put(&o, "digraph plan {\n  rankdir=LR;\n  node [shape=box, fontname=\"monospace\"];\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct m_action *a = v[i];
+		bool same =
+		    i > 0 && (a->project == cur || (a->project && cur && !strcmp(a->project, cur)));
+		if (i > 0 && !same && cur)
+			put(&o, "  }\n");
+		if (!same || i == 0) {
+			cur = a->project;
+			if (cur) {
+				put(&o, "  subgraph ");
+				snprintf(label, sizeof(label), "cluster_%s", cur);
+				dot_str(&o, label);
+				put(&o, " {\n    label=");
+				dot_str(&o, cur);
+				put(&o, ";\n");
+			}
+		}
+		snprintf(label, sizeof(label), "%d: %s %s %s", a->id, m_op_name(a->op),
+			 m_resource_name(a->resource), a->key ? a->key : "");
+		putf(&o, "%sa%d [label=", cur ? "    " : "  ", a->id);
+		dot_str(&o, label);
+		if (a->destructive)
+			put(&o, ", color=red");
+		else if (a->op == OP_REGISTER || a->op == OP_TRANSFER)
+			put(&o, ", color=blue");
+		put(&o, "];\n");
+	}
+	if (n && cur)
+		put(&o, "  }\n");
+	for (size_t i = 0; i < p->nactions; i++) {
+		const struct m_action *a = &p->actions[i];
+		if (!verbose && a->op == OP_NOOP)
+			continue;
+		for (size_t k = 0; k < a->nrequires; k++)
+			putf(&o, "  a%d -> a%d;\n", a->requires[k], a -> id);
+	}
+	put(&o, "}\n");
+	free(v);
+	return o.rc;
+}
