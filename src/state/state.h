@@ -167,8 +167,9 @@ int state_bundle_delete(struct state *st, const char *code, struct vrs_err *err)
 /*
  * Insert or update the spec fields of a project by slug: name, owner_email,
  * project_type, bundle, lifecycle, superadmin, payment (method, confirmed,
- * billing email, stripe ids), trial_days, demo, cloned_from (must already be
- * recorded), preview_protection. is_active = lifecycle != archived. A new
+ * billing email, stripe ids), trial_days, demo, cloned_from (its source may be
+ * recorded before or after the clone; the link is made when both exist),
+ * preview_protection. is_active = lifecycle != archived. A new
  * project starts in `draft` with a fresh api_key. Recorded-only fields,
  * placement, domains and app config are not touched (separate calls).
  */
@@ -202,8 +203,9 @@ int state_project_ensure_api_key(struct state *st, const char *slug, char **api_
 				 struct vrs_err *err);
 /*
  * Delete a project and everything hanging off it: domains, preview
- * accesses, app config and env, provisioning log rows. Fails while another
- * project is cloned from it.
+ * accesses, app config and env, provisioning log rows (the journal keeps
+ * the slug). Projects cloned from it keep their cloned_from slug. Deleting
+ * an absent project is not an error.
  */
 int state_project_delete(struct state *st, const char *slug, struct vrs_err *err);
 

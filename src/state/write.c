@@ -440,9 +440,9 @@ int state_project_upsert(struct state *st, const struct m_project *p, struct vrs
 		    err);
 	if (rc >= 0)
 		rc = ref_id(st, "marketplace_bundle", "code", "bundle", p->bundle, &bid, err);
-	if (rc >= 0)
-		rc =
-		    ref_id(st, "marketplace_project", "slug", "project", p->cloned_from, &cid, err);
+	/* the source of a clone may be recorded later: linked then (see below) */
+	if (rc >= 0 && p->cloned_from)
+		rc = find_id(st, "marketplace_project", "slug", p->cloned_from, &cid, err);
 	if (rc >= 0)
 		rc = find_id(st, "marketplace_project", "slug", p->slug, &id, err);
 	if (rc == 0) {
@@ -475,12 +475,21 @@ int state_project_upsert(struct state *st, const struct m_project *p, struct vrs
 	if (rc >= 0)
 		rc = run(st, err, what,
 			 "INSERT INTO vrs_project_ext (project_id, lifecycle, payment_confirmed, "
-			 "trial_days) VALUES (?, ?, ?, ?) ON CONFLICT (project_id) DO UPDATE SET "
+			 "trial_days, cloned_from_slug) VALUES (?, ?, ?, ?, ?) "
+			 "ON CONFLICT (project_id) DO UPDATE SET "
 			 "lifecycle = excluded.lifecycle, "
 			 "payment_confirmed = excluded.payment_confirmed, "
-			 "trial_days = excluded.trial_days",
-			 "Isbi", id, m_lifecycle_name(p->lifecycle), (int)p->payment_confirmed,
-			 p->trial_days);
+			 "trial_days = excluded.trial_days, "
+			 "cloned_from_slug = excluded.cloned_from_slug",
+			 "Isbis", id, m_lifecycle_name(p->lifecycle), (int)p->payment_confirmed,
+			 p->trial_days, p->cloned_from);
+	/* clones recorded before this project now point at it */
+	if (rc >= 0)
+		rc = run(st, err, what,
+			 "UPDATE marketplace_project SET cloned_from_project_id = ?1 WHERE id IN "
+			 "(SELECT project_id FROM vrs_project_ext WHERE cloned_from_slug = ?2) "
+			 "AND cloned_from_project_id IS NOT ?1",
+			 "Is", id, p->slug);
 	if (rc < 0 && err && strncmp(err->msg, "state ", 6) != 0)
 		err_prefix(err, "project %s", p->slug);
 	return st_sp_end(st, rc < 0 ? -1 : 0);
@@ -610,6 +619,9 @@ int state_project_ensure_api_key(struct state *st, const char *slug, char **api_
 int state_project_delete(struct state *st, const char *slug, struct vrs_err *err)
 {
 	static const char *const dels[] = {
+	    /* clones keep their cloned_from slug and are re-linked if it comes back */
+	    "UPDATE marketplace_project SET cloned_from_project_id = NULL "
+	    "WHERE cloned_from_project_id = ?",
 	    "DELETE FROM vrs_domain_ext WHERE domain_id IN "
 	    "(SELECT id FROM marketplace_project_domain WHERE project_id = ?)",
 	    "DELETE FROM marketplace_project_domain WHERE project_id = ?",
@@ -621,29 +633,16 @@ int state_project_delete(struct state *st, const char *slug, struct vrs_err *err
 	    "DELETE FROM marketplace_project WHERE id = ?",
 	};
 	char what[160];
-	sqlite3_stmt *s = NULL;
 	long long id;
-	int rc, n = 0;
+	int rc;
 
 	snprintf(what, sizeof(what), "deleting project %s", slug);
 	if (st_sp_begin(st, err) < 0)
 		return -1;
 	rc = find_id(st, "marketplace_project", "slug", slug, &id, err);
-	if (rc == 1 &&
-	    (rc = st_prepare(
-		 st, &s,
-		 "SELECT count(*) FROM marketplace_project WHERE cloned_from_project_id = ?",
-		 err)) == 0) {
-		sqlite3_bind_int64(s, 1, id);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			n = sqlite3_column_int(s, 0);
-		sqlite3_finalize(s);
-		if (n > 0)
-			rc = err_set(err, "state %s: project %s: %d project%s cloned from it",
-				     st->path, slug, n, n == 1 ? " is" : "s are");
-		for (size_t i = 0; rc >= 0 && i < sizeof(dels) / sizeof(dels[0]); i++)
-			rc = run(st, err, what, dels[i], "I", id);
-	}
+	for (size_t i = 0; rc == 1 && i < sizeof(dels) / sizeof(dels[0]); i++)
+		if (run(st, err, what, dels[i], "I", id) < 0)
+			rc = -1;
 	return st_sp_end(st, rc < 0 ? -1 : 0);
 }
 

@@ -996,21 +996,24 @@ static void test_status_and_errors(void **state)
 	assert_int_equal(state_project_place(st, "roma-demo", "ghost-01", &f->err), -1);
 	assert_int_equal(state_server_delete(st, "fsn1-01", &f->err), -1);
 	assert_non_null(strstr(f->err.msg, "still hosts 1 project"));
-	assert_int_equal(state_project_delete(st, "pizzeria-roma", &f->err), -1);
-	assert_non_null(strstr(f->err.msg, "cloned from it"));
 	/* a failed multi-statement write leaves nothing behind */
 	world_init(&r);
 	assert_int_equal(state_load(st, &r, &f->err), 0);
 	assert_int_equal(r.nprojects, 2);
 	world_free(&r);
 
-	/* deletes: demo first, then the original with its domains and logs */
+	/* deletes: the original (its clone keeps the slug), the clone, with domains and logs */
 	{
 		struct state_log_entry le = {.project_slug = "pizzeria-roma", .action = "error"};
 		assert_int_equal(state_log_add(st, &le, &f->err), 0);
 	}
-	assert_int_equal(state_project_delete(st, "roma-demo", &f->err), 0);
 	assert_int_equal(state_project_delete(st, "pizzeria-roma", &f->err), 0);
+	world_init(&r);
+	assert_int_equal(state_load(st, &r, &f->err), 0);
+	assert_int_equal(r.nprojects, 1);
+	assert_string_equal(r.projects[0].cloned_from, "pizzeria-roma");
+	world_free(&r);
+	assert_int_equal(state_project_delete(st, "roma-demo", &f->err), 0);
 	assert_int_equal(state_project_delete(st, "pizzeria-roma", &f->err), 0); /* idempotent */
 	assert_int_equal(state_bundle_delete(st, "gastro-basic", &f->err), 0);
 	assert_int_equal(state_plugin_delete(st, "reservations", &f->err), 0);
@@ -1052,6 +1055,56 @@ static void test_rollback(void **state)
 	assert_int_equal(state_load(st, &r, &f->err), 0);
 	assert_int_equal(r.nproject_types, 1);
 	world_free(&r);
+	state_close(st);
+}
+
+static long long cloned_from_id(const char *path, const char *slug)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT coalesce(cloned_from_project_id, 0) FROM "
+					    "marketplace_project WHERE slug = ?",
+					    -1, &s, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(s, 1, slug, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* the engine may record a clone before its source (they converge in parallel) */
+static void test_clone_before_source(void **state)
+{
+	struct fx *f = *state;
+	struct state *st = open_w(f);
+	struct m_project src = {.slug = "kunde-01", .name = "K", .owner_email = "k@k"};
+	struct m_project demo = {.slug = "demo-kunde-01",
+				 .name = "D",
+				 .owner_email = "d@d",
+				 .cloned_from = "kunde-01",
+				 .demo = true};
+	struct m_world r;
+
+	assert_int_equal(state_project_upsert(st, &demo, &f->err), 0);
+	assert_int_equal(cloned_from_id(f->path, "demo-kunde-01"), 0);
+	assert_int_equal(state_project_upsert(st, &src, &f->err), 0);
+	assert_true(cloned_from_id(f->path, "demo-kunde-01") > 0);
+	world_init(&r);
+	assert_int_equal(state_load(st, &r, &f->err), 0);
+	assert_string_equal(r.projects[0].slug, "demo-kunde-01");
+	assert_string_equal(r.projects[0].cloned_from, "kunde-01");
+	assert_null(r.projects[1].cloned_from);
+	world_free(&r);
+	/* dropping cloned_from unlinks */
+	demo.cloned_from = NULL;
+	assert_int_equal(state_project_upsert(st, &demo, &f->err), 0);
+	assert_int_equal(cloned_from_id(f->path, "demo-kunde-01"), 0);
 	state_close(st);
 }
 
@@ -1354,6 +1407,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_timestamps_iso, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_and_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_clone_before_source, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_journal_crash, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_order, setup, teardown),
