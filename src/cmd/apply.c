@@ -397,10 +397,15 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 			rc = -1;
 		}
 	}
-	if (!g->quiet)
-		printf("Apply %s: %zu done, %zu failed, %zu skipped or kept, of %zu actions.\n",
+	if (!g->quiet) {
+		printf("Apply %s: %zu done, %zu failed, %zu skipped, of %zu actions.\n",
 		       rc == 0 ? "complete" : "finished with errors", stats.ok, stats.failed,
-		       stats.skipped, stats.total);
+		       stats.skipped - stats.kept, stats.total);
+		if (stats.kept)
+			printf(
+			    "%zu destructive action%s kept; run with --allow-delete to delete.\n",
+			    stats.kept, stats.kept == 1 ? " was" : "s were");
+	}
 	if (rc < 0) {
 		cmd_print_err(&err);
 		rc = EXIT_ERR;

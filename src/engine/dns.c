@@ -163,6 +163,8 @@ static void dns_failed(struct job *j, const struct vrs_err *err)
 	j->ctx = NULL;
 }
 
+static void on_created(void *ud, int rc, void *res, struct vrs_err *err);
+
 static void on_lookup(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -186,6 +188,18 @@ static void on_lookup(void *ud, int rc, void *res, struct vrs_err *err)
 		}
 	}
 	inwx_zone_info_free(z);
+	/* not there: a transient failure of the create may be retried */
+	if (j->saved_err.transient && ++j->step < 4) {
+		struct inwx_record_input in = {.domain = dj->zone,
+					       .name = dj->name,
+					       .type = dj->type,
+					       .content = dj->content,
+					       .ttl = 3600};
+		struct vrs_err e2;
+		err_clear(&e2);
+		if (inwx_record_create_async(j->eng->pv->inwx, &in, on_created, j, &e2) == 0)
+			return;
+	}
 	dns_failed(j, &j->saved_err);
 }
 

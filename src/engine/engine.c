@@ -259,6 +259,17 @@ static enum ready job_ready(struct engine *eng, const struct job *j)
 
 static void job_start(struct engine *eng, struct job *j)
 {
+	/* nothing is deleted without --allow-delete, not even a local record */
+	if (j->a->destructive && !eng->o->allow_delete) {
+		j->state = J_DONE;
+		eng->finished++;
+		eng->stats.skipped++;
+		eng->stats.kept++;
+		engine_progress(eng, "%s: kept %s %s (needs --allow-delete)",
+				j->p ? j->p->slug : j->a->key, m_resource_name(j->a->resource),
+				j->a->key);
+		return;
+	}
 	j->state = J_RUNNING;
 	if (j->a->service != SVC_LOCAL) {
 		j->running = true;

@@ -46,6 +46,7 @@ struct engine_opts {
 
 struct engine_stats {
 	size_t ok, failed, skipped, total;
+	size_t kept; /* destructive actions not run for want of --allow-delete */
 	size_t projects_failed;
 };
 

@@ -16,6 +16,12 @@
 
 static const char managed_marker[] = "managed-by=vrsctl";
 
+/* a create that surely did not land (not found after a transient failure) is tried again */
+#define CREATE_ATTEMPTS 4
+
+static void on_project_created(void *ud, int rc, void *res, struct vrs_err *err);
+static void start_app_create(struct engine *eng, struct job *j, struct vrs_err *err);
+
 /* "https://a,https://b" of the project's domains, primary first */
 static char *app_fqdns(const struct m_project *w)
 {
@@ -185,6 +191,14 @@ static void on_projects_listed(void *ud, int rc, void *res, struct vrs_err *err)
 		}
 	}
 	coolify_project_list_free(l);
+	/* the list proves the create did not land: a transient failure may be retried */
+	if (j->saved_err.transient && ++j->step < CREATE_ATTEMPTS) {
+		struct vrs_err e2;
+		err_clear(&e2);
+		if (coolify_project_create_async(j->eng->pv->coolify, name, managed_marker,
+						 on_project_created, j, &e2) == 0)
+			return;
+	}
 	failed(j->eng, j, &j->saved_err);
 }
 
@@ -248,6 +262,12 @@ static void on_apps_listed(void *ud, int rc, void *res, struct vrs_err *err)
 		}
 	}
 	coolify_app_list_free(l);
+	if (j->saved_err.transient && ++j->step < CREATE_ATTEMPTS) {
+		struct vrs_err e2;
+		err_clear(&e2);
+		start_app_create(j->eng, j, &e2);
+		return;
+	}
 	failed(j->eng, j, &j->saved_err);
 }
 
@@ -303,7 +323,8 @@ static void start_app_create(struct engine *eng, struct job *j, struct vrs_err *
 	in.health_check_path = w->app.health_path;
 	in.autogenerate_domain = false;
 	in.instant_deploy = false;
-	if (engine_journal_open(eng, j, j->p->slug, w->app.image, err) < 0 ||
+	if ((j->journal_id == 0 &&
+	     engine_journal_open(eng, j, j->p->slug, w->app.image, err) < 0) ||
 	    coolify_app_create_async(eng->pv->coolify, &in, on_app_created, j, err) < 0)
 		failed(eng, j, err);
 	free(name);
@@ -887,17 +908,6 @@ void remote_start(struct engine *eng, struct job *j)
 	struct vrs_err err;
 
 	err_clear(&err);
-	if (j->a->destructive && !eng->o->allow_delete) {
-		j->running = false;
-		eng->in_flight--;
-		j->state = J_DONE;
-		eng->finished++;
-		eng->stats.skipped++;
-		engine_progress(eng, "%s: kept %s %s (needs --allow-delete)",
-				j->p ? j->p->slug : j->a->key, m_resource_name(j->a->resource),
-				j->a->key);
-		return;
-	}
 	if (j->p == NULL || (j->a->service == SVC_COOLIFY && eng->pv->coolify == NULL) ||
 	    (j->a->service == SVC_INWX && eng->pv->inwx == NULL)) {
 		err_set(&err, "%s is not configured", m_service_name(j->a->service));

@@ -154,7 +154,7 @@ def changes(w):
     t.ok(w.apps_by_name()["kunde-10"][0]["status"].startswith("running"), "its app runs again")
 
     # archive without and with --allow-delete
-    sub(os.path.join(proj, "kunde-11.yaml"), "bundle: gastro-jahr\n", "bundle: gastro-jahr\nlifecycle: archived\n")
+    sub(os.path.join(proj, "kunde-11.yaml"), "bundle: gastro-basic\n", "bundle: gastro-basic\nlifecycle: archived\n")
     p = w.apply()
     t.eq(w.status()["kunde-11"]["status"], "archived", "archived project is archived")
     t.eq(len(w.apps_by_name().get("kunde-11", [])), 1, "without --allow-delete its app is kept")
