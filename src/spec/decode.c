@@ -122,14 +122,23 @@ __attribute__((format(printf, 3, 4))) static int err(struct dc *c, const struct 
 
 static size_t path_push(struct dc *c, const char *key, long idx)
 {
-	size_t old = c->plen;
+	size_t old = c->plen, room = sizeof(c->path) - c->plen - 1, kl;
 	int k;
 
-	if (key)
-		k = snprintf(c->path + c->plen, sizeof(c->path) - c->plen, "%s%.40s",
-			     c->plen ? "." : "", key);
-	else
-		k = snprintf(c->path + c->plen, sizeof(c->path) - c->plen, "[%ld]", idx);
+	if (key) { /* hot path: no printf */
+		kl = strlen(key);
+		if (kl > 40)
+			kl = 40;
+		if (kl + 1 > room)
+			return old;
+		if (c->plen)
+			c->path[c->plen++] = '.';
+		memcpy(c->path + c->plen, key, kl);
+		c->plen += kl;
+		c->path[c->plen] = 0;
+		return old;
+	}
+	k = snprintf(c->path + c->plen, room + 1, "[%ld]", idx);
 	if (k > 0)
 		c->plen += (size_t)k;
 	if (c->plen >= sizeof(c->path))
@@ -254,7 +263,7 @@ static int get_ll(struct dc *c, const struct sp_node *v, long long min, long lon
 	x = strtoll(v->u.str, &end, 10);
 	if (errno == ERANGE || x < min || x > max) {
 		char b[80];
-		if (max == LLONG_MAX)
+		if (max == LLONG_MAX || max == INT_MAX)
 			return err(c, v, "%s is out of range (at least %lld)", show(v->u.str, b), min);
 		return err(c, v, "%s is out of range (%lld..%lld)", show(v->u.str, b), min, max);
 	}
@@ -1235,6 +1244,8 @@ int spec_decode_doc(struct spec_loader *l, const struct sp_node *root)
 			kinds[i].add(&c, root);
 			return 0;
 		}
+	}
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (!strcasecmp(kinds[i].name, kv->u.str))
 			d = 0;
 		else
