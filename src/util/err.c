@@ -39,7 +39,11 @@ int err_prefix(struct vrs_err *e, const char *fmt, ...)
 	if (n + 2 < sizeof(e->msg)) {
 		memcpy(e->msg + n, ": ", 3);
 		n += 2;
-		strncat(e->msg + n, old, sizeof(e->msg) - n - 1);
+		size_t len = strlen(old), room = sizeof(e->msg) - n - 1;
+		if (len > room)
+			len = room;
+		memcpy(e->msg + n, old, len);
+		e->msg[n + len] = 0;
 	}
 	return -1;
 }
