@@ -41,6 +41,7 @@ struct builder {
 	bool oom;
 	/* action index of the create/update of each desired global object, -1 if none */
 	int *srv_act, *bd_act, *pt_act, *pl_act, *bu_act;
+	int *proj_act; /* create/update of each desired project */
 	/* placement per desired project (parallel to d->projects) */
 	const char **place;
 	signed char *place_auto; /* 1: chosen by auto placement, -1: no room */
@@ -308,14 +309,32 @@ static char *prices_str(struct builder *b, const struct m_plugin *p)
 	return buf_detach(&out);
 }
 
-static char *join_strv(struct builder *b, char *const *v, size_t n, const char *sep)
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/*
+ * names sorted and joined: state/ records a bundle's plugins sorted by name,
+ * so the plan compares (and sends VRS_PLUGINS) in that order too
+ */
+static char *join_sorted(struct builder *b, char *const *v, size_t n, const char *sep)
 {
 	struct buf out;
+	const char **tmp = malloc((n + 1) * sizeof(*tmp));
 
 	buf_init(&out);
+	if (tmp == NULL) {
+		b->oom = true;
+		return NULL;
+	}
 	for (size_t i = 0; i < n; i++)
-		if (buf_printf(&out, "%s%s", i ? sep : "", v[i]) < 0)
+		tmp[i] = v[i] ? v[i] : "";
+	qsort(tmp, n, sizeof(*tmp), cmp_str);
+	for (size_t i = 0; i < n; i++)
+		if (buf_printf(&out, "%s%s", i ? sep : "", tmp[i]) < 0)
 			b->oom = true;
+	free(tmp);
 	return buf_detach(&out);
 }
 
@@ -426,8 +445,8 @@ static void build_globals(struct builder *b)
 
 	for (size_t i = 0; i < d->nbundles; i++) {
 		const struct m_bundle *x = &d->bundles[i], *rx = world_bundle(r, x->code);
-		char *np = join_strv(b, x->plugins, x->nplugins, ", ");
-		char *op = rx ? join_strv(b, rx->plugins, rx->nplugins, ", ") : NULL;
+		char *np = join_sorted(b, x->plugins, x->nplugins, ", ");
+		char *op = rx ? join_sorted(b, rx->plugins, rx->nplugins, ", ") : NULL;
 		size_t nn = bundle_fields(x, np, nv), no = rx ? bundle_fields(rx, op, ov) : 0;
 		const struct m_project_type *pt = world_project_type(d, x->project_type);
 		b->bu_act[i] =
@@ -667,7 +686,7 @@ static char *plugins_of(struct builder *b, const struct m_world *w, const char *
 {
 	const struct m_bundle *u = bundle ? world_bundle(w, bundle) : NULL;
 
-	return u ? join_strv(b, u->plugins, u->nplugins, ",") : xstrdup(b, "");
+	return u ? join_sorted(b, u->plugins, u->nplugins, ",") : xstrdup(b, "");
 }
 
 static int cmp_domain_order(const void *x, const void *y)
@@ -950,6 +969,7 @@ static void plan_project(struct builder *b, size_t di)
 			req(b, a_proj, b->pt_act[pt - d->project_types]);
 		if (bu)
 			req(b, a_proj, b->bu_act[bu - d->bundles]);
+		b->proj_act[di] = a_proj;
 	} else {
 		size_t n = project_fields(dp, price_of(d, dp->bundle, price, sizeof(price)), nv);
 		size_t no =
@@ -1537,6 +1557,7 @@ static void builder_free(struct builder *b)
 	free(b->pt_act);
 	free(b->pl_act);
 	free(b->bu_act);
+	free(b->proj_act);
 	free(b->place);
 	free(b->place_auto);
 	free(b->oapps);
@@ -1578,10 +1599,11 @@ int plan_build(const struct m_world *desired, const struct m_world *recorded,
 	b.pt_act = neg_array(b.d->nproject_types);
 	b.pl_act = neg_array(b.d->nplugins);
 	b.bu_act = neg_array(b.d->nbundles);
+	b.proj_act = neg_array(b.d->nprojects);
 	b.place = calloc(b.d->nprojects + 1, sizeof(*b.place));
 	b.place_auto = calloc(b.d->nprojects + 1, sizeof(*b.place_auto));
-	if (!b.srv_act || !b.bd_act || !b.pt_act || !b.pl_act || !b.bu_act || !b.place ||
-	    !b.place_auto)
+	if (!b.srv_act || !b.bd_act || !b.pt_act || !b.pl_act || !b.bu_act || !b.proj_act ||
+	    !b.place || !b.place_auto)
 		goto oom;
 	if (b.o) {
 		b.oapps = malloc((b.o->napps + 1) * sizeof(*b.oapps));
@@ -1600,6 +1622,12 @@ int plan_build(const struct m_world *desired, const struct m_world *recorded,
 		goto oom;
 	for (size_t i = 0; i < b.d->nprojects && !b.oom; i++)
 		plan_project(&b, i);
+	/* a demo clone's record needs its source project's record first */
+	for (size_t i = 0; i < b.d->nprojects; i++) {
+		const struct m_project *src = world_project(b.d, b.d->projects[i].cloned_from);
+		if (src)
+			req(&b, b.proj_act[i], b.proj_act[src - b.d->projects]);
+	}
 	for (size_t i = 0; i < b.r->nprojects && !b.oom; i++) {
 		const struct m_project *rp = &b.r->projects[i];
 		size_t before = b.n;
