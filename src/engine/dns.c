@@ -41,8 +41,8 @@ static struct dom_ids *dom_ids_get(struct engine *eng, const char *fqdn)
 		const struct m_domain *rec = NULL;
 		memset(d, 0, sizeof(*d));
 		d->fqdn = strdup(fqdn);
-		for (size_t i = 0; i < eng->in->recorded.nprojects && !rec; i++) {
-			const struct m_project *p = &eng->in->recorded.projects[i];
+		for (size_t i = 0; i < eng->recorded->nprojects && !rec; i++) {
+			const struct m_project *p = &eng->recorded->projects[i];
 			for (size_t k = 0; k < p->ndomains && !rec; k++)
 				if (strcmp(p->domains[k].fqdn, fqdn) == 0)
 					rec = &p->domains[k];
@@ -111,7 +111,7 @@ static int dns_describe(struct engine *eng, struct job *j, struct dns_job *dj, s
 	v = action_change_new(j->a, "content");
 	if (v == NULL && j->a->op != OP_DELETE) {
 		const struct m_server *s =
-		    j->p->server ? world_server(&eng->in->desired, j->p->server) : NULL;
+		    j->p->server ? world_server(eng->desired, j->p->server) : NULL;
 		if (dj->kind == RK_WWW)
 			v = dj->fqdn;
 		else if (s)

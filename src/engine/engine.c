@@ -55,8 +55,8 @@ static int proj_add(struct engine *eng, const char *slug)
 	p = &eng->projs[eng->nprojs++];
 	memset(p, 0, sizeof(*p));
 	p->slug = slug;
-	p->want = world_project(&eng->in->desired, slug);
-	rec = world_project(&eng->in->recorded, slug);
+	p->want = world_project(eng->desired, slug);
+	rec = world_project(eng->recorded, slug);
 	p->rec = rec;
 	p->status = rec ? rec->status : PS_DRAFT;
 	p->in_state = rec != NULL;
@@ -191,8 +191,38 @@ void job_fail(struct engine *eng, struct job *j, const char *msg)
 	engine_progress(eng, "%s: %s failed: %s", j->p ? j->p->slug : j->a->key, j->what, msg);
 }
 
+struct drift_arg {
+	struct job *j;
+	const char *action;
+};
+
+static int drift_tx(struct engine *eng, void *arg, struct vrs_err *err)
+{
+	struct drift_arg *d = arg;
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "%s %s %s: %s", m_op_name(d->j->a->op),
+		 m_resource_name(d->j->a->resource), d->j->a->key, d->j->a->reason);
+	return engine_log(eng, d->j->p->slug, d->action, NULL, NULL, msg, NULL, NULL,
+			  m_service_name(d->j->a->service), err);
+}
+
+/* drift found by a refresh is logged when its repair starts and when it is done */
+static void log_drift(struct engine *eng, struct job *j, const char *action)
+{
+	struct drift_arg d = {j, action};
+	struct vrs_err err;
+
+	if (!action_is_drift(j->a) || j->p == NULL || !j->p->in_state)
+		return;
+	err_clear(&err);
+	if (engine_tx(eng, drift_tx, &d, &err) < 0 && !eng->state_error[0])
+		snprintf(eng->state_error, sizeof(eng->state_error), "%s", err.msg);
+}
+
 void job_done(struct engine *eng, struct job *j, const char *progress_msg)
 {
+	log_drift(eng, j, "drift_healed");
 	j->state = J_DONE;
 	eng->finished++;
 	eng->stats.ok++;
@@ -271,6 +301,7 @@ static void job_start(struct engine *eng, struct job *j)
 		return;
 	}
 	j->state = J_RUNNING;
+	log_drift(eng, j, "drift_detected");
 	if (j->a->service != SVC_LOCAL) {
 		j->running = true;
 		eng->in_flight++;
@@ -286,8 +317,8 @@ static bool stop_requested(const struct engine *eng)
 }
 
 int engine_apply(struct state *st, struct providers *pv, const struct inputs *in,
-		 const struct m_plan *plan, const struct engine_opts *o, struct engine_stats *stats,
-		 struct vrs_err *err)
+		 const struct m_world *recorded, const struct m_plan *plan,
+		 const struct engine_opts *o, struct engine_stats *stats, struct vrs_err *err)
 {
 	struct engine eng;
 	int rc = 0;
@@ -297,12 +328,14 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 	eng.st = st;
 	eng.pv = pv;
 	eng.in = in;
+	eng.desired = &in->desired;
+	eng.recorded = recorded;
 	eng.plan = plan;
 	eng.o = o;
 	eng.parallelism = o->parallelism > 0 ? o->parallelism : 10;
 	eng.njobs = plan->nactions;
 	eng.jobs = calloc(eng.njobs + 1, sizeof(*eng.jobs));
-	eng.projs = calloc(in->desired.nprojects + in->recorded.nprojects + 1, sizeof(*eng.projs));
+	eng.projs = calloc(in->desired.nprojects + recorded->nprojects + 1, sizeof(*eng.projs));
 	if (eng.jobs == NULL || eng.projs == NULL) {
 		free(eng.jobs);
 		free(eng.projs);

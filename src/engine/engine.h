@@ -75,8 +75,73 @@ int engine_recover(struct state *st, struct providers *pv, const char *triggered
  * or on a state failure.
  */
 int engine_apply(struct state *st, struct providers *pv, const struct inputs *in,
-		 const struct m_plan *plan, const struct engine_opts *o, struct engine_stats *stats,
-		 struct vrs_err *err);
+		 const struct m_world *recorded, const struct m_plan *plan,
+		 const struct engine_opts *o, struct engine_stats *stats, struct vrs_err *err);
+
+/* ---- refresh (drift) ------------------------------------------------------ */
+
+struct engine_refresh_stats {
+	size_t reads; /* list calls made (logins not counted) */
+	size_t zones; /* managed zones read */
+};
+
+/*
+ * Read the remote world with list calls only (one GET /applications, one
+ * GET /servers, one nameserver.info per managed zone) into *o (observed_free
+ * it). A service without credentials is left out.
+ */
+int engine_observe(struct providers *pv, const struct m_world *recorded, struct m_observed *o,
+		   struct engine_refresh_stats *stats, struct vrs_err *err);
+
+/* ---- one reconcile: what apply and every watch cycle do ------------------- */
+
+enum refresh_mode { REFRESH_NONE, REFRESH_HEAL, REFRESH_REPORT };
+
+struct reconcile_opts {
+	const char *const *targets;
+	size_t ntargets;
+	bool allow_delete, approve_costs, force;
+	int max_delete_percent; /* default 10 */
+	int parallelism;	/* default 10 */
+	enum refresh_mode refresh;
+	const char *planfile; /* apply exactly this saved plan, or NULL */
+	bool verbose;
+	/*
+	 * Called with the plan before anything runs (to show it, and ask);
+	 * returning false cancels. NULL approves.
+	 */
+	bool (*confirm)(void *ud, const struct m_plan *plan, const struct m_world *desired);
+	void *confirm_ud;
+	engine_progress_fn progress;
+	void *progress_ud;
+	volatile sig_atomic_t *stop;
+	const char *triggered_by, *spec_commit;
+	int poll_ms;
+	int verbose_http; /* -vv: HTTP trace */
+};
+
+struct reconcile_result {
+	bool changes;	/* the plan had something to do */
+	bool cancelled; /* confirm said no */
+	size_t adopted; /* objects adopted from an interrupted run */
+	size_t drift;	/* actions repairing drift */
+	size_t actions;
+	struct engine_stats stats;
+	struct engine_refresh_stats refresh;
+};
+
+/*
+ * One reconcile against a locked, writable state: adopt what an interrupted
+ * run left, read the recorded world (and with refresh the remote one),
+ * plan, apply the safety rules (delete threshold, stale plan file), ask
+ * confirm, run the engine and bump the serial. `in` holds the validated
+ * desired world (its secret fingerprints are recomputed under the state's
+ * key). Conflicts between specs and state go to diags. Returns 0, or -1
+ * with err (or diags) filled; a failed action is -1 too, with stats.
+ */
+int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
+		     const struct reconcile_opts *o, struct reconcile_result *r,
+		     struct diag_list *diags, struct vrs_err *err);
 
 /* VRS_TRIGGERED_BY, else the git author of the specs' HEAD, else "system" (caller frees) */
 char *engine_triggered_by(const char *specs_dir);

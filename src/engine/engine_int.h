@@ -69,6 +69,7 @@ struct engine {
 	struct state *st;
 	struct providers *pv;
 	const struct inputs *in;
+	const struct m_world *desired, *recorded;
 	const struct m_plan *plan;
 	const struct engine_opts *o;
 	int parallelism;
@@ -120,6 +121,7 @@ void local_run(struct engine *eng, struct job *j);
 void remote_start(struct engine *eng, struct job *j);
 /* drive the providers one step (and the deployment poller) */
 int remote_step(struct engine *eng, struct vrs_err *err);
+bool action_is_drift(const struct m_action *a);
 /* dns.c */
 void dns_start(struct engine *eng, struct job *j);
 void dns_free_all(struct engine *eng);

@@ -22,6 +22,20 @@ void inputs_free(struct inputs *in)
 	memset(in, 0, sizeof(*in));
 }
 
+int inputs_load_specs(const char *specs_dir, struct inputs *in, struct vrs_err *err)
+{
+	memset(in, 0, sizeof(*in));
+	world_init(&in->desired);
+	world_init(&in->recorded);
+	diag_init(&in->diags);
+	if (spec_load(specs_dir, &in->desired, &in->diags, in->specs_digest) < 0) {
+		if (in->diags.n == 0)
+			return err_set(err, "%s: could not load specs", specs_dir);
+		return -1;
+	}
+	return 0;
+}
+
 int inputs_load(const char *specs_dir, const char *state_path, struct inputs *in,
 		struct vrs_err *err)
 {

@@ -33,6 +33,8 @@ struct inputs {
  */
 int inputs_load(const char *specs_dir, const char *state_path, struct inputs *in,
 		struct vrs_err *err);
+/* only the specs (apply and watch read the state themselves, under the lock) */
+int inputs_load_specs(const char *specs_dir, struct inputs *in, struct vrs_err *err);
 void inputs_free(struct inputs *in);
 
 /*

@@ -38,7 +38,7 @@ static const char *placement(const struct engine *eng, const struct job *j)
 	arrow = strstr(v, "→ ");
 	if (arrow)
 		v = arrow + strlen("→ ");
-	return world_server(&eng->in->desired, v) ? v : NULL;
+	return world_server(eng->desired, v) ? v : NULL;
 }
 
 static int project_tx(struct engine *eng, void *arg, struct vrs_err *err)
@@ -132,7 +132,7 @@ static int domain_tx(struct engine *eng, void *arg, struct vrs_err *err)
 static int global_tx(struct engine *eng, void *arg, struct vrs_err *err)
 {
 	struct job *j = arg;
-	const struct m_world *w = &eng->in->desired;
+	const struct m_world *w = eng->desired;
 	const char *key = j->a->key;
 	bool del = j->a->op == OP_DELETE;
 

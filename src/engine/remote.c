@@ -294,8 +294,7 @@ static void on_app_created(void *ud, int rc, void *res, struct vrs_err *err)
 static void start_app_create(struct engine *eng, struct job *j, struct vrs_err *err)
 {
 	const struct m_project *w = j->p->want;
-	const struct m_server *srv =
-	    j->p->server ? world_server(&eng->in->desired, j->p->server) : NULL;
+	const struct m_server *srv = j->p->server ? world_server(eng->desired, j->p->server) : NULL;
 	struct coolify_app_create in = {0};
 	char *name = NULL, *tag = NULL, *fqdns = NULL, port[16];
 
@@ -414,7 +413,7 @@ static int env_add(struct env_set *s, const char *key, char *value, bool secret,
 static int env_build(struct engine *eng, struct job *j, struct env_set *s, struct vrs_err *err)
 {
 	const struct m_project *w = j->p->want;
-	const struct m_bundle *b = w->bundle ? world_bundle(&eng->in->desired, w->bundle) : NULL;
+	const struct m_bundle *b = w->bundle ? world_bundle(eng->desired, w->bundle) : NULL;
 	size_t cap = w->app.nenv + 3;
 	char *api_key = NULL;
 	struct buf plugins;

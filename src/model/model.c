@@ -245,11 +245,6 @@ static int cmp_key(const void *a, const void *b)
 	return strcmp(x, y);
 }
 
-static int cmp_domain(const void *a, const void *b)
-{
-	return cmp_key(a, b);
-}
-
 _Static_assert(offsetof(struct m_server, name) == 0, "key first");
 _Static_assert(offsetof(struct m_base_domain, domain) == 0, "key first");
 _Static_assert(offsetof(struct m_project_type, code) == 0, "key first");
@@ -258,19 +253,24 @@ _Static_assert(offsetof(struct m_bundle, code) == 0, "key first");
 _Static_assert(offsetof(struct m_project, slug) == 0, "key first");
 _Static_assert(offsetof(struct m_domain, fqdn) == 0, "key first");
 
+/* qsort's array must not be NULL, even for no elements (glibc declares it nonnull) */
+static void sort_keyed(void *base, size_t n, size_t size)
+{
+	if (n > 1)
+		qsort(base, n, size, cmp_key);
+}
+
 void world_sort(struct m_world *w)
 {
-	qsort(w->servers, w->nservers, sizeof(*w->servers), cmp_key);
-	qsort(w->base_domains, w->nbase_domains, sizeof(*w->base_domains), cmp_key);
-	qsort(w->project_types, w->nproject_types, sizeof(*w->project_types), cmp_key);
-	qsort(w->plugins, w->nplugins, sizeof(*w->plugins), cmp_key);
-	qsort(w->bundles, w->nbundles, sizeof(*w->bundles), cmp_key);
-	qsort(w->projects, w->nprojects, sizeof(*w->projects), cmp_key);
-	for (size_t i = 0; i < w->nprojects; i++) {
-		struct m_project *p = &w->projects[i];
-		if (p->ndomains > 1)
-			qsort(p->domains, p->ndomains, sizeof(*p->domains), cmp_domain);
-	}
+	sort_keyed(w->servers, w->nservers, sizeof(*w->servers));
+	sort_keyed(w->base_domains, w->nbase_domains, sizeof(*w->base_domains));
+	sort_keyed(w->project_types, w->nproject_types, sizeof(*w->project_types));
+	sort_keyed(w->plugins, w->nplugins, sizeof(*w->plugins));
+	sort_keyed(w->bundles, w->nbundles, sizeof(*w->bundles));
+	sort_keyed(w->projects, w->nprojects, sizeof(*w->projects));
+	for (size_t i = 0; i < w->nprojects; i++)
+		sort_keyed(w->projects[i].domains, w->projects[i].ndomains,
+			   sizeof(*w->projects[i].domains));
 }
 
 static void *find_key(const void *base, size_t n, size_t size, const char *key)

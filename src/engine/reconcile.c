@@ -1,0 +1,246 @@
+/*
+ * reconcile.c — one reconcile, as `apply` runs it once and `watch` runs it
+ * on every change and tick: adopt, read, plan, check the safety rules, ask,
+ * converge, record. The caller holds the state lock and prints; this file
+ * decides nothing about output.
+ */
+#include "engine/engine_int.h"
+#include "plan/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *read_whole(const char *path, size_t *len, struct vrs_err *err)
+{
+	FILE *f = fopen(path, "r");
+	struct buf b;
+	char chunk[8192];
+	size_t n;
+
+	if (f == NULL)
+		return err_set(err, "%s: cannot read the plan file", path), NULL;
+	buf_init(&b);
+	b.cap = 256u << 20;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_append(&b, chunk, n) < 0) {
+			fclose(f);
+			buf_free(&b);
+			return err_set(err, "%s: too large", path), NULL;
+		}
+	}
+	fclose(f);
+	*len = b.len;
+	return buf_detach(&b);
+}
+
+/* a saved plan is applied only when it is exactly what would be planned now */
+static int check_planfile(const char *path, const struct m_plan *now, const struct m_world *desired,
+			  struct vrs_err *err)
+{
+	struct m_plan saved;
+	struct buf a, b;
+	size_t len = 0;
+	char *json = read_whole(path, &len, err);
+	int rc = -1;
+
+	if (json == NULL)
+		return -1;
+	plan_init(&saved);
+	buf_init(&a);
+	buf_init(&b);
+	if (plan_parse_json(json, len, &saved, err) < 0) {
+		err_prefix(err, "%s", path);
+		goto out;
+	}
+	if ((saved.lineage == NULL) != (now->lineage == NULL) ||
+	    (saved.lineage && strcmp(saved.lineage, now->lineage) != 0) ||
+	    saved.serial != now->serial) {
+		err_set(err,
+			"%s is stale: it was made for state %s serial %lld, the state is now %s "
+			"serial %lld; run 'vrsctl plan --out %s' again",
+			path, saved.lineage ? saved.lineage : "(new)", saved.serial,
+			now->lineage ? now->lineage : "(new)", now->serial, path);
+		goto out;
+	}
+	if (plan_render_json(&saved, desired, false, false, &a) < 0 ||
+	    plan_render_json(now, desired, false, false, &b) < 0) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (a.len != b.len || memcmp(a.data, b.data, a.len) != 0) {
+		err_set(err,
+			"%s is stale: the specs or the world changed since it was made; run "
+			"'vrsctl plan --out %s' again",
+			path, path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(json);
+	buf_free(&a);
+	buf_free(&b);
+	plan_free(&saved);
+	return rc;
+}
+
+/* remote objects vrsctl manages, for the delete threshold */
+static size_t managed_objects(const struct m_world *rec)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rec->nprojects; i++) {
+		const struct m_project *p = &rec->projects[i];
+		n += p->coolify_project_uuid != NULL;
+		n += p->coolify_app_uuid != NULL;
+		for (size_t k = 0; k < p->ndomains; k++)
+			n += (p->domains[k].record_a != NULL) +
+			     (p->domains[k].record_aaaa != NULL) +
+			     (p->domains[k].record_www != NULL);
+	}
+	return n;
+}
+
+bool action_is_drift(const struct m_action *a)
+{
+	return a->reason && strncmp(a->reason, "drift", 5) == 0;
+}
+
+/* report mode: the drift is logged, not repaired */
+static int log_drift_found(struct state *st, const struct m_plan *plan, const struct m_world *rec,
+			   const char *who, struct vrs_err *err)
+{
+	if (state_begin(st, err) < 0)
+		return -1;
+	for (size_t i = 0; i < plan->nactions; i++) {
+		const struct m_action *a = &plan->actions[i];
+		char msg[512];
+		struct state_log_entry e = {.project_slug = a->project,
+					    .action = "drift_detected",
+					    .message = msg,
+					    .external_service = (char *)m_service_name(a->service),
+					    .triggered_by = (char *)who};
+		if (!action_is_drift(a) || a->project == NULL || !world_project(rec, a->project))
+			continue;
+		snprintf(msg, sizeof(msg), "%s %s %s: %s (not repaired: report mode)",
+			 m_op_name(a->op), m_resource_name(a->resource), a->key, a->reason);
+		if (state_log_add(st, &e, err) < 0) {
+			state_rollback(st, NULL);
+			return -1;
+		}
+	}
+	return state_commit(st, err);
+}
+
+int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
+		     const struct reconcile_opts *o, struct reconcile_result *r,
+		     struct diag_list *diags, struct vrs_err *err)
+{
+	struct m_world recorded;
+	struct m_observed observed;
+	struct m_plan plan;
+	struct state_meta meta = {0};
+	struct plan_opts po = {0};
+	struct engine_opts eo = {0};
+	unsigned char key[32];
+	size_t deletes = 0, managed;
+	bool need_coolify = false, need_inwx = false;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	world_init(&recorded);
+	memset(&observed, 0, sizeof(observed));
+	plan_init(&plan);
+	if (engine_recover(st, *pv, o->triggered_by, &r->adopted, err) < 0)
+		goto out;
+	if (state_load(st, &recorded, err) < 0 || state_meta_get(st, &meta, err) < 0 ||
+	    state_fingerprint_key(st, key, err) < 0 ||
+	    inputs_fingerprint_secrets(&in->desired, key, false, err) < 0)
+		goto out;
+	if (plan_check(&in->desired, &recorded, diags) < 0 || (diags && diags->n)) {
+		err_set(err, "the specs conflict with the recorded state");
+		goto out;
+	}
+	if (o->refresh != REFRESH_NONE &&
+	    engine_observe(*pv, &recorded, &observed, &r->refresh, err) < 0) {
+		err_prefix(err, "refresh");
+		goto out;
+	}
+	po.targets = o->targets;
+	po.ntargets = o->ntargets;
+	po.allow_delete = o->allow_delete;
+	po.verbose = o->verbose;
+	if (plan_build(&in->desired, &recorded, &observed, &po, &plan, err) < 0)
+		goto out;
+	plan.lineage = meta.lineage ? strdup(meta.lineage) : NULL;
+	plan.serial = meta.serial;
+	plan.specs_digest = strdup(in->specs_digest);
+	if (o->planfile && check_planfile(o->planfile, &plan, &in->desired, err) < 0)
+		goto out;
+	for (size_t i = 0; i < plan.nactions; i++) {
+		const struct m_action *a = &plan.actions[i];
+		need_coolify |= a->service == SVC_COOLIFY;
+		need_inwx |= a->service == SVC_INWX;
+		deletes += a->destructive && a->service != SVC_LOCAL;
+		r->drift += action_is_drift(a);
+	}
+	r->actions = plan.nactions;
+	r->changes = plan_has_changes(&plan);
+	if (!r->changes) {
+		rc = 0;
+		goto out;
+	}
+	if (o->refresh == REFRESH_REPORT) {
+		if (o->confirm)
+			o->confirm(o->confirm_ud, &plan, &in->desired);
+		rc = log_drift_found(st, &plan, &recorded, o->triggered_by, err);
+		goto out;
+	}
+	managed = managed_objects(&recorded);
+	if (o->allow_delete && !o->force && managed >= 10 &&
+	    deletes * 100 >
+		(size_t)(o->max_delete_percent > 0 ? o->max_delete_percent : 10) * managed) {
+		err_set(err,
+			"the plan deletes %zu of %zu managed objects (more than %d%%); refusing "
+			"without --force",
+			deletes, managed, o->max_delete_percent > 0 ? o->max_delete_percent : 10);
+		goto out;
+	}
+	/* the services the plan calls must be configured */
+	if ((need_coolify && (*pv)->coolify == NULL) || (need_inwx && (*pv)->inwx == NULL)) {
+		struct providers *np = NULL;
+		if (providers_open(need_coolify, need_inwx, o->verbose_http, &np, err) < 0)
+			goto out;
+		providers_close(*pv);
+		*pv = np;
+	}
+	if (o->confirm && !o->confirm(o->confirm_ud, &plan, &in->desired)) {
+		r->cancelled = true;
+		rc = 0;
+		goto out;
+	}
+	eo.parallelism = o->parallelism;
+	eo.allow_delete = o->allow_delete;
+	eo.approve_costs = o->approve_costs;
+	eo.triggered_by = o->triggered_by;
+	eo.spec_commit = o->spec_commit;
+	eo.progress = o->progress;
+	eo.progress_ud = o->progress_ud;
+	eo.stop = o->stop;
+	eo.poll_ms = o->poll_ms;
+	rc = engine_apply(st, *pv, in, &recorded, &plan, &eo, &r->stats, err);
+	{
+		struct vrs_err e2;
+		err_clear(&e2);
+		if (state_serial_bump(st, in->specs_digest, &e2) < 0 && rc == 0) {
+			*err = e2;
+			rc = -1;
+		}
+	}
+out:
+	state_meta_free(&meta);
+	plan_free(&plan);
+	observed_free(&observed);
+	world_free(&recorded);
+	return rc;
+}
