@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "providers/coolify.h"
 #include "providers/http.h"
+#include "providers/inwx.h"
 #include "util/secret.h"
 
 static char *redact(const char *in)
@@ -284,6 +286,235 @@ static void test_creds(void **state)
 	unsetenv("VRS_COOLIFY_TOKEN");
 }
 
+static void expect_cerr(int status, const char *body, const char *ct, const char *want)
+{
+	struct vrs_err err;
+
+	err_clear(&err);
+	coolify_error_text(status, body, ct, &err);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(err.http_status, status);
+}
+
+static void test_coolify_error_shapes(void **state)
+{
+	(void)state;
+	expect_cerr(422,
+		    "{\"message\":\"Validation failed.\",\"errors\":{\"name\":[\"This field is not "
+		    "allowed.\"]}}",
+		    "application/json",
+		    "HTTP 422: Validation failed. (name: This field is not allowed.)");
+	expect_cerr(
+	    422,
+	    "{\"message\":\"Validation failed.\",\"errors\":{\"a\":[\"x\",\"y\"],\"b\":\"z\"}}",
+	    NULL, "HTTP 422: Validation failed. (a: x, y; b: z)");
+	expect_cerr(422,
+		    "{\"message\":\"Validation failed.\",\"errors\":[\"Invalid URL\",\"bad\"]}",
+		    NULL, "HTTP 422: Validation failed. (Invalid URL, bad)");
+	expect_cerr(422, "{\"message\":\"Validation failed.\",\"errors\":\"plain\"}", NULL,
+		    "HTTP 422: Validation failed. (plain)");
+	expect_cerr(400, "{\"message\":\"Invalid request.\",\"error\":\"Invalid JSON.\"}", NULL,
+		    "HTTP 400: Invalid request. (Invalid JSON.)");
+	expect_cerr(
+	    409,
+	    "{\"message\":\"Domain conflicts detected.\",\"conflicts\":[{\"domain\":\"https://"
+	    "a\",\"message\":\"Domain https://a is already in use\"}]}",
+	    NULL, "HTTP 409: Domain conflicts detected. (Domain https://a is already in use)");
+	expect_cerr(404, "{\"message\":\"Application not found\"}", NULL,
+		    "HTTP 404: Application not found");
+	expect_cerr(500, "<html><body>Server Error</body></html>", "text/html; charset=UTF-8",
+		    "HTTP 500: HTML error page (is the API enabled and the URL right?)");
+	expect_cerr(502, "Bad gateway\nmore", "text/plain", "HTTP 502: Bad gateway");
+	expect_cerr(401, "", NULL, "HTTP 401");
+	expect_cerr(403, "{}", NULL, "HTTP 403: (no message)");
+	expect_cerr(429, "[1,2]", NULL, "HTTP 429: [1,2]");
+}
+
+static void test_coolify_parse_shapes(void **state)
+{
+	struct vrs_err err;
+	void *r = NULL;
+
+	(void)state;
+	err_clear(&err);
+	assert_int_equal(coolify_parse(COOLIFY_K_TEXT, " \"4.3.11\"\n", &r, &err), 0);
+	assert_string_equal(r, "4.3.11");
+	free(r);
+	assert_int_equal(coolify_parse(COOLIFY_K_APP,
+				       "{\"uuid\":\"a1\",\"name\":\"roma\",\"fqdn\":null,"
+				       "\"docker_registry_image_tag\":142,\"environment_id\":\"7\","
+				       "\"status\":\"running:healthy\"}",
+				       &r, &err),
+			 0);
+	struct coolify_app *a = r;
+	assert_string_equal(a->uuid, "a1");
+	assert_null(a->fqdn);
+	assert_string_equal(a->image_tag, "142");
+	assert_int_equal(a->environment_id, 7);
+	coolify_app_free(a);
+	assert_int_equal(coolify_parse(COOLIFY_K_ENVIRONMENT,
+				       "{\"uuid\":\"e1\",\"name\":\"production\",\"applications\":["
+				       "{\"uuid\":\"a1\",\"name\":\"x\"},{\"uuid\":\"a2\"}],"
+				       "\"services\":[]}",
+				       &r, &err),
+			 0);
+	struct coolify_environment *e = r;
+	assert_int_equal(e->n_apps, 2);
+	assert_string_equal(e->apps[1].uuid, "a2");
+	coolify_environment_free(e);
+	assert_int_equal(
+	    coolify_parse(COOLIFY_K_APP_DEPLOYMENTS,
+			  "{\"count\":\"37\",\"deployments\":[{\"deployment_uuid\":\"d1\","
+			  "\"status\":\"finished\",\"application_id\":42}]}",
+			  &r, &err),
+	    0);
+	struct coolify_deployment_list *dl = r;
+	assert_int_equal(dl->count, 37);
+	assert_string_equal(dl->v[0].application_id, "42");
+	assert_true(coolify_deployment_terminal(dl->v[0].status));
+	coolify_deployment_list_free(dl);
+	assert_int_equal(coolify_parse(COOLIFY_K_DEPLOYMENTS, "[]", &r, &err), 0);
+	coolify_deployment_list_free(r);
+	assert_int_equal(coolify_parse(COOLIFY_K_ENVS,
+				       "[{\"uuid\":\"v1\",\"key\":\"A\",\"is_preview\":0},"
+				       "{\"uuid\":\"v2\",\"key\":\"A\",\"is_preview\":\"true\","
+				       "\"real_value\":\"x\"}]",
+				       &r, &err),
+			 0);
+	struct coolify_env_list *el = r;
+	assert_int_equal(el->n, 2);
+	assert_false(el->v[0].is_preview);
+	assert_true(el->v[1].is_preview);
+	assert_string_equal(el->v[1].value, "x");
+	coolify_env_list_free(el);
+	assert_int_equal(
+	    coolify_parse(COOLIFY_K_DEPLOY_RESULT,
+			  "{\"deployments\":[{\"message\":\"queued\",\"resource_uuid\":"
+			  "\"a1\",\"deployment_uuid\":\"d9\"}]}",
+			  &r, &err),
+	    0);
+	coolify_deploy_result_free(r);
+	/* wrong shapes and broken JSON are errors, not crashes */
+	assert_int_equal(coolify_parse(COOLIFY_K_APPS, "{\"uuid\":\"a\"}", &r, &err), -1);
+	assert_int_equal(coolify_parse(COOLIFY_K_APPS, "[{\"name\":\"no uuid\"}]", &r, &err), -1);
+	assert_int_equal(coolify_parse(COOLIFY_K_APP, "{\"uuid\":", &r, &err), -1);
+	assert_non_null(strstr(err.msg, "malformed JSON"));
+	assert_int_equal(coolify_parse(COOLIFY_K_SERVERS, "", &r, &err), -1);
+	assert_int_equal(coolify_parse(COOLIFY_K_SERVERS, "[1,2]", &r, &err), -1);
+	assert_null(r);
+}
+
+static void test_inwx_codes(void **state)
+{
+	struct vrs_err err;
+	cJSON *j;
+
+	(void)state;
+	err_clear(&err);
+	j = cJSON_Parse("{\"code\":1001,\"msg\":\"pending\"}");
+	assert_int_equal(inwx_check_code(j, "domain.create", &err), 0);
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"code\":\"1500\"}");
+	assert_int_equal(inwx_check_code(j, "account.logout", &err), 0);
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"code\":2302,\"msg\":\"Object exists\",\"reason\":\"Record exists\"}");
+	assert_int_equal(inwx_check_code(j, "nameserver.createRecord", &err), -1);
+	assert_string_equal(err.msg, "nameserver.createRecord: 2302 Object exists (Record exists)");
+	assert_int_equal(err.remote_code, 2302);
+	assert_false(err.transient);
+	cJSON_Delete(j);
+	err_clear(&err);
+	j = cJSON_Parse("{\"code\":2400,\"msg\":\"Command failed\"}");
+	assert_int_equal(inwx_check_code(j, "m", &err), -1);
+	assert_true(err.transient);
+	cJSON_Delete(j);
+	err_clear(&err);
+	j = cJSON_Parse(
+	    "{\"code\":2200,\"msg\":\"Authentication error\",\"reasonCode\":\"INVALID\"}");
+	assert_int_equal(inwx_check_code(j, "account.unlock", &err), -1);
+	assert_string_equal(err.msg, "account.unlock: 2200 Authentication error (INVALID)");
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"msg\":\"no code\"}");
+	assert_int_equal(inwx_check_code(j, "m", &err), -1);
+	cJSON_Delete(j);
+}
+
+static void test_inwx_parse_shapes(void **state)
+{
+	struct vrs_err err;
+	void *r = NULL;
+
+	(void)state;
+	err_clear(&err);
+	assert_int_equal(
+	    inwx_parse(INWX_K_ZONE_INFO,
+		       "{\"code\":1000,\"resData\":{\"roId\":\"980423\",\"domain\":"
+		       "\"example.com\",\"count\":\"2\",\"record\":[{\"id\":2153811211,"
+		       "\"name\":\"example.com\",\"type\":\"A\",\"content\":\"192.0.2.1\","
+		       "\"ttl\":\"300\",\"prio\":\"0\"},{\"id\":\"2153811212\",\"name\":"
+		       "\"www.example.com\",\"type\":\"CNAME\",\"content\":\"example.com\","
+		       "\"ttl\":3600,\"prio\":0}]}}",
+		       &r, &err),
+	    0);
+	struct inwx_zone_info *z = r;
+	assert_int_equal(z->ro_id, 980423);
+	assert_int_equal(z->n_records, 2);
+	assert_string_equal(z->records[0].id, "2153811211");
+	assert_string_equal(z->records[1].id, "2153811212");
+	assert_int_equal(z->records[0].ttl, 300);
+	inwx_zone_info_free(z);
+	/* record omitted when nothing matches */
+	assert_int_equal(inwx_parse(INWX_K_ZONE_INFO,
+				    "{\"code\":1000,\"resData\":{\"roId\":1,\"domain\":\"x.de\"}}",
+				    &r, &err),
+			 0);
+	assert_int_equal(((struct inwx_zone_info *)r)->n_records, 0);
+	inwx_zone_info_free(r);
+	assert_int_equal(
+	    inwx_parse(INWX_K_ZONES,
+		       "{\"code\":1000,\"resData\":{\"count\":\"3\",\"domains\":[{\"roId\":"
+		       "1,\"domain\":\"a.de\",\"type\":\"MASTER\"}]}}",
+		       &r, &err),
+	    0);
+	assert_int_equal(((struct inwx_zone_list *)r)->count, 3);
+	inwx_zone_list_free(r);
+	assert_int_equal(
+	    inwx_parse(INWX_K_DOMAIN,
+		       "{\"code\":1000,\"resData\":{\"roId\":1234567,\"domain\":"
+		       "\"example.org\",\"status\":\"OK\",\"ns\":[\"ns.inwx.de\","
+		       "\"ns2.inwx.de\"],\"exDate\":{\"scalar\":\"20270101T00:00:00\","
+		       "\"timestamp\":1798761600},\"crDate\":1735689600,\"registrant\":"
+		       "\"4711\",\"transferLock\":1}}",
+		       &r, &err),
+	    0);
+	struct inwx_domain *d = r;
+	assert_int_equal(d->ex_date, 1798761600);
+	assert_int_equal(d->cr_date, 1735689600);
+	assert_int_equal(d->registrant, 4711);
+	assert_int_equal(d->n_ns, 2);
+	assert_true(d->transfer_lock);
+	inwx_domain_free(d);
+	assert_int_equal(
+	    inwx_parse(INWX_K_CREATED, "{\"code\":1000,\"resData\":{\"id\":2153811212}}", &r, &err),
+	    0);
+	assert_string_equal(((struct inwx_created *)r)->id, "2153811212");
+	inwx_created_free(r);
+	assert_int_equal(inwx_parse(INWX_K_ORDER,
+				    "{\"code\":1001,\"resData\":{\"roId\":7,\"price\":\"9.99\","
+				    "\"currency\":\"EUR\"}}",
+				    &r, &err),
+			 0);
+	assert_int_equal(((struct inwx_order *)r)->code, 1001);
+	assert_true(((struct inwx_order *)r)->price > 9.98);
+	inwx_order_free(r);
+	assert_int_equal(
+	    inwx_parse(INWX_K_ZONES, "{\"code\":2303,\"msg\":\"Object does not exist\"}", &r, &err),
+	    -1);
+	assert_int_equal(err.remote_code, 2303);
+	assert_int_equal(inwx_parse(INWX_K_ZONES, "{\"code\":1000", &r, &err), -1);
+	assert_int_equal(inwx_parse(INWX_K_DOMAIN, "{\"code\":1000}", &r, &err), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +527,10 @@ int main(void)
 	    cmocka_unit_test(test_classify_default),
 	    cmocka_unit_test(test_secret_files),
 	    cmocka_unit_test(test_creds),
+	    cmocka_unit_test(test_coolify_error_shapes),
+	    cmocka_unit_test(test_coolify_parse_shapes),
+	    cmocka_unit_test(test_inwx_codes),
+	    cmocka_unit_test(test_inwx_parse_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
