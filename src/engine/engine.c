@@ -167,8 +167,33 @@ static int fail_tx(struct engine *eng, void *arg, struct vrs_err *err)
 	return 0;
 }
 
+/*
+ * Coolify queues at most 25 deployments per server and answers 429 with
+ * Retry-After: 60 beyond that; vrsctl keeps below the limit instead.
+ */
+#define DEPLOYS_PER_SERVER 20
+
+static int deploy_server(const struct engine *eng, const struct job *j)
+{
+	const struct m_server *s;
+
+	if (j->a->resource != RES_DEPLOYMENT || j->p == NULL || j->p->server == NULL)
+		return -1;
+	s = world_server(eng->desired, j->p->server);
+	return s ? (int)(s - eng->desired->servers) : -1;
+}
+
+static void release_deploy_slot(struct engine *eng, struct job *j)
+{
+	if (j->deploy_slot >= 0) {
+		eng->deploys_on[j->deploy_slot]--;
+		j->deploy_slot = -1;
+	}
+}
+
 void job_fail(struct engine *eng, struct job *j, const char *msg)
 {
+	release_deploy_slot(eng, j);
 	struct fail_arg fa = {j, msg};
 	struct vrs_err err;
 
@@ -222,6 +247,7 @@ static void log_drift(struct engine *eng, struct job *j, const char *action)
 
 void job_done(struct engine *eng, struct job *j, const char *progress_msg)
 {
+	release_deploy_slot(eng, j);
 	log_drift(eng, j, "drift_healed");
 	j->state = J_DONE;
 	eng->finished++;
@@ -272,6 +298,7 @@ enum ready { R_WAIT, R_READY, R_BLOCKED };
 static enum ready job_ready(struct engine *eng, const struct job *j)
 {
 	enum ready r = R_READY;
+	int srv = deploy_server(eng, j);
 
 	if (j->p && j->p->failed)
 		return R_BLOCKED;
@@ -284,6 +311,8 @@ static enum ready job_ready(struct engine *eng, const struct job *j)
 		if (dep->state != J_DONE)
 			r = R_WAIT;
 	}
+	if (r == R_READY && srv >= 0 && eng->deploys_on[srv] >= DEPLOYS_PER_SERVER)
+		r = R_WAIT;
 	return r;
 }
 
@@ -301,6 +330,8 @@ static void job_start(struct engine *eng, struct job *j)
 		return;
 	}
 	j->state = J_RUNNING;
+	if ((j->deploy_slot = deploy_server(eng, j)) >= 0)
+		eng->deploys_on[j->deploy_slot]++;
 	log_drift(eng, j, "drift_detected");
 	if (j->a->service != SVC_LOCAL) {
 		j->running = true;
@@ -336,9 +367,11 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 	eng.njobs = plan->nactions;
 	eng.jobs = calloc(eng.njobs + 1, sizeof(*eng.jobs));
 	eng.projs = calloc(in->desired.nprojects + recorded->nprojects + 1, sizeof(*eng.projs));
-	if (eng.jobs == NULL || eng.projs == NULL) {
+	eng.deploys_on = calloc(in->desired.nservers + 1, sizeof(*eng.deploys_on));
+	if (eng.jobs == NULL || eng.projs == NULL || eng.deploys_on == NULL) {
 		free(eng.jobs);
 		free(eng.projs);
+		free(eng.deploys_on);
 		return err_set(err, "out of memory");
 	}
 	{
@@ -354,6 +387,7 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 		struct job *j = &eng.jobs[i];
 		j->a = &plan->actions[i];
 		j->eng = &eng;
+		j->deploy_slot = -1;
 		if (j->a->project) {
 			proj_add(&eng, j->a->project);
 			j->p = proj_get(&eng, j->a->project);
@@ -424,6 +458,7 @@ out:
 	for (size_t i = 0; i < eng.njobs; i++)
 		job_clear(&eng.jobs[i]);
 	dns_free_all(&eng);
+	free(eng.deploys_on);
 	free(eng.projs);
 	free(eng.jobs);
 	free(eng.metadata_json);

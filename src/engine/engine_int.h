@@ -51,6 +51,7 @@ struct job {
 	int step;		  /* for multi-call actions */
 	long long deadline_ms;	  /* deployments */
 	bool polling;		  /* a deployment read is in flight */
+	int deploy_slot;	  /* index of the server whose deploy slot it holds, -1 none */
 	void *ctx;		  /* per-action working data (remote.c) */
 	struct vrs_err saved_err; /* the first failure while looking for an adopted object */
 };
@@ -80,6 +81,7 @@ struct engine {
 	size_t in_flight;
 	size_t finished;
 	size_t waiting_deploys; /* deploy jobs waiting for their deployment to end */
+	size_t *deploys_on;	/* per desired server: deployments started and not ended */
 	bool poll_in_flight;
 	long long next_poll_ms;
 	char *metadata_json;
