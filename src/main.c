@@ -19,6 +19,7 @@ static const struct cmd commands[] = {
     {"retry", cmd_retry, "let a project that failed 3 times try again"},
     {"status", cmd_status, "recorded projects: status, server, domains, last error"},
     {"validate", cmd_validate, "load and validate the specs; print every error"},
+    {"watch", cmd_watch, "daemon: apply on spec changes, heal drift on a timer"},
 };
 
 static const char main_usage[] =

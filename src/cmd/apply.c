@@ -123,8 +123,10 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
 	return 0;
 }
 
-static void progress_line(void *ud, const char *line)
+static void progress_line(void *ud, const char *subject, const char *msg, const char *line)
 {
+	(void)subject;
+	(void)msg;
 	bool tty = *(bool *)ud;
 
 	if (tty)

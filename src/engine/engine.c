@@ -20,19 +20,18 @@ long long engine_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void engine_progress(struct engine *eng, const char *fmt, ...)
+void engine_progress(struct engine *eng, const char *subject, const char *fmt, ...)
 {
-	char line[1024];
-	int off;
+	char msg[768], line[1024];
 	va_list ap;
 
 	if (eng->o->progress == NULL)
 		return;
-	off = snprintf(line, sizeof(line), "[%zu/%zu] ", eng->finished, eng->njobs);
 	va_start(ap, fmt);
-	vsnprintf(line + off, sizeof(line) - (size_t)off, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	eng->o->progress(eng->o->progress_ud, line);
+	snprintf(line, sizeof(line), "[%zu/%zu] %s: %s", eng->finished, eng->njobs, subject, msg);
+	eng->o->progress(eng->o->progress_ud, subject, msg, line);
 }
 
 /* ---- projects ------------------------------------------------------------- */
@@ -213,7 +212,7 @@ void job_fail(struct engine *eng, struct job *j, const char *msg)
 		j->p->failed = true;
 		eng->stats.projects_failed++;
 	}
-	engine_progress(eng, "%s: %s failed: %s", j->p ? j->p->slug : j->a->key, j->what, msg);
+	engine_progress(eng, j->p ? j->p->slug : j->a->key, "%s failed: %s", j->what, msg);
 }
 
 struct drift_arg {
@@ -256,7 +255,7 @@ void job_done(struct engine *eng, struct job *j, const char *progress_msg)
 		eng->in_flight--;
 	j->running = false;
 	if (progress_msg)
-		engine_progress(eng, "%s: %s", j->p ? j->p->slug : j->a->key, progress_msg);
+		engine_progress(eng, j->p ? j->p->slug : j->a->key, "%s", progress_msg);
 }
 
 static void job_skip(struct engine *eng, struct job *j, const char *why)
@@ -265,8 +264,7 @@ static void job_skip(struct engine *eng, struct job *j, const char *why)
 	eng->finished++;
 	eng->stats.skipped++;
 	if (why && eng->o->progress)
-		engine_progress(eng, "%s: skipped %s: %s", j->p ? j->p->slug : j->a->key, j->what,
-				why);
+		engine_progress(eng, j->p ? j->p->slug : j->a->key, "skipped %s: %s", j->what, why);
 }
 
 /* open the journal row of a remote write before the call (committed at once) */
@@ -324,9 +322,9 @@ static void job_start(struct engine *eng, struct job *j)
 		eng->finished++;
 		eng->stats.skipped++;
 		eng->stats.kept++;
-		engine_progress(eng, "%s: kept %s %s (needs --allow-delete)",
-				j->p ? j->p->slug : j->a->key, m_resource_name(j->a->resource),
-				j->a->key);
+		engine_progress(eng, j->p ? j->p->slug : j->a->key,
+				"kept %s %s (needs --allow-delete)",
+				m_resource_name(j->a->resource), j->a->key);
 		return;
 	}
 	j->state = J_RUNNING;
@@ -400,6 +398,8 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 
 		if (eng.state_error[0])
 			break;
+		if (o->tick)
+			o->tick(o->tick_ud);
 		for (size_t i = 0; i < eng.njobs; i++) {
 			struct job *j = &eng.jobs[i];
 			enum ready r;

@@ -27,8 +27,13 @@
 
 struct providers;
 
-/* a progress line for the operator ("[37/200] kunde-37: deployment finished") */
-typedef void (*engine_progress_fn)(void *ud, const char *line);
+/*
+ * A step for the operator: subject (project slug or object key), message
+ * ("deployment finished") and the whole line ("[37/200] kunde-37: deployment
+ * finished").
+ */
+typedef void (*engine_progress_fn)(void *ud, const char *subject, const char *msg,
+				   const char *line);
 
 struct engine_opts {
 	int parallelism;    /* remote actions in flight; default 10 */
@@ -42,6 +47,9 @@ struct engine_opts {
 	void *progress_ud;
 	/* set from a signal handler: start nothing new, finish what is in flight */
 	volatile sig_atomic_t *stop;
+	/* called on every turn of the loop (watch reads its signalfd there); may set *stop */
+	void (*tick)(void *ud);
+	void *tick_ud;
 };
 
 struct engine_stats {
@@ -115,6 +123,8 @@ struct reconcile_opts {
 	engine_progress_fn progress;
 	void *progress_ud;
 	volatile sig_atomic_t *stop;
+	void (*tick)(void *ud);
+	void *tick_ud;
 	const char *triggered_by, *spec_commit;
 	int poll_ms;
 	int verbose_http; /* -vv: HTTP trace */

@@ -94,8 +94,8 @@ struct engine {
 };
 
 long long engine_now_ms(void);
-void engine_progress(struct engine *eng, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void engine_progress(struct engine *eng, const char *subject, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int engine_log(struct engine *eng, const char *slug, const char *action, const char *old_status,
 	       const char *new_status, const char *message, const char *error,
 	       const char *external_id, const char *service, struct vrs_err *err);

@@ -227,6 +227,8 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 	eo.progress = o->progress;
 	eo.progress_ud = o->progress_ud;
 	eo.stop = o->stop;
+	eo.tick = o->tick;
+	eo.tick_ud = o->tick_ud;
 	eo.poll_ms = o->poll_ms;
 	rc = engine_apply(st, *pv, in, &recorded, &plan, &eo, &r->stats, err);
 	{

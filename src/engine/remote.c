@@ -666,7 +666,7 @@ static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err)
 	    engine_now_ms() +
 	    (long long)(j->eng->o->deploy_timeout_s > 0 ? j->eng->o->deploy_timeout_s : 1800) *
 		1000;
-	engine_progress(j->eng, "%s: deployment started", j->p->slug);
+	engine_progress(j->eng, j->p->slug, "deployment started");
 }
 
 static void start_deploy(struct engine *eng, struct job *j, struct vrs_err *err)

@@ -1,0 +1,482 @@
+/*
+ * watch.c — the event loop of `vrsctl watch`.
+ *
+ * One epoll set over four file descriptors, and nothing else, so that an
+ * idle watch uses no CPU:
+ *   - inotify on every directory of the specs tree (new directories are
+ *     added as they appear; the root's own deletion is noticed and the root
+ *     re-watched when it comes back),
+ *   - a timerfd for the debounce: every spec event re-arms it, so an
+ *     editor's write-and-rename or a `git checkout` touching 100 files
+ *     gives one reconcile,
+ *   - a timerfd for the periodic refresh (drift),
+ *   - a signalfd: SIGTERM/SIGINT stop (in-flight calls finish and are
+ *     journaled), SIGHUP reloads now.
+ * Invalid specs are reported and nothing is applied; the last good desired
+ * world stays in force for the periodic refresh until the specs are valid
+ * again. The caller holds the state lock for the whole life of the loop.
+ */
+#include "engine/watch.h"
+
+#include "engine/engine_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WATCH_MASK                                                                                 \
+	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_DELETE_SELF |   \
+	 IN_MOVE_SELF | IN_ONLYDIR)
+
+struct wdir {
+	int wd;
+	char *path;
+};
+
+struct watcher {
+	const struct watch_opts *o;
+	struct state *st;
+	struct providers **pv;
+	int ep, ino, debounce, interval, sig;
+	struct wdir *dirs;
+	size_t ndirs, adirs;
+	bool root_watched;
+	bool stop;
+	bool reload; /* SIGHUP during a reconcile */
+	volatile sig_atomic_t stop_flag;
+	struct inputs good; /* the last valid desired world */
+	bool have_good;
+	char *last_error; /* last spec error report, not repeated */
+};
+
+static void emit(struct watcher *w, const char *level, const char *event, const char *project,
+		 const char *action, long long duration_ms, const char *msg)
+{
+	struct watch_event ev = {.level = level,
+				 .event = event,
+				 .project = project,
+				 .action = action,
+				 .duration_ms = duration_ms,
+				 .message = msg};
+
+	if (w->o->event)
+		w->o->event(w->o->event_ud, &ev);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void arm(int fd, long long first_ms, long long every_ms)
+{
+	struct itimerspec it = {0};
+
+	it.it_value.tv_sec = first_ms / 1000;
+	it.it_value.tv_nsec = (first_ms % 1000) * 1000000;
+	if (first_ms == 0 && every_ms == 0)
+		it.it_value.tv_nsec = 0; /* disarm */
+	else if (it.it_value.tv_sec == 0 && it.it_value.tv_nsec == 0)
+		it.it_value.tv_nsec = 1;
+	it.it_interval.tv_sec = every_ms / 1000;
+	it.it_interval.tv_nsec = (every_ms % 1000) * 1000000;
+	timerfd_settime(fd, 0, &it, NULL);
+}
+
+static void drain(int fd)
+{
+	uint64_t n;
+
+	while (read(fd, &n, sizeof(n)) == (ssize_t)sizeof(n))
+		;
+}
+
+/* ---- the watched tree ------------------------------------------------------------ */
+
+static void add_dir(struct watcher *w, const char *path, int depth)
+{
+	int wd;
+	DIR *d;
+	struct dirent *de;
+
+	if (depth > 32)
+		return;
+	wd = inotify_add_watch(w->ino, path, WATCH_MASK);
+	if (wd < 0)
+		return;
+	for (size_t i = 0; i < w->ndirs; i++)
+		if (w->dirs[i].wd == wd)
+			goto scan; /* already known (symlinked twice): no loop */
+	if (w->ndirs == w->adirs) {
+		size_t n = w->adirs ? w->adirs * 2 : 32;
+		struct wdir *v = realloc(w->dirs, n * sizeof(*v));
+		if (v == NULL)
+			return;
+		w->dirs = v;
+		w->adirs = n;
+	}
+	w->dirs[w->ndirs].wd = wd;
+	w->dirs[w->ndirs].path = strdup(path);
+	w->ndirs++;
+	if (depth == 0)
+		w->root_watched = true;
+	/* a directory created with files in it before the watch was added */
+scan:
+	d = opendir(path);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char sub[PATH_MAX];
+		struct stat sb;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			bool known = false;
+			for (size_t i = 0; i < w->ndirs && !known; i++)
+				known = strcmp(w->dirs[i].path, sub) == 0;
+			if (!known)
+				add_dir(w, sub, depth + 1);
+		}
+	}
+	closedir(d);
+}
+
+static const char *dir_of(const struct watcher *w, int wd)
+{
+	for (size_t i = 0; i < w->ndirs; i++)
+		if (w->dirs[i].wd == wd)
+			return w->dirs[i].path;
+	return NULL;
+}
+
+static void forget_dir(struct watcher *w, int wd)
+{
+	for (size_t i = 0; i < w->ndirs; i++) {
+		if (w->dirs[i].wd == wd) {
+			if (i == 0 && strcmp(w->dirs[0].path, w->o->specs) == 0)
+				w->root_watched = false;
+			free(w->dirs[i].path);
+			w->dirs[i] = w->dirs[--w->ndirs];
+			return;
+		}
+	}
+}
+
+/* read inotify events; true when a spec file or directory changed */
+static bool read_events(struct watcher *w)
+{
+	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool changed = false;
+	ssize_t n;
+
+	while ((n = read(w->ino, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			const char *dir = dir_of(w, ev->wd);
+			p += sizeof(*ev) + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				changed = true;
+				continue;
+			}
+			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+				if (dir && strcmp(dir, w->o->specs) == 0) {
+					w->root_watched = false;
+					emit(w, "error", "specs_root_gone", NULL, NULL, 0,
+					     "the specs directory was removed; waiting for it to "
+					     "come back (the last good specs stay in force)");
+				}
+				changed = true;
+				continue;
+			}
+			if (ev->mask & IN_IGNORED) {
+				forget_dir(w, ev->wd);
+				continue;
+			}
+			if (ev->len == 0 || ev->name[0] == '.')
+				continue;
+			if ((ev->mask & (IN_CREATE | IN_MOVED_TO)) && (ev->mask & IN_ISDIR) &&
+			    dir) {
+				char sub[PATH_MAX];
+				snprintf(sub, sizeof(sub), "%s/%s", dir, ev->name);
+				add_dir(w, sub, 1);
+				changed = true;
+				continue;
+			}
+			if (ev->mask & IN_ISDIR) {
+				changed = true;
+				continue;
+			}
+			{
+				size_t l = strlen(ev->name);
+				if ((l > 5 && strcmp(ev->name + l - 5, ".yaml") == 0) ||
+				    (l > 4 && strcmp(ev->name + l - 4, ".yml") == 0))
+					changed = true;
+			}
+		}
+	}
+	return changed;
+}
+
+/* ---- reconciling ------------------------------------------------------------------ */
+
+static void on_progress(void *ud, const char *subject, const char *msg, const char *line)
+{
+	struct watcher *w = ud;
+	(void)line;
+	emit(w, strstr(msg, "failed") ? "error" : "info", "action", subject, msg, -1, NULL);
+}
+
+/* SIGTERM while the engine runs: stop starting new calls */
+static void on_tick(void *ud)
+{
+	struct watcher *w = ud;
+	struct signalfd_siginfo si;
+
+	while (read(w->sig, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			w->reload = true;
+		} else {
+			w->stop = true;
+			w->stop_flag = 1;
+		}
+	}
+}
+
+static void report_specs(struct watcher *w, struct diag_list *dl)
+{
+	struct buf b;
+
+	diag_sort(dl);
+	buf_init(&b);
+	for (size_t i = 0; i < dl->n; i++) {
+		const struct diag *d = &dl->v[i];
+		if (d->file)
+			buf_printf(&b, "%s%s:%d:%d: error: %s", i ? "\n" : "", d->file, d->line,
+				   d->col, d->msg);
+		else
+			buf_printf(&b, "%svrsctl: error: %s", i ? "\n" : "", d->msg);
+	}
+	if (w->last_error == NULL || strcmp(w->last_error, b.data) != 0) {
+		char msg[160];
+		snprintf(msg, sizeof(msg),
+			 "%zu error%s in the specs; nothing applied, the last good specs stay in "
+			 "force",
+			 dl->n, dl->n == 1 ? "" : "s");
+		emit(w, "error", "specs_invalid", NULL, NULL, -1, msg);
+		for (size_t i = 0; i < dl->n; i++) {
+			const struct diag *d = &dl->v[i];
+			char line[1200];
+			if (d->file)
+				snprintf(line, sizeof(line), "%s:%d:%d: error: %s", d->file,
+					 d->line, d->col, d->msg);
+			else
+				snprintf(line, sizeof(line), "vrsctl: error: %s", d->msg);
+			emit(w, "error", "spec_error", NULL, NULL, -1, line);
+		}
+		free(w->last_error);
+		w->last_error = buf_detach(&b);
+	}
+	buf_free(&b);
+}
+
+/* load the specs when they changed; true when a valid desired world is in force */
+static bool load_specs(struct watcher *w)
+{
+	struct inputs in;
+	struct vrs_err err;
+
+	err_clear(&err);
+	if (inputs_load_specs(w->o->specs, &in, &err) < 0) {
+		if (in.diags.n == 0)
+			diag_add(&in.diags, NULL, 0, 0, "%s", err.msg);
+		report_specs(w, &in.diags);
+		inputs_free(&in);
+		return w->have_good;
+	}
+	free(w->last_error);
+	w->last_error = NULL;
+	if (w->have_good && strcmp(w->good.specs_digest, in.specs_digest) == 0) {
+		inputs_free(&in);
+		return true;
+	}
+	if (w->have_good)
+		inputs_free(&w->good);
+	w->good = in;
+	w->have_good = true;
+	emit(w, "info", "specs_loaded", NULL, NULL, -1, w->good.specs_digest);
+	return true;
+}
+
+static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *why)
+{
+	struct reconcile_result rr;
+	struct diag_list conflicts;
+	struct reconcile_opts ro = w->o->base;
+	struct vrs_err err;
+	long long t0 = now_ms();
+	int rc;
+	char msg[512];
+
+	if (!w->have_good)
+		return;
+	diag_init(&conflicts);
+	err_clear(&err);
+	ro.refresh = refresh;
+	ro.progress = on_progress;
+	ro.progress_ud = w;
+	ro.stop = &w->stop_flag;
+	ro.tick = on_tick;
+	ro.tick_ud = w;
+	emit(w, "info", "reconcile_started", NULL, why, -1, NULL);
+	rc = engine_reconcile(w->st, w->pv, &w->good, &ro, &rr, &conflicts, &err);
+	if (conflicts.n)
+		report_specs(w, &conflicts);
+	snprintf(msg, sizeof(msg), "%zu action%s: %zu done, %zu failed, %zu skipped; %zu drift%s",
+		 rr.actions, rr.actions == 1 ? "" : "s", rr.stats.ok, rr.stats.failed,
+		 rr.stats.skipped, rr.drift, rc < 0 && err.msg[0] ? "; " : "");
+	if (rc < 0 && err.msg[0])
+		strncat(msg, err.msg, sizeof(msg) - strlen(msg) - 1);
+	emit(w, rc < 0 ? "error" : "info", "reconcile_finished", NULL, why, now_ms() - t0, msg);
+	if (w->o->after)
+		w->o->after(w->o->after_ud, rc, &rr, now_ms() - t0);
+	diag_free(&conflicts);
+}
+
+int engine_watch(struct state *st, struct providers **pv, const struct watch_opts *o,
+		 struct vrs_err *err)
+{
+	struct watcher w;
+	struct epoll_event ev;
+	sigset_t mask;
+	int rc = -1;
+
+	memset(&w, 0, sizeof(w));
+	w.o = o;
+	w.st = st;
+	w.pv = pv;
+	w.ep = w.ino = w.debounce = w.interval = w.sig = -1;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (w.sig = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
+	    (w.ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||
+	    (w.debounce = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
+	    (w.interval = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
+	    (w.ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		err_set(err, "watch: setting up the event loop: %s", strerror(errno));
+		goto out;
+	}
+	{
+		int fds[] = {w.sig, w.ino, w.debounce, w.interval};
+		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+			memset(&ev, 0, sizeof(ev));
+			ev.events = EPOLLIN;
+			ev.data.fd = fds[i];
+			if (epoll_ctl(w.ep, EPOLL_CTL_ADD, fds[i], &ev) < 0) {
+				err_set(err, "watch: epoll: %s", strerror(errno));
+				goto out;
+			}
+		}
+	}
+	add_dir(&w, o->specs, 0);
+	if (!w.root_watched) {
+		err_set(err, "watch: cannot watch %s: %s", o->specs, strerror(errno));
+		goto out;
+	}
+	emit(&w, "info", "watch_started", NULL, NULL, -1, o->specs);
+	/* the first reconcile reads the remote world too: a daemon starts from the truth */
+	if (load_specs(&w))
+		reconcile(&w, o->refresh == REFRESH_NONE ? REFRESH_HEAL : o->refresh, "start");
+	if (o->once) {
+		rc = 0;
+		goto out;
+	}
+	if (o->interval_ms > 0)
+		arm(w.interval, o->interval_ms, o->interval_ms);
+	while (!w.stop) {
+		struct epoll_event evs[8];
+		bool changed = false, tick = false;
+		int n;
+
+		if (w.reload) {
+			w.reload = false;
+			emit(&w, "info", "reload", NULL, NULL, -1, "SIGHUP");
+			if (load_specs(&w))
+				reconcile(&w, REFRESH_NONE, "sighup");
+			continue;
+		}
+		/* the root came back after its deletion */
+		if (!w.root_watched) {
+			struct stat sb;
+			if (stat(o->specs, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+				add_dir(&w, o->specs, 0);
+				arm(w.debounce, o->debounce_ms, 0);
+			}
+		}
+		n = epoll_wait(w.ep, evs, 8, w.root_watched ? -1 : 1000);
+		if (n < 0 && errno != EINTR) {
+			err_set(err, "watch: epoll_wait: %s", strerror(errno));
+			goto out;
+		}
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			if (fd == w.sig) {
+				on_tick(&w);
+			} else if (fd == w.ino) {
+				if (read_events(&w))
+					changed = true;
+			} else if (fd == w.debounce) {
+				drain(w.debounce);
+				if (load_specs(&w))
+					reconcile(&w, REFRESH_NONE, "specs changed");
+			} else if (fd == w.interval) {
+				drain(w.interval);
+				tick = true;
+			}
+		}
+		if (w.stop)
+			break;
+		if (changed)
+			arm(w.debounce, o->debounce_ms, 0); /* re-armed by every event */
+		if (tick)
+			reconcile(&w, o->refresh == REFRESH_NONE ? REFRESH_HEAL : o->refresh,
+				  "interval");
+	}
+	emit(&w, "info", "watch_stopped", NULL, NULL, -1, "signal");
+	rc = 0;
+out:
+	if (w.have_good)
+		inputs_free(&w.good);
+	free(w.last_error);
+	for (size_t i = 0; i < w.ndirs; i++)
+		free(w.dirs[i].path);
+	free(w.dirs);
+	if (w.ep >= 0)
+		close(w.ep);
+	if (w.ino >= 0)
+		close(w.ino);
+	if (w.debounce >= 0)
+		close(w.debounce);
+	if (w.interval >= 0)
+		close(w.interval);
+	if (w.sig >= 0)
+		close(w.sig);
+	return rc;
+}
