@@ -323,6 +323,50 @@ int state_log_list(struct state *st, const char *slug_or_NULL, int limit,
 		   struct state_log_entry **out, size_t *n, struct vrs_err *err);
 void state_log_free(struct state_log_entry *v, size_t n);
 
+/* ---- preview access (marketplace_preview_access) ------------------------ */
+
+struct state_preview {
+	long long id;	      /* set by state */
+	char *project_slug;   /* required on grant */
+	char *token;	      /* set by state on grant: 64 URL-safe chars (48 random bytes) */
+	char *code;	      /* set by state on grant: 6 digits */
+	char *email, *name;   /* for whom; optional */
+	long long expires_at; /* required on grant (unix seconds) */
+	bool is_used;
+	long long used_at; /* 0: never */
+	char *used_ip;
+	bool is_reusable;
+	int use_count;
+	char *notes;
+	long long created_at; /* set by state */
+	char *created_by;     /* admin e-mail; optional */
+};
+
+/*
+ * Create a preview access for in->project_slug with the given email, name,
+ * expires_at, is_reusable, notes, created_by. The new row (with its token
+ * and code) is returned in *out (free with state_preview_release).
+ */
+int state_preview_grant(struct state *st, const struct state_preview *in, struct state_preview *out,
+			struct vrs_err *err);
+/* accesses of slug (NULL: all), newest first; free with state_preview_free */
+int state_preview_list(struct state *st, const char *slug_or_NULL, struct state_preview **out,
+		       size_t *n, struct vrs_err *err);
+/*
+ * Look up by token (code == NULL) or by (slug, code). Returns 1 and fills
+ * *out when found, 0 when not, -1 on error. Validity (expiry, single use)
+ * is the caller's rule: see the model's PreviewAccess.is_valid.
+ */
+int state_preview_find(struct state *st, const char *token, const char *slug, const char *code,
+		       struct state_preview *out, struct vrs_err *err);
+/* is_used = 1, use_count + 1, used_at = now, used_ip = ip (may be NULL) */
+int state_preview_mark_used(struct state *st, const char *token, const char *ip,
+			    struct vrs_err *err);
+/* delete the access with this token; absent is not an error */
+int state_preview_revoke(struct state *st, const char *token, struct vrs_err *err);
+void state_preview_release(struct state_preview *p);
+void state_preview_free(struct state_preview *v, size_t n);
+
 /* ---- helpers ------------------------------------------------------------ */
 
 /* "2026-11-26T17:00:00Z" into out (>= 21 bytes); 0 gives "" */

@@ -1269,6 +1269,58 @@ static void test_log_order(void **state)
 	state_close(st);
 }
 
+/* ---- preview access ----------------------------------------------------- */
+
+static void test_preview(void **state)
+{
+	struct fx *f = *state;
+	struct state *st = open_w(f);
+	struct m_world w;
+	struct state_preview in = {.project_slug = "roma-demo",
+				   .email = "kunde@example.com",
+				   .expires_at = 1764176400 + 48 * 3600,
+				   .is_reusable = false,
+				   .created_by = "ops@vrs.gmbh"};
+	struct state_preview a, b, c, *v = NULL;
+	size_t n = 0;
+
+	build_world(&w);
+	store_world(st, &w);
+	world_free(&w);
+	state_set_now(st, 1764176400);
+	assert_int_equal(state_preview_grant(st, &in, &a, &f->err), 0);
+	assert_int_equal(strlen(a.token), 64);
+	assert_int_equal(strlen(a.code), 6);
+	assert_int_equal(strspn(a.code, "0123456789"), 6);
+	assert_int_equal(a.expires_at, in.expires_at);
+	assert_false(a.is_reusable);
+	assert_int_equal(a.created_at, 1764176400);
+	state_set_now(st, 1764176401);
+	assert_int_equal(state_preview_grant(st, &in, &b, &f->err), 0);
+	assert_string_not_equal(a.token, b.token);
+	assert_int_equal(state_preview_find(st, NULL, "roma-demo", a.code, &c, &f->err), 1);
+	state_preview_release(&c);
+	assert_int_equal(state_preview_mark_used(st, a.token, "192.0.2.7", &f->err), 0);
+	assert_int_equal(state_preview_find(st, a.token, NULL, NULL, &c, &f->err), 1);
+	assert_true(c.is_used);
+	assert_int_equal(c.use_count, 1);
+	assert_string_equal(c.used_ip, "192.0.2.7");
+	assert_string_equal(c.project_slug, "roma-demo");
+	state_preview_release(&c);
+	assert_int_equal(state_preview_list(st, "roma-demo", &v, &n, &f->err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].token, b.token); /* newest first */
+	state_preview_free(v, n);
+	assert_int_equal(state_preview_revoke(st, a.token, &f->err), 0);
+	assert_int_equal(state_preview_find(st, a.token, NULL, NULL, &c, &f->err), 0);
+	assert_int_equal(state_preview_mark_used(st, a.token, NULL, &f->err), -1);
+	in.project_slug = "ghost";
+	assert_int_equal(state_preview_grant(st, &in, &c, &f->err), -1);
+	state_preview_release(&a);
+	state_preview_release(&b);
+	state_close(st);
+}
+
 /* ---- keys and secrets --------------------------------------------------- */
 
 static void test_api_key_once(void **state)
@@ -1411,6 +1463,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_journal_crash, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_preview, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_api_key_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fingerprint_key_stable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_secret_plaintext, setup, teardown),
