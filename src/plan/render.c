@@ -138,9 +138,20 @@ static void summary_line(struct out *o, const struct m_plan *p)
 	putf(o, "Plan: %zu to create, %zu to change, %zu to delete", s.create,
 	     s.update + s.deploy + s.start + s.stop, s.delete);
 	purchases = s.reg + s.transfer;
-	if (purchases)
-		putf(o, ", %zu purchase%s (%s)", purchases, purchases == 1 ? "" : "s",
-		     cents_display(s.cost_cents, cost, sizeof(cost)));
+	if (purchases) {
+		size_t unknown = 0;
+		for (size_t i = 0; i < p->nactions; i++)
+			unknown +=
+			    (p->actions[i].op == OP_REGISTER || p->actions[i].op == OP_TRANSFER) &&
+			    p->actions[i].cost_cents == 0;
+		putf(o, ", %zu purchase%s (", purchases, purchases == 1 ? "" : "s");
+		if (unknown < purchases)
+			put(o, cents_display(s.cost_cents, cost, sizeof(cost)));
+		if (unknown)
+			putf(o, "%s%s known after --refresh", unknown < purchases ? " + " : "",
+			     unknown == 1 ? "price" : "prices");
+		put(o, ")");
+	}
 	put(o, ".");
 }
 
@@ -193,12 +204,18 @@ static struct m_pos project_pos(const struct m_world *desired, const struct m_ac
 	return p ? p->pos : a->source;
 }
 
+/* a value as shown in text: NULL is "(none)", an empty string "" */
+static const char *shown(const char *v)
+{
+	return v == NULL ? "(none)" : v[0] == 0 ? "\"\"" : v;
+}
+
 static void change_line(struct out *o, const char *indent, const struct m_change *c)
 {
 	if (c->old == NULL)
-		putf(o, "%s%s: %s\n", indent, c->field, c->new ? c->new : "(none)");
+		putf(o, "%s%s: %s\n", indent, c->field, shown(c->new));
 	else
-		putf(o, "%s%s: %s → %s\n", indent, c->field, c->old, c->new ? c->new : "(none)");
+		putf(o, "%s%s: %s → %s\n", indent, c->field, shown(c->old), shown(c->new));
 }
 
 /* one action: header line, reason, cost, changes; lead is the header's indentation */

@@ -1817,6 +1817,16 @@ static void test_summary_line_plural(void **state)
 	t = render(&p, NULL, plan_render_text, false);
 	assert_has(t, "\nPlan: 0 to create, 1 to change, 0 to delete, 2 purchases (12,50 €).\n");
 	free(t);
+	/* a price not known yet (no --refresh) */
+	add_test_action(&p, OP_REGISTER, RES_DOMAIN_REGISTRATION, "c.de", "x", SVC_INWX, NULL);
+	t = render(&p, NULL, plan_render_text, false);
+	assert_has(t, "\nPlan: 0 to create, 1 to change, 0 to delete, 3 purchases (12,50 € + price "
+		      "known after --refresh).\n");
+	free(t);
+	p.actions[0].cost_cents = p.actions[1].cost_cents = 0;
+	t = render(&p, NULL, plan_render_text, false);
+	assert_has(t, "3 purchases (prices known after --refresh).\n");
+	free(t);
 	plan_free(&p);
 }
 
