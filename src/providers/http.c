@@ -72,6 +72,7 @@ struct http_pool {
 	CURLM *multi;
 	struct http_service *svcs;
 	struct job *running; /* started, in the multi handle */
+	int n_running, max_total;
 	size_t pending;
 	uint64_t rng;
 	http_trace_fn trace;
@@ -510,6 +511,16 @@ int http_pool_add_secret(struct http_pool *p, const char *secret)
 	return 0;
 }
 
+void http_pool_set_max_in_flight(struct http_pool *p, int n)
+{
+	p->max_total = n > 0 ? n : 0;
+}
+
+int http_pool_in_flight(const struct http_pool *p)
+{
+	return p->n_running;
+}
+
 void http_pool_seed(struct http_pool *p, uint64_t seed)
 {
 	p->rng = seed ? seed : 1;
@@ -768,6 +779,7 @@ static int job_start(struct http_pool *p, struct job *j)
 	}
 	j->started = now_s();
 	s->in_flight++;
+	p->n_running++;
 	j->next = p->running;
 	j->prev = NULL;
 	if (p->running)
@@ -834,6 +846,7 @@ static void finish(struct http_pool *p, struct job *j, CURLcode cc)
 	curl_easy_cleanup(j->easy);
 	j->easy = NULL;
 	s->in_flight--;
+	p->n_running--;
 	if (j->prev)
 		j->prev->next = j->next;
 	else
@@ -925,6 +938,8 @@ static double pump(struct http_pool *p)
 
 			if (s->max_in_flight > 0 && s->in_flight >= s->max_in_flight)
 				break;
+			if (p->max_total > 0 && p->n_running >= p->max_total)
+				return next; /* a finishing request wakes the loop */
 			if (s->blocked_until > t) {
 				when = s->blocked_until;
 			} else if (s->serialize) {

@@ -20,7 +20,8 @@
  *
  * Event loops: http_pool_pollfds() + http_pool_timeout_ms() give what to
  * wait on; call http_pool_step(pool, 0) when a fd is ready or the timeout
- * passes. http_do() is the blocking form (drives the whole pool meanwhile).
+ * passes. http_do() is the blocking form (drives the whole pool meanwhile);
+ * never call it (or the blocking coolify/inwx forms) from inside a callback.
  *
  * Security: https peers are always verified; plain http:// is refused unless
  * the host is loopback (127.0.0.0/8, ::1, localhost); redirects are not
@@ -106,6 +107,9 @@ void http_pool_set_trace(struct http_pool *p, http_trace_fn fn, void *ud);
 /* mask this literal (len >= 4) in every trace line; the pool keeps a copy */
 int http_pool_add_secret(struct http_pool *p, const char *secret);
 void http_pool_seed(struct http_pool *p, uint64_t seed); /* jitter RNG, for tests */
+/* cap on requests in flight over all services (--parallelism); 0 = none */
+void http_pool_set_max_in_flight(struct http_pool *p, int n);
+int http_pool_in_flight(const struct http_pool *p);
 
 struct http_service *http_service_add(struct http_pool *p, const struct http_service_cfg *cfg,
 				      struct vrs_err *err);

@@ -19,6 +19,9 @@
  * As in coolify.h: inwx_X_async(..., cb, ud, &err) queues (cb(ud, rc, result,
  * err), result owned by the callback; NULL for calls without a result), and
  * inwx_X(..., &out, &err) blocks on the same code path.
+ *
+ * inwx_free drops queued calls without callbacks; call it when no INWX request
+ * is in flight (after http_pool_run) or after http_pool_free.
  */
 #ifndef VRS_INWX_H
 #define VRS_INWX_H
