@@ -330,13 +330,18 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	struct vrs_err err;
 	long long t0 = now_ms();
 	int rc;
-	char msg[512];
+	char msg[512], *commit, *who;
 
 	if (!w->have_good)
 		return;
 	diag_init(&conflicts);
 	err_clear(&err);
 	ro.refresh = refresh;
+	/* the specs' commit and author may have moved since the last reconcile */
+	commit = engine_spec_commit(w->o->specs);
+	who = engine_triggered_by(w->o->specs);
+	ro.spec_commit = commit;
+	ro.triggered_by = who;
 	ro.progress = on_progress;
 	ro.progress_ud = w;
 	ro.stop = &w->stop_flag;
@@ -355,6 +360,8 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	if (w->o->after)
 		w->o->after(w->o->after_ud, rc, &rr, now_ms() - t0);
 	diag_free(&conflicts);
+	free(commit);
+	free(who);
 }
 
 int engine_watch(struct state *st, struct providers **pv, const struct watch_opts *o,
