@@ -366,6 +366,8 @@ static int global_diff(struct builder *b, enum m_resource res, const char *key, 
 	} else if (nv && ov) {
 		if (no != nn || fv_ndiff(ov, nv, nn) == 0) {
 			b->nnoop++;
+			if (b->opts->verbose) /* listed, never required by anything */
+				act(b, OP_NOOP, res, key, NULL, SVC_LOCAL, src);
 			return -1;
 		}
 		i = act(b, OP_UPDATE, res, key, NULL, SVC_LOCAL, src);

@@ -1022,7 +1022,23 @@ static void test_retry(void **state)
 	build(&d, &r, NULL, &o, &p);
 	t = render(&p, &d, plan_render_text, true);
 	assert_has(t, "waiting for `vrsctl retry pizzeria-roma` after: HTTP 502 from coolify");
+	assert_has(t, "No changes. The world matches the specs. 9 unchanged.\n");
 	free(t);
+	/* listed noops are no changes, and survive a round trip */
+	assert_false(plan_has_changes(&p));
+	assert_int_equal(p.nactions, 9);
+	{
+		struct m_plan q;
+		struct vrs_err e;
+		char *j = render(&p, &d, plan_render_json, true), *j2;
+		assert_int_equal(plan_parse_json(j, strlen(j), &q, &e), 0);
+		assert_int_equal(q.actions[8].op, OP_NOOP);
+		j2 = render(&q, &d, plan_render_json, true);
+		assert_string_equal(j, j2);
+		free(j);
+		free(j2);
+		plan_free(&q);
+	}
 	plan_free(&p);
 	world_free(&d);
 	world_free(&r);
