@@ -948,8 +948,9 @@ static void plan_project(struct builder *b, size_t di)
 	}
 
 	/* the project record */
+	/* a suspended project never provisioned keeps its status (draft): nothing runs */
 	status_new = gated	 ? "pending_payment"
-		     : suspended ? "suspended"
+		     : suspended ? (rp ? m_prov_status_name(rp->status) : "draft")
 		     : need_reg	 ? "pending_domain"
 				 : "provisioning";
 	if (rp == NULL) {
@@ -964,7 +965,10 @@ static void plan_project(struct builder *b, size_t di)
 			chg(b, a_proj, "server", "auto", NULL);
 		else
 			chg(b, a_proj, "server", NULL, sname ? sname : "auto");
-		chg(b, a_proj, "status", "draft", status_new);
+		if (strcmp(status_new, "draft") == 0)
+			chg(b, a_proj, "status", NULL, status_new);
+		else
+			chg(b, a_proj, "status", "draft", status_new);
 		if (ds)
 			req(b, a_proj, b->srv_act[ds - d->servers]);
 		if (pt)
@@ -976,8 +980,9 @@ static void plan_project(struct builder *b, size_t di)
 		size_t n = project_fields(dp, price_of(d, dp->bundle, price, sizeof(price)), nv);
 		size_t no =
 		    project_fields(rp, price_of(b->r, rp->bundle, oprice, sizeof(oprice)), ov);
-		bool restatus = rp->status == PS_DRAFT || rp->status == PS_PENDING_PAYMENT ||
-				(rp->status == PS_SUSPENDED && !app_rec);
+		bool restatus =
+		    !suspended && (rp->status == PS_DRAFT || rp->status == PS_PENDING_PAYMENT ||
+				   (rp->status == PS_SUSPENDED && !app_rec));
 		bool place = rp->server == NULL && (sname || noroom);
 		if (n == no && (fv_ndiff(ov, nv, n) || place || noroom ||
 				(restatus && strcmp(m_prov_status_name(rp->status), status_new)))) {

@@ -534,9 +534,12 @@ static void test_fresh_suspended_and_archived(void **state)
 	l = plisting(&p, "pizzeria-roma");
 	assert_string_equal(l,
 			    "create project pizzeria-roma\ncreate project_domain roma.vrs.gmbh\n");
+	/* never provisioned: it stays a draft, nothing runs */
 	assert_string_equal(
 	    find_change(find_action(&p, OP_CREATE, RES_PROJECT, "pizzeria-roma"), "status")->new,
-	    "suspended");
+	    "draft");
+	assert_null(
+	    find_change(find_action(&p, OP_CREATE, RES_PROJECT, "pizzeria-roma"), "status")->old);
 	free(l);
 	l = plisting(&p, "zz-archived");
 	assert_string_equal(l, "");
