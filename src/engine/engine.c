@@ -182,6 +182,12 @@ static int deploy_server(const struct engine *eng, const struct job *j)
 	return s ? (int)(s - eng->desired->servers) : -1;
 }
 
+static void reg_finished(struct job *j)
+{
+	if (j->p && j->a->resource == RES_DOMAIN_REGISTRATION && j->p->reg_pending > 0)
+		j->p->reg_pending--;
+}
+
 static void release_deploy_slot(struct engine *eng, struct job *j)
 {
 	if (j->deploy_slot >= 0) {
@@ -193,6 +199,7 @@ static void release_deploy_slot(struct engine *eng, struct job *j)
 void job_fail(struct engine *eng, struct job *j, const char *msg)
 {
 	release_deploy_slot(eng, j);
+	reg_finished(j);
 	struct fail_arg fa = {j, msg};
 	struct vrs_err err;
 
@@ -247,6 +254,7 @@ static void log_drift(struct engine *eng, struct job *j, const char *action)
 void job_done(struct engine *eng, struct job *j, const char *progress_msg)
 {
 	release_deploy_slot(eng, j);
+	reg_finished(j);
 	log_drift(eng, j, "drift_healed");
 	j->state = J_DONE;
 	eng->finished++;
@@ -256,6 +264,23 @@ void job_done(struct engine *eng, struct job *j, const char *progress_msg)
 	j->running = false;
 	if (progress_msg)
 		engine_progress(eng, j->p ? j->p->slug : j->a->key, "%s", progress_msg);
+}
+
+void job_defer(struct engine *eng, struct job *j, const char *msg)
+{
+	release_deploy_slot(eng, j);
+	reg_finished(j);
+	j->state = J_DEFERRED;
+	eng->finished++;
+	eng->stats.deferred++;
+	if (j->running)
+		eng->in_flight--;
+	j->running = false;
+	if (j->p && !j->p->deferred) {
+		j->p->deferred = true;
+		eng->stats.projects_waiting++;
+	}
+	engine_progress(eng, j->p ? j->p->slug : j->a->key, "%s", msg);
 }
 
 static void job_skip(struct engine *eng, struct job *j, const char *why)
@@ -298,13 +323,17 @@ static enum ready job_ready(struct engine *eng, const struct job *j)
 	enum ready r = R_READY;
 	int srv = deploy_server(eng, j);
 
-	if (j->p && j->p->failed)
+	if (j->p && (j->p->failed || j->p->deferred))
 		return R_BLOCKED;
+	/* nothing remote for a project before its domain purchase is settled */
+	if (j->p && j->p->reg_pending && j->a->resource != RES_DOMAIN_REGISTRATION &&
+	    j->a->service != SVC_LOCAL)
+		return R_WAIT;
 	for (size_t i = 0; i < j->a->nrequires; i++) {
 		struct job *dep = job_by_action_id(eng, j->a->requires[i]);
 		if (dep == NULL)
 			continue;
-		if (dep->state == J_FAILED || dep->state == J_SKIPPED)
+		if (dep->state == J_FAILED || dep->state == J_SKIPPED || dep->state == J_DEFERRED)
 			return R_BLOCKED;
 		if (dep->state != J_DONE)
 			r = R_WAIT;
@@ -391,6 +420,8 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 			j->p = proj_get(&eng, j->a->project);
 		}
 		job_describe(j);
+		if (j->p && j->a->resource == RES_DOMAIN_REGISTRATION)
+			j->p->reg_pending++;
 	}
 	stats->total = eng.njobs;
 	for (;;) {
@@ -410,8 +441,9 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 			r = job_ready(&eng, j);
 			if (r == R_BLOCKED) {
 				job_skip(&eng, j,
-					 j->p && j->p->failed ? "project failed"
-							      : "a prerequisite failed");
+					 j->p && j->p->failed	  ? "project failed"
+					 : j->p && j->p->deferred ? "waiting for the domain"
+								  : "a prerequisite failed");
 				progress = true;
 			} else if (r == R_READY && !stop_requested(&eng)) {
 				if (j->a->service != SVC_LOCAL &&

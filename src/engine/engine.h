@@ -54,7 +54,10 @@ struct engine_opts {
 
 struct engine_stats {
 	size_t ok, failed, skipped, total;
-	size_t kept; /* destructive actions not run for want of --allow-delete */
+	size_t kept;		  /* destructive actions not run for want of --allow-delete */
+	size_t deferred;	  /* actions waiting: a domain pending at INWX */
+	size_t projects_waiting;  /* projects in pending_domain after this run */
+	size_t purchases_skipped; /* purchases not approved (--approve-costs / max_price_cents) */
 	size_t projects_failed;
 };
 

@@ -30,12 +30,14 @@ struct proj_rt {
 	enum m_prov_status status;
 	bool in_state; /* a row exists in the state */
 	bool failed;
-	char *server; /* placed server name */
+	bool deferred;	    /* waits (domain pending at INWX, purchase not approved) */
+	size_t reg_pending; /* domain registrations/transfers not finished in this run */
+	char *server;	    /* placed server name */
 	char *coolify_project_uuid, *coolify_env_uuid, *coolify_app_uuid;
 	char *deployment_uuid;
 };
 
-enum job_state { J_PENDING, J_RUNNING, J_DONE, J_FAILED, J_SKIPPED };
+enum job_state { J_PENDING, J_RUNNING, J_DONE, J_FAILED, J_SKIPPED, J_DEFERRED };
 
 struct engine;
 
@@ -107,6 +109,8 @@ int engine_journal_open(struct engine *eng, struct job *j, const char *remote_na
 			const char *summary, struct vrs_err *err);
 void job_done(struct engine *eng, struct job *j, const char *progress_msg);
 void job_fail(struct engine *eng, struct job *j, const char *msg);
+/* the job cannot finish in this run (domain pending, purchase not approved): its project waits */
+void job_defer(struct engine *eng, struct job *j, const char *msg);
 void job_clear(struct job *j);
 
 /* record a remote result (extra writes, journal close, log row) in one
@@ -124,6 +128,8 @@ void remote_start(struct engine *eng, struct job *j);
 /* drive the providers one step (and the deployment poller) */
 int remote_step(struct engine *eng, struct vrs_err *err);
 bool action_is_drift(const struct m_action *a);
+/* domains.c */
+void domains_start(struct engine *eng, struct job *j);
 /* dns.c */
 void dns_start(struct engine *eng, struct job *j);
 void dns_free_all(struct engine *eng);

@@ -947,6 +947,9 @@ void remote_start(struct engine *eng, struct job *j)
 	case RES_DNS_RECORD:
 		dns_start(eng, j);
 		return;
+	case RES_DOMAIN_REGISTRATION:
+		domains_start(eng, j);
+		return;
 	default:
 		err_set(&err, "%s %s is not supported by this version", m_op_name(j->a->op),
 			m_resource_name(j->a->resource));

@@ -311,8 +311,20 @@ struct o_server {
 	bool reachable;
 };
 
+/* what INWX offers for a domain to register or transfer (domain.check, prices, rules) */
+struct o_offer {
+	char *domain;
+	int avail;		 /* 1 free, 0 taken, -1 unknown */
+	long long price_cents;	 /* registration (or transfer) price; -1 unknown */
+	long long renewal_cents; /* -1 unknown */
+	bool auth_code_needed;	 /* transfers: the TLD asks for an auth code */
+	bool in_account;	 /* already in our INWX account (bought before) */
+};
+
 struct m_observed {
 	bool present; /* false: no refresh was done */
+	struct o_offer *offers;
+	size_t noffers;
 	struct o_app *apps;
 	size_t napps;
 	struct o_record *records;

@@ -2215,6 +2215,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             reset = start + 60
             rl_headers = {"X-RateLimit-Limit": limit, "X-RateLimit-Remaining": max(0, limit - count)}
             if count > limit:
+                with sim.lock:
+                    sim.meta["rate_limited"] = sim.meta.get("rate_limited", 0) + 1
                 ra = max(1, int(reset - now + 0.999))
                 rl_headers.update({"Retry-After": ra, "X-RateLimit-Reset": int(reset)})
                 return self.send_framework(429, wants_json, rl_headers)
