@@ -176,7 +176,7 @@ int cmd_plan(int argc, char **argv, const struct global_opts *g)
 	if (a.refresh) {
 		/* list calls only; credentials of a service that is not configured: left out */
 		if (providers_open(false, false, g->verbose, &pv, &err) < 0 ||
-		    engine_observe(pv, &in.recorded, &observed, NULL, &err) < 0) {
+		    engine_observe(pv, &in.desired, &in.recorded, &observed, NULL, &err) < 0) {
 			err_prefix(&err, "refresh");
 			cmd_print_err(&err);
 			goto out;

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char status_usage[] =
     "usage: vrsctl status [SLUG] [--format text|json]\n"
@@ -93,6 +94,31 @@ static void text_table(struct buf *b, const struct m_world *w, const char *slug)
 	}
 }
 
+/* registered and transferred domains that expire within 30 days, or have */
+static void expiring(struct buf *b, const struct m_world *w, const char *slug)
+{
+	long long now = (long long)time(NULL), soon = now + 30LL * 86400;
+	bool header = false;
+
+	for (size_t i = 0; i < w->nprojects; i++) {
+		const struct m_project *p = &w->projects[i];
+		if (slug && strcmp(slug, p->slug) != 0)
+			continue;
+		for (size_t k = 0; k < p->ndomains; k++) {
+			const struct m_domain *d = &p->domains[k];
+			char t[32];
+			if (d->expires_at == 0 || d->expires_at > soon)
+				continue;
+			if (!header)
+				buf_puts(b, "\nDomains expiring within 30 days:\n");
+			header = true;
+			buf_printf(b, "  %s (%s): %s %s\n", d->fqdn, p->slug,
+				   d->expires_at < now ? "expired" : "expires",
+				   state_time_fmt(d->expires_at, t, sizeof(t)));
+		}
+	}
+}
+
 int cmd_status(int argc, char **argv, const struct global_opts *g)
 {
 	const char *slug = NULL, *format = "text";
@@ -144,6 +170,7 @@ int cmd_status(int argc, char **argv, const struct global_opts *g)
 		buf_printf(&b, "No projects recorded in %s yet. Run 'vrsctl apply'.\n", g->state);
 	} else {
 		text_table(&b, &w, slug);
+		expiring(&b, &w, slug);
 	}
 	fwrite(b.data, 1, b.len, stdout);
 	rc = EXIT_OK;

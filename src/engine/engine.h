@@ -101,7 +101,8 @@ struct engine_refresh_stats {
  * GET /servers, one nameserver.info per managed zone) into *o (observed_free
  * it). A service without credentials is left out.
  */
-int engine_observe(struct providers *pv, const struct m_world *recorded, struct m_observed *o,
+int engine_observe(struct providers *pv, const struct m_world *desired,
+		   const struct m_world *recorded, struct m_observed *o,
 		   struct engine_refresh_stats *stats, struct vrs_err *err);
 
 /* ---- one reconcile: what apply and every watch cycle do ------------------- */

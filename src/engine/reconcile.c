@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static char *read_whole(const char *path, size_t *len, struct vrs_err *err)
 {
@@ -132,6 +133,50 @@ static int log_drift_found(struct state *st, const struct m_plan *plan, const st
 	return state_commit(st, err);
 }
 
+/* a refresh that finds a recorded domain expired at INWX records it and logs it once */
+static int note_expired(struct state *st, const struct m_world *rec, const struct m_observed *o,
+			const char *who, struct vrs_err *err)
+{
+	long long now = (long long)time(NULL);
+
+	for (size_t i = 0; i < o->noffers; i++) {
+		const struct o_offer *f = &o->offers[i];
+		bool expired = f->in_account && ((f->expires_at && f->expires_at < now) ||
+						 (f->status && strcmp(f->status, "EXPIRED") == 0));
+		if (!expired)
+			continue;
+		for (size_t p = 0; p < rec->nprojects; p++) {
+			const struct m_project *rp = &rec->projects[p];
+			for (size_t k = 0; k < rp->ndomains; k++) {
+				const struct m_domain *d = &rp->domains[k];
+				char msg[400], t[32];
+				struct state_log_entry e = {.project_slug = rp->slug,
+							    .action = "domain_expired",
+							    .message = msg,
+							    .external_service = "inwx",
+							    .triggered_by = (char *)who};
+				if (strcmp(d->fqdn, f->domain) != 0 || d->status == DS_EXPIRED)
+					continue;
+				snprintf(msg, sizeof(msg), "%s expired at INWX (%s)", d->fqdn,
+					 f->expires_at ? state_time_fmt(f->expires_at, t, sizeof(t))
+						       : f->status);
+				if (state_begin(st, err) < 0)
+					return -1;
+				if (state_domain_set_status(st, d->fqdn, DS_EXPIRED, err) < 0 ||
+				    (f->expires_at && state_domain_set_expiry(
+							  st, d->fqdn, f->expires_at, err) < 0) ||
+				    state_log_add(st, &e, err) < 0) {
+					state_rollback(st, NULL);
+					return -1;
+				}
+				if (state_commit(st, err) < 0)
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 		     const struct reconcile_opts *o, struct reconcile_result *r,
 		     struct diag_list *diags, struct vrs_err *err)
@@ -162,10 +207,12 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 		goto out;
 	}
 	if (o->refresh != REFRESH_NONE &&
-	    engine_observe(*pv, &recorded, &observed, &r->refresh, err) < 0) {
+	    engine_observe(*pv, &in->desired, &recorded, &observed, &r->refresh, err) < 0) {
 		err_prefix(err, "refresh");
 		goto out;
 	}
+	if (observed.present && note_expired(st, &recorded, &observed, o->triggered_by, err) < 0)
+		goto out;
 	po.targets = o->targets;
 	po.ntargets = o->ntargets;
 	po.allow_delete = o->allow_delete;

@@ -8,6 +8,7 @@
  */
 #include "engine/engine_int.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +69,154 @@ static char **managed_zones(const struct m_world *rec, size_t *n)
 	return v;
 }
 
-int engine_observe(struct providers *pv, const struct m_world *recorded, struct m_observed *o,
+/*
+ * Purchases: what INWX offers for the domains the specs want to register or
+ * transfer and that are not ours yet (one domain.check for all of them, one
+ * domain.getPrices for their TLDs, one domain.getRules for transfers), and
+ * the account's domains (one domain.list) for expiry. Calls only when there
+ * is such a domain.
+ */
+static int observe_domains(struct providers *pv, const struct m_world *desired,
+			   const struct m_world *recorded, struct m_observed *o,
+			   struct engine_refresh_stats *stats, struct vrs_err *err)
+{
+	const char **want = NULL, **tlds = NULL;
+	size_t nwant = 0, ntlds = 0, cap = 0, owned = 0;
+	struct inwx_check_list *checks = NULL;
+	struct inwx_price_list *prices = NULL;
+	struct inwx_domain_list *mine = NULL;
+	struct inwx_response *rules = NULL;
+	bool transfers = false;
+	int rc = -1;
+
+	for (size_t i = 0; desired && i < desired->nprojects; i++)
+		cap += desired->projects[i].ndomains;
+	for (size_t i = 0; i < recorded->nprojects; i++)
+		for (size_t k = 0; k < recorded->projects[i].ndomains; k++)
+			owned += recorded->projects[i].domains[k].inwx_domain_id != 0;
+	want = calloc(cap + 1, sizeof(*want));
+	tlds = calloc(cap + 1, sizeof(*tlds));
+	if (want == NULL || tlds == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; desired && i < desired->nprojects; i++) {
+		const struct m_project *p = &desired->projects[i];
+		const struct m_project *rp = world_project(recorded, p->slug);
+		for (size_t k = 0; k < p->ndomains; k++) {
+			const struct m_domain *d = &p->domains[k];
+			const struct m_domain *rd = NULL;
+			const char *tld = strrchr(d->fqdn, '.');
+			bool seen = false;
+			if (d->type != DT_REGISTERED && d->type != DT_TRANSFERRED)
+				continue;
+			for (size_t x = 0; rp && x < rp->ndomains; x++)
+				if (strcmp(rp->domains[x].fqdn, d->fqdn) == 0)
+					rd = &rp->domains[x];
+			if (rd && rd->inwx_domain_id)
+				continue;
+			want[nwant++] = d->fqdn;
+			transfers |= d->type == DT_TRANSFERRED;
+			tld = tld ? tld + 1 : d->fqdn;
+			for (size_t x = 0; x < ntlds && !seen; x++)
+				seen = strcmp(tlds[x], tld) == 0;
+			if (!seen)
+				tlds[ntlds++] = tld;
+		}
+	}
+	if ((nwant || owned) && pv->inwx == NULL) {
+		err_set(err, "refresh needs INWX credentials for the domains to buy or watch");
+		goto out;
+	}
+	if (nwant) {
+		if (inwx_domain_check(pv->inwx, want, nwant, &checks, err) < 0 ||
+		    inwx_domain_prices(pv->inwx, tlds, ntlds, &prices, err) < 0)
+			goto out;
+		if (stats)
+			stats->reads += 2;
+		if (transfers) {
+			cJSON *params = cJSON_CreateObject();
+			if (params == NULL ||
+			    inwx_call(pv->inwx, "domain.getRules", params, &rules, err) < 0)
+				goto out;
+			if (stats)
+				stats->reads++;
+		}
+	}
+	if (nwant || owned) {
+		if (inwx_domains_list(pv->inwx, &mine, err) < 0)
+			goto out;
+		if (stats)
+			stats->reads++;
+	}
+	o->offers = calloc(nwant + (mine ? mine->n : 0) + 1, sizeof(*o->offers));
+	if (o->offers == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < nwant; i++) {
+		struct o_offer *f = &o->offers[o->noffers++];
+		const char *tld = strrchr(want[i], '.');
+		tld = tld ? tld + 1 : want[i];
+		f->domain = strdup(want[i]);
+		f->avail = -1;
+		f->price_cents = f->renewal_cents = -1;
+		f->auth_code_needed = true;
+		for (size_t k = 0; checks && k < checks->n; k++) {
+			if (checks->v[k].domain && strcmp(checks->v[k].domain, want[i]) == 0) {
+				f->avail = checks->v[k].avail;
+				if (checks->v[k].price > 0)
+					f->price_cents =
+					    (long long)(checks->v[k].price * 100 + 0.5);
+			}
+		}
+		for (size_t k = 0; prices && k < prices->n; k++) {
+			const struct inwx_price *pr = &prices->v[k];
+			if (pr->tld == NULL || strcmp(pr->tld, tld) != 0)
+				continue;
+			f->renewal_cents = (long long)(pr->renewal_price * 100 + 0.5);
+			if (f->price_cents < 0)
+				f->price_cents = (long long)(pr->create_price * 100 + 0.5);
+		}
+		if (rules && rules->res_data) {
+			const cJSON *x,
+			    *list = cJSON_GetObjectItemCaseSensitive(rules->res_data, "rules");
+			cJSON_ArrayForEach(x, list)
+			{
+				const cJSON *t = cJSON_GetObjectItemCaseSensitive(x, "tld");
+				const cJSON *a = cJSON_GetObjectItemCaseSensitive(x, "authCode");
+				if (cJSON_IsString(t) && strcmp(t->valuestring, tld) == 0 &&
+				    cJSON_IsString(a))
+					f->auth_code_needed = strcmp(a->valuestring, "NO") != 0;
+			}
+		}
+	}
+	for (size_t i = 0; mine && i < mine->n; i++) {
+		struct o_offer *f = &o->offers[o->noffers++];
+		f->domain = mine->v[i].domain ? strdup(mine->v[i].domain) : strdup("");
+		f->avail = 0;
+		f->in_account = true;
+		f->price_cents = f->renewal_cents = -1;
+		f->expires_at = mine->v[i].ex_date;
+		f->status = mine->v[i].status ? strdup(mine->v[i].status) : NULL;
+	}
+	rc = 0;
+out:
+	free(want);
+	free(tlds);
+	if (checks)
+		inwx_check_list_free(checks);
+	if (prices)
+		inwx_price_list_free(prices);
+	if (mine)
+		inwx_domain_list_free(mine);
+	if (rules)
+		inwx_response_free(rules);
+	return rc;
+}
+
+int engine_observe(struct providers *pv, const struct m_world *desired,
+		   const struct m_world *recorded, struct m_observed *o,
 		   struct engine_refresh_stats *stats, struct vrs_err *err)
 {
 	struct coolify_app_list *apps = NULL;
@@ -153,6 +301,10 @@ int engine_observe(struct providers *pv, const struct m_world *recorded, struct 
 	}
 	if (stats)
 		stats->zones = nzones;
+	if (observe_domains(pv, desired, recorded, o, stats, err) < 0) {
+		err_prefix(err, "refresh: domains");
+		goto out;
+	}
 	o->present = true;
 	rc = 0;
 out:

@@ -204,8 +204,10 @@ void observed_free(struct m_observed *o)
 		free(o->servers[i].ip);
 	}
 	free(o->servers);
-	for (size_t i = 0; i < o->noffers; i++)
+	for (size_t i = 0; i < o->noffers; i++) {
 		free(o->offers[i].domain);
+		free(o->offers[i].status);
+	}
 	free(o->offers);
 	memset(o, 0, sizeof(*o));
 }

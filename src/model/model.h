@@ -319,6 +319,8 @@ struct o_offer {
 	long long renewal_cents; /* -1 unknown */
 	bool auth_code_needed;	 /* transfers: the TLD asks for an auth code */
 	bool in_account;	 /* already in our INWX account (bought before) */
+	long long expires_at;	 /* in_account: unix seconds, 0 unknown */
+	char *status;		 /* in_account: INWX status ("OK", "EXPIRED", ...) */
 };
 
 struct m_observed {
