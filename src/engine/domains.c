@@ -340,6 +340,17 @@ static void on_rules(void *ud, int rc, void *res, struct vrs_err *err)
 	secret_free(code);
 }
 
+static int waiting_tx(struct engine *eng, void *arg, struct vrs_err *err)
+{
+	struct job *j = arg;
+
+	if (engine_log(eng, j->p->slug, "purchase_skipped", NULL, NULL,
+		       "needs apply --approve-costs or max_price_cents", NULL, NULL, "inwx",
+		       err) < 0)
+		return -1;
+	return engine_set_status(eng, j->p, PS_PENDING_DOMAIN, NULL, err);
+}
+
 static void on_checked(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -386,6 +397,15 @@ static void on_checked(void *ud, int rc, void *res, struct vrs_err *err)
 					    : cents_display(d->price_cents, a, sizeof(a)));
 		eng->stats.purchases_skipped++;
 		dj_free(j);
+		{
+			struct vrs_err e2;
+			err_clear(&e2);
+			/* the project waits for the approval, as it waits for INWX */
+			if (engine_tx(eng, waiting_tx, j, &e2) < 0) {
+				job_fail(eng, j, e2.msg);
+				return;
+			}
+		}
 		job_defer(eng, j, msg);
 		return;
 	}
@@ -453,8 +473,8 @@ void domains_start(struct engine *eng, struct job *j)
 	d->transfer = j->a->op == OP_TRANSFER || (d->want && d->want->type == DT_TRANSFERRED) ||
 		      (d->rec && d->rec->type == DT_TRANSFERRED);
 	d->price_cents = d->renewal_cents = -1;
-	if (d->rec && (d->rec->status == DS_PENDING_REGISTRATION ||
-		       d->rec->status == DS_PENDING_TRANSFER || d->rec->inwx_domain_id))
+	/* ordered before (INWX gave it an id): ask how it is going; else look before buying */
+	if (d->rec && d->rec->inwx_domain_id)
 		rc = inwx_domain_info_async(eng->pv->inwx, d->fqdn, on_poll, j, &err);
 	else
 		rc = inwx_domain_info_async(eng->pv->inwx, d->fqdn, on_lookup, j, &err);

@@ -345,6 +345,12 @@ static enum ready job_ready(struct engine *eng, const struct job *j)
 
 static void job_start(struct engine *eng, struct job *j)
 {
+	/* converged objects listed by -v: nothing to do */
+	if (j->a->op == OP_NOOP) {
+		j->state = J_DONE;
+		eng->finished++;
+		return;
+	}
 	/* nothing is deleted without --allow-delete, not even a local record */
 	if (j->a->destructive && !eng->o->allow_delete) {
 		j->state = J_DONE;

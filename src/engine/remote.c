@@ -124,7 +124,8 @@ static int enter_provisioning(struct engine *eng, struct job *j, struct vrs_err 
 
 	if (p == NULL || !p->in_state)
 		return 0;
-	if (j->a->op == OP_STOP || j->a->op == OP_DELETE || j->a->op == OP_START)
+	if (j->a->op == OP_STOP || j->a->op == OP_DELETE || j->a->op == OP_START ||
+	    j->a->resource == RES_DOMAIN_REGISTRATION)
 		return 0;
 	if (p->status == PS_DRAFT || p->status == PS_ERROR || p->status == PS_PENDING_PAYMENT ||
 	    p->status == PS_PENDING_DOMAIN || p->status == PS_SUSPENDED)

@@ -807,6 +807,21 @@ static const char *registration_note(const struct m_domain *d)
 		   : "";
 }
 
+static bool domain_pending(const struct m_domain *d)
+{
+	return d->status == DS_PENDING_REGISTRATION || d->status == DS_PENDING_TRANSFER;
+}
+
+/* what INWX offers for a domain (refresh only) */
+static const struct o_offer *find_offer(const struct builder *b, const char *fqdn)
+{
+	for (size_t i = 0; b->o && i < b->o->noffers; i++)
+		if (!b->o->offers[i].in_account && b->o->offers[i].domain &&
+		    strcmp(b->o->offers[i].domain, fqdn) == 0)
+			return &b->o->offers[i];
+	return NULL;
+}
+
 /* delete the DNS records vrsctl created for a recorded domain */
 static void delete_records(struct builder *b, const char *slug, const struct m_domain *rd,
 			   struct m_pos src, const char *why, int after, struct ilist *out)
@@ -943,7 +958,7 @@ static void plan_project(struct builder *b, size_t di)
 		const struct m_domain *dd = &dp->domains[k], *rd = find_domain(rp, dd->fqdn);
 		a_pd[k] = a_reg[k] = -1;
 		if ((dd->type == DT_REGISTERED || dd->type == DT_TRANSFERRED) &&
-		    (rd == NULL || rd->inwx_domain_id == 0))
+		    (rd == NULL || rd->inwx_domain_id == 0 || domain_pending(rd)))
 			need_reg = true;
 	}
 
@@ -1054,21 +1069,54 @@ static void plan_project(struct builder *b, size_t di)
 	if (!remote)
 		goto out;
 
-	/* domain purchases */
+	/* domain purchases, and orders still pending at INWX */
 	for (size_t k = 0; k < nd; k++) {
 		const struct m_domain *dd = &dp->domains[k], *rd = find_domain(rp, dd->fqdn);
-		char cap[64];
-		if ((dd->type != DT_REGISTERED && dd->type != DT_TRANSFERRED) ||
-		    (rd && rd->inwx_domain_id != 0))
+		const struct o_offer *of = find_offer(b, dd->fqdn);
+		char cap[64], money[64];
+		if (dd->type != DT_REGISTERED && dd->type != DT_TRANSFERRED)
 			continue;
+		if (rd && rd->inwx_domain_id != 0) {
+			if (!domain_pending(rd))
+				continue;
+			/* bought already: vrsctl asks INWX how the order is going */
+			i = a_reg[k] = act(b, OP_UPDATE, RES_DOMAIN_REGISTRATION, dd->fqdn, slug,
+					   SVC_INWX, dd->pos);
+			chg(b, i, "status", m_domain_status_name(rd->status), "(checked at INWX)");
+			reason(b, i, "%s pending at INWX",
+			       rd->status == DS_PENDING_TRANSFER ? "transfer" : "registration");
+			req(b, i, a_pd[k]);
+			continue;
+		}
 		i = a_reg[k] = act(b, dd->type == DT_REGISTERED ? OP_REGISTER : OP_TRANSFER,
 				   RES_DOMAIN_REGISTRATION, dd->fqdn, slug, SVC_INWX, dd->pos);
+		if (of && of->price_cents >= 0 && dd->type == DT_REGISTERED) {
+			b->v[i].a.cost_cents = of->price_cents;
+			chg(b, i, "price", NULL,
+			    cents_display(of->price_cents, money, sizeof(money)));
+		}
+		if (of && of->renewal_cents >= 0 && dd->type == DT_REGISTERED) {
+			char r[64];
+			snprintf(r, sizeof(r), "%s/Jahr",
+				 cents_display(of->renewal_cents, money, sizeof(money)));
+			chg(b, i, "renewal", NULL, r);
+		}
 		if (dd->type == DT_REGISTERED && dd->max_price_cents >= 0)
 			chg(b, i, "max_price", NULL,
 			    cents_display(dd->max_price_cents, cap, sizeof(cap)));
-		if (dd->type == DT_TRANSFERRED)
+		if (dd->type == DT_TRANSFERRED && (of == NULL || of->auth_code_needed))
 			chg(b, i, "auth_code", NULL, SECRET);
-		reason(b, i, "price known after --refresh");
+		if (of == NULL)
+			reason(b, i, "price known after --refresh");
+		else if (dd->type == DT_REGISTERED && of->avail == 0)
+			reason(b, i, "not available for registration: apply will fail");
+		else if (dd->type == DT_REGISTERED && dd->max_price_cents >= 0 &&
+			 of->price_cents > dd->max_price_cents)
+			reason(b, i, "price above max_price_cents: apply will refuse to buy");
+		else if (dd->type == DT_REGISTERED && dd->max_price_cents < 0)
+			reason(b, i, "a purchase: needs apply --approve-costs");
+		else if (dd->type == DT_TRANSFERRED && of && !of->auth_code_needed)
+			reason(b, i, "the TLD needs no auth code");
 		req(b, i, a_pd[k]);
 	}
 

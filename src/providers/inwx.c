@@ -44,6 +44,8 @@ struct inwx {
 	bool auth_failed;
 	struct vrs_err auth_err;
 	int64_t last_tan_step;
+	int tan_retried; /* retries after a refused TAN: the next window now, then later */
+	bool tan_early;	 /* that retry goes out now, not at the window boundary */
 	struct iop *qhead, *qtail;
 	struct slot lslot;
 };
@@ -658,6 +660,8 @@ static void login_failed(struct inwx *w, struct vrs_err *err, bool sticky)
 	fail_all(w, err);
 }
 
+static int start_unlock(struct inwx *w, struct vrs_err *err);
+
 static void on_unlock(void *ud, int rc, struct http_response *resp, struct vrs_err *err)
 {
 	struct inwx *w = ud;
@@ -675,6 +679,19 @@ static void on_unlock(void *ud, int rc, struct http_response *resp, struct vrs_e
 	err_clear(&e);
 	if (inwx_check_code(j, "account.unlock", &e) < 0) {
 		cJSON_Delete(j);
+		/*
+		 * Another process may have used this window's TAN a moment ago (two
+		 * runs within 30 s): the validator accepts the neighbouring window,
+		 * so try the next one at once, once; after that wait for it.
+		 */
+		if (w->tan_retried < 2 && e.remote_code == 2200) {
+			struct vrs_err e2;
+			/* first at once with the next window's TAN, then at the window after */
+			w->tan_early = w->tan_retried++ == 0;
+			err_clear(&e2);
+			if (start_unlock(w, &e2) == 0)
+				return;
+		}
 		err_prefix(&e, "inwx");
 		e.transient = false;
 		login_failed(w, &e, true);
@@ -682,6 +699,7 @@ static void on_unlock(void *ud, int rc, struct http_response *resp, struct vrs_e
 	}
 	cJSON_Delete(j);
 	w->logged_in = true;
+	w->tan_retried = 0;
 	kick_cb(w);
 }
 
@@ -696,7 +714,8 @@ static int start_unlock(struct inwx *w, struct vrs_err *err)
 	if (step <= w->last_tan_step) {
 		/* a TAN is accepted once: wait for the next window */
 		step = w->last_tan_step + 1;
-		delay_ms = (int)((step * 30 - now) * 1000) + 200;
+		delay_ms = w->tan_early ? 0 : (int)((step * 30 - now) * 1000) + 200;
+		w->tan_early = false;
 	}
 	if (totp_now(w->totp, step * 30, tan, err) < 0)
 		return err_prefix(err, "inwx: account.unlock");

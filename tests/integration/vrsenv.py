@@ -38,7 +38,7 @@ def write_specs(root, files):
 class World:
     """A simulator seeded from a spec tree, a state file, and vrsctl pointed at both."""
 
-    def __init__(self, specs, sim_args=(), copy_specs=True, seed_specs=None):
+    def __init__(self, specs, sim_args=(), copy_specs=True, seed_specs=None, seed_extra=None):
         self.dir = tempfile.mkdtemp(prefix="vrs-it-")
         if copy_specs:
             self.specs = os.path.join(self.dir, "specs")
@@ -47,8 +47,11 @@ class World:
             self.specs = specs
         self.state = os.path.join(self.dir, "vrs.db")
         seed = os.path.join(self.dir, "seed.json")
+        data = seed_from_specs.seed(seed_specs or self.specs)
+        for svc, extra in (seed_extra or {}).items():
+            data.setdefault(svc, {}).update(extra)
         with open(seed, "w") as f:
-            json.dump(seed_from_specs.seed(seed_specs or self.specs), f)
+            json.dump(data, f)
         self.sim = simlib.Sim("--seed-file", seed, "--quiet", "--seed", "42",
                               "--deploy-time", "0.2", "--rate-limit", "0", *sim_args)
         self.admin = self.sim.admin()

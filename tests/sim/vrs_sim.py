@@ -319,6 +319,7 @@ class Sim:
             self.zones, self.domains, self.contacts = [], [], []
             self.failed_transfers = {}
             self.taken_domains, self.auth_codes = [], {}
+            self.no_auth_code_tlds = []
             if self.seed_data:
                 self.load(self.seed_data)
             else:
@@ -362,6 +363,8 @@ class Sim:
             self.contacts = [self.make_contact(x) for x in i["contacts"]]
         self.taken_domains = list(i.get("taken_domains", data.get("taken_domains", [])))
         self.auth_codes = dict(i.get("auth_codes", data.get("auth_codes", {})))
+        # TLDs whose transfers need no auth code (domain.getRules says "NO")
+        self.no_auth_code_tlds = list(i.get("no_auth_code_tlds", []))
         self.failed_transfers = dict(i.get("failed_transfers", {}))
 
     def dump(self):
@@ -1699,7 +1702,9 @@ class Inwx:
         return 1000, {"price": out}
 
     def domain_getRules(self, p, testing):
-        return 1000, {"rules": [{"tld": t, "registrationPeriod": "1Y,2Y,3Y,5Y,10Y", "authCode": "YES",
+        no_auth = set(self.sim.no_auth_code_tlds)
+        return 1000, {"rules": [{"tld": t, "registrationPeriod": "1Y,2Y,3Y,5Y,10Y",
+                                 "authCode": "NO" if t in no_auth else "YES",
                                  "transferLock": "YES", "ownerChange": "YES", "registrantTypes": "PERSON,ORG"}
                                 for t in sorted(TLD_PRICES)]}
 
@@ -1741,6 +1746,8 @@ class Inwx:
         code = p.get("authCode")
         want = self.sim.auth_codes.get(dom)
         ok = (code == want) if want is not None else (code not in (None, "", "wrong"))
+        if dom.rsplit(".", 1)[-1] in self.sim.no_auth_code_tlds:
+            ok = True   # the registry does not use auth codes for this TLD
         if testing:
             return 1000, None
         d = self.sim.make_domain({"domain": dom, "status": "TRANSFER PENDING", "registrant": p["registrant"],
