@@ -108,10 +108,12 @@ run_integration() {
 	local t out rc
 	for t in "$TOP"/tests/integration/t*.sh "$TOP"/tests/integration/t*.py; do
 		[ -f "$t" ] || continue
+		local t0=$SECONDS
 		case "$t" in *.py) out=$(cd "$TOP" && timeout 600 python3 "$t" 2>&1); rc=$? ;;
 		*) out=$(cd "$TOP" && timeout 600 bash "$t" 2>&1); rc=$? ;;
 		esac
 		tap_count "integration/$(basename "$t")" "$out" $rc
+		echo "  [$label] $(basename "$t"): $((SECONDS - t0))s"
 	done
 }
 

@@ -22,26 +22,6 @@ static const char managed_marker[] = "managed-by=vrsctl";
 static void on_project_created(void *ud, int rc, void *res, struct vrs_err *err);
 static void start_app_create(struct engine *eng, struct job *j, struct vrs_err *err);
 
-/* "https://a,https://b" of the project's domains, primary first */
-static char *app_fqdns(const struct m_project *w)
-{
-	struct buf b;
-	const struct m_domain *prim = NULL;
-
-	buf_init(&b);
-	for (size_t i = 0; i < w->ndomains; i++)
-		if (w->domains[i].primary)
-			prim = &w->domains[i];
-	if (prim)
-		buf_printf(&b, "https://%s", prim->fqdn);
-	for (size_t i = 0; i < w->ndomains; i++) {
-		if (&w->domains[i] == prim)
-			continue;
-		buf_printf(&b, "%shttps://%s", b.len ? "," : "", w->domains[i].fqdn);
-	}
-	return buf_detach(&b);
-}
-
 /* split "ghcr.io/x/y:1.2" into name and tag (a port in the registry host is not a tag) */
 static void split_image(const char *image, char **name, char **tag)
 {
@@ -235,7 +215,7 @@ static int record_app(struct engine *eng, struct job *j, const char *id, struct 
 	if (j->a->op == OP_CREATE &&
 	    state_project_set_uuid(eng->st, j->p->slug, SU_COOLIFY_APP, id, err) < 0)
 		return -1;
-	fqdns = app_fqdns(w);
+	fqdns = project_fqdns(w);
 	rc = state_app_set(eng->st, j->p->slug, w->app.image, w->app.port, w->app.health_path,
 			   fqdns, err);
 	free(fqdns);
@@ -308,7 +288,7 @@ static void start_app_create(struct engine *eng, struct job *j, struct vrs_err *
 		return;
 	}
 	split_image(w->app.image, &name, &tag);
-	fqdns = app_fqdns(w);
+	fqdns = project_fqdns(w);
 	snprintf(port, sizeof(port), "%d", w->app.port);
 	in.project_uuid = j->p->coolify_project_uuid;
 	in.server_uuid = srv->coolify_uuid;
@@ -352,7 +332,7 @@ static void start_app_update(struct engine *eng, struct job *j, struct vrs_err *
 	char *name = NULL, *tag = NULL, *fqdns, port[16];
 
 	split_image(w->app.image, &name, &tag);
-	fqdns = app_fqdns(w);
+	fqdns = project_fqdns(w);
 	snprintf(port, sizeof(port), "%d", w->app.port);
 	up.image_name = name;
 	up.image_tag = tag;

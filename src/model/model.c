@@ -217,21 +217,25 @@ void plan_init(struct m_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+void action_clear(struct m_action *a)
+{
+	free(a->key);
+	free(a->project);
+	for (size_t j = 0; j < a->nchanges; j++) {
+		free(a->changes[j].field);
+		free(a->changes[j].old);
+		free(a->changes[j].new);
+	}
+	free(a->changes);
+	free(a->requires);
+	free(a->reason);
+	memset(a, 0, sizeof(*a));
+}
+
 void plan_free(struct m_plan *p)
 {
-	for (size_t i = 0; i < p->nactions; i++) {
-		struct m_action *a = &p->actions[i];
-		free(a->key);
-		free(a->project);
-		for (size_t j = 0; j < a->nchanges; j++) {
-			free(a->changes[j].field);
-			free(a->changes[j].old);
-			free(a->changes[j].new);
-		}
-		free(a->changes);
-		free(a->requires);
-		free(a->reason);
-	}
+	for (size_t i = 0; i < p->nactions; i++)
+		action_clear(&p->actions[i]);
 	free(p->actions);
 	free(p->lineage);
 	free(p->specs_digest);
@@ -314,6 +318,44 @@ struct m_bundle *world_bundle(const struct m_world *w, const char *code)
 struct m_project *world_project(const struct m_world *w, const char *slug)
 {
 	return find_key(w->projects, w->nprojects, sizeof(*w->projects), slug);
+}
+
+/* ---- application FQDNs ----------------------------------------------------- */
+
+static int cmp_domain_order(const void *x, const void *y)
+{
+	const struct m_domain *a = *(const struct m_domain *const *)x;
+	const struct m_domain *b = *(const struct m_domain *const *)y;
+
+	if (a->primary != b->primary)
+		return a->primary ? -1 : 1;
+	return strcmp(a->fqdn, b->fqdn);
+}
+
+char *project_fqdns(const struct m_project *p)
+{
+	const struct m_domain **v;
+	size_t len = 1, off = 0;
+	char *s;
+
+	v = malloc((p->ndomains + 1) * sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < p->ndomains; i++) {
+		v[i] = &p->domains[i];
+		len += strlen(p->domains[i].fqdn) + sizeof("https://,");
+	}
+	if (p->ndomains > 1)
+		qsort(v, p->ndomains, sizeof(*v), cmp_domain_order);
+	s = malloc(len);
+	if (s != NULL) {
+		s[0] = 0;
+		for (size_t i = 0; i < p->ndomains; i++)
+			off += (size_t)snprintf(s + off, len - off, "%shttps://%s", i ? "," : "",
+						v[i]->fqdn);
+	}
+	free(v);
+	return s;
 }
 
 /* ---- prices ---------------------------------------------------------------- */

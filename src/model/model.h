@@ -411,5 +411,11 @@ struct m_plan {
 
 void plan_init(struct m_plan *p);
 void plan_free(struct m_plan *p);
+/* free what an action owns and zero it */
+void action_clear(struct m_action *a);
+
+/* the application's FQDNs as Coolify takes them: "https://a,https://b", primary first, then by name
+ */
+char *project_fqdns(const struct m_project *p);
 
 #endif
