@@ -36,7 +36,9 @@ PY
 }
 
 printf '%-7s %-22s %9s %10s %8s\n' N what seconds peak_MB x_floor
-for n in "${@:-1000 10000}"; do
+ns=("$@")
+[ ${#ns[@]} -gt 0 ] || ns=(1000 10000)
+for n in "${ns[@]}"; do
 	dir=$OUT/specs-$n
 	[ -f "$dir/.done" ] || { rm -rf "$dir"; /usr/bin/python3 tests/bench/gen_specs.py "$n" "$dir" && touch "$dir/.done"; }
 	read -r ft fm < <(measure "$SCAN" "$dir")
