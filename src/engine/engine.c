@@ -196,20 +196,26 @@ static void release_deploy_slot(struct engine *eng, struct job *j)
 	}
 }
 
-void job_fail(struct engine *eng, struct job *j, const char *msg)
+/* the bookkeeping every end of a job shares */
+static void job_end(struct engine *eng, struct job *j, enum job_state state)
 {
 	release_deploy_slot(eng, j);
 	reg_finished(j);
+	j->state = state;
+	eng->finished++;
+	if (j->running)
+		eng->in_flight--;
+	j->running = false;
+}
+
+void job_fail(struct engine *eng, struct job *j, const char *msg)
+{
 	struct fail_arg fa = {j, msg};
 	struct vrs_err err;
 
 	err_clear(&err);
-	j->state = J_FAILED;
-	eng->finished++;
+	job_end(eng, j, J_FAILED);
 	eng->stats.failed++;
-	if (j->running)
-		eng->in_flight--;
-	j->running = false;
 	if (!eng->first_error[0])
 		snprintf(eng->first_error, sizeof(eng->first_error), "%s%s%s",
 			 j->p ? j->p->slug : "", j->p ? ": " : "", msg);
@@ -253,29 +259,17 @@ static void log_drift(struct engine *eng, struct job *j, const char *action)
 
 void job_done(struct engine *eng, struct job *j, const char *progress_msg)
 {
-	release_deploy_slot(eng, j);
-	reg_finished(j);
 	log_drift(eng, j, "drift_healed");
-	j->state = J_DONE;
-	eng->finished++;
+	job_end(eng, j, J_DONE);
 	eng->stats.ok++;
-	if (j->running)
-		eng->in_flight--;
-	j->running = false;
 	if (progress_msg)
 		engine_progress(eng, j->p ? j->p->slug : j->a->key, "%s", progress_msg);
 }
 
 void job_defer(struct engine *eng, struct job *j, const char *msg)
 {
-	release_deploy_slot(eng, j);
-	reg_finished(j);
-	j->state = J_DEFERRED;
-	eng->finished++;
+	job_end(eng, j, J_DEFERRED);
 	eng->stats.deferred++;
-	if (j->running)
-		eng->in_flight--;
-	j->running = false;
 	if (j->p && !j->p->deferred) {
 		j->p->deferred = true;
 		eng->stats.projects_waiting++;
