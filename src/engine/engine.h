@@ -157,6 +157,25 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 		     const struct reconcile_opts *o, struct reconcile_result *r,
 		     struct diag_list *diags, struct vrs_err *err);
 
+/* ---- import ------------------------------------------------------------------ */
+
+struct engine_import {
+	size_t considered; /* projects of the specs looked at */
+	size_t projects;   /* with something adopted */
+	size_t apps;	   /* Coolify applications adopted */
+	size_t records;	   /* DNS records adopted */
+	size_t unplaced;   /* adopted, but the server could not be told (server: auto) */
+};
+
+/*
+ * Adopt existing Coolify projects/apps (by the names vrsctl gives them) and
+ * the domains' records into the state, changing nothing remotely; slugs
+ * (nslugs 0: all) limit it to some projects. The state must be locked.
+ */
+int engine_import(struct state *st, struct providers *pv, const struct inputs *in,
+		  const char *const *slugs, size_t nslugs, const char *who,
+		  struct engine_import *res, struct vrs_err *err);
+
 /* VRS_TRIGGERED_BY, else the git author of the specs' HEAD, else "system" (caller frees) */
 char *engine_triggered_by(const char *specs_dir);
 /* HEAD commit of the specs' git checkout, or NULL (caller frees) */
