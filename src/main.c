@@ -18,6 +18,7 @@ static const struct cmd commands[] = {
     {"import", cmd_import, "adopt existing Coolify apps and INWX records into the state"},
     {"log", cmd_log, "the provisioning log, newest first"},
     {"plan", cmd_plan, "show what apply would change (no remote call unless --refresh)"},
+    {"preview", cmd_preview, "preview-access tokens of demo projects: grant, list, revoke, verify"},
     {"retry", cmd_retry, "let a project that failed 3 times try again"},
     {"status", cmd_status, "recorded projects: status, server, domains, last error"},
     {"validate", cmd_validate, "load and validate the specs; print every error"},

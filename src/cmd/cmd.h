@@ -39,6 +39,7 @@ int cmd_log(int argc, char **argv, const struct global_opts *g);
 int cmd_retry(int argc, char **argv, const struct global_opts *g);
 int cmd_watch(int argc, char **argv, const struct global_opts *g);
 int cmd_graph(int argc, char **argv, const struct global_opts *g);
+int cmd_preview(int argc, char **argv, const struct global_opts *g);
 int cmd_import(int argc, char **argv, const struct global_opts *g);
 
 /* shared helpers for the commands (cmd/common.c) */
