@@ -36,26 +36,24 @@ void engine_progress(struct engine *eng, const char *subject, const char *fmt, .
 
 /* ---- projects ------------------------------------------------------------- */
 
-static struct proj_rt *proj_get(struct engine *eng, const char *slug)
+static int cmp_proj(const void *k, const void *x)
 {
-	for (size_t i = 0; i < eng->nprojs; i++)
-		if (strcmp(eng->projs[i].slug, slug) == 0)
-			return &eng->projs[i];
-	return NULL;
+	return strcmp((const char *)k, ((const struct proj_rt *)x)->slug);
 }
 
-static int proj_add(struct engine *eng, const char *slug)
+static struct proj_rt *proj_get(struct engine *eng, const char *slug)
 {
-	struct proj_rt *p;
-	const struct m_project *rec;
+	return bsearch(slug, eng->projs, eng->nprojs, sizeof(*eng->projs), cmp_proj);
+}
 
-	if (proj_get(eng, slug))
-		return 0;
-	p = &eng->projs[eng->nprojs++];
+static void proj_init(struct engine *eng, struct proj_rt *p, const char *slug)
+{
+	const struct m_project *rec = world_project(eng->recorded, slug);
+
 	memset(p, 0, sizeof(*p));
 	p->slug = slug;
+	p->park_head = p->park_tail = -1;
 	p->want = world_project(eng->desired, slug);
-	rec = world_project(eng->recorded, slug);
 	p->rec = rec;
 	p->status = rec ? rec->status : PS_DRAFT;
 	p->in_state = rec != NULL;
@@ -67,7 +65,23 @@ static int proj_add(struct engine *eng, const char *slug)
 		    rec->coolify_environment_uuid ? strdup(rec->coolify_environment_uuid) : NULL;
 		p->coolify_app_uuid = rec->coolify_app_uuid ? strdup(rec->coolify_app_uuid) : NULL;
 	}
-	return 0;
+}
+
+/* every project of either world, in slug order (both worlds are sorted) */
+static void projs_init(struct engine *eng)
+{
+	const struct m_world *d = eng->desired, *r = eng->recorded;
+	size_t i = 0, k = 0;
+
+	while (i < d->nprojects || k < r->nprojects) {
+		int c = i >= d->nprojects   ? 1
+			: k >= r->nprojects ? -1
+					    : strcmp(d->projects[i].slug, r->projects[k].slug);
+		const char *slug = c <= 0 ? d->projects[i].slug : r->projects[k].slug;
+		proj_init(eng, &eng->projs[eng->nprojs++], slug);
+		i += c <= 0;
+		k += c >= 0;
+	}
 }
 
 static void proj_free(struct proj_rt *p)
@@ -182,30 +196,79 @@ static int deploy_server(const struct engine *eng, const struct job *j)
 	return s ? (int)(s - eng->desired->servers) : -1;
 }
 
-static void reg_finished(struct job *j)
+/* ---- the ready queue ------------------------------------------------------------------
+ *
+ * A job enters the queue when its last prerequisite ends; the loop starts
+ * jobs from its head. A job that must wait for something other than a
+ * prerequisite is parked on what it waits for (its project's domain
+ * purchase, a deployment slot on its server) and re-queued when that
+ * frees: the loop never scans all jobs, so 100,000 actions cost no more per
+ * step than 10.
+ */
+/* a ring: a job is in the queue at most once at a time, so njobs + 1 slots do */
+static void enqueue(struct engine *eng, struct job *j)
 {
-	if (j->p && j->a->resource == RES_DOMAIN_REGISTRATION && j->p->reg_pending > 0)
-		j->p->reg_pending--;
+	eng->queue[eng->qtail++ % (eng->njobs + 1)] = (int)(j - eng->jobs);
+}
+
+static void park(struct engine *eng, int *head, int *tail, struct job *j)
+{
+	int x = (int)(j - eng->jobs);
+
+	j->park_next = -1;
+	if (*tail >= 0)
+		eng->jobs[*tail].park_next = x;
+	else
+		*head = x;
+	*tail = x;
+}
+
+/* re-queue up to n parked jobs (n < 0: all) */
+static void unpark(struct engine *eng, int *head, int *tail, int n)
+{
+	while (*head >= 0 && n-- != 0) {
+		struct job *j = &eng->jobs[*head];
+		*head = j->park_next;
+		if (*head < 0)
+			*tail = -1;
+		enqueue(eng, j);
+	}
+}
+
+static void reg_finished(struct engine *eng, struct job *j)
+{
+	if (j->p && j->a->resource == RES_DOMAIN_REGISTRATION && j->p->reg_pending > 0 &&
+	    --j->p->reg_pending == 0)
+		unpark(eng, &j->p->park_head, &j->p->park_tail, -1);
 }
 
 static void release_deploy_slot(struct engine *eng, struct job *j)
 {
-	if (j->deploy_slot >= 0) {
-		eng->deploys_on[j->deploy_slot]--;
+	int s = j->deploy_slot;
+
+	if (s >= 0) {
+		eng->deploys_on[s]--;
 		j->deploy_slot = -1;
+		unpark(eng, &eng->slot_park[2 * s], &eng->slot_park[2 * s + 1], 1);
 	}
 }
 
 /* the bookkeeping every end of a job shares */
 static void job_end(struct engine *eng, struct job *j, enum job_state state)
 {
+	int x = (int)(j - eng->jobs);
+
 	release_deploy_slot(eng, j);
-	reg_finished(j);
+	reg_finished(eng, j);
 	j->state = state;
 	eng->finished++;
 	if (j->running)
 		eng->in_flight--;
 	j->running = false;
+	/* dependents whose last prerequisite this was are ready to be looked at */
+	for (int k = eng->dep_off[x]; k < eng->dep_off[x + 1]; k++)
+		if (--eng->jobs[eng->deps[k]].remaining == 0)
+			enqueue(eng, &eng->jobs[eng->deps[k]]);
 }
 
 void job_fail(struct engine *eng, struct job *j, const char *msg)
@@ -279,8 +342,7 @@ void job_defer(struct engine *eng, struct job *j, const char *msg)
 
 static void job_skip(struct engine *eng, struct job *j, const char *why)
 {
-	j->state = J_SKIPPED;
-	eng->finished++;
+	job_end(eng, j, J_SKIPPED);
 	eng->stats.skipped++;
 	if (why && eng->o->progress)
 		engine_progress(eng, j->p ? j->p->slug : j->a->key, "skipped %s: %s", j->what, why);
@@ -310,45 +372,39 @@ static void job_describe(struct job *j)
 		 m_resource_name(j->a->resource));
 }
 
-enum ready { R_WAIT, R_READY, R_BLOCKED };
+enum ready { R_READY, R_BLOCKED, R_PARK_DOMAIN, R_PARK_SLOT };
 
+/* a dequeued job (all its prerequisites ended): may it start now? */
 static enum ready job_ready(struct engine *eng, const struct job *j)
 {
-	enum ready r = R_READY;
 	int srv = deploy_server(eng, j);
 
 	if (j->p && (j->p->failed || j->p->deferred))
 		return R_BLOCKED;
+	for (size_t i = 0; i < j->a->nrequires; i++) {
+		struct job *dep = job_by_action_id(eng, j->a->requires[i]);
+		if (dep && dep->state != J_DONE)
+			return R_BLOCKED;
+	}
 	/* nothing remote for a project before its domain purchase is settled */
 	if (j->p && j->p->reg_pending && j->a->resource != RES_DOMAIN_REGISTRATION &&
 	    j->a->service != SVC_LOCAL)
-		return R_WAIT;
-	for (size_t i = 0; i < j->a->nrequires; i++) {
-		struct job *dep = job_by_action_id(eng, j->a->requires[i]);
-		if (dep == NULL)
-			continue;
-		if (dep->state == J_FAILED || dep->state == J_SKIPPED || dep->state == J_DEFERRED)
-			return R_BLOCKED;
-		if (dep->state != J_DONE)
-			r = R_WAIT;
-	}
-	if (r == R_READY && srv >= 0 && eng->deploys_on[srv] >= DEPLOYS_PER_SERVER)
-		r = R_WAIT;
-	return r;
+		return R_PARK_DOMAIN;
+	if (srv >= 0 && eng->deploys_on[srv] >= DEPLOYS_PER_SERVER)
+		return R_PARK_SLOT;
+	return R_READY;
 }
 
 static void job_start(struct engine *eng, struct job *j)
 {
 	/* converged objects listed by -v: nothing to do */
 	if (j->a->op == OP_NOOP) {
-		j->state = J_DONE;
-		eng->finished++;
+		job_end(eng, j, J_DONE);
 		return;
 	}
 	/* nothing is deleted without --allow-delete, not even a local record */
 	if (j->a->destructive && !eng->o->allow_delete) {
-		j->state = J_DONE;
-		eng->finished++;
+		job_end(eng, j, J_DONE);
 		eng->stats.skipped++;
 		eng->stats.kept++;
 		engine_progress(eng, j->p ? j->p->slug : j->a->key,
@@ -395,12 +451,17 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 	eng.jobs = calloc(eng.njobs + 1, sizeof(*eng.jobs));
 	eng.projs = calloc(in->desired.nprojects + recorded->nprojects + 1, sizeof(*eng.projs));
 	eng.deploys_on = calloc(in->desired.nservers + 1, sizeof(*eng.deploys_on));
-	if (eng.jobs == NULL || eng.projs == NULL || eng.deploys_on == NULL) {
-		free(eng.jobs);
-		free(eng.projs);
-		free(eng.deploys_on);
-		return err_set(err, "out of memory");
+	eng.slot_park = malloc((2 * in->desired.nservers + 2) * sizeof(*eng.slot_park));
+	eng.queue = malloc((eng.njobs + 1) * sizeof(*eng.queue));
+	eng.dep_off = calloc(eng.njobs + 2, sizeof(*eng.dep_off));
+	if (eng.jobs == NULL || eng.projs == NULL || eng.deploys_on == NULL ||
+	    eng.slot_park == NULL || eng.queue == NULL || eng.dep_off == NULL) {
+		err_set(err, "out of memory");
+		goto out_err;
 	}
+	for (size_t s = 0; s < 2 * in->desired.nservers + 2; s++)
+		eng.slot_park[s] = -1;
+	projs_init(&eng);
 	{
 		char meta[512];
 		snprintf(meta, sizeof(meta), "{\"serial\": %lld, \"spec_commit\": %s%s%s}",
@@ -415,54 +476,80 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 		j->a = &plan->actions[i];
 		j->eng = &eng;
 		j->deploy_slot = -1;
-		if (j->a->project) {
-			proj_add(&eng, j->a->project);
+		j->park_next = -1;
+		if (j->a->project)
 			j->p = proj_get(&eng, j->a->project);
-		}
 		job_describe(j);
 		if (j->p && j->a->resource == RES_DOMAIN_REGISTRATION)
 			j->p->reg_pending++;
+		/* prerequisites, and the reverse edges (CSR) to wake dependents */
+		for (size_t k = 0; k < j->a->nrequires; k++) {
+			if (job_by_action_id(&eng, j->a->requires[k]) == NULL)
+				continue;
+			j->remaining++;
+			eng.dep_off[j->a->requires[k] - 1 + 1]++;
+		}
 	}
+	for (size_t i = 0; i < eng.njobs; i++)
+		eng.dep_off[i + 1] += eng.dep_off[i];
+	eng.deps = malloc((eng.dep_off[eng.njobs] + 1) * sizeof(*eng.deps));
+	if (eng.deps == NULL) {
+		err_set(err, "out of memory");
+		goto out_err;
+	}
+	{
+		int *fill = calloc(eng.njobs + 1, sizeof(int));
+		if (fill == NULL) {
+			err_set(err, "out of memory");
+			goto out_err;
+		}
+		for (size_t i = 0; i < eng.njobs; i++)
+			for (size_t k = 0; k < eng.jobs[i].a->nrequires; k++) {
+				int d = eng.jobs[i].a->requires[k] - 1;
+				if (d < 0 || (size_t)d >= eng.njobs)
+					continue;
+				eng.deps[eng.dep_off[d] + fill[d]++] = (int)i;
+			}
+		free(fill);
+	}
+	for (size_t i = 0; i < eng.njobs; i++)
+		if (eng.jobs[i].remaining == 0)
+			enqueue(&eng, &eng.jobs[i]);
 	stats->total = eng.njobs;
-	for (;;) {
-		bool progress = false, pending = false;
-
-		if (eng.state_error[0])
-			break;
+	while (eng.finished < eng.njobs && !eng.state_error[0]) {
 		if (o->tick)
 			o->tick(o->tick_ud);
-		for (size_t i = 0; i < eng.njobs; i++) {
-			struct job *j = &eng.jobs[i];
-			enum ready r;
+		while (eng.qhead < eng.qtail && !stop_requested(&eng)) {
+			struct job *j = &eng.jobs[eng.queue[eng.qhead % (eng.njobs + 1)]];
+			enum ready r = job_ready(&eng, j);
 
-			if (j->state != J_PENDING)
-				continue;
-			pending = true;
-			r = job_ready(&eng, j);
 			if (r == R_BLOCKED) {
+				eng.qhead++;
 				job_skip(&eng, j,
 					 j->p && j->p->failed	  ? "project failed"
 					 : j->p && j->p->deferred ? "waiting for the domain"
 								  : "a prerequisite failed");
-				progress = true;
-			} else if (r == R_READY && !stop_requested(&eng)) {
-				if (j->a->service != SVC_LOCAL &&
-				    eng.in_flight >= (size_t)eng.parallelism)
-					continue;
+			} else if (r == R_PARK_DOMAIN) {
+				eng.qhead++;
+				park(&eng, &j->p->park_head, &j->p->park_tail, j);
+			} else if (r == R_PARK_SLOT) {
+				int s = deploy_server(&eng, j);
+				eng.qhead++;
+				park(&eng, &eng.slot_park[2 * s], &eng.slot_park[2 * s + 1], j);
+			} else if (j->a->service != SVC_LOCAL &&
+				   eng.in_flight >= (size_t)eng.parallelism) {
+				break; /* it stays at the head until a call slot frees */
+			} else {
+				eng.qhead++;
 				job_start(&eng, j);
-				progress = true;
 			}
 		}
-		if (stop_requested(&eng) && eng.in_flight == 0 && eng.waiting_deploys == 0)
-			break;
-		if (!pending && eng.in_flight == 0 && eng.waiting_deploys == 0)
-			break;
-		if (progress)
+		if (eng.in_flight == 0 && eng.waiting_deploys == 0 &&
+		    (eng.qhead == eng.qtail || stop_requested(&eng)))
+			break; /* nothing runs and nothing more can start */
+		if (eng.qhead < eng.qtail && !stop_requested(&eng) &&
+		    !(eng.in_flight >= (size_t)eng.parallelism))
 			continue;
-		if (eng.in_flight == 0 && eng.waiting_deploys == 0) {
-			/* nothing runs and nothing can start: a dependency cycle would end here */
-			break;
-		}
 		if (remote_step(&eng, err) < 0)
 			goto out_err;
 	}
@@ -487,10 +574,14 @@ out:
 	*stats = eng.stats;
 	for (size_t i = 0; i < eng.nprojs; i++)
 		proj_free(&eng.projs[i]);
-	for (size_t i = 0; i < eng.njobs; i++)
+	for (size_t i = 0; eng.jobs && i < eng.njobs; i++)
 		job_clear(&eng.jobs[i]);
 	dns_free_all(&eng);
 	free(eng.deploys_on);
+	free(eng.slot_park);
+	free(eng.queue);
+	free(eng.dep_off);
+	free(eng.deps);
 	free(eng.projs);
 	free(eng.jobs);
 	free(eng.metadata_json);

@@ -30,9 +30,10 @@ struct proj_rt {
 	enum m_prov_status status;
 	bool in_state; /* a row exists in the state */
 	bool failed;
-	bool deferred;	    /* waits (domain pending at INWX, purchase not approved) */
-	size_t reg_pending; /* domain registrations/transfers not finished in this run */
-	char *server;	    /* placed server name */
+	bool deferred;		  /* waits (domain pending at INWX, purchase not approved) */
+	size_t reg_pending;	  /* domain registrations/transfers not finished in this run */
+	int park_head, park_tail; /* jobs waiting for the purchase (engine.c) */
+	char *server;		  /* placed server name */
 	char *coolify_project_uuid, *coolify_env_uuid, *coolify_app_uuid;
 	char *deployment_uuid;
 };
@@ -54,6 +55,8 @@ struct job {
 	long long deadline_ms;	  /* deployments */
 	bool polling;		  /* a deployment read is in flight */
 	int deploy_slot;	  /* index of the server whose deploy slot it holds, -1 none */
+	size_t remaining;	  /* prerequisites not ended yet */
+	int park_next;		  /* next job in the list it is parked on, -1 */
 	void *ctx;		  /* per-action working data (remote.c) */
 	struct vrs_err saved_err; /* the first failure while looking for an adopted object */
 };
@@ -84,6 +87,10 @@ struct engine {
 	size_t finished;
 	size_t waiting_deploys; /* deploy jobs waiting for their deployment to end */
 	size_t *deploys_on;	/* per desired server: deployments started and not ended */
+	int *slot_park;		/* per server: head, tail of the jobs waiting for a slot */
+	int *queue;		/* the ready queue (job indexes), qhead..qtail */
+	size_t qhead, qtail;
+	int *dep_off, *deps; /* dependents of each job (CSR) */
 	bool poll_in_flight;
 	long long next_poll_ms;
 	char *metadata_json;
