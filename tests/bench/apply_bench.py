@@ -45,9 +45,11 @@ code: gastro
 name: Gastro
 """}
     for i in range(n):
+        # every other project on the second base domain: two zones
+        base = "\n    base: vrs-preview.de" if i % 2 else ""
         files["p/%05d.yaml" % i] = ("kind: Project\nslug: b%05d\nname: B\nowner_email: b@example.org\n"
                                     "project_type: gastro\napp: {image: \"ghcr.io/vrs-gmbh/vrs-core:1.4.2\"}\n"
-                                    "domains:\n  - subdomain: b%05d\n" % (i, i))
+                                    "domains:\n  - subdomain: b%05d%s\n" % (i, i, base))
     vrsenv.write_specs(root, files)
 
 
@@ -91,7 +93,7 @@ def apply_rows():
     cool = sum(c.get("coolify", {}).values())
     budget = cool / (200 / 60.0)
     st = w.sim_state()
-    n429 = st.get("meta", {}).get("rate_limited", "?")
+    n429 = st.get("meta", {}).get("rate_limited", 0)
     rows.append(("apply %d projects, Coolify budget 200/min" % nb, "%.1f s" % wall,
                  "calls/budget %.1f s" % budget, "%.2fx" % (wall / budget), "429s: %s" % n429))
     w.close()
