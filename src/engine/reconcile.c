@@ -177,6 +177,35 @@ static int note_expired(struct state *st, const struct m_world *rec, const struc
 	return 0;
 }
 
+/*
+ * A server Coolify reports unreachable is recorded `offline` (the plan
+ * places nothing new on it); when it is back, it returns to its spec mode.
+ */
+static int note_servers(struct state *st, const struct m_world *desired, const struct m_world *rec,
+			const struct m_observed *o, size_t *changed, struct vrs_err *err)
+{
+	for (size_t i = 0; i < rec->nservers; i++) {
+		const struct m_server *rs = &rec->servers[i];
+		const struct m_server *ds = world_server(desired, rs->name);
+		const struct o_server *os = NULL;
+		enum m_server_status want;
+
+		for (size_t k = 0; k < o->nservers && os == NULL; k++)
+			if (o->servers[k].uuid && rs->coolify_uuid &&
+			    strcmp(o->servers[k].uuid, rs->coolify_uuid) == 0)
+				os = &o->servers[k];
+		if (os == NULL)
+			continue;
+		want = !os->reachable ? SS_OFFLINE : ds ? ds->status : SS_ACTIVE;
+		if (want == rs->status || (os->reachable && rs->status != SS_OFFLINE))
+			continue;
+		if (state_server_set_status(st, rs->name, want, err) < 0)
+			return -1;
+		(*changed)++;
+	}
+	return 0;
+}
+
 int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 		     const struct reconcile_opts *o, struct reconcile_result *r,
 		     struct diag_list *diags, struct vrs_err *err)
@@ -211,8 +240,19 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 		err_prefix(err, "refresh");
 		goto out;
 	}
-	if (observed.present && note_expired(st, &recorded, &observed, o->triggered_by, err) < 0)
-		goto out;
+	if (observed.present) {
+		size_t changed = 0;
+		if (note_expired(st, &recorded, &observed, o->triggered_by, err) < 0 ||
+		    note_servers(st, &in->desired, &recorded, &observed, &changed, err) < 0)
+			goto out;
+		/* the plan must see the servers as they are now */
+		if (changed) {
+			world_free(&recorded);
+			world_init(&recorded);
+			if (state_load(st, &recorded, err) < 0)
+				goto out;
+		}
+	}
 	po.targets = o->targets;
 	po.ntargets = o->ntargets;
 	po.allow_delete = o->allow_delete;

@@ -79,6 +79,23 @@ def drift():
     t.ok("drift_healed" in actions, "drift_healed is logged")
     p = w.apply("--refresh")
     t.ok(p.returncode == 0 and "No changes" in p.stdout, "a second refresh finds nothing", p.stdout[-500:])
+
+    # a server Coolify reports unreachable is recorded offline: nothing new goes there
+    w.patch({"op": "set_server", "uuid": "rg8ks8c", "fields": {"is_reachable": False}})
+    p = w.apply("--refresh")
+    t.eq(w.db("SELECT status FROM marketplace_server WHERE name = 'fsn1-01'"), [("offline",)],
+         "an unreachable server is recorded offline")
+    with open(os.path.join(w.specs, "projects", "neu.yaml"), "w") as f:
+        f.write("kind: Project\nslug: neu\nname: Neu\nowner_email: n@example.org\nproject_type: gastro\n"
+                "app: {image: \"ghcr.io/vrs-gmbh/vrs-core:1.4.2\"}\ndomains:\n  - subdomain: neu\n")
+    p = w.run("plan")
+    t.ok("no server with free capacity" in p.stdout or "no room" in p.stdout.lower() or "capacity" in p.stdout,
+         "a new project is not placed on the offline server", p.stdout[-800:])
+    w.patch({"op": "set_server", "uuid": "rg8ks8c", "fields": {"is_reachable": True}})
+    p = w.apply("--refresh")
+    t.eq(w.db("SELECT status FROM marketplace_server WHERE name = 'fsn1-01'"), [("active",)],
+         "back online, it returns to its spec mode")
+    t.eq(len(w.apps_by_name().get("neu", [])), 1, "and takes the new project")
     w.close()
 
 
