@@ -9,8 +9,8 @@
 #include "engine/inputs.h"
 #include "plan/plan.h"
 #include "util/buf.h"
+#include "util/file.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,35 +109,6 @@ static int parse_args(int argc, char **argv, struct plan_args *a)
 	return 0;
 }
 
-/* write the file next to its final name, then rename: a reader never sees half a plan */
-static int write_file_atomic(const char *path, const struct buf *b, struct vrs_err *err)
-{
-	size_t len = strlen(path) + 32;
-	char *tmp = malloc(len);
-	FILE *f;
-	int ok;
-
-	if (tmp == NULL)
-		return err_set(err, "out of memory");
-	snprintf(tmp, len, "%s.tmp.%ld", path, (long)getpid());
-	f = fopen(tmp, "w");
-	if (f == NULL) {
-		err_set(err, "%s: %s", path, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	ok = fwrite(b->data, 1, b->len, f) == b->len;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		err_set(err, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
-}
-
 int cmd_plan(int argc, char **argv, const struct global_opts *g)
 {
 	struct plan_args a = {0};
@@ -197,7 +168,7 @@ int cmd_plan(int argc, char **argv, const struct global_opts *g)
 		struct buf json;
 		buf_init(&json);
 		if (plan_render_json(&plan, &in.desired, false, false, &json) < 0 ||
-		    write_file_atomic(a.out, &json, &err) < 0) {
+		    file_write_atomic(a.out, json.data, json.len, &err) < 0) {
 			if (!err.msg[0])
 				err_set(&err, "rendering the plan failed");
 			cmd_print_err(&err);

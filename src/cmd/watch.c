@@ -9,13 +9,12 @@
 #include "engine/watch.h"
 #include "state/state.h"
 #include "util/buf.h"
+#include "util/file.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 static const char watch_usage[] =
     "usage: vrsctl watch [--debounce DUR] [--interval DUR] [--once] [--refresh=report]\n"
@@ -122,9 +121,6 @@ static int write_metrics(const struct metrics *m, struct vrs_err *err)
 	struct m_world w;
 	size_t by_status[PS__MAX] = {0};
 	struct buf b;
-	char tmp[4096];
-	FILE *f;
-	int ok;
 
 	world_init(&w);
 	if (state_open(m->state_path, STATE_READ, &st, err) < 0 || state_load(st, &w, err) < 0) {
@@ -168,19 +164,11 @@ static int write_metrics(const struct metrics *m, struct vrs_err *err)
 		   "vrsctl_reconcile_duration_seconds %.3f\n",
 		   m->actions_ok, m->actions_failed, m->actions_skipped, m->reconciles_ok,
 		   m->reconciles_failed, m->drift, m->adopted, m->last_success, m->last_duration);
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", m->path, (long)getpid());
-	f = fopen(tmp, "w");
-	if (f == NULL) {
+	if (file_write_atomic(m->path, b.data, b.len, err) < 0) {
 		buf_free(&b);
-		return err_set(err, "%s: %s", m->path, strerror(errno));
+		return -1;
 	}
-	ok = fwrite(b.data, 1, b.len, f) == b.len;
-	ok = fclose(f) == 0 && ok;
 	buf_free(&b);
-	if (!ok || rename(tmp, m->path) != 0) {
-		unlink(tmp);
-		return err_set(err, "%s: %s", m->path, strerror(errno));
-	}
 	return 0;
 }
 
