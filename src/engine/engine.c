@@ -205,10 +205,27 @@ static int deploy_server(const struct engine *eng, const struct job *j)
  * frees: the loop never scans all jobs, so 100,000 actions cost no more per
  * step than 10.
  */
-/* a ring: a job is in the queue at most once at a time, so njobs + 1 slots do */
+/*
+ * One ready queue per service, so that a busy service never holds back
+ * another (INWX's session is serial; its queue should never run dry while
+ * Coolify calls are in flight). Each is a ring: a job is in a queue at most
+ * once at a time, so njobs + 1 slots do.
+ */
 static void enqueue(struct engine *eng, struct job *j)
 {
-	eng->queue[eng->qtail++ % (eng->njobs + 1)] = (int)(j - eng->jobs);
+	enum m_service s = j->a->service;
+
+	eng->queue[s][eng->qtail[s]++ % (eng->njobs + 1)] = (int)(j - eng->jobs);
+}
+
+/* a job's remote call slot is free again (it ended, or it waits for a deployment) */
+void engine_release_call(struct engine *eng, struct job *j)
+{
+	if (j->running) {
+		eng->in_flight--;
+		eng->svc_in_flight[j->a->service]--;
+	}
+	j->running = false;
 }
 
 static void park(struct engine *eng, int *head, int *tail, struct job *j)
@@ -262,9 +279,7 @@ static void job_end(struct engine *eng, struct job *j, enum job_state state)
 	reg_finished(eng, j);
 	j->state = state;
 	eng->finished++;
-	if (j->running)
-		eng->in_flight--;
-	j->running = false;
+	engine_release_call(eng, j);
 	/* dependents whose last prerequisite this was are ready to be looked at */
 	for (int k = eng->dep_off[x]; k < eng->dep_off[x + 1]; k++)
 		if (--eng->jobs[eng->deps[k]].remaining == 0)
@@ -419,6 +434,7 @@ static void job_start(struct engine *eng, struct job *j)
 	if (j->a->service != SVC_LOCAL) {
 		j->running = true;
 		eng->in_flight++;
+		eng->svc_in_flight[j->a->service]++;
 		remote_start(eng, j);
 	} else {
 		local_run(eng, j);
@@ -428,6 +444,39 @@ static void job_start(struct engine *eng, struct job *j)
 static bool stop_requested(const struct engine *eng)
 {
 	return eng->o->stop && *eng->o->stop;
+}
+
+/* start what service s may start now; true when anything left its queue */
+static bool drain(struct engine *eng, enum m_service s)
+{
+	bool moved = false;
+
+	while (eng->qhead[s] < eng->qtail[s] && !stop_requested(eng)) {
+		struct job *j = &eng->jobs[eng->queue[s][eng->qhead[s] % (eng->njobs + 1)]];
+		enum ready r = job_ready(eng, j);
+
+		if (r == R_BLOCKED) {
+			eng->qhead[s]++;
+			job_skip(eng, j,
+				 j->p && j->p->failed	  ? "project failed"
+				 : j->p && j->p->deferred ? "waiting for the domain"
+							  : "a prerequisite failed");
+		} else if (r == R_PARK_DOMAIN) {
+			eng->qhead[s]++;
+			park(eng, &j->p->park_head, &j->p->park_tail, j);
+		} else if (r == R_PARK_SLOT) {
+			int srv = deploy_server(eng, j);
+			eng->qhead[s]++;
+			park(eng, &eng->slot_park[2 * srv], &eng->slot_park[2 * srv + 1], j);
+		} else if (s != SVC_LOCAL && eng->svc_in_flight[s] >= (size_t)eng->parallelism) {
+			break; /* it stays at the head until a call of its service ends */
+		} else {
+			eng->qhead[s]++;
+			job_start(eng, j);
+		}
+		moved = true;
+	}
+	return moved;
 }
 
 int engine_apply(struct state *st, struct providers *pv, const struct inputs *in,
@@ -452,10 +501,12 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 	eng.projs = calloc(in->desired.nprojects + recorded->nprojects + 1, sizeof(*eng.projs));
 	eng.deploys_on = calloc(in->desired.nservers + 1, sizeof(*eng.deploys_on));
 	eng.slot_park = malloc((2 * in->desired.nservers + 2) * sizeof(*eng.slot_park));
-	eng.queue = malloc((eng.njobs + 1) * sizeof(*eng.queue));
+	for (int s = 0; s < SVC__MAX; s++)
+		eng.queue[s] = malloc((eng.njobs + 1) * sizeof(*eng.queue[s]));
 	eng.dep_off = calloc(eng.njobs + 2, sizeof(*eng.dep_off));
 	if (eng.jobs == NULL || eng.projs == NULL || eng.deploys_on == NULL ||
-	    eng.slot_park == NULL || eng.queue == NULL || eng.dep_off == NULL) {
+	    eng.slot_park == NULL || eng.queue[SVC_LOCAL] == NULL ||
+	    eng.queue[SVC_COOLIFY] == NULL || eng.queue[SVC_INWX] == NULL || eng.dep_off == NULL) {
 		err_set(err, "out of memory");
 		goto out_err;
 	}
@@ -517,39 +568,19 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 			enqueue(&eng, &eng.jobs[i]);
 	stats->total = eng.njobs;
 	while (eng.finished < eng.njobs && !eng.state_error[0]) {
+		bool moved = false, queued = false;
+
 		if (o->tick)
 			o->tick(o->tick_ud);
-		while (eng.qhead < eng.qtail && !stop_requested(&eng)) {
-			struct job *j = &eng.jobs[eng.queue[eng.qhead % (eng.njobs + 1)]];
-			enum ready r = job_ready(&eng, j);
-
-			if (r == R_BLOCKED) {
-				eng.qhead++;
-				job_skip(&eng, j,
-					 j->p && j->p->failed	  ? "project failed"
-					 : j->p && j->p->deferred ? "waiting for the domain"
-								  : "a prerequisite failed");
-			} else if (r == R_PARK_DOMAIN) {
-				eng.qhead++;
-				park(&eng, &j->p->park_head, &j->p->park_tail, j);
-			} else if (r == R_PARK_SLOT) {
-				int s = deploy_server(&eng, j);
-				eng.qhead++;
-				park(&eng, &eng.slot_park[2 * s], &eng.slot_park[2 * s + 1], j);
-			} else if (j->a->service != SVC_LOCAL &&
-				   eng.in_flight >= (size_t)eng.parallelism) {
-				break; /* it stays at the head until a call slot frees */
-			} else {
-				eng.qhead++;
-				job_start(&eng, j);
-			}
+		for (int s = 0; s < SVC__MAX; s++) {
+			moved |= drain(&eng, (enum m_service)s);
+			queued |= eng.qhead[s] < eng.qtail[s];
 		}
 		if (eng.in_flight == 0 && eng.waiting_deploys == 0 &&
-		    (eng.qhead == eng.qtail || stop_requested(&eng)))
+		    (!queued || stop_requested(&eng)))
 			break; /* nothing runs and nothing more can start */
-		if (eng.qhead < eng.qtail && !stop_requested(&eng) &&
-		    !(eng.in_flight >= (size_t)eng.parallelism))
-			continue;
+		if (moved && !stop_requested(&eng))
+			continue; /* ended jobs may have made others ready */
 		if (remote_step(&eng, err) < 0)
 			goto out_err;
 	}
@@ -579,7 +610,8 @@ out:
 	dns_free_all(&eng);
 	free(eng.deploys_on);
 	free(eng.slot_park);
-	free(eng.queue);
+	for (int s = 0; s < SVC__MAX; s++)
+		free(eng.queue[s]);
 	free(eng.dep_off);
 	free(eng.deps);
 	free(eng.projs);

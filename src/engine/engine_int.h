@@ -88,9 +88,10 @@ struct engine {
 	size_t waiting_deploys; /* deploy jobs waiting for their deployment to end */
 	size_t *deploys_on;	/* per desired server: deployments started and not ended */
 	int *slot_park;		/* per server: head, tail of the jobs waiting for a slot */
-	int *queue;		/* the ready queue (job indexes), qhead..qtail */
-	size_t qhead, qtail;
-	int *dep_off, *deps; /* dependents of each job (CSR) */
+	int *queue[SVC__MAX];	/* ready queues per service (job indexes), qhead..qtail */
+	size_t qhead[SVC__MAX], qtail[SVC__MAX];
+	size_t svc_in_flight[SVC__MAX]; /* remote jobs running, per service */
+	int *dep_off, *deps;		/* dependents of each job (CSR) */
 	bool poll_in_flight;
 	long long next_poll_ms;
 	char *metadata_json;
@@ -116,6 +117,7 @@ int engine_journal_open(struct engine *eng, struct job *j, const char *remote_na
 			const char *summary, struct vrs_err *err);
 void job_done(struct engine *eng, struct job *j, const char *progress_msg);
 void job_fail(struct engine *eng, struct job *j, const char *msg);
+void engine_release_call(struct engine *eng, struct job *j);
 /* the job cannot finish in this run (domain pending, purchase not approved): its project waits */
 void job_defer(struct engine *eng, struct job *j, const char *msg);
 void job_clear(struct job *j);

@@ -622,6 +622,18 @@ static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err)
 	struct vrs_err e2;
 
 	if (rc < 0) {
+		/*
+		 * The client does not resend a POST that may have landed; a second
+		 * deployment of the same image is harmless, a project in error is not.
+		 */
+		if (err->transient && ++j->step < CREATE_ATTEMPTS) {
+			const char *uuid = j->p->coolify_app_uuid;
+			struct vrs_err e3;
+			err_clear(&e3);
+			if (coolify_deploy_async(j->eng->pv->coolify, &uuid, 1, true, on_deployed,
+						 j, &e3) == 0)
+				return;
+		}
 		failed(j->eng, j, err);
 		return;
 	}
@@ -640,8 +652,7 @@ static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err)
 		return;
 	}
 	/* the job now waits for the poller, without holding a call slot */
-	j->running = false;
-	j->eng->in_flight--;
+	engine_release_call(j->eng, j);
 	j->eng->waiting_deploys++;
 	j->deadline_ms =
 	    engine_now_ms() +
@@ -828,7 +839,20 @@ static void on_simple(void *ud, int rc, void *res, struct vrs_err *err)
 	int (*extra)(struct engine *, struct job *, const char *, struct vrs_err *) = NULL;
 
 	if (rc < 0) {
-		/* deleting what is already gone is success */
+		/* start and stop may be sent again; deleting what is gone is success */
+		if (err->transient && j->a->op != OP_DELETE && ++j->step < CREATE_ATTEMPTS) {
+			struct vrs_err e2;
+			int rc2;
+			err_clear(&e2);
+			rc2 = j->a->op == OP_STOP ? coolify_app_stop_async(j->eng->pv->coolify,
+									   j->p->coolify_app_uuid,
+									   on_simple, j, &e2)
+						  : coolify_app_start_async(j->eng->pv->coolify,
+									    j->p->coolify_app_uuid,
+									    on_simple, j, &e2);
+			if (rc2 == 0)
+				return;
+		}
 		if (!(j->a->op == OP_DELETE && err->http_status == 404)) {
 			failed(j->eng, j, err);
 			return;
