@@ -81,6 +81,8 @@ def apply_rows():
     w.close()
 
     nb = int(os.environ.get("BENCH_BUDGET_N", "30"))
+    if nb <= 0:
+        return rows
     specs = tempfile.mkdtemp()
     gen(nb, specs)
     w = vrsenv.World(specs, copy_specs=False, sim_args=("--rate-limit", "200", "--deploy-time", "0.3"))
