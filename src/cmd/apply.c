@@ -28,7 +28,7 @@ static const char apply_usage[] =
     "against another state or other specs is refused as stale.\n"
     "\n"
     "  --auto-approve          do not ask (required when stdin is not a terminal)\n"
-    "  --parallelism N         remote calls in flight (default 10)\n"
+    "  --parallelism N         remote actions in flight per service (default 10)\n"
     "  --allow-delete          run destructive actions (deleting apps, records, domains);\n"
     "                          without it they are kept and reported\n"
     "  --max-delete-percent P  refuse when deletes exceed P% of the managed objects\n"
