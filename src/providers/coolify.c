@@ -1165,42 +1165,12 @@ int coolify_app_deployments_async(struct coolify *c, const char *app_uuid, int s
 
 /* ---------- blocking wrappers ---------- */
 
-struct waiter {
-	bool done;
-	int rc;
-	void *res;
-	struct vrs_err err;
-};
-
-static void waiter_cb(void *ud, int rc, void *res, struct vrs_err *err)
-{
-	struct waiter *w = ud;
-
-	w->done = true;
-	w->rc = rc;
-	w->res = res;
-	if (rc < 0 && err)
-		w->err = *err;
-}
-
-static int wait_done(struct coolify *c, struct waiter *w, struct vrs_err *err)
-{
-	while (!w->done)
-		if (http_pool_step(c->pool, 1000, err) < 0)
-			return -1;
-	if (w->rc < 0) {
-		*err = w->err;
-		return -1;
-	}
-	return 0;
-}
-
 #define BLOCK(KIND, OUT, ...)                                                                      \
-	struct waiter w_;                                                                          \
+	struct http_waiter w_;                                                                     \
 	memset(&w_, 0, sizeof(w_));                                                                \
 	if (__VA_ARGS__ < 0)                                                                       \
 		return -1;                                                                         \
-	if (wait_done(c, &w_, err) < 0)                                                            \
+	if (http_waiter_wait(c->pool, &w_, err) < 0)                                               \
 		return -1;                                                                         \
 	if (OUT)                                                                                   \
 		*(OUT) = w_.res;                                                                   \
@@ -1210,135 +1180,139 @@ static int wait_done(struct coolify *c, struct waiter *w, struct vrs_err *err)
 
 int coolify_version(struct coolify *c, char **out, struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_TEXT, out, coolify_version_async(c, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_TEXT, out, coolify_version_async(c, http_waiter_cb, &w_, err));
 }
 int coolify_health(struct coolify *c, char **out, struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_TEXT, out, coolify_health_async(c, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_TEXT, out, coolify_health_async(c, http_waiter_cb, &w_, err));
 }
 int coolify_servers_list(struct coolify *c, struct coolify_server_list **out, struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_SERVERS, out, coolify_servers_list_async(c, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_SERVERS, out, coolify_servers_list_async(c, http_waiter_cb, &w_, err));
 }
 int coolify_server_get(struct coolify *c, const char *uuid, struct coolify_server **out,
 		       struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_SERVER, out, coolify_server_get_async(c, uuid, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_SERVER, out, coolify_server_get_async(c, uuid, http_waiter_cb, &w_, err));
 }
 int coolify_projects_list(struct coolify *c, struct coolify_project_list **out, struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_PROJECTS, out, coolify_projects_list_async(c, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_PROJECTS, out, coolify_projects_list_async(c, http_waiter_cb, &w_, err));
 }
 int coolify_project_create(struct coolify *c, const char *name, const char *description,
 			   struct coolify_ack **out, struct vrs_err *err)
 {
 	BLOCK(COOLIFY_K_ACK, out,
-	      coolify_project_create_async(c, name, description, waiter_cb, &w_, err));
+	      coolify_project_create_async(c, name, description, http_waiter_cb, &w_, err));
 }
 int coolify_project_get(struct coolify *c, const char *uuid, struct coolify_project **out,
 			struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_PROJECT, out, coolify_project_get_async(c, uuid, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_PROJECT, out, coolify_project_get_async(c, uuid, http_waiter_cb, &w_, err));
 }
 int coolify_project_delete(struct coolify *c, const char *uuid, struct coolify_ack **out,
 			   struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_ACK, out, coolify_project_delete_async(c, uuid, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_ACK, out, coolify_project_delete_async(c, uuid, http_waiter_cb, &w_, err));
 }
 int coolify_environment_get(struct coolify *c, const char *project_uuid,
 			    const char *env_name_or_uuid, struct coolify_environment **out,
 			    struct vrs_err *err)
 {
-	BLOCK(
-	    COOLIFY_K_ENVIRONMENT, out,
-	    coolify_environment_get_async(c, project_uuid, env_name_or_uuid, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_ENVIRONMENT, out,
+	      coolify_environment_get_async(c, project_uuid, env_name_or_uuid, http_waiter_cb, &w_,
+					    err));
 }
 int coolify_apps_list(struct coolify *c, struct coolify_app_list **out, struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_APPS, out, coolify_apps_list_async(c, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_APPS, out, coolify_apps_list_async(c, http_waiter_cb, &w_, err));
 }
 int coolify_app_get(struct coolify *c, const char *uuid, struct coolify_app **out,
 		    struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_APP, out, coolify_app_get_async(c, uuid, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_APP, out, coolify_app_get_async(c, uuid, http_waiter_cb, &w_, err));
 }
 int coolify_app_create(struct coolify *c, const struct coolify_app_create *in,
 		       struct coolify_ack **out, struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_ACK, out, coolify_app_create_async(c, in, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_ACK, out, coolify_app_create_async(c, in, http_waiter_cb, &w_, err));
 }
 int coolify_app_update(struct coolify *c, const char *uuid, const struct coolify_app_update *in,
 		       struct coolify_ack **out, struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_ACK, out, coolify_app_update_async(c, uuid, in, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_ACK, out, coolify_app_update_async(c, uuid, in, http_waiter_cb, &w_, err));
 }
 int coolify_app_delete(struct coolify *c, const char *uuid, unsigned flags,
 		       struct coolify_ack **out, struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_ACK, out, coolify_app_delete_async(c, uuid, flags, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_ACK, out,
+	      coolify_app_delete_async(c, uuid, flags, http_waiter_cb, &w_, err));
 }
 int coolify_app_start(struct coolify *c, const char *uuid, struct coolify_ack **out,
 		      struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_ACK, out, coolify_app_start_async(c, uuid, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_ACK, out, coolify_app_start_async(c, uuid, http_waiter_cb, &w_, err));
 }
 int coolify_app_stop(struct coolify *c, const char *uuid, struct coolify_ack **out,
 		     struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_ACK, out, coolify_app_stop_async(c, uuid, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_ACK, out, coolify_app_stop_async(c, uuid, http_waiter_cb, &w_, err));
 }
 int coolify_app_restart(struct coolify *c, const char *uuid, struct coolify_ack **out,
 			struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_ACK, out, coolify_app_restart_async(c, uuid, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_ACK, out, coolify_app_restart_async(c, uuid, http_waiter_cb, &w_, err));
 }
 int coolify_envs_list(struct coolify *c, const char *app_uuid, struct coolify_env_list **out,
 		      struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_ENVS, out, coolify_envs_list_async(c, app_uuid, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_ENVS, out, coolify_envs_list_async(c, app_uuid, http_waiter_cb, &w_, err));
 }
 int coolify_env_create(struct coolify *c, const char *app_uuid, const struct coolify_env_input *in,
 		       struct coolify_ack **out, struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_ACK, out, coolify_env_create_async(c, app_uuid, in, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_ACK, out,
+	      coolify_env_create_async(c, app_uuid, in, http_waiter_cb, &w_, err));
 }
 int coolify_env_patch(struct coolify *c, const char *app_uuid, const struct coolify_env_input *in,
 		      struct coolify_env **out, struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_ENV, out, coolify_env_patch_async(c, app_uuid, in, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_ENV, out,
+	      coolify_env_patch_async(c, app_uuid, in, http_waiter_cb, &w_, err));
 }
 int coolify_envs_bulk(struct coolify *c, const char *app_uuid, const struct coolify_env_input *in,
 		      size_t n, struct coolify_env_list **out, struct vrs_err *err)
 {
 	BLOCK(COOLIFY_K_ENVS, out,
-	      coolify_envs_bulk_async(c, app_uuid, in, n, waiter_cb, &w_, err));
+	      coolify_envs_bulk_async(c, app_uuid, in, n, http_waiter_cb, &w_, err));
 }
 int coolify_env_delete(struct coolify *c, const char *app_uuid, const char *env_uuid,
 		       struct coolify_ack **out, struct vrs_err *err)
 {
 	BLOCK(COOLIFY_K_ACK, out,
-	      coolify_env_delete_async(c, app_uuid, env_uuid, waiter_cb, &w_, err));
+	      coolify_env_delete_async(c, app_uuid, env_uuid, http_waiter_cb, &w_, err));
 }
 int coolify_deploy(struct coolify *c, const char *const *uuids, size_t n, bool force,
 		   struct coolify_deploy_result **out, struct vrs_err *err)
 {
 	BLOCK(COOLIFY_K_DEPLOY_RESULT, out,
-	      coolify_deploy_async(c, uuids, n, force, waiter_cb, &w_, err));
+	      coolify_deploy_async(c, uuids, n, force, http_waiter_cb, &w_, err));
 }
 int coolify_deployments_list(struct coolify *c, struct coolify_deployment_list **out,
 			     struct vrs_err *err)
 {
-	BLOCK(COOLIFY_K_DEPLOYMENTS, out, coolify_deployments_list_async(c, waiter_cb, &w_, err));
+	BLOCK(COOLIFY_K_DEPLOYMENTS, out,
+	      coolify_deployments_list_async(c, http_waiter_cb, &w_, err));
 }
 int coolify_deployment_get(struct coolify *c, const char *uuid, struct coolify_deployment **out,
 			   struct vrs_err *err)
 {
 	BLOCK(COOLIFY_K_DEPLOYMENT, out,
-	      coolify_deployment_get_async(c, uuid, waiter_cb, &w_, err));
+	      coolify_deployment_get_async(c, uuid, http_waiter_cb, &w_, err));
 }
 int coolify_app_deployments(struct coolify *c, const char *app_uuid, int skip, int take,
 			    struct coolify_deployment_list **out, struct vrs_err *err)
 {
 	BLOCK(COOLIFY_K_APP_DEPLOYMENTS, out,
-	      coolify_app_deployments_async(c, app_uuid, skip, take, waiter_cb, &w_, err));
+	      coolify_app_deployments_async(c, app_uuid, skip, take, http_waiter_cb, &w_, err));
 }

@@ -1146,3 +1146,28 @@ void http_response_free(struct http_response *r)
 	free(r->cookies);
 	r->body = r->content_type = r->cookies = NULL;
 }
+
+/* ---- blocking on an asynchronous typed call ---- */
+
+void http_waiter_cb(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct http_waiter *w = ud;
+
+	w->done = true;
+	w->rc = rc;
+	w->res = res;
+	if (rc < 0 && err)
+		w->err = *err;
+}
+
+int http_waiter_wait(struct http_pool *p, struct http_waiter *w, struct vrs_err *err)
+{
+	while (!w->done)
+		if (http_pool_step(p, 1000, err) < 0)
+			return -1;
+	if (w->rc < 0) {
+		*err = w->err;
+		return -1;
+	}
+	return 0;
+}

@@ -136,6 +136,20 @@ int http_do(struct http_pool *p, struct http_service *s, const struct http_reque
 	    struct http_response *out, struct vrs_err *err);
 void http_response_free(struct http_response *r);
 
+/*
+ * Blocking on an asynchronous typed call (coolify.c, inwx.c): pass
+ * http_waiter_cb and a zeroed waiter as its callback, then http_waiter_wait
+ * drives the pool until the callback ran. 0 with w->res set, or -1 with err.
+ */
+struct http_waiter {
+	bool done;
+	int rc;
+	void *res;
+	struct vrs_err err;
+};
+void http_waiter_cb(void *ud, int rc, void *res, struct vrs_err *err);
+int http_waiter_wait(struct http_pool *p, struct http_waiter *w, struct vrs_err *err);
+
 /* ---- pure helpers (unit tested) ---- */
 
 /* the default classifier: 2xx OK; 408/425/429/5xx RETRY; else FAIL "HTTP n: <body start>" */
