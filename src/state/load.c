@@ -258,15 +258,54 @@ static int load_bundles(struct state *st, struct m_world *w, struct vrs_err *err
 	return r < 0 ? -1 : 0;
 }
 
-static struct m_project *project_by_id(struct m_world *w, long long id)
+/*
+ * Projects by database id, for the env and domain rows that refer to them:
+ * an id-sorted index built once, so loading N projects with their domains
+ * costs N log N, not N x rows.
+ */
+struct project_ids {
+	struct project_id_ref {
+		long long id;
+		struct m_project *p;
+	} * v;
+	size_t n;
+};
+
+static int cmp_project_id(const void *a, const void *b)
 {
-	for (size_t i = 0; i < w->nprojects; i++)
-		if (w->projects[i].id == id)
-			return &w->projects[i];
-	return NULL;
+	long long x = ((const struct project_id_ref *)a)->id,
+		  y = ((const struct project_id_ref *)b)->id;
+
+	return (x > y) - (x < y);
 }
 
-static int load_projects(struct state *st, struct m_world *w, struct vrs_err *err)
+static int project_ids_build(struct m_world *w, struct project_ids *ix)
+{
+	ix->n = 0;
+	ix->v = malloc((w->nprojects + 1) * sizeof(*ix->v));
+	if (ix->v == NULL)
+		return -1;
+	for (size_t i = 0; i < w->nprojects; i++) {
+		ix->v[ix->n].id = w->projects[i].id;
+		ix->v[ix->n++].p = &w->projects[i];
+	}
+	if (ix->n > 1)
+		qsort(ix->v, ix->n, sizeof(*ix->v), cmp_project_id);
+	return 0;
+}
+
+static struct m_project *project_by_id(const struct project_ids *ix, long long id)
+{
+	struct project_id_ref key = {id, NULL}, *hit;
+
+	if (ix->n == 0)
+		return NULL;
+	hit = bsearch(&key, ix->v, ix->n, sizeof(*ix->v), cmp_project_id);
+	return hit ? hit->p : NULL;
+}
+
+static int load_projects(struct state *st, struct m_world *w, struct project_ids *ix,
+			 struct vrs_err *err)
 {
 	sqlite3_stmt *s;
 	int r;
@@ -341,6 +380,8 @@ static int load_projects(struct state *st, struct m_world *w, struct vrs_err *er
 	sqlite3_finalize(s);
 	if (r < 0)
 		return -1;
+	if (project_ids_build(w, ix) < 0)
+		return oom(err);
 
 	if (st_prepare(st, &s,
 		       "SELECT project_id, key, is_secret, value, fingerprint FROM vrs_app_env "
@@ -348,7 +389,7 @@ static int load_projects(struct state *st, struct m_world *w, struct vrs_err *er
 		       err) < 0)
 		return -1;
 	while ((r = step(st, s, "app env", err)) == 1) {
-		struct m_project *p = project_by_id(w, sqlite3_column_int64(s, 0));
+		struct m_project *p = project_by_id(ix, sqlite3_column_int64(s, 0));
 		struct m_env *e;
 		if (p == NULL)
 			continue;
@@ -384,7 +425,7 @@ static char *record_id(const cJSON *o, const char *name)
 	return NULL;
 }
 
-static int load_domains(struct state *st, struct m_world *w, struct vrs_err *err)
+static int load_domains(struct state *st, const struct project_ids *ix, struct vrs_err *err)
 {
 	sqlite3_stmt *s;
 	int r;
@@ -402,7 +443,7 @@ static int load_domains(struct state *st, struct m_world *w, struct vrs_err *err
 		err) < 0)
 		return -1;
 	while ((r = step(st, s, "domains", err)) == 1) {
-		struct m_project *p = project_by_id(w, sqlite3_column_int64(s, 0));
+		struct m_project *p = project_by_id(ix, sqlite3_column_int64(s, 0));
 		const char *kind, *json;
 		struct m_domain *d;
 		if (p == NULL)
@@ -452,10 +493,14 @@ static int load_domains(struct state *st, struct m_world *w, struct vrs_err *err
 
 int state_load(struct state *st, struct m_world *recorded, struct vrs_err *err)
 {
+	struct project_ids ix = {NULL, 0};
+	int rc = 0;
+
 	if (load_servers(st, recorded, err) < 0 || load_base_domains(st, recorded, err) < 0 ||
 	    load_project_types(st, recorded, err) < 0 || load_plugins(st, recorded, err) < 0 ||
-	    load_bundles(st, recorded, err) < 0 || load_projects(st, recorded, err) < 0 ||
-	    load_domains(st, recorded, err) < 0)
-		return -1;
-	return 0;
+	    load_bundles(st, recorded, err) < 0 || load_projects(st, recorded, &ix, err) < 0 ||
+	    load_domains(st, &ix, err) < 0)
+		rc = -1;
+	free(ix.v);
+	return rc;
 }
