@@ -29,8 +29,8 @@
 enum ftype { FT_KIND, FT_STR, FT_INT, FT_LLONG, FT_BOOL, FT_ENUM, FT_SUB, FT_FN };
 enum fcheck { FC_NONE, FC_SLUG, FC_DOMAIN, FC_LABELS, FC_EMAIL, FC_IP, FC_IPV6, FC_TOKEN, FC_PATH };
 
-#define F_REQ 1
-#define F_LOWER 2
+#define F_REQ	   1
+#define F_LOWER	   2
 #define MAX_FIELDS 24
 
 struct enum_val {
@@ -67,10 +67,9 @@ struct dc {
 
 /* ---- enums ----------------------------------------------------------------- */
 
-#define ENUM(name, list, ...)                                                         \
-	static const struct enum_val name##_v[] = {__VA_ARGS__};                     \
-	static const struct enum_def name = {name##_v, sizeof(name##_v) / sizeof(name##_v[0]), \
-					     list}
+#define ENUM(name, list, ...)                                                                      \
+	static const struct enum_val name##_v[] = {__VA_ARGS__};                                   \
+	static const struct enum_def name = {name##_v, sizeof(name##_v) / sizeof(name##_v[0]), list}
 
 ENUM(en_mode, "active, maintenance", {"active", SS_ACTIVE}, {"maintenance", SS_MAINTENANCE});
 ENUM(en_cycle, "once, monthly, yearly", {"once", BC_ONCE}, {"monthly", BC_MONTHLY},
@@ -107,7 +106,7 @@ static const char *show(const char *s, char out[80])
 
 /* error at node n, prefixed with the current key path ("app.port: ...") */
 __attribute__((format(printf, 3, 4))) static int err(struct dc *c, const struct sp_node *n,
-						      const char *fmt, ...)
+						     const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -264,7 +263,8 @@ static int get_ll(struct dc *c, const struct sp_node *v, long long min, long lon
 	if (errno == ERANGE || x < min || x > max) {
 		char b[80];
 		if (max == LLONG_MAX || max == INT_MAX)
-			return err(c, v, "%s is out of range (at least %lld)", show(v->u.str, b), min);
+			return err(c, v, "%s is out of range (at least %lld)", show(v->u.str, b),
+				   min);
 		return err(c, v, "%s is out of range (%lld..%lld)", show(v->u.str, b), min, max);
 	}
 	*out = x;
@@ -347,8 +347,8 @@ static int decode_value(struct dc *c, const struct field *f, const struct sp_nod
 	return 0;
 }
 
-static int decode_map(struct dc *c, const struct sp_node *n, const struct field *fields,
-		      void *obj, const struct sp_node **seen);
+static int decode_map(struct dc *c, const struct sp_node *n, const struct field *fields, void *obj,
+		      const struct sp_node **seen);
 
 static int decode_sub(struct dc *c, const struct field *f, const struct sp_node *v, void *obj)
 {
@@ -379,8 +379,8 @@ static void suggest(const struct field *fields, const char *key, char *out, size
  * entries) receives the value node of each field found. Returns 0 / -1 when
  * an error was reported.
  */
-static int decode_map(struct dc *c, const struct sp_node *n, const struct field *fields,
-		      void *obj, const struct sp_node **seen)
+static int decode_map(struct dc *c, const struct sp_node *n, const struct field *fields, void *obj,
+		      const struct sp_node **seen)
 {
 	const struct sp_node *local[MAX_FIELDS], *keys[MAX_FIELDS];
 	size_t before = c->l->d->n, i, nf = 0, old;
@@ -560,10 +560,13 @@ static int fn_renewal(struct dc *c, const struct sp_node *v, void *obj)
 }
 
 static const struct field price_fields[] = {
-	{"project_type", FT_STR, FC_SLUG, F_REQ | F_LOWER, offsetof(struct m_plugin_price, project_type), 0, 0, NULL, NULL, NULL},
-	{"billing_cycle", FT_ENUM, 0, 0, offsetof(struct m_plugin_price, billing_cycle), 0, 0, &en_cycle, NULL, NULL},
-	{"price_cents", FT_INT, 0, F_REQ, offsetof(struct m_plugin_price, price_cents), 0, INT_MAX, NULL, NULL, NULL},
-	{NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+    {"project_type", FT_STR, FC_SLUG, F_REQ | F_LOWER,
+     offsetof(struct m_plugin_price, project_type), 0, 0, NULL, NULL, NULL},
+    {"billing_cycle", FT_ENUM, 0, 0, offsetof(struct m_plugin_price, billing_cycle), 0, 0,
+     &en_cycle, NULL, NULL},
+    {"price_cents", FT_INT, 0, F_REQ, offsetof(struct m_plugin_price, price_cents), 0, INT_MAX,
+     NULL, NULL, NULL},
+    {NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 
 static int fn_prices(struct dc *c, const struct sp_node *v, void *obj)
@@ -587,7 +590,8 @@ static int fn_prices(struct dc *c, const struct sp_node *v, void *obj)
 		pr->pos = pos_of(v->u.kids[i]);
 		old = path_push(c, NULL, (long)i);
 		decode_map(c, v->u.kids[i], price_fields, pr, seen);
-		spec_add_ref(c->l, R_PROJECT_TYPE, pr->project_type, seen_of(price_fields, seen, "project_type"));
+		spec_add_ref(c->l, R_PROJECT_TYPE, pr->project_type,
+			     seen_of(price_fields, seen, "project_type"));
 		path_pop(c, old);
 	}
 	return 0;
@@ -670,9 +674,10 @@ static int dup_keys(struct dc *c, const struct sp_node *v, char *skip)
 			f = i;
 			continue;
 		}
-		diag_add(c->l->d, ks[i].k->file, ks[i].k->line, ks[i].k->col,
-			 "duplicate key '%s'", show(ks[i].k->u.str, b));
-		diag_note(c->l->d, ks[f].k->file, ks[f].k->line, ks[f].k->col, "first defined here");
+		diag_add(c->l->d, ks[i].k->file, ks[i].k->line, ks[i].k->col, "duplicate key '%s'",
+			 show(ks[i].k->u.str, b));
+		diag_note(c->l->d, ks[f].k->file, ks[f].k->line, ks[f].k->col,
+			  "first defined here");
 		skip[ks[i].i] = 1;
 	}
 	free(ks);
@@ -708,8 +713,9 @@ static int fn_env(struct dc *c, const struct sp_node *v, void *obj)
 			continue;
 		}
 		if (spec_valid_env_key(k->u.str) < 0) {
-			err(c, k, "'%s' is not a valid environment variable name (letters, "
-				  "digits, '_' and '.', not starting with a digit)",
+			err(c, k,
+			    "'%s' is not a valid environment variable name (letters, "
+			    "digits, '_' and '.', not starting with a digit)",
 			    show(k->u.str, b));
 			continue;
 		}
@@ -721,11 +727,13 @@ static int fn_env(struct dc *c, const struct sp_node *v, void *obj)
 		memset(e, 0, sizeof(*e));
 		e->pos = pos_of(k);
 		if (x->type == SP_SEQ) {
-			err(c, x, "expected a string or a reference {from_env: NAME} / "
-				  "{from_file: PATH}, got a sequence");
+			err(c, x,
+			    "expected a string or a reference {from_env: NAME} / "
+			    "{from_file: PATH}, got a sequence");
 		} else if (x->type == SP_SCALAR && sp_scalar_kind(x) == SK_NULL) {
-			err(c, x, "expected a string or a reference {from_env: NAME} / "
-				  "{from_file: PATH}, got null");
+			err(c, x,
+			    "expected a string or a reference {from_env: NAME} / "
+			    "{from_file: PATH}, got null");
 		} else if (x->type == SP_SCALAR && spec_secret_name(k->u.str)) {
 			err(c, x, "secret values must be references (from_env/from_file)");
 		} else if (x->type == SP_SCALAR) {
@@ -746,22 +754,43 @@ static int fn_env(struct dc *c, const struct sp_node *v, void *obj)
 	return 0;
 }
 
-#define FS(key, chk, fl, st, m) {key, FT_STR, chk, fl, offsetof(st, m), 0, 0, NULL, NULL, NULL}
-#define FI(key, fl, st, m, lo, hi) {key, FT_INT, 0, fl, offsetof(st, m), lo, hi, NULL, NULL, NULL}
-#define FB(key, st, m) {key, FT_BOOL, 0, 0, offsetof(st, m), 0, 0, NULL, NULL, NULL}
-#define FE(key, st, m, en) {key, FT_ENUM, 0, 0, offsetof(st, m), 0, 0, &en, NULL, NULL}
-#define FF(key, fl, fn) {key, FT_FN, 0, fl, 0, 0, 0, NULL, NULL, fn}
-#define FK {"kind", FT_KIND, 0, 0, 0, 0, 0, NULL, NULL, NULL}
-#define FEND {NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL}
+#define FS(key, chk, fl, st, m)                                                                    \
+	{                                                                                          \
+		key, FT_STR, chk, fl, offsetof(st, m), 0, 0, NULL, NULL, NULL                      \
+	}
+#define FI(key, fl, st, m, lo, hi)                                                                 \
+	{                                                                                          \
+		key, FT_INT, 0, fl, offsetof(st, m), lo, hi, NULL, NULL, NULL                      \
+	}
+#define FB(key, st, m)                                                                             \
+	{                                                                                          \
+		key, FT_BOOL, 0, 0, offsetof(st, m), 0, 0, NULL, NULL, NULL                        \
+	}
+#define FE(key, st, m, en)                                                                         \
+	{                                                                                          \
+		key, FT_ENUM, 0, 0, offsetof(st, m), 0, 0, &en, NULL, NULL                         \
+	}
+#define FF(key, fl, fn)                                                                            \
+	{                                                                                          \
+		key, FT_FN, 0, fl, 0, 0, 0, NULL, NULL, fn                                         \
+	}
+#define FK                                                                                         \
+	{                                                                                          \
+		"kind", FT_KIND, 0, 0, 0, 0, 0, NULL, NULL, NULL                                   \
+	}
+#define FEND                                                                                       \
+	{                                                                                          \
+		NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL                                           \
+	}
 
 /* ---- Project: app, payment, domains, server, trial ---------------------------------- */
 
 static const struct field app_fields[] = {
-	FS("image", FC_TOKEN, F_REQ, struct m_app, image),
-	FI("port", 0, struct m_app, port, 1, 65535),
-	FS("health_path", FC_PATH, 0, struct m_app, health_path),
-	FF("env", 0, fn_env),
-	FEND,
+    FS("image", FC_TOKEN, F_REQ, struct m_app, image),
+    FI("port", 0, struct m_app, port, 1, 65535),
+    FS("health_path", FC_PATH, 0, struct m_app, health_path),
+    FF("env", 0, fn_env),
+    FEND,
 };
 
 static int fn_app(struct dc *c, const struct sp_node *v, void *obj)
@@ -773,12 +802,12 @@ static int fn_app(struct dc *c, const struct sp_node *v, void *obj)
 }
 
 static const struct field payment_fields[] = {
-	FE("method", struct m_project, payment_method, en_payment),
-	FB("confirmed", struct m_project, payment_confirmed),
-	FS("billing_email", FC_EMAIL, 0, struct m_project, billing_email),
-	FS("stripe_customer_id", FC_TOKEN, 0, struct m_project, stripe_customer_id),
-	FS("stripe_subscription_id", FC_TOKEN, 0, struct m_project, stripe_subscription_id),
-	FEND,
+    FE("method", struct m_project, payment_method, en_payment),
+    FB("confirmed", struct m_project, payment_confirmed),
+    FS("billing_email", FC_EMAIL, 0, struct m_project, billing_email),
+    FS("stripe_customer_id", FC_TOKEN, 0, struct m_project, stripe_customer_id),
+    FS("stripe_subscription_id", FC_TOKEN, 0, struct m_project, stripe_subscription_id),
+    FEND,
 };
 
 static int fn_payment(struct dc *c, const struct sp_node *v, void *obj)
@@ -793,7 +822,7 @@ static int fn_payment(struct dc *c, const struct sp_node *v, void *obj)
 	/* Stripe methods wait for confirmation; invoice and free are confirmed */
 	if (seen_of(payment_fields, seen, "confirmed") == NULL)
 		p->payment_confirmed =
-			p->payment_method == PM_INVOICE || p->payment_method == PM_FREE;
+		    p->payment_method == PM_INVOICE || p->payment_method == PM_FREE;
 	return 0;
 }
 
@@ -844,14 +873,14 @@ static int fn_trial(struct dc *c, const struct sp_node *v, void *obj)
 }
 
 static const struct field domain_fields[] = {
-	FS("subdomain", FC_LABELS, F_LOWER, struct m_domain, subdomain),
-	FS("base", FC_DOMAIN, F_LOWER, struct m_domain, base_domain),
-	FS("domain", FC_DOMAIN, F_LOWER, struct m_domain, fqdn),
-	FE("type", struct m_domain, type, en_dtype),
-	FB("primary", struct m_domain, primary),
-	FI("max_price_cents", 0, struct m_domain, max_price_cents, 0, INT_MAX),
-	FF("auth_code", 0, fn_auth_code),
-	FEND,
+    FS("subdomain", FC_LABELS, F_LOWER, struct m_domain, subdomain),
+    FS("base", FC_DOMAIN, F_LOWER, struct m_domain, base_domain),
+    FS("domain", FC_DOMAIN, F_LOWER, struct m_domain, fqdn),
+    FE("type", struct m_domain, type, en_dtype),
+    FB("primary", struct m_domain, primary),
+    FI("max_price_cents", 0, struct m_domain, max_price_cents, 0, INT_MAX),
+    FF("auth_code", 0, fn_auth_code),
+    FEND,
 };
 
 static void decode_domain(struct dc *c, const struct sp_node *v, struct m_domain *d)
@@ -890,7 +919,8 @@ static void decode_domain(struct dc *c, const struct sp_node *v, struct m_domain
 				abort();
 			snprintf(d->fqdn, n, "%s.%s", d->subdomain, d->base_domain);
 			if (n - 1 > 253)
-				err(c, sub, "'%s' is not a valid domain name: longer than 253 characters",
+				err(c, sub,
+				    "'%s' is not a valid domain name: longer than 253 characters",
 				    show(d->fqdn, b));
 			(void)why;
 		}
@@ -957,102 +987,105 @@ static int fn_domains(struct dc *c, const struct sp_node *v, void *obj)
 /* ---- kinds ----------------------------------------------------------------------------- */
 
 static const struct field hetzner_fields[] = {
-	{"server_id", FT_LLONG, 0, 0, offsetof(struct m_server, hetzner_server_id), 1, LLONG_MAX, NULL, NULL, NULL},
-	FS("server_type", FC_TOKEN, 0, struct m_server, hetzner_server_type),
-	FS("location", FC_TOKEN, 0, struct m_server, hetzner_location),
-	FEND,
+    {"server_id", FT_LLONG, 0, 0, offsetof(struct m_server, hetzner_server_id), 1, LLONG_MAX, NULL,
+     NULL, NULL},
+    FS("server_type", FC_TOKEN, 0, struct m_server, hetzner_server_type),
+    FS("location", FC_TOKEN, 0, struct m_server, hetzner_location),
+    FEND,
 };
 
 static const struct field server_fields[] = {
-	FK,
-	FS("name", FC_SLUG, F_REQ | F_LOWER, struct m_server, name),
-	FS("coolify_uuid", FC_TOKEN, F_REQ, struct m_server, coolify_uuid),
-	FS("ip_address", FC_IP, F_REQ | F_LOWER, struct m_server, ip_address),
-	FS("ipv6_address", FC_IPV6, F_LOWER, struct m_server, ipv6_address),
-	FI("ssh_port", 0, struct m_server, ssh_port, 1, 65535),
-	FI("max_projects", 0, struct m_server, max_projects, 1, 1000000),
-	FB("accepting_new", struct m_server, accepting_new),
-	FE("mode", struct m_server, status, en_mode),
-	{"hetzner", FT_SUB, 0, 0, 0, 0, 0, NULL, hetzner_fields, NULL},
-	FS("notes", FC_NONE, 0, struct m_server, notes),
-	FEND,
+    FK,
+    FS("name", FC_SLUG, F_REQ | F_LOWER, struct m_server, name),
+    FS("coolify_uuid", FC_TOKEN, F_REQ, struct m_server, coolify_uuid),
+    FS("ip_address", FC_IP, F_REQ | F_LOWER, struct m_server, ip_address),
+    FS("ipv6_address", FC_IPV6, F_LOWER, struct m_server, ipv6_address),
+    FI("ssh_port", 0, struct m_server, ssh_port, 1, 65535),
+    FI("max_projects", 0, struct m_server, max_projects, 1, 1000000),
+    FB("accepting_new", struct m_server, accepting_new),
+    FE("mode", struct m_server, status, en_mode),
+    {"hetzner", FT_SUB, 0, 0, 0, 0, 0, NULL, hetzner_fields, NULL},
+    FS("notes", FC_NONE, 0, struct m_server, notes),
+    FEND,
 };
 
 static const struct field base_domain_fields[] = {
-	FK,
-	FS("domain", FC_DOMAIN, F_REQ | F_LOWER, struct m_base_domain, domain),
-	FS("display_name", FC_NONE, 0, struct m_base_domain, display_name),
-	FB("default", struct m_base_domain, is_default),
-	FI("sort_order", 0, struct m_base_domain, sort_order, 0, 1000000),
-	FB("wildcard_ssl", struct m_base_domain, wildcard_ssl),
-	FEND,
+    FK,
+    FS("domain", FC_DOMAIN, F_REQ | F_LOWER, struct m_base_domain, domain),
+    FS("display_name", FC_NONE, 0, struct m_base_domain, display_name),
+    FB("default", struct m_base_domain, is_default),
+    FI("sort_order", 0, struct m_base_domain, sort_order, 0, 1000000),
+    FB("wildcard_ssl", struct m_base_domain, wildcard_ssl),
+    FB("active", struct m_base_domain, is_active),
+    FEND,
 };
 
 static const struct field project_type_fields[] = {
-	FK,
-	FS("code", FC_SLUG, F_REQ | F_LOWER, struct m_project_type, code),
-	FS("name", FC_NONE, F_REQ, struct m_project_type, name),
-	FI("trial_days", 0, struct m_project_type, trial_days, 0, 3650),
-	FEND,
+    FK,
+    FS("code", FC_SLUG, F_REQ | F_LOWER, struct m_project_type, code),
+    FS("name", FC_NONE, F_REQ, struct m_project_type, name),
+    FI("trial_days", 0, struct m_project_type, trial_days, 0, 3650),
+    FEND,
 };
 
 static const struct field plugin_fields[] = {
-	FK,
-	FS("name", FC_SLUG, F_REQ | F_LOWER, struct m_plugin, name),
-	FF("prices", 0, fn_prices),
-	FEND,
+    FK,
+    FS("name", FC_SLUG, F_REQ | F_LOWER, struct m_plugin, name),
+    FF("prices", 0, fn_prices),
+    FEND,
 };
 
 static const struct field bundle_fields[] = {
-	FK,
-	FS("code", FC_SLUG, F_REQ | F_LOWER, struct m_bundle, code),
-	FS("name", FC_NONE, F_REQ, struct m_bundle, name),
-	FS("description", FC_NONE, 0, struct m_bundle, description),
-	FS("project_type", FC_SLUG, F_REQ | F_LOWER, struct m_bundle, project_type),
-	FF("plugins", 0, fn_bundle_plugins),
-	FE("billing_cycle", struct m_bundle, billing_cycle, en_cycle),
-	FI("discount_percent", 0, struct m_bundle, discount_percent, 0, 100),
-	FB("default", struct m_bundle, is_default),
-	FI("sort_order", 0, struct m_bundle, sort_order, 0, 1000000),
-	FEND,
+    FK,
+    FS("code", FC_SLUG, F_REQ | F_LOWER, struct m_bundle, code),
+    FS("name", FC_NONE, F_REQ, struct m_bundle, name),
+    FS("description", FC_NONE, 0, struct m_bundle, description),
+    FS("project_type", FC_SLUG, F_REQ | F_LOWER, struct m_bundle, project_type),
+    FF("plugins", 0, fn_bundle_plugins),
+    FE("billing_cycle", struct m_bundle, billing_cycle, en_cycle),
+    FI("discount_percent", 0, struct m_bundle, discount_percent, 0, 100),
+    FB("default", struct m_bundle, is_default),
+    FI("sort_order", 0, struct m_bundle, sort_order, 0, 1000000),
+    FB("active", struct m_bundle, is_active),
+    FEND,
 };
 
 static const struct field project_fields[] = {
-	FK,
-	FS("slug", FC_SLUG, F_REQ | F_LOWER, struct m_project, slug),
-	FS("name", FC_NONE, F_REQ, struct m_project, name),
-	FS("owner_email", FC_EMAIL, F_REQ, struct m_project, owner_email),
-	FS("project_type", FC_SLUG, F_REQ | F_LOWER, struct m_project, project_type),
-	FS("bundle", FC_SLUG, F_LOWER, struct m_project, bundle),
-	FE("lifecycle", struct m_project, lifecycle, en_lifecycle),
-	FF("server", 0, fn_server),
-	FB("superadmin", struct m_project, superadmin),
-	FF("payment", 0, fn_payment),
-	FF("trial", 0, fn_trial),
-	FI("trial_days", 0, struct m_project, trial_days, 0, 3650),
-	FB("demo", struct m_project, demo),
-	FS("cloned_from", FC_SLUG, F_LOWER, struct m_project, cloned_from),
-	FB("preview_protection", struct m_project, preview_protection),
-	FF("app", F_REQ, fn_app),
-	FF("domains", 0, fn_domains),
-	FEND,
+    FK,
+    FS("slug", FC_SLUG, F_REQ | F_LOWER, struct m_project, slug),
+    FS("name", FC_NONE, F_REQ, struct m_project, name),
+    FS("owner_email", FC_EMAIL, F_REQ, struct m_project, owner_email),
+    FS("project_type", FC_SLUG, F_REQ | F_LOWER, struct m_project, project_type),
+    FS("bundle", FC_SLUG, F_LOWER, struct m_project, bundle),
+    FE("lifecycle", struct m_project, lifecycle, en_lifecycle),
+    FF("server", 0, fn_server),
+    FB("superadmin", struct m_project, superadmin),
+    FF("payment", 0, fn_payment),
+    FF("trial", 0, fn_trial),
+    FI("trial_days", 0, struct m_project, trial_days, 0, 3650),
+    FB("demo", struct m_project, demo),
+    FS("cloned_from", FC_SLUG, F_LOWER, struct m_project, cloned_from),
+    FB("preview_protection", struct m_project, preview_protection),
+    FF("app", F_REQ, fn_app),
+    FF("domains", 0, fn_domains),
+    FEND,
 };
 
 static const struct field contacts_fields[] = {
-	FS("registrant", FC_TOKEN, F_REQ, struct m_registrar, registrant),
-	FS("admin", FC_TOKEN, F_REQ, struct m_registrar, admin),
-	FS("tech", FC_TOKEN, F_REQ, struct m_registrar, tech),
-	FS("billing", FC_TOKEN, F_REQ, struct m_registrar, billing),
-	FEND,
+    FS("registrant", FC_TOKEN, F_REQ, struct m_registrar, registrant),
+    FS("admin", FC_TOKEN, F_REQ, struct m_registrar, admin),
+    FS("tech", FC_TOKEN, F_REQ, struct m_registrar, tech),
+    FS("billing", FC_TOKEN, F_REQ, struct m_registrar, billing),
+    FEND,
 };
 
 static const struct field registrar_fields[] = {
-	FK,
-	{"contacts", FT_SUB, 0, F_REQ, 0, 0, 0, NULL, contacts_fields, NULL},
-	FF("nameservers", 0, fn_nameservers),
-	FI("period", 0, struct m_registrar, period_years, 1, 10),
-	FF("renewal_mode", 0, fn_renewal),
-	FEND,
+    FK,
+    {"contacts", FT_SUB, 0, F_REQ, 0, 0, 0, NULL, contacts_fields, NULL},
+    FF("nameservers", 0, fn_nameservers),
+    FI("period", 0, struct m_registrar, period_years, 1, 10),
+    FF("renewal_mode", 0, fn_renewal),
+    FEND,
 };
 
 static void add_server(struct dc *c, const struct sp_node *root)
@@ -1163,7 +1196,8 @@ static void add_project(struct dc *c, const struct sp_node *root)
 	}
 	a->bundle_pos = pos_of(seen_of(project_fields, seen, "bundle"));
 	a->cloned_pos = pos_of(seen_of(project_fields, seen, "cloned_from"));
-	spec_add_ref(l, R_PROJECT_TYPE, p->project_type, seen_of(project_fields, seen, "project_type"));
+	spec_add_ref(l, R_PROJECT_TYPE, p->project_type,
+		     seen_of(project_fields, seen, "project_type"));
 	spec_add_ref(l, R_BUNDLE, p->bundle, seen_of(project_fields, seen, "bundle"));
 	spec_add_ref(l, R_PROJECT, p->cloned_from, seen_of(project_fields, seen, "cloned_from"));
 }
@@ -1189,9 +1223,13 @@ static const struct kind {
 	const char *name;
 	void (*add)(struct dc *c, const struct sp_node *root);
 } kinds[] = {
-	{"Server", add_server},	    {"BaseDomain", add_base_domain}, {"ProjectType", add_project_type},
-	{"Plugin", add_plugin},	    {"Bundle", add_bundle},	     {"Project", add_project},
-	{"Registrar", add_registrar},
+    {"Server", add_server},
+    {"BaseDomain", add_base_domain},
+    {"ProjectType", add_project_type},
+    {"Plugin", add_plugin},
+    {"Bundle", add_bundle},
+    {"Project", add_project},
+    {"Registrar", add_registrar},
 };
 
 #define KIND_LIST "Server, BaseDomain, ProjectType, Plugin, Bundle, Project, Registrar"
@@ -1256,10 +1294,11 @@ int spec_decode_doc(struct spec_loader *l, const struct sp_node *root)
 		}
 	}
 	if (best <= 2)
-		diag_add(l->d, kv->file, kv->line, kv->col, "unknown kind '%s' (did you mean '%s'?)",
-			 show(kv->u.str, b), kinds[bi].name);
+		diag_add(l->d, kv->file, kv->line, kv->col,
+			 "unknown kind '%s' (did you mean '%s'?)", show(kv->u.str, b),
+			 kinds[bi].name);
 	else
-		diag_add(l->d, kv->file, kv->line, kv->col, "unknown kind '%s' (expected one of: %s)",
-			 show(kv->u.str, b), KIND_LIST);
+		diag_add(l->d, kv->file, kv->line, kv->col,
+			 "unknown kind '%s' (expected one of: %s)", show(kv->u.str, b), KIND_LIST);
 	return 0;
 }
