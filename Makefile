@@ -3,12 +3,9 @@
 #   make test       unit tests, data-driven cases, integration tests; then the same under ASan+UBSan
 #   make demo       simulator + apply specs/ + status + log
 #   make bench      benchmark tables (not timed tests)
-#   make deps       install the Debian packages this needs
+#   make deps       install what is missing (tools/deps.sh); test, demo and bench run it first
 
 PKGS     := yaml-0.1 sqlite3 libcurl libcjson libcrypto
-DEBS     := libyaml-dev libsqlite3-dev libcurl4-openssl-dev libcjson-dev libssl-dev \
-            libcmocka-dev pkg-config clang libclang-rt-14-dev python3 python3-yaml \
-            python3-jsonschema man-db groff-base sqlite3 nodejs npm ca-certificates
 CC       ?= cc
 CSTD     := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
@@ -17,16 +14,9 @@ OPT      ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
-pkg_ok = $(shell pkg-config --exists $(PKGS) cmocka 2>/dev/null && echo yes)
-have_deps := $(pkg_ok)
-# a fresh machine: install the Debian packages first (make deps), then go on
-ifneq ($(have_deps),yes)
-ifeq ($(filter deps clean format,$(MAKECMDGOALS)),)
-$(info deps: libraries missing, running 'make deps')
-_deps_out := $(shell $(MAKE) --no-print-directory deps >&2; echo $$?)
-have_deps := $(pkg_ok)
-endif
-endif
+# the libraries' flags, read only when they are there: 'make deps' installs
+# them, and 'test', 'demo' and 'bench' run it first, then a fresh make
+have_deps := $(shell pkg-config --exists $(PKGS) cmocka 2>/dev/null && echo yes)
 ifeq ($(have_deps),yes)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
@@ -45,22 +35,15 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_SAN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 BENCH_BIN:= $(BENCH_C:tests/bench/%.c=build/bench/%)
 
-.PHONY: all deps check-deps test test-fast unit asan demo bench fuzz clean format soak
+.PHONY: all deps check-deps test test-run test-fast unit asan demo demo-run bench bench-run fuzz clean format soak
 all: check-deps build/vrsctl
 
 check-deps:
-	@pkg-config --exists $(PKGS) cmocka 2>/dev/null || { echo "vrsctl: missing libraries; run 'make deps' as root" >&2; exit 1; }
+	@pkg-config --exists $(PKGS) cmocka 2>/dev/null || { tools/deps.sh --check; echo "vrsctl: missing libraries; run 'make deps' (as root)" >&2; exit 1; }
 
+# what is missing, checked by what uses it (tools/deps.sh), installed by apt
 deps:
-	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -z "$$missing" ]; then echo "deps: all installed"; exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then \
-		echo "deps: installing$$missing"; \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
-	else \
-		echo "deps: missing$$missing; run as root:"; \
-		echo "  apt-get update && apt-get install -y$$missing"; exit 1; \
-	fi
+	@tools/deps.sh
 
 # the library objects go into an archive, so a test links only what it uses
 build/libvrs.a: $(OBJ)
@@ -100,8 +83,13 @@ build/bench/%: tests/bench/%.c build/libvrs.a
 unit: check-deps $(UNIT_BIN)
 asan: check-deps build/asan/vrsctl $(UNIT_SAN)
 
+# test, demo and bench install what is missing first, then build in a fresh
+# make that reads the libraries' flags
+test demo bench: deps
+	@$(MAKE) --no-print-directory $@-run
+
 # the default suite: normal build, then everything again under ASan+UBSan
-test: check-deps build/vrsctl $(UNIT_BIN) build/asan/vrsctl $(UNIT_SAN)
+test-run: check-deps build/vrsctl $(UNIT_BIN) build/asan/vrsctl $(UNIT_SAN)
 	@tests/run.sh --bin build/vrsctl --unit build/tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		tests/run.sh --bin build/asan/vrsctl --unit build/asan/tests --sanitized
@@ -110,10 +98,10 @@ test: check-deps build/vrsctl $(UNIT_BIN) build/asan/vrsctl $(UNIT_SAN)
 test-fast: check-deps build/vrsctl $(UNIT_BIN)
 	@tests/run.sh --bin build/vrsctl --unit build/tests
 
-demo: check-deps build/vrsctl
+demo-run: check-deps build/vrsctl
 	@tests/demo.sh
 
-bench: check-deps build/vrsctl $(BENCH_BIN)
+bench-run: check-deps build/vrsctl $(BENCH_BIN)
 	@tests/bench/run.sh
 
 soak: check-deps build/vrsctl

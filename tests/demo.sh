@@ -14,8 +14,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "== starting the Coolify and INWX simulators on 127.0.0.1"
-python3 tests/sim/seed_from_specs.py specs "$work/seed.json"
-python3 tests/sim/vrs_sim.py --coolify 127.0.0.1:0 --inwx 127.0.0.1:0 \
+/usr/bin/python3 tests/sim/seed_from_specs.py specs "$work/seed.json"
+/usr/bin/python3 tests/sim/vrs_sim.py --coolify 127.0.0.1:0 --inwx 127.0.0.1:0 \
 	--ready-file "$work/ready.json" --seed-file "$work/seed.json" --quiet &
 sim_pid=$!
 for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.05; done

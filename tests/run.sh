@@ -26,6 +26,8 @@ case "$BIN" in /*) ;; *) BIN="$TOP/$BIN" ;; esac
 case "$UNIT" in /*) ;; *) UNIT="$TOP/$UNIT" ;; esac
 export VRSCTL="$BIN" TOP SIM="$TOP/tests/sim/vrs_sim.py" VRS_SANITIZED=$SAN
 export NO_COLOR=1 LC_ALL=C.UTF-8
+# Debian's interpreter: the one that imports python3-yaml (a pyenv python3 on PATH cannot)
+export PY=/usr/bin/python3
 # tests never talk to anything but their own loopback peers
 unset VRS_COOLIFY_URL VRS_COOLIFY_TOKEN VRS_INWX_URL VRS_INWX_USER VRS_INWX_PASSWORD VRS_INWX_TOTP_SECRET
 label=$([ "$SAN" = 1 ] && echo "asan" || echo "plain")
@@ -109,7 +111,7 @@ run_integration() {
 	for t in "$TOP"/tests/integration/t*.sh "$TOP"/tests/integration/t*.py; do
 		[ -f "$t" ] || continue
 		local t0=$SECONDS
-		case "$t" in *.py) out=$(cd "$TOP" && timeout 600 python3 "$t" 2>&1); rc=$? ;;
+		case "$t" in *.py) out=$(cd "$TOP" && timeout 600 "$PY" "$t" 2>&1); rc=$? ;;
 		*) out=$(cd "$TOP" && timeout 600 bash "$t" 2>&1); rc=$? ;;
 		esac
 		tap_count "integration/$(basename "$t")" "$out" $rc

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """apply_bench.py — apply and watch against the simulator; prints tables.
 
   apply:   N projects with 50 ms latency and no rate limit: wall time beside the

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """tests/bench/gen_specs.py N DIR — write a deterministic spec tree with N
 projects over 8 servers and 2 base domains (plus project types, plugins,
 bundles), one file per project under DIR/projects/NN/, for the benchmark.

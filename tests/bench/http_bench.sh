@@ -16,11 +16,11 @@ trap cleanup EXIT
 
 start_sim() { # ready-file args... ; sets PORT
 	local ready=$1; shift
-	python3 "$TOP/tests/sim/vrs_sim.py" --coolify 127.0.0.1:0 --inwx 127.0.0.1:0 --ready-file "$ready" \
+	/usr/bin/python3 "$TOP/tests/sim/vrs_sim.py" --coolify 127.0.0.1:0 --inwx 127.0.0.1:0 --ready-file "$ready" \
 		--quiet "$@" >/dev/null 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do [ -s "$ready" ] && break; sleep 0.1; done
-	PORT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["coolify"])' "$ready")
+	PORT=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["coolify"])' "$ready")
 }
 
 [ -x "$BIN" ] || make -C "$TOP" build/bench/http_bench >/dev/null

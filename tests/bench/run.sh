@@ -9,10 +9,10 @@ echo "== spec loading and plan (tests/bench/spec_bench.sh)"
 bash tests/bench/spec_bench.sh
 echo
 echo "== simulator throughput (tests/bench/sim_bench.py)"
-python3 tests/bench/sim_bench.py
+/usr/bin/python3 tests/bench/sim_bench.py
 echo
 echo "== HTTP client: concurrency and rate budget (tests/bench/http_bench.sh)"
 bash tests/bench/http_bench.sh
 echo
 echo "== apply and watch against the simulator (tests/bench/apply_bench.py)"
-python3 tests/bench/apply_bench.py
+/usr/bin/python3 tests/bench/apply_bench.py

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """sim_bench — requests/s of tests/sim/vrs_sim.py at latency 0 with N concurrent keep-alive clients.
 
   python3 tests/bench/sim_bench.py [--seconds S] [--clients 1,4,16] [--max-rps-check N]

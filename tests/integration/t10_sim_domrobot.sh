@@ -29,11 +29,11 @@ trap 'exit 143' TERM INT
 # start a sim in this shell (not in $(...), so its pid is ours to kill); sets PORT
 start_sim() { # name args...
 	local name=$1; shift
-	python3 "$SIM" --coolify 127.0.0.1:0 --inwx 127.0.0.1:0 --ready-file "$tmp/$name.json" --quiet "$@" \
+	/usr/bin/python3 "$SIM" --coolify 127.0.0.1:0 --inwx 127.0.0.1:0 --ready-file "$tmp/$name.json" --quiet "$@" \
 		>"$tmp/$name.log" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do [ -s "$tmp/$name.json" ] && break; sleep 0.05; done
-	PORT=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["inwx"])' "$tmp/$name.json" 2>/dev/null)
+	PORT=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["inwx"])' "$tmp/$name.json" 2>/dev/null)
 	[ -n "$PORT" ]
 }
 

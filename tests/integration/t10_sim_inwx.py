@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Fidelity test of the INWX DomRobot half of tests/sim/vrs_sim.py (TAP)."""
 
 import json

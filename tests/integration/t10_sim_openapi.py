@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The Coolify simulator against Coolify's own OpenAPI document (TAP).
 
 Checks that every route the sim serves exists in the OpenAPI document with that method, that

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Broken specs against an existing state: validate, plan and apply exit 1 with the
 error's position and leave the state byte-identical (and make no remote call);
 against no state they create none. Hostile trees (a symlink loop, a FIFO, garbage)

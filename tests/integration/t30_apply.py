@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Apply against the simulator: fresh converge of examples/multi-server, no-op rerun,
 each change kind, suspend/resume, archive, delete threshold, stale plan files,
 permanent and transient failures, retry, the lock, and secrets kept out of

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Crash safety: kill -9 an apply of 50 projects at 20 seeded random moments, each
 followed by the next attempt; then a normal apply. The simulator must hold exactly
 one app and one Coolify project per project and each record once; the state must

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """apply at a terminal shows the plan and asks: anything but "yes" changes nothing,
 "yes" applies. (A pseudo-terminal stands in for the operator.) Prints TAP."""
 

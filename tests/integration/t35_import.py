@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """vrsctl import: apps and records that exist without a state (made before vrsctl,
 or a lost state) are adopted; nothing remote is changed; the next apply creates no
 duplicate. Prints TAP."""

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Drift: changes made behind vrsctl's back in the simulator are found by a refresh
 (list calls only) and set back; objects vrsctl did not create are left alone;
 --refresh=report changes nothing. And the refresh cost stays flat: for N converged

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """vrsctl watch against the simulator, with a real watch process: a spec edit is
 applied within debounce + 1 s; a write-and-rename save and a git checkout of 50
 files each give exactly one reconcile; a broken edit is reported with its

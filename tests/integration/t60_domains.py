@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Domain registration and transfer at INWX against the simulator: a purchase under
 max_price_cents, a price above the cap, no approval, an unavailable domain, a
 transfer pending for 3 polls, a wrong auth code, a 2FA account, a kill -9 between

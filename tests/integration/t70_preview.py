@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """vrsctl preview on examples/multi-server (demo-kunde-01 is a demo behind preview
 protection): grant (token, code, expiry, magic link on the primary domain), list
 (tokens and codes masked), verify by token and by code (use counted, ip recorded),

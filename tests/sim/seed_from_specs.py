@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """seed_from_specs.py SPECS_DIR [OUT] — a simulator seed (the /_sim/state shape) for a spec tree.
 
 The world an operator starts from: every Server of the specs exists in

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """vrs_sim — loopback simulator of the Coolify API v1 and the INWX DomRobot JSON-RPC API.
 
 Python 3 standard library only. One process, two loopback listeners (Coolify,

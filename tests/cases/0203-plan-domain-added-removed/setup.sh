@@ -2,7 +2,7 @@
 # setup.sh — converge specs-before/ into $STATE against a throwaway simulator
 # (tests/integration/vrsenv.World), so that `plan` on specs/ shows the changes
 # against a recorded state. No remote call is made by the plan itself.
-exec python3 - "$PWD/specs-before" "$STATE" <<'PY'
+exec /usr/bin/python3 - "$PWD/specs-before" "$STATE" <<'PY'
 import os, shutil, sys
 sys.path.insert(0, os.path.join(os.environ["TOP"], "tests", "integration"))
 from vrsenv import World
