@@ -3,6 +3,7 @@
 #   make test       unit tests, data-driven cases, integration tests; then the same under ASan+UBSan
 #   make demo       simulator + apply specs/ + status + log
 #   make bench      benchmark tables (not timed tests)
+#   make install    PREFIX=/usr/local DESTDIR=: binary, man pages, units, schema, examples, completion
 #   make deps       install what is missing (tools/deps.sh); test, demo and bench run it first
 
 PKGS     := yaml-0.1 sqlite3 libcurl libcjson libcrypto
@@ -29,13 +30,20 @@ LIB_SRC  := $(sort $(filter-out src/main.c,$(shell find src -name '*.c')))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_C  := $(sort $(wildcard tests/bench/*.c))
 
-OBJ      := $(LIB_SRC:%.c=build/obj/%.o)
-SOBJ     := $(LIB_SRC:%.c=build/asan/%.o)
+# the tree 'vrsctl init' writes, embedded from examples/ (TARGET=SOURCE)
+SCAFFOLD := specs/platform.yaml=examples/init/specs/platform.yaml \
+            specs/projects/pizzeria-roma.yaml=examples/init/specs/projects/pizzeria-roma.yaml \
+            .gitignore=examples/init/.gitignore \
+            .github/workflows/vrsctl.yml=examples/gitops/.github/workflows/vrsctl.yml
+GEN_SRC  := build/gen/scaffold_files.c
+
+OBJ      := $(LIB_SRC:%.c=build/obj/%.o) $(GEN_SRC:%.c=build/obj/%.o)
+SOBJ     := $(LIB_SRC:%.c=build/asan/%.o) $(GEN_SRC:%.c=build/asan/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_SAN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 BENCH_BIN:= $(BENCH_C:tests/bench/%.c=build/bench/%)
 
-.PHONY: all deps check-deps test test-run test-fast unit asan demo demo-run bench bench-run fuzz clean format soak
+.PHONY: install uninstall all deps check-deps test test-run test-fast unit asan demo demo-run bench bench-run fuzz clean format soak
 all: check-deps build/vrsctl
 
 check-deps:
@@ -44,6 +52,10 @@ check-deps:
 # what is missing, checked by what uses it (tools/deps.sh), installed by apt
 deps:
 	@tools/deps.sh
+
+$(GEN_SRC): tools/embed.sh $(foreach f,$(SCAFFOLD),$(lastword $(subst =, ,$(f)))) Makefile
+	@mkdir -p $(dir $@)
+	tools/embed.sh $@ $(SCAFFOLD)
 
 # the library objects go into an archive, so a test links only what it uses
 build/libvrs.a: $(OBJ)
@@ -106,6 +118,38 @@ bench-run: check-deps build/vrsctl $(BENCH_BIN)
 
 soak: check-deps build/vrsctl
 	@VRS_SOAK=1 tests/run.sh --bin build/vrsctl --unit build/tests --only integration
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binary, both man pages,
+# the systemd units (ExecStart pointing at the installed binary), the JSON
+# Schema and the example spec sets, a bash completion
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/vrsctl
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITS   := vrsctl-watch.service vrsctl-apply.service vrsctl-apply.timer
+
+install: build/vrsctl
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPDIR) $(DESTDIR)$(DATADIR)
+	install -m 0755 build/vrsctl $(DESTDIR)$(BINDIR)/vrsctl
+	install -m 0644 docs/vrsctl.1 $(DESTDIR)$(MANDIR)/man1/vrsctl.1
+	install -m 0644 docs/vrsctl-spec.5 $(DESTDIR)$(MANDIR)/man5/vrsctl-spec.5
+	for u in $(UNITS); do \
+		sed 's|/usr/local/bin/vrsctl|$(BINDIR)/vrsctl|g' docs/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u.tmp && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.tmp && mv $(DESTDIR)$(UNITDIR)/$$u.tmp $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	install -m 0644 docs/vrsctl-spec.schema.json $(DESTDIR)$(DATADIR)/vrsctl-spec.schema.json
+	cd examples && find . -type d -exec install -d -m 0755 $(DESTDIR)$(DATADIR)/examples/{} \; && \
+		find . -type f -exec install -m 0644 {} $(DESTDIR)$(DATADIR)/examples/{} \;
+	install -m 0644 docs/bash-completion/vrsctl $(DESTDIR)$(COMPDIR)/vrsctl
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/vrsctl $(DESTDIR)$(MANDIR)/man1/vrsctl.1 \
+		$(DESTDIR)$(MANDIR)/man5/vrsctl-spec.5 $(DESTDIR)$(COMPDIR)/vrsctl
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+	rm -rf $(DESTDIR)$(DATADIR)
 
 fuzz: check-deps
 	@tests/fuzz/run.sh

@@ -16,6 +16,7 @@ static const struct cmd commands[] = {
     {"apply", cmd_apply, "converge the world to the specs (Coolify, INWX), logging every step"},
     {"graph", cmd_graph, "the plan's dependency graph in Graphviz DOT"},
     {"import", cmd_import, "adopt existing Coolify apps and INWX records into the state"},
+    {"init", cmd_init, "write a starting spec tree, .gitignore and CI pipeline into a directory"},
     {"log", cmd_log, "the provisioning log, newest first"},
     {"plan", cmd_plan, "show what apply would change (no remote call unless --refresh)"},
     {"preview", cmd_preview, "preview-access tokens of demo projects: grant, list, revoke, verify"},
