@@ -9,7 +9,7 @@
 PKGS     := yaml-0.1 sqlite3 libcurl libcjson libcrypto
 CC       ?= cc
 CSTD     := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE
-WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+WARN     := -Wall -Wextra -Werror -Wformat=2 -Wwrite-strings -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
             -Wno-format-truncation
 OPT      ?= -O2 -g
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -25,6 +25,8 @@ CMOCKA     := $(shell pkg-config --cflags --libs cmocka)
 endif
 
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -Isrc $(PKG_CFLAGS) -DVRS_VERSION='"$(VERSION)"'
+# unit tests fill the model's (heap-owned, mutable) strings from literals
+CFLAGS_TEST = $(filter-out -Wwrite-strings,$(CFLAGS_ALL))
 
 LIB_SRC  := $(sort $(filter-out src/main.c,$(shell find src -name '*.c')))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -43,7 +45,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_SAN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 BENCH_BIN:= $(BENCH_C:tests/bench/%.c=build/bench/%)
 
-.PHONY: install uninstall all deps check-deps test test-run test-fast unit asan demo demo-run bench bench-run fuzz clean format soak
+.PHONY: lint install uninstall all deps check-deps test test-run test-fast unit asan demo demo-run bench bench-run fuzz clean format soak
 all: check-deps build/vrsctl
 
 check-deps:
@@ -82,15 +84,15 @@ build/asan/%.o: %.c
 
 build/tests/%: tests/unit/%.c build/libvrs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< build/libvrs.a $(CMOCKA) $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS_TEST) -Itests/unit -o $@ $< build/libvrs.a $(CMOCKA) $(PKG_LIBS) -lm
 
 build/asan/tests/%: tests/unit/%.c build/asan/libvrs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(SAN) -Itests/unit -o $@ $< build/asan/libvrs.a $(CMOCKA) $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS_TEST) $(SAN) -Itests/unit -o $@ $< build/asan/libvrs.a $(CMOCKA) $(PKG_LIBS) -lm
 
 build/bench/%: tests/bench/%.c build/libvrs.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< build/libvrs.a $(PKG_LIBS) -lm
+	$(CC) $(CFLAGS_TEST) -o $@ $< build/libvrs.a $(PKG_LIBS) -lm
 
 unit: check-deps $(UNIT_BIN)
 asan: check-deps build/asan/vrsctl $(UNIT_SAN)
@@ -101,7 +103,7 @@ test demo bench: deps
 	@$(MAKE) --no-print-directory $@-run
 
 # the default suite: normal build, then everything again under ASan+UBSan
-test-run: check-deps build/vrsctl $(UNIT_BIN) build/asan/vrsctl $(UNIT_SAN)
+test-run: check-deps lint build/vrsctl $(UNIT_BIN) build/asan/vrsctl $(UNIT_SAN)
 	@tests/run.sh --bin build/vrsctl --unit build/tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		tests/run.sh --bin build/asan/vrsctl --unit build/asan/tests --sanitized
@@ -153,6 +155,10 @@ uninstall:
 
 fuzz: check-deps
 	@tests/fuzz/run.sh
+
+# every C file formatted as .clang-format says (make test runs it)
+lint:
+	@clang-format --dry-run -Werror $$(find src tests -name '*.[ch]') && echo "lint: clang-format clean"
 
 format:
 	clang-format -i $$(find src tests -name '*.[ch]')

@@ -82,6 +82,7 @@ static bool is_flag(const char *arg, const char *name)
 
 int main(int argc, char **argv)
 {
+	static char help_flag[] = "--help";
 	struct global_opts g = {0};
 	char **rest;
 	int nrest = 0, rc;
@@ -163,7 +164,7 @@ int main(int argc, char **argv)
 		if (nrest > 1) {
 			/* "vrsctl help plan" is "vrsctl plan --help" */
 			rest[1] = rest[0] = rest[1];
-			rest[1] = "--help";
+			rest[1] = help_flag;
 			nrest = 2;
 		} else {
 			print_usage(stdout);

@@ -18,6 +18,7 @@ static const char graph_usage[] =
 
 int cmd_graph(int argc, char **argv, const struct global_opts *g)
 {
+	static char plan_word[] = "plan", format_flag[] = "--format", dot_word[] = "dot";
 	char **args;
 	int rc;
 
@@ -30,9 +31,9 @@ int cmd_graph(int argc, char **argv, const struct global_opts *g)
 	args = calloc((size_t)argc + 3, sizeof(*args));
 	if (args == NULL)
 		return EXIT_ERR;
-	args[0] = "plan";
-	args[1] = "--format";
-	args[2] = "dot";
+	args[0] = plan_word;
+	args[1] = format_flag;
+	args[2] = dot_word;
 	for (int i = 1; i < argc; i++)
 		args[i + 2] = argv[i];
 	rc = cmd_plan(argc + 2, args, g);

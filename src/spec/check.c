@@ -76,8 +76,8 @@ static struct ent *ents_new(size_t n)
 }
 
 /* index of an array of structs by a string member at key_off, pos at pos_off */
-static void index_of(struct spec_loader *l, const void *arr, size_t n, size_t elem,
-		     size_t key_off, size_t pos_off, const char *what, struct index *ix)
+static void index_of(struct spec_loader *l, const void *arr, size_t n, size_t elem, size_t key_off,
+		     size_t pos_off, const char *what, struct index *ix)
 {
 	struct ent *v = ents_new(n);
 	size_t m = 0;
@@ -114,8 +114,8 @@ static long lookup(const struct index *ix, const char *key)
 	return -1;
 }
 
-static const char *target_name[] = {"server", "base domain", "project type", "plugin", "bundle",
-				    "project"};
+static const char *target_name[] = {"server", "base domain", "project type",
+				    "plugin", "bundle",	     "project"};
 
 static void check_domains(struct spec_loader *l, const struct index *bases)
 {
@@ -214,7 +214,8 @@ static void check_cycles(struct spec_loader *l, const struct index *projects)
 	if (state == NULL || next == NULL)
 		abort();
 	for (size_t i = 0; i < w->nprojects; i++)
-		next[i] = w->projects[i].cloned_from ? lookup(projects, w->projects[i].cloned_from) : -1;
+		next[i] =
+		    w->projects[i].cloned_from ? lookup(projects, w->projects[i].cloned_from) : -1;
 	/* 0 unvisited, 1 on the current walk, 2 done */
 	for (size_t i = 0; i < w->nprojects; i++) {
 		long j = (long)i;
@@ -224,7 +225,8 @@ static void check_cycles(struct spec_loader *l, const struct index *projects)
 			j = next[j];
 		}
 		if (j >= 0 && state[j] == 1) {
-			/* a new cycle through j: report it once, at its first member in file order */
+			/* a new cycle through j: report it once, at its first member in file order
+			 */
 			char msg[700];
 			size_t len = 0;
 			long k = j, first = j;
@@ -238,14 +240,15 @@ static void check_cycles(struct spec_loader *l, const struct index *projects)
 			k = first;
 			do {
 				if (count++ < 8)
-					len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s -> ",
-								w->projects[k].slug);
+					len += (size_t)snprintf(msg + len, sizeof(msg) - len,
+								"%s -> ", w->projects[k].slug);
 				k = next[k];
 			} while (k != first && len < sizeof(msg));
 			if (count > 8 && len < sizeof(msg))
 				len += (size_t)snprintf(msg + len, sizeof(msg) - len, "... -> ");
 			if (len < sizeof(msg))
-				snprintf(msg + len, sizeof(msg) - len, "%s", w->projects[first].slug);
+				snprintf(msg + len, sizeof(msg) - len, "%s",
+					 w->projects[first].slug);
 			const struct m_pos *at = &l->paux[first].cloned_pos;
 			diag_add(l->d, at->file, at->line, at->col, "cloned_from forms a cycle: %s",
 				 msg);

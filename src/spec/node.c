@@ -106,8 +106,8 @@ enum sp_scalar_kind sp_scalar_kind(const struct sp_node *n)
 	if (n->len == 0 || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
 	    !strcmp(s, "NULL"))
 		return SK_NULL;
-	if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE") ||
-	    !strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))
+	if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "false") ||
+	    !strcmp(s, "False") || !strcmp(s, "FALSE"))
 		return SK_BOOL;
 	if (s[i] == '-' || s[i] == '+')
 		i++;
@@ -295,8 +295,8 @@ int sp_parse(const char *file, const char *data, size_t len, struct diag_list *d
 			sp_arena_reset(&b.arena);
 			break;
 		case YAML_ALIAS_EVENT:
-			diag_add(diags, file, (int)ev.start_mark.line + 1, (int)ev.start_mark.column + 1,
-				 "aliases are not supported");
+			diag_add(diags, file, (int)ev.start_mark.line + 1,
+				 (int)ev.start_mark.column + 1, "aliases are not supported");
 			n = new_node(&b, SP_BAD, ev.start_mark);
 			if (++b.nerr > 100)
 				done = 1;
@@ -363,7 +363,8 @@ int sp_parse(const char *file, const char *data, size_t len, struct diag_list *d
 					n = NULL;
 					break;
 				}
-				memcpy(n->u.kids, b.kids + b.kstart[b.depth], cnt * sizeof(*n->u.kids));
+				memcpy(n->u.kids, b.kids + b.kstart[b.depth],
+				       cnt * sizeof(*n->u.kids));
 			}
 			b.nk = b.kstart[b.depth];
 			break;

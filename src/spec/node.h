@@ -21,7 +21,7 @@
 
 #include "util/diag.h"
 
-#define SP_MAX_DEPTH 64
+#define SP_MAX_DEPTH  64
 #define SP_MAX_SCALAR (1u << 20)
 
 /* bump allocator; freed (or reset) as a whole */
@@ -47,7 +47,7 @@ enum sp_type {
 struct sp_node {
 	unsigned char type;   /* enum sp_type */
 	unsigned char quoted; /* scalar was quoted, a block scalar or explicitly tagged */
-	int line, col;        /* 1-based */
+	int line, col;	      /* 1-based */
 	const char *file;
 	size_t len; /* scalar: bytes (NUL-terminated); map: 2 * pairs; seq: items */
 	union {

@@ -136,7 +136,8 @@ static int is_yaml(const char *name)
 {
 	size_t n = strlen(name);
 
-	return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
+	return (n > 5 && !strcmp(name + n - 5, ".yaml")) ||
+	       (n > 4 && !strcmp(name + n - 4, ".yml"));
 }
 
 static char *join(const char *a, const char *b)
@@ -264,8 +265,9 @@ static char *read_file(struct diag_list *d, const char *path, size_t *len)
 	for (;;) {
 		if (n == cap) { /* it grew while we read */
 			if (cap > SPEC_MAX_FILE) {
-				diag_add(d, NULL, 0, 0, "%s: file too large (the limit is %u bytes)",
-					 path, SPEC_MAX_FILE);
+				diag_add(d, NULL, 0, 0,
+					 "%s: file too large (the limit is %u bytes)", path,
+					 SPEC_MAX_FILE);
 				free(p);
 				close(fd);
 				return NULL;

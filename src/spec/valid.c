@@ -110,8 +110,8 @@ int spec_valid_env_key(const char *s)
 
 int spec_secret_name(const char *s)
 {
-	static const char *const words[] = {"PASSWORD", "SECRET", "TOKEN", "KEY", "CREDENTIAL",
-					    "PRIVATE"};
+	static const char *const words[] = {"PASSWORD", "SECRET",     "TOKEN",
+					    "KEY",	"CREDENTIAL", "PRIVATE"};
 
 	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
 		size_t wl = strlen(words[w]);

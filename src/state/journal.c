@@ -103,10 +103,10 @@ void state_journal_free(struct state_journal_entry *v, size_t n)
 {
 	for (size_t i = 0; v && i < n; i++) {
 		free(v[i].key);
-		free(v[i].project_slug);
+		free((char *)v[i].project_slug);
 		free(v[i].remote_name);
 		free(v[i].request_summary);
-		free(v[i].external_id);
+		free((char *)v[i].external_id);
 		free(v[i].error);
 	}
 	free(v);
@@ -201,19 +201,21 @@ int state_log_add(struct state *st, const struct state_log_entry *e, struct vrs_
 	return 0;
 }
 
+/* the rows of state_log_list own their strings (const for callers that fill
+   an entry from literals) */
 void state_log_free(struct state_log_entry *v, size_t n)
 {
 	for (size_t i = 0; v && i < n; i++) {
-		free(v[i].project_slug);
-		free(v[i].action);
-		free(v[i].old_status);
-		free(v[i].new_status);
-		free(v[i].message);
-		free(v[i].error_details);
-		free(v[i].external_id);
-		free(v[i].external_service);
-		free(v[i].triggered_by);
-		free(v[i].metadata_json);
+		free((char *)v[i].project_slug);
+		free((char *)v[i].action);
+		free((char *)v[i].old_status);
+		free((char *)v[i].new_status);
+		free((char *)v[i].message);
+		free((char *)v[i].error_details);
+		free((char *)v[i].external_id);
+		free((char *)v[i].external_service);
+		free((char *)v[i].triggered_by);
+		free((char *)v[i].metadata_json);
 	}
 	free(v);
 }

@@ -301,17 +301,17 @@ const char *state_journal_result_name(enum state_journal_result r);
 /* ---- provisioning log --------------------------------------------------- */
 
 struct state_log_entry {
-	long long id;	      /* set by state */
-	long long created_at; /* 0 on add: now */
-	char *project_slug;   /* required */
-	char *action;	      /* dns_created, status_changed, error, ... */
-	char *old_status, *new_status;
-	char *message;
-	char *error_details;
-	char *external_id;
-	char *external_service; /* "coolify", "inwx" */
-	char *triggered_by;	/* NULL on add: "system" */
-	char *metadata_json;	/* a JSON object as text, or NULL */
+	long long id;		  /* set by state */
+	long long created_at;	  /* 0 on add: now */
+	const char *project_slug; /* required */
+	const char *action;	  /* dns_created, status_changed, error, ... */
+	const char *old_status, *new_status;
+	const char *message;
+	const char *error_details;
+	const char *external_id;
+	const char *external_service; /* "coolify", "inwx" */
+	const char *triggered_by;     /* NULL on add: "system" */
+	const char *metadata_json;    /* a JSON object as text, or NULL */
 };
 
 int state_log_add(struct state *st, const struct state_log_entry *e, struct vrs_err *err);

@@ -22,6 +22,19 @@ int err_set(struct vrs_err *e, const char *fmt, ...)
 	return -1;
 }
 
+int err_setc(struct vrs_err *e, enum vrs_errcode code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	e->code = code;
+	return -1;
+}
+
 int err_prefix(struct vrs_err *e, const char *fmt, ...)
 {
 	char old[VRS_ERR_MSG];

@@ -73,19 +73,21 @@ static int has_note(const struct res *r, const char *msg, int nline, int ncol)
 }
 
 /* a valid world to which tests append one document */
-#define BASE                                                                             \
-	"kind: Server\nname: fsn1-01\ncoolify_uuid: u1\nip_address: 203.0.113.10\n"      \
-	"---\nkind: BaseDomain\ndomain: vrs.gmbh\ndefault: true\n"                       \
-	"---\nkind: BaseDomain\ndomain: vrs-preview.de\n"                                \
-	"---\nkind: ProjectType\ncode: gastro\nname: Gastro\ntrial_days: 14\n"           \
-	"---\nkind: ProjectType\ncode: retail\nname: Retail\n"                           \
-	"---\nkind: Plugin\nname: menu\n"                                                \
-	"---\nkind: Bundle\ncode: gb\nname: GB\nproject_type: gastro\nplugins: [menu]\n" \
+#define BASE                                                                                       \
+	"kind: Server\nname: fsn1-01\ncoolify_uuid: u1\nip_address: 203.0.113.10\n"                \
+	"---\nkind: BaseDomain\ndomain: vrs.gmbh\ndefault: true\n"                                 \
+	"---\nkind: BaseDomain\ndomain: vrs-preview.de\n"                                          \
+	"---\nkind: ProjectType\ncode: gastro\nname: Gastro\ntrial_days: 14\n"                     \
+	"---\nkind: ProjectType\ncode: retail\nname: Retail\n"                                     \
+	"---\nkind: Plugin\nname: menu\n"                                                          \
+	"---\nkind: Bundle\ncode: gb\nname: GB\nproject_type: gastro\nplugins: [menu]\n"           \
 	"---\n"
 /* BASE has 30 lines; the appended document starts on line 31 */
 #define L0 30
 
-#define PROJ "kind: Project\nslug: roma\nname: Roma\nowner_email: a@b.de\nproject_type: gastro\napp: {image: img}\n"
+#define PROJ                                                                                       \
+	"kind: Project\nslug: roma\nname: Roma\nowner_email: a@b.de\nproject_type: gastro\napp: "  \
+	"{image: img}\n"
 
 static void test_valid_base(void **state)
 {
@@ -145,7 +147,6 @@ static void test_dup_key(void **state)
 	res_free(&r);
 }
 
-
 /* positions of scalars, mappings and sequences across documents */
 static int pos_cb(void *ud, const struct sp_node *root)
 {
@@ -181,7 +182,7 @@ static int rec_cb(void *ud, const struct sp_node *root)
 	const struct sp_node *list, *item, *map, *seq;
 #define REC(node) (r->v[r->n][0] = (node)->line, r->v[r->n][1] = (node)->col, r->n++)
 	REC(root);
-	if (root->len == 4) { /* document 1: kind, list */
+	if (root->len == 4) {	      /* document 1: kind, list */
 		REC(root->u.kids[1]); /* scalar "A" */
 		list = root->u.kids[3];
 		REC(list);
@@ -206,8 +207,8 @@ static void test_positions_exact(void **state)
 	const char *y = "# c\nkind: A\nlist:\n  - x\n  - {k: v}\n---\n  seq: [1, 'two']\n";
 	struct posrec r = {0};
 	struct diag_list d;
-	static const int want[][2] = {{2, 1}, {2, 7}, {4, 3}, {4, 5}, {5, 5}, {5, 9},
-				      {7, 3}, {7, 8}, {7, 12}};
+	static const int want[][2] = {{2, 1}, {2, 7}, {4, 3}, {4, 5}, {5, 5},
+				      {5, 9}, {7, 3}, {7, 8}, {7, 12}};
 	(void)state;
 	diag_init(&d);
 	assert_int_equal(sp_parse("f.yaml", y, strlen(y), &d, rec_cb, &r), 0);
@@ -254,25 +255,45 @@ static void one(const char *doc, int line, int col, const char *msg)
 static void test_rules(void **state)
 {
 	(void)state;
-	one(PROJ "owner_mail: x\n", 7, 1, "unknown key 'owner_mail' in Project (did you mean 'owner_email'?)");
+	one(PROJ "owner_mail: x\n", 7, 1,
+	    "unknown key 'owner_mail' in Project (did you mean 'owner_email'?)");
 	one("kind: Projekt\n", 1, 7, "unknown kind 'Projekt' (did you mean 'Project'?)");
-	one("slug: x\n", 1, 1, "missing required key 'kind' (one of: Server, BaseDomain, ProjectType, Plugin, Bundle, Project, Registrar)");
-	one("kind: Server\nname: a\ncoolify_uuid: u9\nip_address: 1.2.3.4\nmax_projects: \"5\"\n", 5, 15, "max_projects: expected an integer, got a string");
-	one("kind: Server\nname: a\ncoolify_uuid: u9\nip_address: 1.2.3.4\nssh_port: 0\n", 5, 11, "ssh_port: 0 is out of range (1..65535)");
-	one("kind: Server\nname: a\ncoolify_uuid: u9\nip_address: 1.2.3.4\nmax_projects: 0\n", 5, 15, "max_projects: 0 is out of range (1..1000000)");
-	one("kind: Server\nname: a\ncoolify_uuid: u9\nip_address: 1.2.3\n", 4, 13, "ip_address: '1.2.3' is not a valid IPv4 or IPv6 address");
-	one("kind: Server\nname: a\ncoolify_uuid: u9\nip_address: ::1\nipv6_address: 10.0.0.1\n", 5, 15, "ipv6_address: '10.0.0.1' is not a valid IPv6 address");
-	one("kind: Server\nname: a\ncoolify_uuid: u9\nip_address: ::1\nmode: offline\n", 5, 7, "mode: invalid value 'offline' (expected one of: active, maintenance)");
-	one("kind: Bundle\ncode: b\nname: B\nproject_type: gastro\ndiscount_percent: 101\n", 5, 19, "discount_percent: 101 is out of range (0..100)");
-	one("kind: ProjectType\ncode: t\nname: T\ntrial_days: 3651\n", 4, 13, "trial_days: 3651 is out of range (0..3650)");
-	one("kind: Plugin\nname: p\nprices: [{project_type: gastro, price_cents: -1}]\n", 3, 46, "prices[0].price_cents: -1 is out of range (at least 0)");
+	one("slug: x\n", 1, 1,
+	    "missing required key 'kind' (one of: Server, BaseDomain, ProjectType, Plugin, Bundle, "
+	    "Project, Registrar)");
+	one("kind: Server\nname: a\ncoolify_uuid: u9\nip_address: 1.2.3.4\nmax_projects: \"5\"\n",
+	    5, 15, "max_projects: expected an integer, got a string");
+	one("kind: Server\nname: a\ncoolify_uuid: u9\nip_address: 1.2.3.4\nssh_port: 0\n", 5, 11,
+	    "ssh_port: 0 is out of range (1..65535)");
+	one("kind: Server\nname: a\ncoolify_uuid: u9\nip_address: 1.2.3.4\nmax_projects: 0\n", 5,
+	    15, "max_projects: 0 is out of range (1..1000000)");
+	one("kind: Server\nname: a\ncoolify_uuid: u9\nip_address: 1.2.3\n", 4, 13,
+	    "ip_address: '1.2.3' is not a valid IPv4 or IPv6 address");
+	one("kind: Server\nname: a\ncoolify_uuid: u9\nip_address: ::1\nipv6_address: 10.0.0.1\n", 5,
+	    15, "ipv6_address: '10.0.0.1' is not a valid IPv6 address");
+	one("kind: Server\nname: a\ncoolify_uuid: u9\nip_address: ::1\nmode: offline\n", 5, 7,
+	    "mode: invalid value 'offline' (expected one of: active, maintenance)");
+	one("kind: Bundle\ncode: b\nname: B\nproject_type: gastro\ndiscount_percent: 101\n", 5, 19,
+	    "discount_percent: 101 is out of range (0..100)");
+	one("kind: ProjectType\ncode: t\nname: T\ntrial_days: 3651\n", 4, 13,
+	    "trial_days: 3651 is out of range (0..3650)");
+	one("kind: Plugin\nname: p\nprices: [{project_type: gastro, price_cents: -1}]\n", 3, 46,
+	    "prices[0].price_cents: -1 is out of range (at least 0)");
 	one(PROJ "demo: 1\n", 7, 7, "demo: expected a boolean (true or false), got an integer");
-	one(PROJ "payment: {method: paypal}\n", 7, 19, "payment.method: invalid value 'paypal' (expected one of: stripe_prepaid, stripe_subscription, invoice, free)");
-	one(PROJ "cloned_from: -x\n", 7, 14, "cloned_from: '-x' is not a valid name: it must not start or end with '-' (a DNS label: 1-63 lower-case letters, digits and '-', not starting or ending with '-')");
-	one(PROJ "domains: [{domain: a..b, type: owned}]\n", 7, 20, "domains[0].domain: 'a..b' is not a valid domain name: empty label");
-	one(PROJ "domains: [{domain: x.de, type: registered, auth_code: {from_env: A}}]\n", 7, 55, "domains[0].auth_code: only allowed for type 'transferred'");
-	one(PROJ "domains: [{domain: x.de, type: transferred}]\n", 7, 11, "domains[0]: missing required key 'auth_code' (type 'transferred')");
-	one(PROJ "domains: [{subdomain: x, base: nope.de}]\n", 7, 32, "unknown base domain 'nope.de'");
+	one(PROJ "payment: {method: paypal}\n", 7, 19,
+	    "payment.method: invalid value 'paypal' (expected one of: stripe_prepaid, "
+	    "stripe_subscription, invoice, free)");
+	one(PROJ "cloned_from: -x\n", 7, 14,
+	    "cloned_from: '-x' is not a valid name: it must not start or end with '-' (a DNS "
+	    "label: 1-63 lower-case letters, digits and '-', not starting or ending with '-')");
+	one(PROJ "domains: [{domain: a..b, type: owned}]\n", 7, 20,
+	    "domains[0].domain: 'a..b' is not a valid domain name: empty label");
+	one(PROJ "domains: [{domain: x.de, type: registered, auth_code: {from_env: A}}]\n", 7, 55,
+	    "domains[0].auth_code: only allowed for type 'transferred'");
+	one(PROJ "domains: [{domain: x.de, type: transferred}]\n", 7, 11,
+	    "domains[0]: missing required key 'auth_code' (type 'transferred')");
+	one(PROJ "domains: [{subdomain: x, base: nope.de}]\n", 7, 32,
+	    "unknown base domain 'nope.de'");
 	one(PROJ "bundle: gold\n", 7, 9, "unknown bundle 'gold'");
 }
 
@@ -281,21 +302,29 @@ static void test_rules2(void **state)
 	struct res r;
 	(void)state;
 	/* bundle of another project type */
-	load_str(&r, BASE "kind: Project\nslug: r\nname: R\nowner_email: a@b.de\nproject_type: retail\napp: {image: i}\nbundle: gb\n");
-	assert_true(has_at(&r, L0 + 7, 9, "bundle 'gb' is for project type 'gastro', not 'retail'"));
+	load_str(&r, BASE "kind: Project\nslug: r\nname: R\nowner_email: a@b.de\nproject_type: "
+			  "retail\napp: {image: i}\nbundle: gb\n");
+	assert_true(
+	    has_at(&r, L0 + 7, 9, "bundle 'gb' is for project type 'gastro', not 'retail'"));
 	res_free(&r);
 	/* cloned_from cycle */
-	load_str(&r, BASE PROJ "cloned_from: b\n---\nkind: Project\nslug: b\nname: B\nowner_email: a@b.de\nproject_type: gastro\napp: {image: i}\ncloned_from: roma\n");
+	load_str(&r,
+		 BASE PROJ "cloned_from: b\n---\nkind: Project\nslug: b\nname: B\nowner_email: "
+			   "a@b.de\nproject_type: gastro\napp: {image: i}\ncloned_from: roma\n");
 	assert_true(has_at(&r, L0 + 7, 14, "cloned_from forms a cycle: roma -> b -> roma"));
 	res_free(&r);
 	/* two primaries; duplicate domain across projects */
-	load_str(&r, BASE PROJ "domains: [{domain: a.de, type: owned, primary: true}, {domain: b.de, type: owned, primary: true}]\n---\nkind: Project\nslug: b\nname: B\nowner_email: a@b.de\nproject_type: gastro\napp: {image: i}\ndomains: [{domain: A.de, type: owned}]\n");
+	load_str(&r, BASE PROJ "domains: [{domain: a.de, type: owned, primary: true}, {domain: "
+			       "b.de, type: owned, primary: true}]\n---\nkind: Project\nslug: "
+			       "b\nname: B\nowner_email: a@b.de\nproject_type: gastro\napp: "
+			       "{image: i}\ndomains: [{domain: A.de, type: owned}]\n");
 	assert_true(has_note(&r, "more than one primary domain in project 'roma'", L0 + 7, 11));
 	assert_true(has_at(&r, L0 + 7, 55, "more than one primary domain in project 'roma'"));
 	assert_true(has_note(&r, "duplicate domain 'a.de'", L0 + 7, 11));
 	res_free(&r);
 	/* several domains, none marked: the first is primary */
-	load_str(&r, BASE PROJ "domains: [{domain: b.de, type: owned}, {domain: a.de, type: owned}]\n");
+	load_str(&r,
+		 BASE PROJ "domains: [{domain: b.de, type: owned}, {domain: a.de, type: owned}]\n");
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.w.projects[0].domains[1].fqdn, "b.de");
 	assert_true(r.w.projects[0].domains[1].primary);
@@ -308,12 +337,18 @@ static void test_secrets_not_echoed(void **state)
 {
 	struct res r;
 	(void)state;
-	load_str(&r, BASE PROJ "domains: [{domain: x.de, type: transferred, auth_code: S3cr3tAuth}]\n"
-		     "---\nkind: Project\nslug: b\nname: B\nowner_email: a@b.de\nproject_type: gastro\n"
-		     "app: {image: i, env: {DB_PASSWORD: hunter2xyz, api_token: tok3n, Private_Key: pk9, OK: {from_env: X}}}\n");
+	load_str(&r, BASE PROJ
+		 "domains: [{domain: x.de, type: transferred, auth_code: S3cr3tAuth}]\n"
+		 "---\nkind: Project\nslug: b\nname: B\nowner_email: a@b.de\nproject_type: gastro\n"
+		 "app: {image: i, env: {DB_PASSWORD: hunter2xyz, api_token: tok3n, Private_Key: "
+		 "pk9, OK: {from_env: X}}}\n");
 	assert_int_equal(r.rc, -1);
-	assert_true(has_at(&r, L0 + 7, 56, "domains[0].auth_code: secret values must be references (from_env/from_file)"));
-	assert_true(has_at(&r, L0 + 14, 36, "app.env.DB_PASSWORD: secret values must be references (from_env/from_file)"));
+	assert_true(
+	    has_at(&r, L0 + 7, 56,
+		   "domains[0].auth_code: secret values must be references (from_env/from_file)"));
+	assert_true(
+	    has_at(&r, L0 + 14, 36,
+		   "app.env.DB_PASSWORD: secret values must be references (from_env/from_file)"));
 	assert_int_equal(r.d.n, 4);
 	for (size_t i = 0; i < r.d.n; i++) {
 		assert_null(strstr(r.d.v[i].msg, "S3cr3tAuth"));
@@ -323,8 +358,9 @@ static void test_secrets_not_echoed(void **state)
 	}
 	res_free(&r);
 	/* references are kept, literal non-secrets too */
-	load_str(&r, BASE "kind: Project\nslug: r\nname: R\nowner_email: a@b.de\nproject_type: gastro\n"
-		     "app: {image: i, env: {A: 1, B: {from_file: /run/b}}}\n");
+	load_str(&r,
+		 BASE "kind: Project\nslug: r\nname: R\nowner_email: a@b.de\nproject_type: gastro\n"
+		      "app: {image: i, env: {A: 1, B: {from_file: /run/b}}}\n");
 	assert_int_equal(r.rc, 0);
 	assert_int_equal(r.w.projects[0].app.nenv, 2);
 	assert_int_equal(r.w.projects[0].app.env[0].kind, VK_LITERAL);
@@ -356,8 +392,9 @@ static void test_hostile(void **state)
 	assert_true(has_at(&r, 2, 7, "scalar too long (4194304 bytes; the limit is 1048576)"));
 	res_free(&r);
 	/* billion laughs */
-	load_str(&r, "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-		     "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n");
+	load_str(&r,
+		 "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+		 "c: [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n");
 	assert_true(has_at(&r, 2, 8, "aliases are not supported"));
 	res_free(&r);
 	/* garbage bytes */
@@ -452,9 +489,13 @@ static void test_load_dir(void **state)
 	put(q, "x.yaml", "kind: Plugin\nname: dirplug\n");
 	world_init(&w);
 	assert_int_equal(spec_load(p, &w, &d, dg2), -1);
-	snprintf(q, sizeof(q), "%s/specs/projects/loop: symlink loop (the directory contains itself); not followed", dir);
+	snprintf(
+	    q, sizeof(q),
+	    "%s/specs/projects/loop: symlink loop (the directory contains itself); not followed",
+	    dir);
 	assert_true(has_msg(&d, q));
-	snprintf(q, sizeof(q), "%s/specs/projects/gone.yaml: cannot read: No such file or directory", dir);
+	snprintf(q, sizeof(q),
+		 "%s/specs/projects/gone.yaml: cannot read: No such file or directory", dir);
 	assert_true(has_msg(&d, q));
 	snprintf(q, sizeof(q), "%s/specs/fifo.yaml: not a regular file", dir);
 	assert_true(has_msg(&d, q));
@@ -476,7 +517,8 @@ static void test_load_dir(void **state)
 	world_init(&w);
 	diag_init(&d);
 	assert_int_equal(spec_load("/nonexistent/specs", &w, &d, NULL), -1);
-	assert_true(has_msg(&d, "/nonexistent/specs: cannot open specs directory: No such file or directory"));
+	assert_true(has_msg(
+	    &d, "/nonexistent/specs: cannot open specs directory: No such file or directory"));
 	world_free(&w);
 	diag_free(&d);
 	snprintf(q, sizeof(q), "rm -rf '%s'", dir);
@@ -486,17 +528,17 @@ static void test_load_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_base),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_dup_key),
-		cmocka_unit_test(test_positions),
-		cmocka_unit_test(test_positions_exact),
-		cmocka_unit_test(test_model_positions),
-		cmocka_unit_test(test_rules),
-		cmocka_unit_test(test_rules2),
-		cmocka_unit_test(test_secrets_not_echoed),
-		cmocka_unit_test(test_hostile),
-		cmocka_unit_test(test_load_dir),
+	    cmocka_unit_test(test_valid_base),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_dup_key),
+	    cmocka_unit_test(test_positions),
+	    cmocka_unit_test(test_positions_exact),
+	    cmocka_unit_test(test_model_positions),
+	    cmocka_unit_test(test_rules),
+	    cmocka_unit_test(test_rules2),
+	    cmocka_unit_test(test_secrets_not_echoed),
+	    cmocka_unit_test(test_hostile),
+	    cmocka_unit_test(test_load_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
