@@ -14,6 +14,7 @@
 
 static const struct cmd commands[] = {
     {"apply", cmd_apply, "converge the world to the specs (Coolify, INWX), logging every step"},
+    {"doctor", cmd_doctor, "preflight: Coolify and INWX access, token abilities, state file"},
     {"graph", cmd_graph, "the plan's dependency graph in Graphviz DOT"},
     {"import", cmd_import, "adopt existing Coolify apps and INWX records into the state"},
     {"init", cmd_init, "write a starting spec tree, .gitignore and CI pipeline into a directory"},

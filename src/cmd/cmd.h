@@ -42,6 +42,7 @@ int cmd_graph(int argc, char **argv, const struct global_opts *g);
 int cmd_preview(int argc, char **argv, const struct global_opts *g);
 int cmd_import(int argc, char **argv, const struct global_opts *g);
 int cmd_init(int argc, char **argv, const struct global_opts *g);
+int cmd_doctor(int argc, char **argv, const struct global_opts *g);
 
 /* shared helpers for the commands (cmd/common.c) */
 /* print "vrsctl: error: MSG" or "FILE:LINE:COL: error: MSG" for an error value */

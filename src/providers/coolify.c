@@ -296,6 +296,8 @@ static int parse_env(const cJSON *j, struct coolify_env *e)
 	e->value = pj_str(j, "value");
 	if (e->value == NULL)
 		e->value = pj_str(j, "real_value");
+	e->has_value = cJSON_GetObjectItemCaseSensitive(j, "value") != NULL ||
+		       cJSON_GetObjectItemCaseSensitive(j, "real_value") != NULL;
 	e->comment = pj_str(j, "comment");
 	e->is_preview = pj_bool(j, "is_preview", false);
 	e->is_literal = pj_bool(j, "is_literal", false);
@@ -1315,4 +1317,189 @@ int coolify_app_deployments(struct coolify *c, const char *app_uuid, int skip, i
 {
 	BLOCK(COOLIFY_K_APP_DEPLOYMENTS, out,
 	      coolify_app_deployments_async(c, app_uuid, skip, take, http_waiter_cb, &w_, err));
+}
+
+/* ---------- access probes (vrsctl doctor) ---------- */
+
+/*
+ * What each probe sends. Read in Coolify's source (coollabsio/coolify,
+ * routes/api.php and app/Http/Middleware/ApiAbility.php): the route
+ * middleware api.ability:write / :deploy answers 403 before the controller
+ * runs; ProjectController::create_project then answers 422 for a body without
+ * "name" (and with a field it does not allow) before it creates anything, and
+ * DeployController::deploy answers 400 "You must provide uuid or tag." before
+ * it deploys anything.
+ */
+static const struct {
+	const char *method, *path, *body;
+	bool auth;
+} probes[] = {
+    [COOLIFY_PROBE_HEALTH] = {"GET", "/api/health", NULL, false},
+    [COOLIFY_PROBE_VERSION] = {"GET", "/api/v1/version", NULL, true},
+    [COOLIFY_PROBE_TEAM] = {"GET", "/api/v1/team", NULL, true},
+    [COOLIFY_PROBE_WRITE] = {"POST", "/api/v1/projects", "{\"vrsctl_doctor_probe\":true}", true},
+    [COOLIFY_PROBE_DEPLOY] = {"POST", "/api/v1/deploy", NULL, true},
+};
+
+struct pop {
+	coolify_cb cb;
+	void *ud;
+	char *label;
+};
+
+void coolify_probe_free(struct coolify_probe *p)
+{
+	if (p == NULL)
+		return;
+	free(p->text);
+	free(p);
+}
+
+enum coolify_answer coolify_answer_of(int status, const char *body)
+{
+	cJSON *j;
+	const char *msg;
+	enum coolify_answer a = COOLIFY_ANS_OTHER;
+
+	if (status >= 200 && status < 300)
+		return COOLIFY_ANS_OK;
+	j = body ? cJSON_Parse(body) : NULL;
+	msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "message"));
+	if (msg == NULL)
+		msg = "";
+	if ((status == 400 || status == 401) && strcmp(msg, "Invalid token.") == 0)
+		a = COOLIFY_ANS_INVALID_TOKEN;
+	else if (status == 401)
+		a = COOLIFY_ANS_UNAUTHENTICATED;
+	else if (status == 403 && strcmp(msg, "API is disabled.") == 0)
+		a = COOLIFY_ANS_API_DISABLED;
+	else if (status == 403 && strcmp(msg, "You are not allowed to access the API.") == 0)
+		a = COOLIFY_ANS_IP_NOT_ALLOWED;
+	else if (status == 403 && strncmp(msg, "Missing required permissions", 28) == 0)
+		a = COOLIFY_ANS_NO_ABILITY;
+	else if ((status == 400 || status == 422) && cJSON_IsObject(j))
+		a = COOLIFY_ANS_REFUSED;
+	cJSON_Delete(j);
+	return a;
+}
+
+/* 429 and 5xx are retried as usual; every other answer is delivered to on_probe */
+static enum http_verdict probe_classify(void *ud, const struct http_response *r,
+					struct vrs_err *err)
+{
+	(void)ud;
+	if (r->status == 429 || r->status >= 500) {
+		coolify_error_text(r->status, r->body, r->content_type, err);
+		return HTTP_RETRY;
+	}
+	return HTTP_OK;
+}
+
+static void on_probe(void *ud, int rc, struct http_response *resp, struct vrs_err *err)
+{
+	struct pop *op = ud;
+	struct coolify_probe *p;
+	struct vrs_err e;
+
+	err_clear(&e);
+	if (rc < 0 && (err == NULL || err->http_status == 0)) {
+		if (err)
+			e = *err;
+		else
+			err_set(&e, "coolify: %s: no answer", op->label);
+		op->cb(op->ud, -1, NULL, &e);
+		goto out;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		err_set(&e, "coolify: out of memory");
+		op->cb(op->ud, -1, NULL, &e);
+		goto out;
+	}
+	if (rc < 0) {
+		/* 5xx or 429 after the retries */
+		p->http_status = err->http_status;
+		p->answer = COOLIFY_ANS_OTHER;
+		p->text = strdup(err->msg);
+	} else if (resp->status >= 200 && resp->status < 300) {
+		p->http_status = resp->status;
+		p->answer = COOLIFY_ANS_OK;
+		p->text = trimmed_text(resp->body);
+	} else {
+		p->http_status = resp->status;
+		p->answer = coolify_answer_of(resp->status, resp->body);
+		coolify_error_text(resp->status, resp->body, resp->content_type, &e);
+		p->text = strdup(e.msg);
+		err_clear(&e);
+	}
+	if (p->text == NULL) {
+		coolify_probe_free(p);
+		err_set(&e, "coolify: out of memory");
+		op->cb(op->ud, -1, NULL, &e);
+		goto out;
+	}
+	op->cb(op->ud, 0, p, NULL);
+out:
+	free(op->label);
+	free(op);
+}
+
+int coolify_probe_async(struct coolify *c, enum coolify_probe_kind kind, coolify_cb cb, void *ud,
+			struct vrs_err *err)
+{
+	struct http_request req;
+	const char *hdrs[4];
+	char *url = NULL;
+	struct pop *op;
+	size_t nh = 0;
+	int rc;
+
+	if ((unsigned)kind >= sizeof(probes) / sizeof(probes[0]))
+		return err_set(err, "coolify: unknown probe %d", (int)kind);
+	op = calloc(1, sizeof(*op));
+	if (op == NULL || asprintf(&url, "%s%s", c->base_url, probes[kind].path) < 0) {
+		free(op);
+		return err_set(err, "coolify: out of memory");
+	}
+	op->cb = cb;
+	op->ud = ud;
+	op->label = strdup(probes[kind].path);
+	if (probes[kind].auth)
+		hdrs[nh++] = c->auth_header;
+	hdrs[nh++] = "Accept: application/json";
+	if (probes[kind].body)
+		hdrs[nh++] = "Content-Type: application/json";
+	hdrs[nh] = NULL;
+	memset(&req, 0, sizeof(req));
+	req.method = probes[kind].method;
+	req.url = url;
+	req.label = op->label;
+	req.body = probes[kind].body;
+	req.headers = hdrs;
+	/* nothing the probes send can create anything, so a retry is harmless */
+	req.idempotent = true;
+	req.classify = probe_classify;
+	rc = op->label ? http_submit(c->pool, c->svc, &req, on_probe, op, err)
+		       : err_set(err, "coolify: out of memory");
+	if (rc < 0) {
+		free(op->label);
+		free(op);
+	}
+	free(url);
+	return rc;
+}
+
+int coolify_probe(struct coolify *c, enum coolify_probe_kind kind, struct coolify_probe **out,
+		  struct vrs_err *err)
+{
+	struct http_waiter w;
+
+	memset(&w, 0, sizeof(w));
+	*out = NULL;
+	if (coolify_probe_async(c, kind, http_waiter_cb, &w, err) < 0)
+		return -1;
+	if (http_waiter_wait(c->pool, &w, err) < 0)
+		return -1;
+	*out = w.res;
+	return 0;
 }

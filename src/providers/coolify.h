@@ -81,6 +81,7 @@ struct coolify_ack {
 };
 struct coolify_env {
 	char *uuid, *key, *value, *comment; /* value NULL without read:sensitive */
+	bool has_value; /* the answer carried value or real_value (read:sensitive or root) */
 	bool is_preview, is_literal, is_multiline, is_shown_once, is_runtime, is_buildtime;
 };
 struct coolify_env_list {
@@ -270,6 +271,52 @@ int coolify_deployment_get(struct coolify *c, const char *uuid, struct coolify_d
 			   struct vrs_err *err);
 int coolify_app_deployments(struct coolify *c, const char *app_uuid, int skip, int take,
 			    struct coolify_deployment_list **out, struct vrs_err *err);
+
+/*
+ * ---- access probes (vrsctl doctor) ----
+ * Each probe makes one request and reports how Coolify answered it, typed,
+ * so callers need not read bodies. Coolify runs its middleware in this
+ * order (routes/api.php): auth:sanctum (401), ApiAllowed (403 API off / IP
+ * not allowed), the route's api.ability:X (403 "Missing required
+ * permissions: X"), and only then the controller with its body checks
+ * (400/422). The write and deploy probes send requests the controller
+ * refuses, so they create and deploy nothing.
+ */
+enum coolify_probe_kind {
+	COOLIFY_PROBE_HEALTH,  /* GET /api/health (outside /api/v1), without the token */
+	COOLIFY_PROBE_VERSION, /* GET /api/v1/version */
+	COOLIFY_PROBE_TEAM,    /* GET /api/v1/team: the token's team */
+	COOLIFY_PROBE_WRITE,   /* POST /api/v1/projects with no name and an unknown field */
+	COOLIFY_PROBE_DEPLOY,  /* POST /api/v1/deploy with neither uuid nor tag */
+};
+enum coolify_answer {
+	COOLIFY_ANS_OK,		     /* 2xx */
+	COOLIFY_ANS_UNAUTHENTICATED, /* 401 "Unauthenticated.": unknown, revoked or expired token */
+	COOLIFY_ANS_INVALID_TOKEN,   /* 400/401 "Invalid token.": the token's team is gone */
+	COOLIFY_ANS_API_DISABLED,    /* 403 "API is disabled." */
+	COOLIFY_ANS_IP_NOT_ALLOWED,  /* 403 "You are not allowed to access the API." */
+	COOLIFY_ANS_NO_ABILITY,	     /* 403 "Missing required permissions: ..." */
+	COOLIFY_ANS_REFUSED,	     /* 400/422 from the controller: the middleware let it pass */
+	COOLIFY_ANS_OTHER,	     /* anything else: 404, 403 policy, 5xx, an HTML page */
+};
+struct coolify_probe {
+	enum coolify_answer answer;
+	int http_status;
+	/* 2xx: the body, trimmed ("4.3.11", "OK"); else "HTTP 403: API is disabled." */
+	char *text;
+};
+void coolify_probe_free(struct coolify_probe *p);
+/*
+ * 0 with *out (free with coolify_probe_free) whenever an HTTP answer came,
+ * whatever its status (5xx after the usual retries too); -1 with err when
+ * none did (connection refused, DNS, timeout). result type: coolify_probe
+ */
+int coolify_probe_async(struct coolify *c, enum coolify_probe_kind kind, coolify_cb cb, void *ud,
+			struct vrs_err *err);
+int coolify_probe(struct coolify *c, enum coolify_probe_kind kind, struct coolify_probe **out,
+		  struct vrs_err *err);
+/* the answer a status and body mean (pure, for tests) */
+enum coolify_answer coolify_answer_of(int status, const char *body);
 
 /* ---- pure parts, exposed for tests ---- */
 enum coolify_kind {

@@ -43,6 +43,7 @@ struct inwx {
 	bool logged_in, busy;
 	bool auth_failed;
 	struct vrs_err auth_err;
+	enum inwx_login_outcome outcome;
 	int64_t last_tan_step;
 	int tan_retried; /* retries after a refused TAN: the next window now, then later */
 	bool tan_early;	 /* that retry goes out now, not at the window boundary */
@@ -673,6 +674,7 @@ static void on_unlock(void *ud, int rc, struct http_response *resp, struct vrs_e
 	w->busy = false;
 	if (rc < 0) {
 		cJSON_Delete(j);
+		w->outcome = INWX_LOGIN_NO_ANSWER;
 		login_failed(w, err, false);
 		return;
 	}
@@ -694,11 +696,13 @@ static void on_unlock(void *ud, int rc, struct http_response *resp, struct vrs_e
 		}
 		err_prefix(&e, "inwx");
 		e.transient = false;
+		w->outcome = INWX_LOGIN_TFA_REFUSED;
 		login_failed(w, &e, true);
 		return;
 	}
 	cJSON_Delete(j);
 	w->logged_in = true;
+	w->outcome = INWX_LOGIN_OK_TFA;
 	w->tan_retried = 0;
 	kick_cb(w);
 }
@@ -739,6 +743,7 @@ static void on_login(void *ud, int rc, struct http_response *resp, struct vrs_er
 	w->busy = false;
 	if (rc < 0) {
 		cJSON_Delete(j);
+		w->outcome = INWX_LOGIN_NO_ANSWER;
 		login_failed(w, err, false);
 		return;
 	}
@@ -747,6 +752,9 @@ static void on_login(void *ud, int rc, struct http_response *resp, struct vrs_er
 		bool sticky = !e.transient;
 
 		cJSON_Delete(j);
+		w->outcome = e.transient	     ? INWX_LOGIN_NO_ANSWER
+			     : e.remote_code == 2200 ? INWX_LOGIN_BAD_CREDENTIALS
+						     : INWX_LOGIN_REFUSED;
 		err_prefix(&e, "inwx");
 		login_failed(w, &e, sticky);
 		return;
@@ -763,15 +771,19 @@ static void on_login(void *ud, int rc, struct http_response *resp, struct vrs_er
 			err_set(&e,
 				"inwx: account.login: the account has two-factor authentication; "
 				"set VRS_INWX_TOTP_SECRET");
+			w->outcome = INWX_LOGIN_TFA_NO_SECRET;
 			login_failed(w, &e, true);
 			return;
 		}
-		if (start_unlock(w, &e) < 0)
+		if (start_unlock(w, &e) < 0) {
+			w->outcome = INWX_LOGIN_TFA_REFUSED;
 			login_failed(w, &e, false);
+		}
 		return;
 	}
 	free(tfa);
 	w->logged_in = true;
+	w->outcome = INWX_LOGIN_OK;
 	kick_cb(w);
 }
 
@@ -980,6 +992,11 @@ struct http_service *inwx_service(struct inwx *w)
 bool inwx_logged_in(const struct inwx *w)
 {
 	return w->logged_in;
+}
+
+enum inwx_login_outcome inwx_login_outcome(const struct inwx *w)
+{
+	return w->outcome;
 }
 
 /* queue one op; params consumed */

@@ -181,6 +181,20 @@ void inwx_free(struct inwx *w);
 struct http_service *inwx_service(struct inwx *w);
 bool inwx_logged_in(const struct inwx *w);
 
+/* how the client's last login ended (vrsctl doctor), typed so callers need not read codes */
+enum inwx_login_outcome {
+	INWX_LOGIN_NONE,	    /* no login tried yet */
+	INWX_LOGIN_OK,		    /* logged in, the account has no 2FA */
+	INWX_LOGIN_OK_TFA,	    /* logged in and unlocked with a TOTP TAN */
+	INWX_LOGIN_BAD_CREDENTIALS, /* account.login 2200: user or password wrong */
+	INWX_LOGIN_REFUSED, /* account.login answered another error code (2005 INVALID_PASS...) */
+	INWX_LOGIN_TFA_NO_SECRET, /* the account has 2FA and no TOTP secret is configured */
+	INWX_LOGIN_TFA_REFUSED,	  /* account.unlock refused the TANs (wrong secret, clock), or the
+				     secret is not base32 */
+	INWX_LOGIN_NO_ANSWER,	  /* no answer, or a transient code (2400, 2500) */
+};
+enum inwx_login_outcome inwx_login_outcome(const struct inwx *w);
+
 /* async (result type in the comment) */
 int inwx_call_async(
     struct inwx *w, const char *method, cJSON *params, inwx_cb cb, void *ud,

@@ -71,7 +71,7 @@ check_page docs/vrsctl-spec.5 NAME DESCRIPTION DIAGNOSTICS EXAMPLES "SEE ALSO"
 # vrsctl.1 names every command, exit code and variable of the interface
 if [ -f docs/vrsctl.1 ]; then
 	missing=""
-	for w in validate plan apply watch status log retry import preview graph \
+	for w in validate plan apply watch status log retry import preview graph doctor init \
 		VRS_COOLIFY_URL VRS_COOLIFY_TOKEN VRS_COOLIFY_TOKEN_FILE VRS_COOLIFY_RATE VRS_INWX_URL \
 		VRS_INWX_USER VRS_INWX_PASSWORD VRS_INWX_PASSWORD_FILE VRS_INWX_TOTP_SECRET \
 		VRS_TRIGGERED_BY VRS_SPECS VRS_STATE NO_COLOR state/vrs.db state/vrs.db.lock \

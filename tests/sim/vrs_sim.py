@@ -13,9 +13,26 @@ CLI
   --inwx HOST:PORT        INWX listener (loopback only)
   --ready-file F          once both listen, write {"coolify": PORT, "inwx": PORT} to F
                           (atomically: temp file + rename)
-  --coolify-token T       accepted Bearer token (default sim-coolify-token); repeatable
-  --coolify-sensitive     the token has read:sensitive: env value/real_value are returned
-                          (default: omitted, as for a token without read:sensitive)
+  --coolify-token T       accepted Bearer token (default sim-coolify-token); repeatable.
+                          T:ABILITIES gives the token Coolify abilities, comma-separated, from
+                          read, read:sensitive, write, write:sensitive, deploy, root
+                          (e.g. "tok:read,write,deploy,read:sensitive", "tok:root", "tok:read").
+                          Enforced as Coolify does (middleware api.ability:X, before any body
+                          check): GET needs read; POST/PATCH/DELETE need write; POST /deploy,
+                          applications/{uuid}/start|stop|restart and deployments/{uuid}/cancel
+                          need deploy; root passes everything; otherwise 403
+                          {"message":"Missing required permissions: write"}. Env value/real_value
+                          and deployment logs only with read:sensitive or root.
+                          A token given without ":" may do everything (read, write, deploy), and
+                          sees sensitive values only with --coolify-sensitive.
+  --coolify-sensitive     tokens without an ability list have read:sensitive: env
+                          value/real_value are returned (default: omitted, as for a token without
+                          read:sensitive). Tokens with an ability list ignore it.
+  --coolify-api-disabled  the instance's API is off (Settings -> Advanced -> API Access): every
+                          /api/v1/* route except /health answers, after the token check (401
+                          first, as auth:sanctum runs before ApiAllowed),
+                          403 {"success":true,"message":"API is disabled."}. See also the
+                          set_api admin op.
   --inwx-user U           INWX account user (default sim-user)
   --inwx-password P       INWX password (default sim-password)
   --inwx-2fa BASE32       account needs account.unlock with a TOTP (RFC 6238, SHA1, 30 s,
@@ -63,6 +80,11 @@ Admin endpoints (both ports, no auth, not counted, never faulted)
       {"op":"set_domain","domain":D,"fields":{"status":"OK",...}}   (creates it if absent)
       {"op":"delete_domain","domain":D}
       {"op":"drop_sessions"}                   INWX sessions dropped: next call 2500, then 2200
+      {"op":"set_api","enabled":false[,"allowed_ips":"10.0.0.1,10.0.0.2"]}
+           Coolify API switch and IP allowlist (Settings -> Advanced): off -> 403 "API is
+           disabled."; a client IP not in a non-empty list ("0.0.0.0" = all) -> 403
+           {"success":true,"message":"You are not allowed to access the API."}; "allowed_ips":
+           null or "" clears the list. /_sim/reset restores the flags' setting.
       → 200 {"ok":true,"results":[...]}; 400 {"error":"..."} (ops before the bad one applied)
   GET  /_sim/calls        {"coolify":{"GET /applications":N,"PATCH /applications/{uuid}":N,...},
                            "inwx":{"nameserver.createRecord":N,...}}  (templates as in OpenAPI;
@@ -72,7 +94,8 @@ Admin endpoints (both ports, no auth, not counted, never faulted)
   POST /_sim/faults       replace the rules: {"rules":[rule,...]}
   POST /_sim/reset        state back to the seed file (or empty + default server), counters,
                           sessions, rate windows and faults cleared (flag faults restored)
-  GET  /_sim/routes       the Coolify route table [{"method","path","required","allowed"}]
+  GET  /_sim/routes       the Coolify route table [{"method","path","required","allowed","ability"}]
+                          (ability: what the token needs, null for /health)
   GET  /_sim/health       "OK"
 
 Faults
@@ -135,6 +158,7 @@ SENSITIVE_APP_KEYS = ("custom_labels", "http_basic_auth_password", "manual_webho
                       "manual_webhook_secret_gitea", "dockerfile")
 SIM_APP_KEYS = ("project_uuid", "environment_uuid", "server_uuid", "envs", "tags")
 TERMINAL = ("finished", "failed", "cancelled-by-user")
+ABILITIES = {"read", "read:sensitive", "write", "write:sensitive", "deploy", "root"}
 
 
 def iso(t):
@@ -286,7 +310,21 @@ class Sim:
     def __init__(self, opts):
         self.opts = opts
         self.lock = threading.RLock()
-        self.tokens = set(opts.coolify_token or ["sim-coolify-token"])
+        # token -> set of abilities, or None (no list given: read, write, deploy)
+        self.tokens = {}
+        for spec in opts.coolify_token or ["sim-coolify-token"]:
+            tok, sep, abil = spec.partition(":")
+            if not tok:
+                raise ValueError("--coolify-token: empty token in %r" % spec)
+            if not sep:
+                self.tokens[tok] = None
+                continue
+            abilities = {a.strip() for a in abil.split(",") if a.strip()}
+            unknown = sorted(abilities - ABILITIES)
+            if unknown or not abilities:
+                raise ValueError("--coolify-token %s: unknown abilities %s (known: %s)" % (
+                    tok, ", ".join(unknown) or "(none given)", ", ".join(sorted(ABILITIES))))
+            self.tokens[tok] = abilities
         self.flag_rules = []
         for spec in opts.fault or []:
             self.flag_rules.extend(parse_rules(json.loads(spec)))
@@ -320,6 +358,8 @@ class Sim:
             self.failed_transfers = {}
             self.taken_domains, self.auth_codes = [], {}
             self.no_auth_code_tlds = []
+            self.api_enabled = not self.opts.coolify_api_disabled
+            self.allowed_ips = []
             if self.seed_data:
                 self.load(self.seed_data)
             else:
@@ -838,8 +878,19 @@ class Coolify:
 
         def route(method, path, fn, strict=False, required=(), allowed=None):
             rx = "^" + re.sub(r"\\\{[a-z_]+\\\}", "([^/]+)", re.escape(path)) + "$"
+            # Coolify's routes/api.php: api.ability:read on GETs, deploy on the action
+            # routes, write on every other change; /health has no auth at all
+            if path == "/health":
+                ability = None
+            elif method == "GET":
+                ability = "read"
+            elif path == "/deploy" or re.search(r"/(start|stop|restart|cancel)$", path):
+                ability = "deploy"
+            else:
+                ability = "write"
             R.append({"method": method, "path": path, "rx": re.compile(rx), "fn": fn, "strict": strict,
-                      "required": list(required), "allowed": sorted(allowed) if allowed else None})
+                      "required": list(required), "allowed": sorted(allowed) if allowed else None,
+                      "ability": ability})
 
         route("GET", "/health", self.health)
         route("GET", "/version", self.version)
@@ -1843,6 +1894,16 @@ def admin_op(sim, op):
         if not a:
             raise ValueError("no such app")
         sim.apps.remove(a)
+    elif kind == "set_api":
+        if "enabled" in op:
+            if not isinstance(op["enabled"], bool):
+                raise ValueError("enabled must be true or false")
+            sim.api_enabled = op["enabled"]
+        if "allowed_ips" in op:
+            ips = op["allowed_ips"] or ""
+            if not isinstance(ips, str):
+                raise ValueError("allowed_ips must be a comma-separated string or null")
+            sim.allowed_ips = [x.strip() for x in ips.split(",") if x.strip()]
     elif kind == "set_app":
         a = sim.app_by(op)
         if not a:
@@ -2125,7 +2186,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.send(200, sim.calls)
         if path == "/_sim/routes" and method == "GET":
             return self.send(200, [{"method": r["method"], "path": r["path"], "required": r["required"],
-                                    "allowed": r["allowed"]} for r in self.server.coolify.routes])
+                                    "allowed": r["allowed"], "ability": r["ability"]}
+                                   for r in self.server.coolify.routes])
         if path == "/_sim/faults" and method == "GET":
             with sim.lock:
                 return self.send(200, {"rules": sim.rules})
@@ -2234,11 +2296,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                      headers=dict(rl_headers, Allow="POST"))
                 return self.send_framework(405, wants_json, dict(rl_headers, Allow=", ".join(sorted(set(params)))))
             return self.send_framework(404, wants_json, rl_headers)
-        if route["path"] != "/health" and not valid:
-            return self.send(401, {"message": "Unauthenticated."}, headers=rl_headers)
+        abilities = sim.tokens.get(token) if valid else None
+        if route["path"] != "/health":
+            # the order of Coolify's middleware: auth:sanctum (401), ApiAllowed (API switch,
+            # IP allowlist), then the route's api.ability:X; bodies are checked after all three
+            if not valid:
+                return self.send(401, {"message": "Unauthenticated."}, headers=rl_headers)
+            with sim.lock:
+                enabled, allowed_ips = sim.api_enabled, list(sim.allowed_ips)
+            if not enabled:
+                return self.send(403, {"success": True, "message": "API is disabled."}, headers=rl_headers)
+            if allowed_ips and "0.0.0.0" not in allowed_ips and self.client_address[0] not in allowed_ips:
+                return self.send(403, {"success": True, "message": "You are not allowed to access the API."},
+                                 headers=rl_headers)
+            need = route["ability"]
+            if abilities is not None and "root" not in abilities and need not in abilities:
+                return self.send(403, {"message": "Missing required permissions: %s" % need}, headers=rl_headers)
         req = Req()
         req.method, req.path, req.query, req.params, req.route = method, sub, query, params, route
-        req.sensitive = sim.opts.coolify_sensitive
+        if abilities is None:
+            req.sensitive = sim.opts.coolify_sensitive
+        else:
+            req.sensitive = bool(abilities & {"root", "read:sensitive"})
         req.body = jbody if isinstance(jbody, dict) else {}
         try:
             if route["strict"]:
@@ -2381,6 +2460,7 @@ def main(argv=None):
     ap.add_argument("--ready-file")
     ap.add_argument("--coolify-token", action="append")
     ap.add_argument("--coolify-sensitive", action="store_true")
+    ap.add_argument("--coolify-api-disabled", action="store_true")
     ap.add_argument("--inwx-user", default="sim-user")
     ap.add_argument("--inwx-password", default="sim-password")
     ap.add_argument("--inwx-2fa")

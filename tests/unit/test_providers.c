@@ -515,6 +515,48 @@ static void test_inwx_parse_shapes(void **state)
 	assert_int_equal(inwx_parse(INWX_K_DOMAIN, "{\"code\":1000}", &r, &err), -1);
 }
 
+/* the typed answers doctor's probes rely on (Coolify's middleware bodies) */
+static void test_coolify_answers(void **state)
+{
+	struct coolify_env_list *envs = NULL;
+	struct vrs_err err;
+
+	(void)state;
+	assert_int_equal(coolify_answer_of(200, "4.3.11"), COOLIFY_ANS_OK);
+	assert_int_equal(coolify_answer_of(401, "{\"message\":\"Unauthenticated.\"}"),
+			 COOLIFY_ANS_UNAUTHENTICATED);
+	assert_int_equal(coolify_answer_of(400, "{\"message\":\"Invalid token.\",\"docs\":\"x\"}"),
+			 COOLIFY_ANS_INVALID_TOKEN);
+	assert_int_equal(
+	    coolify_answer_of(403, "{\"success\":true,\"message\":\"API is disabled.\"}"),
+	    COOLIFY_ANS_API_DISABLED);
+	assert_int_equal(coolify_answer_of(403, "{\"success\":true,\"message\":\"You are not "
+						"allowed to access the API.\"}"),
+			 COOLIFY_ANS_IP_NOT_ALLOWED);
+	assert_int_equal(
+	    coolify_answer_of(403, "{\"message\":\"Missing required permissions: write\"}"),
+	    COOLIFY_ANS_NO_ABILITY);
+	assert_int_equal(
+	    coolify_answer_of(422, "{\"message\":\"Validation failed.\",\"errors\":{}}"),
+	    COOLIFY_ANS_REFUSED);
+	assert_int_equal(coolify_answer_of(400, "{\"message\":\"You must provide uuid or tag.\"}"),
+			 COOLIFY_ANS_REFUSED);
+	assert_int_equal(coolify_answer_of(403, "{\"message\":\"x\",\"error\":\"Unauthorized\"}"),
+			 COOLIFY_ANS_OTHER);
+	assert_int_equal(coolify_answer_of(422, "<html>"), COOLIFY_ANS_OTHER);
+	assert_int_equal(coolify_answer_of(404, NULL), COOLIFY_ANS_OTHER);
+	/* has_value: the key is there (even null) only with read:sensitive */
+	err_clear(&err);
+	assert_int_equal(coolify_parse(COOLIFY_K_ENVS,
+				       "[{\"key\":\"A\",\"value\":null},{\"key\":\"B\"}]",
+				       (void **)&envs, &err),
+			 0);
+	assert_int_equal(envs->n, 2);
+	assert_true(envs->v[0].has_value);
+	assert_false(envs->v[1].has_value);
+	coolify_env_list_free(envs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +571,7 @@ int main(void)
 	    cmocka_unit_test(test_creds),
 	    cmocka_unit_test(test_coolify_error_shapes),
 	    cmocka_unit_test(test_coolify_parse_shapes),
+	    cmocka_unit_test(test_coolify_answers),
 	    cmocka_unit_test(test_inwx_codes),
 	    cmocka_unit_test(test_inwx_parse_shapes),
 	};
