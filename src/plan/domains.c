@@ -8,47 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct m_domain *find_domain(const struct m_project *p, const char *fqdn)
+static const char *rec_content(const struct m_server *s, const struct m_domain *d,
+			       enum m_rec_kind k)
 {
-	if (p == NULL)
-		return NULL;
-	for (size_t i = 0; i < p->ndomains; i++)
-		if (pb_str_eq(p->domains[i].fqdn, fqdn))
-			return &p->domains[i];
-	return NULL;
-}
-
-static const char *zone_of(const struct m_domain *d)
-{
-	return d->type == DT_SUBDOMAIN && d->base_domain ? d->base_domain : d->fqdn;
-}
-
-enum rec_kind { REC_A, REC_AAAA, REC_WWW };
-
-static void rec_key(char *out, size_t n, enum rec_kind k, const char *fqdn)
-{
-	if (k == REC_A)
-		snprintf(out, n, "%s/A", fqdn);
-	else if (k == REC_AAAA)
-		snprintf(out, n, "%s/AAAA", fqdn);
-	else
-		snprintf(out, n, "www.%s/CNAME", fqdn);
-}
-
-static const char *rec_id(const struct m_domain *d, enum rec_kind k)
-{
-	if (d == NULL)
-		return NULL;
-	return k == REC_A ? d->record_a : k == REC_AAAA ? d->record_aaaa : d->record_www;
-}
-
-static const char *rec_content(const struct m_server *s, const struct m_domain *d, enum rec_kind k)
-{
-	if (k == REC_WWW)
+	if (k == MREC_WWW)
 		return d->fqdn;
 	if (s == NULL)
 		return NULL;
-	return k == REC_A ? s->ip_address : s->ipv6_address;
+	return k == MREC_A ? s->ip_address : s->ipv6_address;
 }
 
 static const char *registration_note(const struct m_domain *d)
@@ -79,13 +46,13 @@ void plan_delete_records(struct builder *b, const char *slug, const struct m_dom
 {
 	char key[600];
 
-	for (int k = REC_A; k <= REC_WWW; k++) {
+	for (int k = MREC_A; k <= MREC_WWW; k++) {
 		int i;
-		if (rec_id(rd, (enum rec_kind)k) == NULL)
+		if (domain_record_id(rd, (enum m_rec_kind)k) == NULL)
 			continue;
-		rec_key(key, sizeof(key), (enum rec_kind)k, rd->fqdn);
+		model_record_key(key, sizeof(key), (enum m_rec_kind)k, rd->fqdn);
 		i = pb_act(b, OP_DELETE, RES_DNS_RECORD, key, slug, SVC_INWX, src);
-		pb_chg(b, i, "zone", rd->zone ? rd->zone : zone_of(rd), NULL);
+		pb_chg(b, i, "zone", rd->zone ? rd->zone : domain_zone(rd), NULL);
 		pb_reason(b, i, "%s%s%s", why, registration_note(rd), pb_destructive_note(b));
 		pb_req(b, i, after);
 		pb_ilist_add(b, out, i);
@@ -96,7 +63,8 @@ void plan_delete_records(struct builder *b, const char *slug, const struct m_dom
 bool pctx_needs_registration(const struct pctx *c)
 {
 	for (size_t k = 0; k < c->nd; k++) {
-		const struct m_domain *dd = &c->dp->domains[k], *rd = find_domain(c->rp, dd->fqdn);
+		const struct m_domain *dd = &c->dp->domains[k],
+				      *rd = project_domain(c->rp, dd->fqdn);
 		if ((dd->type == DT_REGISTERED || dd->type == DT_TRANSFERRED) &&
 		    (rd == NULL || rd->inwx_domain_id == 0 || domain_pending(rd)))
 			return true;
@@ -115,7 +83,7 @@ void plan_domain_rows(struct builder *b, struct pctx *c)
 	int i;
 
 	for (size_t k = 0; k < nd; k++) {
-		const struct m_domain *dd = &dp->domains[k], *rd = find_domain(rp, dd->fqdn);
+		const struct m_domain *dd = &dp->domains[k], *rd = project_domain(rp, dd->fqdn);
 		if (rd == NULL) {
 			const struct m_base_domain *bd =
 			    dd->base_domain ? world_base_domain(d, dd->base_domain) : NULL;
@@ -141,7 +109,7 @@ void plan_domain_rows(struct builder *b, struct pctx *c)
 	for (size_t k = 0; rp && k < rp->ndomains; k++) {
 		const struct m_domain *rd = &rp->domains[k];
 		struct ilist recs = {0};
-		if (find_domain(dp, rd->fqdn))
+		if (project_domain(dp, rd->fqdn))
 			continue;
 		plan_delete_records(b, slug, rd, src, "domain removed from the specs", -1, &recs);
 		i = pb_act(b, OP_DELETE, RES_PROJECT_DOMAIN, rd->fqdn, slug, SVC_LOCAL, src);
@@ -162,7 +130,7 @@ void plan_registrations(struct builder *b, struct pctx *c)
 	int i;
 
 	for (size_t k = 0; k < nd; k++) {
-		const struct m_domain *dd = &dp->domains[k], *rd = find_domain(rp, dd->fqdn);
+		const struct m_domain *dd = &dp->domains[k], *rd = project_domain(rp, dd->fqdn);
 		const struct o_offer *of = find_offer(b, dd->fqdn);
 		char cap[64], money[64];
 		if (dd->type != DT_REGISTERED && dd->type != DT_TRANSFERRED)
@@ -225,17 +193,17 @@ void plan_dns(struct builder *b, struct pctx *c)
 	int i;
 
 	for (size_t k = 0; k < nd; k++) {
-		const struct m_domain *dd = &dp->domains[k], *rd = find_domain(rp, dd->fqdn);
-		for (int t = REC_A; t <= REC_WWW; t++) {
-			const char *want = rec_content(ds, dd, (enum rec_kind)t);
-			const char *id = rec_id(rd, (enum rec_kind)t), *had;
+		const struct m_domain *dd = &dp->domains[k], *rd = project_domain(rp, dd->fqdn);
+		for (int t = MREC_A; t <= MREC_WWW; t++) {
+			const char *want = rec_content(ds, dd, (enum m_rec_kind)t);
+			const char *id = domain_record_id(rd, (enum m_rec_kind)t), *had;
 			const struct o_record *orec = find_orec(b, id);
-			rec_key(key, sizeof(key), (enum rec_kind)t, dd->fqdn);
+			model_record_key(key, sizeof(key), (enum m_rec_kind)t, dd->fqdn);
 			if (want == NULL) {
 				if (id) { /* the server lost its IPv6 address */
 					i = pb_act(b, OP_DELETE, RES_DNS_RECORD, key, slug,
 						   SVC_INWX, dd->pos);
-					pb_chg(b, i, "zone", zone_of(dd), NULL);
+					pb_chg(b, i, "zone", domain_zone(dd), NULL);
 					pb_reason(b, i, "server '%s' has no ipv6_address%s", sname,
 						  pb_destructive_note(b));
 					pb_ilist_add(b, &c->dns, i);
@@ -245,7 +213,7 @@ void plan_dns(struct builder *b, struct pctx *c)
 			if (id == NULL || (b->o && orec == NULL)) {
 				i = pb_act(b, OP_CREATE, RES_DNS_RECORD, key, slug, SVC_INWX,
 					   dd->pos);
-				pb_chg(b, i, "zone", NULL, zone_of(dd));
+				pb_chg(b, i, "zone", NULL, domain_zone(dd));
 				pb_chg(b, i, "content", NULL, want);
 				if (id)
 					pb_reason(b, i, "drift: record deleted outside vrsctl");
@@ -254,9 +222,9 @@ void plan_dns(struct builder *b, struct pctx *c)
 				pb_ilist_add(b, &c->dns, i);
 				continue;
 			}
-			had = t == REC_WWW ? dd->fqdn
-			      : rs	   ? rec_content(rs, dd, (enum rec_kind)t)
-					   : want;
+			had = t == MREC_WWW ? dd->fqdn
+			      : rs	    ? rec_content(rs, dd, (enum m_rec_kind)t)
+					    : want;
 			if (!pb_str_eq(had, want)) {
 				i = pb_act(b, OP_UPDATE, RES_DNS_RECORD, key, slug, SVC_INWX,
 					   dd->pos);

@@ -34,7 +34,7 @@ void plan_archive(struct builder *b, const struct m_project *dp, const struct m_
 		pb_req(b, a_del, a_stop);
 	}
 	if (rp->coolify_project_uuid) {
-		snprintf(key, sizeof(key), "vrs-%s", slug);
+		model_coolify_name(key, sizeof(key), slug);
 		i = pb_act(b, OP_DELETE, RES_COOLIFY_PROJECT, key, slug, SVC_COOLIFY, src);
 		pb_reason(b, i, "%s%s", why, pb_destructive_note(b));
 		pb_req(b, i, a_del >= 0 ? a_del : a_stop);
@@ -236,7 +236,7 @@ void plan_project(struct builder *b, size_t di)
 				   : "archived before it was provisioned: nothing to do");
 		return;
 	}
-	snprintf(c.cpkey, sizeof(c.cpkey), "vrs-%s", c.slug);
+	model_coolify_name(c.cpkey, sizeof(c.cpkey), c.slug);
 	c.a_pd = calloc(c.nd + 1, sizeof(*c.a_pd));
 	c.a_reg = calloc(c.nd + 1, sizeof(*c.a_reg));
 	if (c.a_pd == NULL || c.a_reg == NULL) {
