@@ -279,6 +279,8 @@ struct m_project_type *world_project_type(const struct m_world *w, const char *c
 struct m_plugin *world_plugin(const struct m_world *w, const char *name);
 struct m_bundle *world_bundle(const struct m_world *w, const char *code);
 struct m_project *world_project(const struct m_world *w, const char *slug);
+/* the element of a sorted array of keyed structs (key string first) with that key, or NULL */
+void *world_find_key(const void *base, size_t n, size_t size, const char *key);
 void server_free(struct m_server *s);
 void project_free(struct m_project *p);
 void domain_free(struct m_domain *d);

@@ -5,11 +5,13 @@
  */
 #include "plan/plan_int.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-static size_t server_fields(const struct m_server *s, struct fv *f)
+static size_t server_fields(const void *x, struct fv *f)
 {
+	const struct m_server *s = x;
 	size_t n = 0;
 	const char *mode = s->status == SS_MAINTENANCE ? "maintenance" : "active";
 
@@ -32,8 +34,9 @@ static size_t server_fields(const struct m_server *s, struct fv *f)
 	return n;
 }
 
-static size_t base_domain_fields(const struct m_base_domain *d, struct fv *f)
+static size_t base_domain_fields(const void *x, struct fv *f)
 {
+	const struct m_base_domain *d = x;
 	size_t n = 0;
 
 	fv_str(&f[n++], "display_name", d->display_name, NULL);
@@ -44,8 +47,9 @@ static size_t base_domain_fields(const struct m_base_domain *d, struct fv *f)
 	return n;
 }
 
-static size_t project_type_fields(const struct m_project_type *t, struct fv *f)
+static size_t project_type_fields(const void *x, struct fv *f)
 {
+	const struct m_project_type *t = x;
 	size_t n = 0;
 
 	fv_str(&f[n++], "name", t->name, NULL);
@@ -132,48 +136,57 @@ static int global_diff(struct builder *b, enum m_resource res, const char *key, 
 	return i;
 }
 
+/* a kind of global object with no requirements of its own */
+struct gkind {
+	enum m_resource res;
+	size_t size, pos_off;
+	size_t (*fields)(const void *x, struct fv *f);
+	bool offline_mode; /* servers: a recorded offline server keeps its mode out of the diff */
+};
+
+static const struct gkind server_kind = {RES_SERVER, sizeof(struct m_server),
+					 offsetof(struct m_server, pos), server_fields, true};
+static const struct gkind base_domain_kind = {RES_BASE_DOMAIN, sizeof(struct m_base_domain),
+					      offsetof(struct m_base_domain, pos),
+					      base_domain_fields, false};
+static const struct gkind project_type_kind = {RES_PROJECT_TYPE, sizeof(struct m_project_type),
+					       offsetof(struct m_project_type, pos),
+					       project_type_fields, false};
+
+/* diff a sorted desired array dv against the recorded rv; acts[i]: the action of dv[i] or -1 */
+static void plan_kind(struct builder *b, const struct gkind *k, const void *dv, size_t dn,
+		      const void *rv, size_t rn, int *acts)
+{
+	struct fv ov[NF], nv[NF];
+	static const struct m_pos nopos;
+
+	for (size_t i = 0; i < dn; i++) {
+		const char *x = (const char *)dv + i * k->size, *key = *(char *const *)x;
+		const void *rx = world_find_key(rv, rn, k->size, key);
+		size_t nn = k->fields(x, nv), no = rx ? k->fields(rx, ov) : 0;
+		const struct m_pos *pos = (const struct m_pos *)(x + k->pos_off);
+		if (k->offline_mode && rx && ((const struct m_server *)rx)->status == SS_OFFLINE)
+			nv[6].val = NULL; /* mode */
+		acts[i] = global_diff(b, k->res, key, *pos, rx ? ov : NULL, no, nv, nn);
+	}
+	for (size_t i = 0; i < rn; i++) {
+		const char *rx = (const char *)rv + i * k->size, *key = *(char *const *)rx;
+		if (!world_find_key(dv, dn, k->size, key))
+			global_diff(b, k->res, key, nopos, ov, k->fields(rx, ov), NULL, 0);
+	}
+}
+
 void plan_globals(struct builder *b)
 {
 	const struct m_world *d = b->d, *r = b->r;
 	struct fv ov[NF], nv[NF];
 	static const struct m_pos nopos;
 
-	for (size_t i = 0; i < d->nservers; i++) {
-		const struct m_server *s = &d->servers[i], *rs = world_server(r, s->name);
-		size_t nn = server_fields(s, nv), no = rs ? server_fields(rs, ov) : 0;
-		if (rs && rs->status == SS_OFFLINE)
-			nv[6].val = NULL; /* mode */
-		b->srv_act[i] =
-		    global_diff(b, RES_SERVER, s->name, s->pos, rs ? ov : NULL, no, nv, nn);
-	}
-	for (size_t i = 0; i < r->nservers; i++)
-		if (!world_server(d, r->servers[i].name))
-			global_diff(b, RES_SERVER, r->servers[i].name, nopos, ov,
-				    server_fields(&r->servers[i], ov), NULL, 0);
-
-	for (size_t i = 0; i < d->nbase_domains; i++) {
-		const struct m_base_domain *x = &d->base_domains[i];
-		const struct m_base_domain *rx = world_base_domain(r, x->domain);
-		size_t nn = base_domain_fields(x, nv), no = rx ? base_domain_fields(rx, ov) : 0;
-		b->bd_act[i] =
-		    global_diff(b, RES_BASE_DOMAIN, x->domain, x->pos, rx ? ov : NULL, no, nv, nn);
-	}
-	for (size_t i = 0; i < r->nbase_domains; i++)
-		if (!world_base_domain(d, r->base_domains[i].domain))
-			global_diff(b, RES_BASE_DOMAIN, r->base_domains[i].domain, nopos, ov,
-				    base_domain_fields(&r->base_domains[i], ov), NULL, 0);
-
-	for (size_t i = 0; i < d->nproject_types; i++) {
-		const struct m_project_type *x = &d->project_types[i];
-		const struct m_project_type *rx = world_project_type(r, x->code);
-		size_t nn = project_type_fields(x, nv), no = rx ? project_type_fields(rx, ov) : 0;
-		b->pt_act[i] =
-		    global_diff(b, RES_PROJECT_TYPE, x->code, x->pos, rx ? ov : NULL, no, nv, nn);
-	}
-	for (size_t i = 0; i < r->nproject_types; i++)
-		if (!world_project_type(d, r->project_types[i].code))
-			global_diff(b, RES_PROJECT_TYPE, r->project_types[i].code, nopos, ov,
-				    project_type_fields(&r->project_types[i], ov), NULL, 0);
+	plan_kind(b, &server_kind, d->servers, d->nservers, r->servers, r->nservers, b->srv_act);
+	plan_kind(b, &base_domain_kind, d->base_domains, d->nbase_domains, r->base_domains,
+		  r->nbase_domains, b->bd_act);
+	plan_kind(b, &project_type_kind, d->project_types, d->nproject_types, r->project_types,
+		  r->nproject_types, b->pt_act);
 
 	for (size_t i = 0; i < d->nplugins; i++) {
 		const struct m_plugin *x = &d->plugins[i], *rx = world_plugin(r, x->name);

@@ -7,41 +7,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* does w hold an object of a keyed kind with that key? -1: not a keyed kind */
+static int world_has(const struct m_world *w, enum m_resource res, const char *key)
+{
+	switch (res) {
+	case RES_PROJECT:
+		return world_project(w, key) != NULL;
+	case RES_SERVER:
+		return world_server(w, key) != NULL;
+	case RES_BASE_DOMAIN:
+		return world_base_domain(w, key) != NULL;
+	case RES_PROJECT_TYPE:
+		return world_project_type(w, key) != NULL;
+	case RES_PLUGIN:
+		return world_plugin(w, key) != NULL;
+	case RES_BUNDLE:
+		return world_bundle(w, key) != NULL;
+	default:
+		return -1;
+	}
+}
+
 static bool target_exists(const struct builder *b, enum m_resource res, const char *key)
 {
-	const struct m_world *w[2] = {b->d, b->r};
+	int in_d = world_has(b->d, res, key);
 
-	for (int k = 0; k < 2; k++) {
-		switch (res) {
-		case RES_PROJECT:
-			if (world_project(w[k], key))
-				return true;
-			break;
-		case RES_SERVER:
-			if (world_server(w[k], key))
-				return true;
-			break;
-		case RES_BASE_DOMAIN:
-			if (world_base_domain(w[k], key))
-				return true;
-			break;
-		case RES_PROJECT_TYPE:
-			if (world_project_type(w[k], key))
-				return true;
-			break;
-		case RES_PLUGIN:
-			if (world_plugin(w[k], key))
-				return true;
-			break;
-		case RES_BUNDLE:
-			if (world_bundle(w[k], key))
-				return true;
-			break;
-		default:
-			return true; /* keys of derived objects: matched against the actions */
-		}
-	}
-	return false;
+	if (in_d != 0)
+		return true; /* found, or keys of derived objects: matched against the actions */
+	return world_has(b->r, res, key) == 1;
 }
 
 /* keep the targeted actions and, transitively, what they require */

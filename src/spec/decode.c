@@ -442,19 +442,27 @@ struct m_pos dc_pos_of(const struct sp_node *n)
 	return p;
 }
 
-/* a sequence of names (lower-cased, checked); appended to *arr / *n */
-int dc_name_list(struct dc *c, const struct sp_node *v, char ***arr, size_t *n, int check,
-		 enum ref_target t, bool ref)
+int dc_optional(struct dc *c, const struct sp_node *v, int type)
 {
-	const char *s;
-	size_t old;
-
 	if (v->type == SP_BAD)
 		return -1;
 	if (v->type == SP_SCALAR && sp_scalar_kind(v) == SK_NULL)
 		return 0;
-	if (v->type != SP_SEQ)
-		return dc_type_err(c, v, "a sequence");
+	if (v->type != type)
+		return dc_type_err(c, v, type == SP_SEQ ? "a sequence" : "a mapping");
+	return 1;
+}
+
+/* a sequence of names (lower-cased, checked); appended to *arr / *n */
+int dc_name_list(struct dc *c, const struct sp_node *v, char ***arr, size_t *n, int check,
+		 enum ref_target t, bool ref)
+{
+	int rc;
+	const char *s;
+	size_t old;
+
+	if ((rc = dc_optional(c, v, SP_SEQ)) <= 0)
+		return rc;
 	for (size_t i = 0; i < v->len; i++) {
 		const struct sp_node *it = v->u.kids[i];
 		old = dc_path_push(c, NULL, (long)i);

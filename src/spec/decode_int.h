@@ -118,6 +118,11 @@ int dc_decode_map(struct dc *c, const struct sp_node *n, const struct field *fie
 const struct sp_node *dc_seen_of(const struct field *fields, const struct sp_node **seen,
 				 const char *key);
 struct m_pos dc_pos_of(const struct sp_node *n);
+/*
+ * An optional sequence or mapping (type SP_SEQ or SP_MAP): 1 when v is one
+ * to walk, 0 when it is null (nothing to do), -1 after an error.
+ */
+int dc_optional(struct dc *c, const struct sp_node *v, int type);
 /* a sequence of names (lower-cased, checked); appended to *arr / *n */
 int dc_name_list(struct dc *c, const struct sp_node *v, char ***arr, size_t *n, int check,
 		 enum ref_target t, bool ref);

@@ -54,16 +54,13 @@ static const struct field price_fields[] = {
 
 static int fn_prices(struct dc *c, const struct sp_node *v, void *obj)
 {
+	int rc;
 	struct m_plugin *pl = obj;
 	const struct sp_node *seen[MAX_FIELDS];
 	size_t old;
 
-	if (v->type == SP_BAD)
-		return -1;
-	if (v->type == SP_SCALAR && sp_scalar_kind(v) == SK_NULL)
-		return 0;
-	if (v->type != SP_SEQ)
-		return dc_type_err(c, v, "a sequence");
+	if ((rc = dc_optional(c, v, SP_SEQ)) <= 0)
+		return rc;
 	for (size_t i = 0; i < v->len; i++) {
 		struct m_plugin_price *pr;
 		if (spec_grow((void **)&pl->prices, pl->nprices, sizeof(*pl->prices)) < 0)

@@ -120,16 +120,13 @@ static void env_clear(struct m_env *e)
 
 static int fn_env(struct dc *c, const struct sp_node *v, void *obj)
 {
+	int rc;
 	struct m_app *app = obj;
 	size_t np, i, old;
 	char b[80], *skip;
 
-	if (v->type == SP_BAD)
-		return -1;
-	if (v->type == SP_SCALAR && sp_scalar_kind(v) == SK_NULL)
-		return 0;
-	if (v->type != SP_MAP)
-		return dc_type_err(c, v, "a mapping");
+	if ((rc = dc_optional(c, v, SP_MAP)) <= 0)
+		return rc;
 	np = v->len / 2;
 	skip = calloc(np ? np : 1, 1);
 	if (skip == NULL)
@@ -378,15 +375,12 @@ static void decode_domain(struct dc *c, const struct sp_node *v, struct m_domain
 
 static int fn_domains(struct dc *c, const struct sp_node *v, void *obj)
 {
+	int rc;
 	struct m_project *p = obj;
 	size_t old;
 
-	if (v->type == SP_BAD)
-		return -1;
-	if (v->type == SP_SCALAR && sp_scalar_kind(v) == SK_NULL)
-		return 0;
-	if (v->type != SP_SEQ)
-		return dc_type_err(c, v, "a sequence");
+	if ((rc = dc_optional(c, v, SP_SEQ)) <= 0)
+		return rc;
 	for (size_t i = 0; i < v->len; i++) {
 		struct m_domain *d;
 		if (spec_grow((void **)&p->domains, p->ndomains, sizeof(*p->domains)) < 0)
