@@ -1,16 +1,19 @@
 /*
- * plan.c — the plan as a pure function: (desired, recorded, observed, now)
- * -> ordered actions (DESIGN §6, §7). No I/O, no clock.
+ * plan.c — the plan's entry points: plan_build (a pure function of desired,
+ * recorded and observed worlds -> ordered actions, DESIGN §6, §7; no I/O, no
+ * clock), plan_check, plan_summarize.
  *
- * Shape: plan_globals() diffs servers, base domains, project types, plugins
- * and bundles; plan_place() assigns servers to new projects (slug order,
- * least loaded, ties by name); plan_project() diffs one project into local,
- * Coolify and INWX actions, remembering the index of each action so later
- * ones can require it. Actions are collected unordered with `requires` as
- * indices; plan_filter_targets() keeps the targeted ones and their dependencies;
- * plan_order() runs Kahn's algorithm with a heap keyed by (resource, key,
- * op, creation sequence), then numbers the actions and rewrites requires as
- * ids. Everything is O(n log n) in the number of objects.
+ * Shape: plan_globals() (globals.c) diffs servers, base domains, project
+ * types, plugins and bundles; plan_place() (place.c) assigns servers to new
+ * projects (slug order, least loaded, ties by name); plan_project()
+ * (project.c, app.c, domains.c) diffs one project into local, Coolify and
+ * INWX actions, remembering the index of each action so later ones can
+ * require it. Actions are collected unordered with `requires` as indices;
+ * plan_filter_targets() (targets.c) keeps the targeted ones and their
+ * dependencies; plan_order() (order.c) runs Kahn's algorithm with a heap
+ * keyed by (resource, key, op, creation sequence), then numbers the actions
+ * and rewrites requires as ids. Everything is O(n log n) in the number of
+ * objects. plan_opts.now is not read: no rule of the plan depends on time.
  */
 #include "plan/plan_int.h"
 
