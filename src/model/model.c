@@ -282,7 +282,7 @@ void world_sort(struct m_world *w)
 			   sizeof(*w->projects[i].domains));
 }
 
-static void *find_key(const void *base, size_t n, size_t size, const char *key)
+void *world_find_key(const void *base, size_t n, size_t size, const char *key)
 {
 	if (key == NULL || n == 0)
 		return NULL;
@@ -292,32 +292,32 @@ static void *find_key(const void *base, size_t n, size_t size, const char *key)
 /* lookups need a sorted world (world_sort); spec/ and state/ sort what they return */
 struct m_server *world_server(const struct m_world *w, const char *name)
 {
-	return find_key(w->servers, w->nservers, sizeof(*w->servers), name);
+	return world_find_key(w->servers, w->nservers, sizeof(*w->servers), name);
 }
 
 struct m_base_domain *world_base_domain(const struct m_world *w, const char *domain)
 {
-	return find_key(w->base_domains, w->nbase_domains, sizeof(*w->base_domains), domain);
+	return world_find_key(w->base_domains, w->nbase_domains, sizeof(*w->base_domains), domain);
 }
 
 struct m_project_type *world_project_type(const struct m_world *w, const char *code)
 {
-	return find_key(w->project_types, w->nproject_types, sizeof(*w->project_types), code);
+	return world_find_key(w->project_types, w->nproject_types, sizeof(*w->project_types), code);
 }
 
 struct m_plugin *world_plugin(const struct m_world *w, const char *name)
 {
-	return find_key(w->plugins, w->nplugins, sizeof(*w->plugins), name);
+	return world_find_key(w->plugins, w->nplugins, sizeof(*w->plugins), name);
 }
 
 struct m_bundle *world_bundle(const struct m_world *w, const char *code)
 {
-	return find_key(w->bundles, w->nbundles, sizeof(*w->bundles), code);
+	return world_find_key(w->bundles, w->nbundles, sizeof(*w->bundles), code);
 }
 
 struct m_project *world_project(const struct m_world *w, const char *slug)
 {
-	return find_key(w->projects, w->nprojects, sizeof(*w->projects), slug);
+	return world_find_key(w->projects, w->nprojects, sizeof(*w->projects), slug);
 }
 
 /* ---- application FQDNs ----------------------------------------------------- */

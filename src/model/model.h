@@ -279,6 +279,8 @@ struct m_project_type *world_project_type(const struct m_world *w, const char *c
 struct m_plugin *world_plugin(const struct m_world *w, const char *name);
 struct m_bundle *world_bundle(const struct m_world *w, const char *code);
 struct m_project *world_project(const struct m_world *w, const char *slug);
+/* the element of a sorted array of keyed structs (key string first) with that key, or NULL */
+void *world_find_key(const void *base, size_t n, size_t size, const char *key);
 void server_free(struct m_server *s);
 void project_free(struct m_project *p);
 void domain_free(struct m_domain *d);
@@ -417,5 +419,36 @@ void action_clear(struct m_action *a);
 /* the application's FQDNs as Coolify takes them: "https://a,https://b", primary first, then by name
  */
 char *project_fqdns(const struct m_project *p);
+
+/*
+ * ---- naming rules (names.c): the names vrsctl gives remote objects -------
+ *
+ * The formatting functions write a NUL-terminated name into buf and return
+ * 0, or -1 when it does not fit in n bytes (buf then holds a truncated name).
+ */
+
+/* the Coolify project of a project: "vrs-<slug>" (the application is "<slug>") */
+int model_coolify_name(char *buf, size_t n, const char *slug);
+
+/* the DNS records vrsctl keeps for each domain */
+enum m_rec_kind { MREC_A, MREC_AAAA, MREC_WWW };
+/* the record's type at INWX: "A", "AAAA", "CNAME" */
+const char *m_rec_kind_type(enum m_rec_kind k);
+/* the record's name at INWX: "<fqdn>" (A, AAAA) or "www.<fqdn>" (CNAME) */
+int model_record_name(char *buf, size_t n, enum m_rec_kind k, const char *fqdn);
+/* a dns_record action key: "<fqdn>/A", "<fqdn>/AAAA", "www.<fqdn>/CNAME" */
+int model_record_key(char *buf, size_t n, enum m_rec_kind k, const char *fqdn);
+/*
+ * The reverse of model_record_key: the kind and the domain's fqdn (without
+ * "www." for CNAME). Returns 0, or -1 when key is not NAME/TYPE with type A,
+ * AAAA or CNAME, or the fqdn does not fit in n.
+ */
+int model_record_parse(const char *key, enum m_rec_kind *k, char *fqdn, size_t n);
+/* the id recorded for a domain's record of kind k (NULL when none, or d NULL) */
+const char *domain_record_id(const struct m_domain *d, enum m_rec_kind k);
+/* the zone of a domain's records: a subdomain's base domain, else the domain itself */
+const char *domain_zone(const struct m_domain *d);
+/* the domain of p named fqdn, or NULL (p may be NULL) */
+const struct m_domain *project_domain(const struct m_project *p, const char *fqdn);
 
 #endif

@@ -66,12 +66,13 @@ static void build_index(struct spec_loader *l, struct ent *v, size_t n, const ch
 	ix->n = o;
 }
 
-static struct ent *ents_new(size_t n)
+/* n zeroed entries, or NULL after reporting out of memory */
+static struct ent *ents_new(struct spec_loader *l, size_t n)
 {
 	struct ent *v = calloc(n ? n : 1, sizeof(*v));
 
 	if (v == NULL)
-		abort();
+		spec_oom(l);
 	return v;
 }
 
@@ -79,9 +80,13 @@ static struct ent *ents_new(size_t n)
 static void index_of(struct spec_loader *l, const void *arr, size_t n, size_t elem, size_t key_off,
 		     size_t pos_off, const char *what, struct index *ix)
 {
-	struct ent *v = ents_new(n);
+	struct ent *v = ents_new(l, n);
 	size_t m = 0;
 
+	ix->v = NULL;
+	ix->n = 0;
+	if (v == NULL)
+		return;
 	for (size_t i = 0; i < n; i++) {
 		const char *base = (const char *)arr + i * elem;
 		const char *key = *(char *const *)(base + key_off);
@@ -161,8 +166,13 @@ static void check_domains(struct spec_loader *l, const struct index *bases)
 					size_t len = strlen(d->subdomain) + strlen(def->domain) + 2;
 					d->base_domain = strdup(def->domain);
 					d->fqdn = malloc(len);
-					if (d->base_domain == NULL || d->fqdn == NULL)
-						abort();
+					if (d->base_domain == NULL || d->fqdn == NULL) {
+						free(d->base_domain);
+						free(d->fqdn);
+						d->base_domain = d->fqdn = NULL;
+						spec_oom(l);
+						return;
+					}
 					snprintf(d->fqdn, len, "%s.%s", d->subdomain, def->domain);
 					if (len - 1 > 253)
 						diag_add(l->d, d->pos.file, d->pos.line, d->pos.col,
@@ -190,7 +200,9 @@ static void check_domains(struct spec_loader *l, const struct index *bases)
 	}
 	(void)need_default;
 	/* full domain names are unique across all projects */
-	v = ents_new(n);
+	v = ents_new(l, n);
+	if (v == NULL)
+		return;
 	for (size_t i = 0; i < w->nprojects; i++)
 		for (size_t j = 0; j < w->projects[i].ndomains; j++) {
 			const struct m_domain *d = &w->projects[i].domains[j];
@@ -211,8 +223,12 @@ static void check_cycles(struct spec_loader *l, const struct index *projects)
 	unsigned char *state = calloc(w->nprojects ? w->nprojects : 1, 1);
 	long *next = calloc(w->nprojects ? w->nprojects : 1, sizeof(*next));
 
-	if (state == NULL || next == NULL)
-		abort();
+	if (state == NULL || next == NULL) {
+		free(state);
+		free(next);
+		spec_oom(l);
+		return;
+	}
 	for (size_t i = 0; i < w->nprojects; i++)
 		next[i] =
 		    w->projects[i].cloned_from ? lookup(projects, w->projects[i].cloned_from) : -1;
@@ -289,6 +305,8 @@ void spec_check(struct spec_loader *l)
 		 offsetof(struct m_project, slug), offsetof(struct m_project, pos), "project",
 		 &proj);
 
+	if (l->oom)
+		goto out;
 	by_target[R_SERVER] = &srv;
 	by_target[R_BASE_DOMAIN] = &base;
 	by_target[R_PROJECT_TYPE] = &type;
@@ -322,7 +340,7 @@ void spec_check(struct spec_loader *l)
 		}
 	}
 	check_cycles(l, &proj);
-
+out:
 	free(srv.v);
 	free(uuid.v);
 	free(base.v);

@@ -253,6 +253,59 @@ static void report_yaml_error(struct builder *b, yaml_parser_t *p, const char *d
 	}
 }
 
+/* a scalar event as a node (SP_BAD after a diagnostic); NULL when out of memory */
+static struct sp_node *scalar_node(struct builder *b, const yaml_event_t *ev)
+{
+	struct sp_node *n;
+
+	if (ev->data.scalar.length > SP_MAX_SCALAR) {
+		diag_add(b->diags, b->file, (int)ev->start_mark.line + 1,
+			 (int)ev->start_mark.column + 1,
+			 "scalar too long (%zu bytes; the limit is %u)", ev->data.scalar.length,
+			 SP_MAX_SCALAR);
+		return new_node(b, SP_BAD, ev->start_mark);
+	}
+	if (memchr(ev->data.scalar.value, 0, ev->data.scalar.length)) {
+		diag_add(b->diags, b->file, (int)ev->start_mark.line + 1,
+			 (int)ev->start_mark.column + 1, "scalar contains a NUL character");
+		return new_node(b, SP_BAD, ev->start_mark);
+	}
+	n = new_node(b, SP_SCALAR, ev->start_mark);
+	if (n == NULL)
+		return NULL;
+	n->len = ev->data.scalar.length;
+	n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+		    (ev->data.scalar.tag != NULL && !ev->data.scalar.plain_implicit);
+	n->u.str = sp_arena_alloc(&b->arena, n->len + 1);
+	if (n->u.str == NULL)
+		return NULL;
+	memcpy(n->u.str, ev->data.scalar.value, n->len);
+	n->u.str[n->len] = 0;
+	return n;
+}
+
+/* the end of a sequence or mapping: the finished node, or NULL (none open, out of memory) */
+static struct sp_node *collection_end(struct builder *b)
+{
+	struct sp_node *n;
+	size_t cnt;
+
+	if (b->depth == 0)
+		return NULL;
+	b->depth--;
+	n = b->stack[b->depth];
+	cnt = b->nk - b->kstart[b->depth];
+	n->len = cnt;
+	if (cnt) {
+		n->u.kids = sp_arena_alloc(&b->arena, cnt * sizeof(*n->u.kids));
+		if (n->u.kids == NULL)
+			return NULL;
+		memcpy(n->u.kids, b->kids + b->kstart[b->depth], cnt * sizeof(*n->u.kids));
+	}
+	b->nk = b->kstart[b->depth];
+	return n;
+}
+
 int sp_parse(const char *file, const char *data, size_t len, struct diag_list *diags, sp_doc_fn fn,
 	     void *ud)
 {
@@ -260,7 +313,7 @@ int sp_parse(const char *file, const char *data, size_t len, struct diag_list *d
 	yaml_event_t ev;
 	struct builder b;
 	struct sp_node *n;
-	size_t before = diags->n, cnt;
+	size_t before = diags->n;
 	int done = 0;
 
 	memset(&b, 0, sizeof(b));
@@ -302,34 +355,7 @@ int sp_parse(const char *file, const char *data, size_t len, struct diag_list *d
 				done = 1;
 			break;
 		case YAML_SCALAR_EVENT:
-			if (ev.data.scalar.length > SP_MAX_SCALAR) {
-				diag_add(diags, file, (int)ev.start_mark.line + 1,
-					 (int)ev.start_mark.column + 1,
-					 "scalar too long (%zu bytes; the limit is %u)",
-					 ev.data.scalar.length, SP_MAX_SCALAR);
-				n = new_node(&b, SP_BAD, ev.start_mark);
-				break;
-			}
-			if (memchr(ev.data.scalar.value, 0, ev.data.scalar.length)) {
-				diag_add(diags, file, (int)ev.start_mark.line + 1,
-					 (int)ev.start_mark.column + 1,
-					 "scalar contains a NUL character");
-				n = new_node(&b, SP_BAD, ev.start_mark);
-				break;
-			}
-			n = new_node(&b, SP_SCALAR, ev.start_mark);
-			if (n == NULL)
-				break;
-			n->len = ev.data.scalar.length;
-			n->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-				    (ev.data.scalar.tag != NULL && !ev.data.scalar.plain_implicit);
-			n->u.str = sp_arena_alloc(&b.arena, n->len + 1);
-			if (n->u.str == NULL) {
-				n = NULL;
-				break;
-			}
-			memcpy(n->u.str, ev.data.scalar.value, n->len);
-			n->u.str[n->len] = 0;
+			n = scalar_node(&b, &ev);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
@@ -351,22 +377,7 @@ int sp_parse(const char *file, const char *data, size_t len, struct diag_list *d
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
-			if (b.depth == 0)
-				break;
-			b.depth--;
-			n = b.stack[b.depth];
-			cnt = b.nk - b.kstart[b.depth];
-			n->len = cnt;
-			if (cnt) {
-				n->u.kids = sp_arena_alloc(&b.arena, cnt * sizeof(*n->u.kids));
-				if (n->u.kids == NULL) {
-					n = NULL;
-					break;
-				}
-				memcpy(n->u.kids, b.kids + b.kstart[b.depth],
-				       cnt * sizeof(*n->u.kids));
-			}
-			b.nk = b.kstart[b.depth];
+			n = collection_end(&b);
 			break;
 		default:
 			break;

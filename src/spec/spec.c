@@ -42,19 +42,33 @@ struct spec_loader *spec_loader_new(struct m_world *out, struct diag_list *diags
 	return l;
 }
 
-static int on_doc(void *ud, const struct sp_node *root)
+int spec_oom(struct spec_loader *l)
 {
-	return spec_decode_doc(ud, root);
+	if (!l->oom) {
+		l->oom = true;
+		diag_add(l->d, NULL, 0, 0, "out of memory");
+	}
+	return -1;
 }
 
-/* add a name to w->files; returns the stored copy */
+static int on_doc(void *ud, const struct sp_node *root)
+{
+	struct spec_loader *l = ud;
+
+	if (l->oom)
+		return 1;
+	return spec_decode_doc(l, root);
+}
+
+/* add a name to w->files; returns the stored copy, or NULL when out of memory */
 static const char *add_file(struct m_world *w, const char *name)
 {
 	char *s = strdup(name);
 
-	if (s == NULL)
-		abort();
-	spec_grow((void **)&w->files, w->nfiles, sizeof(*w->files));
+	if (s == NULL || spec_grow((void **)&w->files, w->nfiles, sizeof(*w->files)) < 0) {
+		free(s);
+		return NULL;
+	}
 	w->files[w->nfiles++] = s;
 	return s;
 }
@@ -63,7 +77,11 @@ int spec_loader_add(struct spec_loader *l, const char *name, const char *data, s
 {
 	size_t before = l->d->n;
 
+	if (l->oom)
+		return -1;
 	l->file = add_file(l->w, name);
+	if (l->file == NULL)
+		return spec_oom(l);
 	l->file_diag_start = l->d->n;
 	sp_parse(l->file, data, len, l->d, on_doc, l);
 	return l->d->n == before ? 0 : -1;
@@ -98,9 +116,10 @@ int spec_loader_finish(struct spec_loader *l)
 {
 	int rc;
 
-	spec_check(l);
+	if (!l->oom)
+		spec_check(l);
 	sort_world(l->w);
-	rc = l->d->n == l->diag_start ? 0 : -1;
+	rc = l->d->n == l->diag_start && !l->oom ? 0 : -1;
 	free(l->refs);
 	free(l->paux);
 	free(l);
@@ -130,7 +149,15 @@ struct walk {
 	dev_t dev[MAX_DIR_DEPTH + 1];
 	ino_t ino[MAX_DIR_DEPTH + 1];
 	int depth;
+	bool oom; /* out of memory: reported once, the walk stops */
 };
+
+static void walk_oom(struct walk *wk)
+{
+	if (!wk->oom)
+		diag_add(wk->d, NULL, 0, 0, "out of memory");
+	wk->oom = true;
+}
 
 static int is_yaml(const char *name)
 {
@@ -146,7 +173,7 @@ static char *join(const char *a, const char *b)
 	char *s = malloc(la + lb + 2);
 
 	if (s == NULL)
-		abort();
+		return NULL;
 	memcpy(s, a, la);
 	s[la] = '/';
 	memcpy(s + la + 1, b, lb + 1);
@@ -165,8 +192,10 @@ static void walk_dir(struct walk *wk, const char *rel, const struct stat *st)
 	struct dirent *de;
 	DIR *dir;
 
-	if (full == NULL)
-		abort();
+	if (full == NULL) {
+		walk_oom(wk);
+		return;
+	}
 	for (int i = 0; i < wk->depth; i++) {
 		if (wk->dev[i] == st->st_dev && wk->ino[i] == st->st_ino) {
 			diag_add(wk->d, NULL, 0, 0,
@@ -191,16 +220,19 @@ static void walk_dir(struct walk *wk, const char *rel, const struct stat *st)
 	wk->dev[wk->depth] = st->st_dev;
 	wk->ino[wk->depth] = st->st_ino;
 	wk->depth++;
-	while ((errno = 0, de = readdir(dir)) != NULL) {
+	while (!wk->oom && (errno = 0, de = readdir(dir)) != NULL) {
 		struct stat cst;
 		char *crel, *cfull;
 
 		if (de->d_name[0] == '.')
 			continue; /* ., .., hidden files, editor lock files */
 		crel = rel[0] ? join(rel, de->d_name) : strdup(de->d_name);
-		if (crel == NULL)
-			abort();
-		cfull = join(wk->root, crel);
+		cfull = crel ? join(wk->root, crel) : NULL;
+		if (cfull == NULL) {
+			free(crel);
+			walk_oom(wk);
+			break;
+		}
 		if (stat(cfull, &cst) < 0) {
 			diag_add(wk->d, NULL, 0, 0, "%s: cannot read: %s", cfull, strerror(errno));
 		} else if (S_ISDIR(cst.st_mode)) {
@@ -212,19 +244,23 @@ static void walk_dir(struct walk *wk, const char *rel, const struct stat *st)
 				if (wk->nrel == wk->arel) {
 					size_t na = wk->arel ? wk->arel * 2 : 64;
 					char **v = realloc(wk->rel, na * sizeof(*v));
-					if (v == NULL)
-						abort();
-					wk->rel = v;
-					wk->arel = na;
+					if (v != NULL) {
+						wk->rel = v;
+						wk->arel = na;
+					}
 				}
-				wk->rel[wk->nrel++] = crel;
-				crel = NULL;
+				if (wk->nrel < wk->arel) {
+					wk->rel[wk->nrel++] = crel;
+					crel = NULL;
+				} else {
+					walk_oom(wk);
+				}
 			}
 		}
 		free(cfull);
 		free(crel);
 	}
-	if (errno)
+	if (errno && !wk->oom)
 		diag_add(wk->d, NULL, 0, 0, "%s: cannot read directory: %s", full, strerror(errno));
 	closedir(dir);
 	wk->depth--;
@@ -260,8 +296,11 @@ static char *read_file(struct diag_list *d, const char *path, size_t *len)
 	}
 	cap = (size_t)st.st_size + 1;
 	p = malloc(cap + 1);
-	if (p == NULL)
-		abort();
+	if (p == NULL) {
+		diag_add(d, NULL, 0, 0, "%s: out of memory", path);
+		close(fd);
+		return NULL;
+	}
 	for (;;) {
 		if (n == cap) { /* it grew while we read */
 			if (cap > SPEC_MAX_FILE) {
@@ -274,8 +313,12 @@ static char *read_file(struct diag_list *d, const char *path, size_t *len)
 			}
 			cap = cap * 2 > SPEC_MAX_FILE + 1 ? SPEC_MAX_FILE + 1 : cap * 2;
 			char *q = realloc(p, cap + 1);
-			if (q == NULL)
-				abort();
+			if (q == NULL) {
+				diag_add(d, NULL, 0, 0, "%s: out of memory", path);
+				free(p);
+				close(fd);
+				return NULL;
+			}
 			p = q;
 		}
 		r = read(fd, p + n, cap - n);
@@ -317,8 +360,11 @@ int spec_load(const char *dir, struct m_world *out, struct diag_list *diags, cha
 		return -1;
 	}
 	root = strdup(dir);
-	if (root == NULL)
-		abort();
+	if (root == NULL) {
+		EVP_MD_CTX_free(md);
+		diag_add(diags, NULL, 0, 0, "out of memory");
+		return -1;
+	}
 	rl = strlen(root);
 	while (rl > 0 && root[rl - 1] == '/')
 		root[--rl] = 0;
@@ -338,12 +384,14 @@ int spec_load(const char *dir, struct m_world *out, struct diag_list *diags, cha
 
 	l = spec_loader_new(out, diags);
 	if (l == NULL)
-		abort();
+		walk_oom(&wk);
 	for (size_t i = 0; i < wk.nrel; i++) {
-		char *full = join(root, wk.rel[i]);
+		char *full = l ? join(root, wk.rel[i]) : NULL;
 		size_t len = 0;
-		char *data = read_file(diags, full, &len);
+		char *data = full ? read_file(diags, full, &len) : NULL;
 
+		if (l && full == NULL)
+			spec_oom(l);
 		EVP_DigestUpdate(md, wk.rel[i], strlen(wk.rel[i]) + 1);
 		if (data) {
 			EVP_DigestUpdate(md, data, len);
@@ -355,7 +403,9 @@ int spec_load(const char *dir, struct m_world *out, struct diag_list *diags, cha
 		free(wk.rel[i]);
 	}
 	free(wk.rel);
-	spec_loader_finish(l);
+	if (l && spec_loader_finish(l) < 0)
+		wk.oom =
+		    wk.oom || diags->n == before; /* an error even if its diagnostic was lost */
 	EVP_DigestFinal_ex(md, dg, &dlen);
 	EVP_MD_CTX_free(md);
 	if (digest_hex) {
@@ -364,6 +414,6 @@ int spec_load(const char *dir, struct m_world *out, struct diag_list *diags, cha
 		digest_hex[64] = 0;
 	}
 	free(root);
-	rc = diags->n == before ? 0 : -1;
+	rc = diags->n == before && !wk.oom ? 0 : -1;
 	return rc;
 }

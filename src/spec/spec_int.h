@@ -40,6 +40,7 @@ struct spec_loader {
 	size_t nrefs, arefs;
 	struct proj_aux *paux; /* capacity follows w->projects */
 	size_t apaux;
+	bool oom; /* out of memory: reported once, the rest of the input is skipped */
 };
 
 /* decode one document's root (decode.c); returns non-zero to stop the file */
@@ -51,7 +52,9 @@ int spec_add_ref(struct spec_loader *l, enum ref_target t, const char *name,
 		 const struct sp_node *at);
 
 /* grow a world array so that one more element fits (capacity is implied by
- * the count: 0, 4, 8, 16, ...); 0 / -1 */
+ * the count: 0, 4, 8, 16, ...); 0 / -1 (out of memory, *arr unchanged) */
 int spec_grow(void **arr, size_t n, size_t elem);
+/* out of memory: set l->oom and add one "out of memory" diagnostic; returns -1 */
+int spec_oom(struct spec_loader *l);
 
 #endif

@@ -1385,6 +1385,56 @@ static void test_unsorted_world_refused(void **state)
 
 /* ---- prices ---------------------------------------------------------------------------------- */
 
+/* the naming rules of model/names.c: Coolify names, record names and keys, zones */
+static void test_model_names(void **state)
+{
+	char buf[64], fqdn[64];
+	enum m_rec_kind k;
+	struct m_domain d[2] = {{0}};
+	struct m_project p = {0};
+	char f0[] = "roma.vrs.gmbh", b0[] = "vrs.gmbh", w0[] = "7", f1[] = "roma.de";
+
+	(void)state;
+	assert_int_equal(model_coolify_name(buf, sizeof(buf), "pizzeria-roma"), 0);
+	assert_string_equal(buf, "vrs-pizzeria-roma");
+	assert_int_equal(model_coolify_name(buf, 5, "pizzeria-roma"), -1);
+	assert_int_equal(model_record_key(buf, sizeof(buf), MREC_A, "roma.de"), 0);
+	assert_string_equal(buf, "roma.de/A");
+	assert_int_equal(model_record_key(buf, sizeof(buf), MREC_AAAA, "roma.de"), 0);
+	assert_string_equal(buf, "roma.de/AAAA");
+	assert_int_equal(model_record_key(buf, sizeof(buf), MREC_WWW, "roma.de"), 0);
+	assert_string_equal(buf, "www.roma.de/CNAME");
+	assert_int_equal(model_record_name(buf, sizeof(buf), MREC_WWW, "roma.de"), 0);
+	assert_string_equal(buf, "www.roma.de");
+	assert_int_equal(model_record_name(buf, sizeof(buf), MREC_AAAA, "roma.de"), 0);
+	assert_string_equal(buf, "roma.de");
+	assert_string_equal(m_rec_kind_type(MREC_WWW), "CNAME");
+	assert_int_equal(model_record_parse("www.roma.de/CNAME", &k, fqdn, sizeof(fqdn)), 0);
+	assert_int_equal(k, MREC_WWW);
+	assert_string_equal(fqdn, "roma.de");
+	assert_int_equal(model_record_parse("roma.de/AAAA", &k, fqdn, sizeof(fqdn)), 0);
+	assert_int_equal(k, MREC_AAAA);
+	assert_string_equal(fqdn, "roma.de");
+	assert_int_equal(model_record_parse("roma.de/MX", &k, fqdn, sizeof(fqdn)), -1);
+	assert_int_equal(model_record_parse("roma.de", &k, fqdn, sizeof(fqdn)), -1);
+	d[0].fqdn = f0;
+	d[0].type = DT_SUBDOMAIN;
+	d[0].base_domain = b0;
+	d[0].record_www = w0;
+	d[1].fqdn = f1;
+	d[1].type = DT_OWNED;
+	assert_string_equal(domain_zone(&d[0]), "vrs.gmbh");
+	assert_string_equal(domain_zone(&d[1]), "roma.de");
+	assert_string_equal(domain_record_id(&d[0], MREC_WWW), "7");
+	assert_null(domain_record_id(&d[0], MREC_A));
+	assert_null(domain_record_id(NULL, MREC_A));
+	p.domains = d;
+	p.ndomains = 2;
+	assert_ptr_equal(project_domain(&p, "roma.de"), &d[1]);
+	assert_null(project_domain(&p, "other.de"));
+	assert_null(project_domain(NULL, "roma.de"));
+}
+
 static void test_bundle_price_display(void **state)
 {
 	struct m_world d, r;
@@ -1873,6 +1923,7 @@ int main(void)
 	    cmocka_unit_test(test_determinism),
 	    cmocka_unit_test(test_speed_10000),
 	    cmocka_unit_test(test_unsorted_world_refused),
+	    cmocka_unit_test(test_model_names),
 	    cmocka_unit_test(test_bundle_price_display),
 	    cmocka_unit_test(test_plan_check),
 	    cmocka_unit_test(test_render_text),
