@@ -56,9 +56,10 @@ need py yaml python3-yaml
 need py jsonschema python3-jsonschema
 need file /etc/ssl/certs/ca-certificates.crt ca-certificates
 # optional: the fuzzer (make fuzz) and the INWX reference client test
-need cmd clang clang optional
 if command -v clang >/dev/null 2>&1; then
 	need clang "-fsanitize=fuzzer" libclang-rt-14-dev optional
+else
+	optional="$optional clang libclang-rt-14-dev"
 fi
 if ! command -v node >/dev/null 2>&1; then
 	need cmd node nodejs optional
