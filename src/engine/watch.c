@@ -18,7 +18,7 @@
  */
 #include "engine/watch.h"
 
-#include "engine/engine_int.h"
+#include "util/buf.h"
 
 #include <dirent.h>
 #include <errno.h>
