@@ -1,24 +1,26 @@
 /*
  * engine.c — the scheduler of apply.
  *
- * The parts of apply and the allowed arrows. The scheduler (this file)
+ * The parts of apply and the allowed arrows. The scheduler (engine.c)
  * owns the job graph, the ready queues (one per service), the in-flight
  * caps, the parking lists (deploy slots per server, domain purchases per
- * project) and `struct engine`, which no other file sees. It hands each
- * ready job to one executor per service, behind `struct executor`
- * (engine_int.h: start, step, release): `local` (local.c, state only),
- * `coolify` (remote.c with its parts appenv.c and deploy.c), `inwx` DNS
- * (dns.c) and `inwx` domains (domains.c). An executor makes provider calls
- * and, in their callbacks, ends its jobs through the scheduler's API
- * (job_done, job_fail, job_defer, engine_finish); it records what it did
- * through the bookkeeping (journal.c: log rows, status changes,
- * transactions, the journal of remote writes), which calls only the state.
- * Allowed arrows: scheduler → executors (through the table), scheduler →
- * bookkeeping, executors → scheduler API, executors → bookkeeping,
- * everything → state/providers/model. Executors never call each other,
- * and the bookkeeping calls neither the scheduler nor an executor.
- * reconcile.c (one reconcile: recover, refresh, plan, apply) sits above
- * and calls engine_apply; nothing here calls back into it.
+ * project) and `struct engine`, which no other file sees; executors get a
+ * job handle (`struct job`) and the run's context (`struct run`). One
+ * executor per service sits behind `struct executor` (engine_int.h: start
+ * a job, step its timers, release its data): `local` (local.c, the state
+ * only), `coolify` (remote.c, with its parts appenv.c and deploy.c),
+ * `inwx` DNS (dns.c) and `inwx` domains (domains.c). The scheduler knows
+ * them only through the table its caller passes (executors.c, given by
+ * reconcile.c). An executor makes provider calls; in their callbacks it
+ * records what happened through the bookkeeping (journal.c: log rows,
+ * status changes, transactions, the journal row committed before every
+ * remote write and closed in the transaction that records its result) and
+ * ends the job through the scheduler's API (job_done, job_fail, job_defer,
+ * engine_finish). Allowed arrows: reconcile.c → scheduler, executors.c,
+ * recover.c, refresh.c; executors.c → executors; scheduler → bookkeeping,
+ * projects.c; executors → scheduler API, bookkeeping; everything → state,
+ * providers, model. Never: the scheduler → an executor by name, an
+ * executor → another executor, the bookkeeping → the scheduler.
  */
 #include "engine/engine_int.h"
 
@@ -67,9 +69,6 @@ struct engine {
 	char first_error[512];
 	char state_error[512];
 };
-
-static const struct executor *const executors[] = {&local_executor, &coolify_executor,
-						   &dns_executor, &domains_executor};
 
 static struct engine *engine_of(struct run *run)
 {
@@ -352,30 +351,10 @@ static enum ready job_ready(struct engine *eng, const struct slot *s)
 	return R_READY;
 }
 
-/* the executor of an action, NULL when this version has none */
-static const struct executor *executor_of(const struct m_action *a)
-{
-	if (a->service == SVC_LOCAL)
-		return &local_executor;
-	switch (a->resource) {
-	case RES_COOLIFY_PROJECT:
-	case RES_COOLIFY_APP:
-	case RES_APP_ENV:
-	case RES_DEPLOYMENT:
-		return &coolify_executor;
-	case RES_DNS_RECORD:
-		return &dns_executor;
-	case RES_DOMAIN_REGISTRATION:
-		return &domains_executor;
-	default:
-		return NULL;
-	}
-}
-
 /* a remote job: its service configured, its project provisioning, its executor */
 static void remote_start(struct engine *eng, struct job *j)
 {
-	const struct executor *x = executor_of(j->a);
+	const struct executor *x = eng->run.o->executors->of(j->a);
 	struct providers *pv = eng->run.pv;
 	struct vrs_err err;
 
@@ -423,7 +402,7 @@ static void job_start(struct engine *eng, struct slot *s)
 		eng->svc_in_flight[j->a->service]++;
 		remote_start(eng, j);
 	} else {
-		local_executor.start(&eng->run, j);
+		eng->run.o->executors->of(j->a)->start(&eng->run, j);
 	}
 }
 
@@ -470,11 +449,12 @@ static bool drain(struct engine *eng, enum m_service q)
 /* drive the executors' timers and the providers one step */
 static int step(struct engine *eng, struct vrs_err *err)
 {
+	const struct executor_set *xs = eng->run.o->executors;
 	int wait = 200;
 
-	for (size_t i = 0; i < sizeof(executors) / sizeof(executors[0]); i++)
-		if (executors[i]->step)
-			executors[i]->step(&eng->run, &wait);
+	for (size_t i = 0; i < xs->n; i++)
+		if (xs->v[i]->step)
+			xs->v[i]->step(&eng->run, &wait);
 	return http_pool_step(eng->run.pv->pool, wait, err);
 }
 
@@ -522,6 +502,8 @@ static int engine_init(struct engine *eng, struct state *st, struct providers *p
 	eng->run.metadata_json = strdup(meta);
 	if (!ok || eng->run.metadata_json == NULL)
 		return err_set(err, "out of memory");
+	if (o->executors == NULL)
+		return err_set(err, "no executors");
 	for (size_t s = 0; s < 2 * d->nservers + 2; s++)
 		eng->slot_park[s] = -1;
 	eng->nprojs = projs_init(eng->projs, d, recorded);
@@ -578,9 +560,11 @@ static int graph_init(struct engine *eng, const struct m_plan *plan, struct vrs_
 
 static void engine_release(struct engine *eng)
 {
-	for (size_t i = 0; i < sizeof(executors) / sizeof(executors[0]); i++)
-		if (executors[i]->release)
-			executors[i]->release(&eng->run);
+	const struct executor_set *xs = eng->run.o->executors;
+
+	for (size_t i = 0; xs && i < xs->n; i++)
+		if (xs->v[i]->release)
+			xs->v[i]->release(&eng->run);
 	projs_release(eng->projs, eng->nprojs);
 	for (size_t i = 0; eng->jobs && i < eng->njobs; i++)
 		free(eng->jobs[i].job.remote_id);

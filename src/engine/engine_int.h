@@ -103,6 +103,16 @@ struct executor {
 	void (*release)(struct run *run);
 };
 
+/* the executors of a run, given to the scheduler by its caller */
+struct executor_set {
+	const struct executor *const *v; /* every one: step, release */
+	size_t n;
+	/* the one that runs an action; NULL when this version has none */
+	const struct executor *(*of)(const struct m_action *a);
+};
+
+extern const struct executor_set engine_executors; /* executors.c */
+
 extern const struct executor local_executor;   /* local.c */
 extern const struct executor coolify_executor; /* remote.c (+ appenv.c, deploy.c) */
 extern const struct executor dns_executor;     /* dns.c */

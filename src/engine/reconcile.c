@@ -256,6 +256,7 @@ static int apply_plan(struct state *st, struct providers *pv, const struct input
 	eo.tick = o->tick;
 	eo.tick_ud = o->tick_ud;
 	eo.poll_ms = o->poll_ms;
+	eo.executors = &engine_executors;
 	rc = engine_apply(st, pv, in, recorded, plan, &eo, &r->stats, err);
 	err_clear(&e2);
 	if (state_serial_bump(st, in->specs_digest, &e2) < 0 && rc == 0) {
