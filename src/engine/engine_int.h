@@ -36,7 +36,6 @@ struct proj_rt {
 	bool deferred; /* waits (domain pending at INWX, purchase not approved) */
 	char *server;  /* placed server name */
 	char *coolify_project_uuid, *coolify_env_uuid, *coolify_app_uuid;
-	char *deployment_uuid;
 };
 
 /*

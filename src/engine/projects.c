@@ -66,6 +66,5 @@ void projs_release(struct proj_rt *v, size_t n)
 		free(v[i].coolify_project_uuid);
 		free(v[i].coolify_env_uuid);
 		free(v[i].coolify_app_uuid);
-		free(v[i].deployment_uuid);
 	}
 }
