@@ -23,7 +23,7 @@ struct dns_job {
 };
 
 /* the ids recorded for a domain, as updated by this run */
-static struct dom_ids *dom_ids_get(struct engine *eng, const char *fqdn)
+static struct dom_ids *dom_ids_get(struct run *eng, const char *fqdn)
 {
 	for (size_t i = 0; i < eng->ndoms; i++)
 		if (strcmp(eng->doms[i].fqdn, fqdn) == 0)
@@ -56,7 +56,7 @@ static struct dom_ids *dom_ids_get(struct engine *eng, const char *fqdn)
 	}
 }
 
-void dns_free_all(struct engine *eng)
+static void dns_free_all(struct run *eng)
 {
 	for (size_t i = 0; i < eng->ndoms; i++) {
 		free(eng->doms[i].fqdn);
@@ -81,7 +81,7 @@ static const struct m_domain *find_domain(const struct m_project *p, const char 
 }
 
 /* "<name>/<TYPE>" -> the record, its domain and zone */
-static int dns_describe(struct engine *eng, struct job *j, struct dns_job *dj, struct vrs_err *err)
+static int dns_describe(struct run *eng, struct job *j, struct dns_job *dj, struct vrs_err *err)
 {
 	const char *slash = strrchr(j->a->key, '/');
 	const struct m_domain *d;
@@ -124,7 +124,7 @@ static int dns_describe(struct engine *eng, struct job *j, struct dns_job *dj, s
 	return 0;
 }
 
-static int record_ids_tx(struct engine *eng, struct job *j, const char *id, struct vrs_err *err)
+static int record_ids_tx(struct run *eng, struct job *j, const char *id, struct vrs_err *err)
 {
 	struct dns_job *dj = j->ctx;
 	struct dom_ids *ids = dom_ids_get(eng, dj->fqdn);
@@ -243,7 +243,7 @@ static void on_changed(void *ud, int rc, void *res, struct vrs_err *err)
 		dns_done(j, j->remote_id, "dns_updated", "record updated");
 }
 
-void dns_start(struct engine *eng, struct job *j)
+static void dns_start(struct run *eng, struct job *j)
 {
 	struct dns_job *dj = calloc(1, sizeof(*dj));
 	struct vrs_err err;
@@ -288,3 +288,5 @@ void dns_start(struct engine *eng, struct job *j)
 	if (rc < 0)
 		dns_failed(j, &err);
 }
+
+const struct executor dns_executor = {"inwx dns", dns_start, NULL, dns_free_all};

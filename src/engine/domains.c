@@ -85,7 +85,7 @@ struct dom_rec {
 	enum state_journal_result jr;
 };
 
-static int dom_rec_tx(struct engine *eng, void *arg, struct vrs_err *err)
+static int dom_rec_tx(struct run *eng, void *arg, struct vrs_err *err)
 {
 	struct dom_rec *r = arg;
 	struct job *j = r->j;
@@ -255,7 +255,7 @@ static void on_ordered(void *ud, int rc, void *res, struct vrs_err *err)
 
 static void order(struct job *j, const char *auth_code)
 {
-	struct engine *eng = j->eng;
+	struct run *eng = j->eng;
 	struct dom_job *d = dj_of(j);
 	const struct m_registrar *reg = &eng->desired->registrar;
 	char period[16], summary[64];
@@ -340,7 +340,7 @@ static void on_rules(void *ud, int rc, void *res, struct vrs_err *err)
 	secret_free(code);
 }
 
-static int waiting_tx(struct engine *eng, void *arg, struct vrs_err *err)
+static int waiting_tx(struct run *eng, void *arg, struct vrs_err *err)
 {
 	struct job *j = arg;
 
@@ -354,7 +354,7 @@ static int waiting_tx(struct engine *eng, void *arg, struct vrs_err *err)
 static void on_checked(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
-	struct engine *eng = j->eng;
+	struct run *eng = j->eng;
 	struct dom_job *d = dj_of(j);
 	struct inwx_check_list *l = res;
 	const struct inwx_check *c = NULL;
@@ -455,7 +455,7 @@ static void on_lookup(void *ud, int rc, void *res, struct vrs_err *err)
 	}
 }
 
-void domains_start(struct engine *eng, struct job *j)
+static void domains_start(struct run *eng, struct job *j)
 {
 	struct dom_job *d = calloc(1, sizeof(*d));
 	struct vrs_err err;
@@ -481,3 +481,5 @@ void domains_start(struct engine *eng, struct job *j)
 	if (rc < 0)
 		fail(j, err.msg);
 }
+
+const struct executor domains_executor = {"inwx domains", domains_start, NULL, NULL};

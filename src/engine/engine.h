@@ -26,6 +26,7 @@
 #include "util/err.h"
 
 struct providers;
+struct executor_set;
 
 /*
  * A step for the operator: subject (project slug or object key), message
@@ -50,6 +51,8 @@ struct engine_opts {
 	/* called on every turn of the loop (watch reads its signalfd there); may set *stop */
 	void (*tick)(void *ud);
 	void *tick_ud;
+	/* which executor runs what (engine_executors, executors.c) */
+	const struct executor_set *executors;
 };
 
 struct engine_stats {

@@ -1,6 +1,9 @@
 /*
- * engine_int.h — the engine's internal types, shared by engine.c (the
- * scheduler), local.c (state-only actions) and remote.c (provider calls).
+ * engine_int.h — what the parts of apply share: the run's context (struct
+ * run), the job handle, the executor interface, and the APIs of the
+ * scheduler (engine.c) and of the bookkeeping (journal.c). The scheduler's
+ * own state (the job graph, the ready queues, the caps) is private to
+ * engine.c; see the comment at its top for the parts and the allowed arrows.
  */
 #ifndef VRS_ENGINE_INT_H
 #define VRS_ENGINE_INT_H
@@ -30,36 +33,18 @@ struct proj_rt {
 	enum m_prov_status status;
 	bool in_state; /* a row exists in the state */
 	bool failed;
-	bool deferred;		  /* waits (domain pending at INWX, purchase not approved) */
-	size_t reg_pending;	  /* domain registrations/transfers not finished in this run */
-	int park_head, park_tail; /* jobs waiting for the purchase (engine.c) */
-	char *server;		  /* placed server name */
+	bool deferred; /* waits (domain pending at INWX, purchase not approved) */
+	char *server;  /* placed server name */
 	char *coolify_project_uuid, *coolify_env_uuid, *coolify_app_uuid;
-	char *deployment_uuid;
 };
 
-enum job_state { J_PENDING, J_RUNNING, J_DONE, J_FAILED, J_SKIPPED, J_DEFERRED };
-
-struct engine;
-
-struct job {
-	const struct m_action *a;
-	struct engine *eng;
-	struct proj_rt *p; /* NULL for global objects */
-	enum job_state state;
-	bool running;		  /* counts against parallelism */
-	long long journal_id;	  /* open journal row, 0 if none */
-	char what[96];		  /* "create coolify_app" */
-	char *remote_id;	  /* id returned by the call (uuid, record id) */
-	int step;		  /* for multi-call actions */
-	long long deadline_ms;	  /* deployments */
-	bool polling;		  /* a deployment read is in flight */
-	int deploy_slot;	  /* index of the server whose deploy slot it holds, -1 none */
-	size_t remaining;	  /* prerequisites not ended yet */
-	int park_next;		  /* next job in the list it is parked on, -1 */
-	void *ctx;		  /* per-action working data (remote.c) */
-	struct vrs_err saved_err; /* the first failure while looking for an adopted object */
-};
+/*
+ * projects.c: the projects of both worlds into v (room for both counts),
+ * in slug order; returns how many
+ */
+size_t projs_init(struct proj_rt *v, const struct m_world *desired, const struct m_world *recorded);
+struct proj_rt *projs_find(struct proj_rt *v, size_t n, const char *slug);
+void projs_release(struct proj_rt *v, size_t n);
 
 struct dom_ids {
 	char *a, *aaaa, *www;
@@ -71,76 +56,126 @@ struct dom_rt {
 	struct dom_ids ids;
 };
 
-struct engine {
+struct deploy_waits;
+
+/* one apply: its inputs and what the executors keep for its length */
+struct run {
 	struct state *st;
 	struct providers *pv;
 	const struct inputs *in;
 	const struct m_world *desired, *recorded;
-	const struct m_plan *plan;
 	const struct engine_opts *o;
-	int parallelism;
-	struct job *jobs;
-	size_t njobs;
-	struct proj_rt *projs;
-	size_t nprojs;
-	size_t in_flight;
-	size_t finished;
-	size_t waiting_deploys; /* deploy jobs waiting for their deployment to end */
-	size_t *deploys_on;	/* per desired server: deployments started and not ended */
-	int *slot_park;		/* per server: head, tail of the jobs waiting for a slot */
-	int *queue[SVC__MAX];	/* ready queues per service (job indexes), qhead..qtail */
-	size_t qhead[SVC__MAX], qtail[SVC__MAX];
-	size_t svc_in_flight[SVC__MAX]; /* remote jobs running, per service */
-	int *dep_off, *deps;		/* dependents of each job (CSR) */
-	bool poll_in_flight;
-	long long next_poll_ms;
-	char *metadata_json;
 	unsigned char fp_key[32];
-	struct dom_rt *doms;
+	char *metadata_json;	   /* of every log row: serial and spec commit */
+	struct engine_stats stats; /* the scheduler's counts (purchases_skipped: domains.c) */
+	/* the executors' data for the run, freed by their release() */
+	struct dom_rt *doms; /* dns.c */
 	size_t ndoms, adoms;
-	struct engine_stats stats;
-	char first_error[512];
-	char state_error[512];
+	struct deploy_waits *deploys; /* deploy.c */
 };
 
+/* the handle of one action while it runs; the scheduler keeps the rest */
+struct job {
+	const struct m_action *a;
+	struct run *eng;	  /* the run it belongs to (named eng as before the split) */
+	struct proj_rt *p;	  /* NULL for global objects */
+	long long journal_id;	  /* open journal row, 0 if none */
+	char what[96];		  /* "create coolify_app" */
+	char *remote_id;	  /* id returned by the call (uuid, record id) */
+	int step;		  /* for multi-call actions */
+	void *ctx;		  /* the executor's working data */
+	struct vrs_err saved_err; /* the first failure while looking for an adopted object */
+};
+
+/*
+ * One executor per service. start() begins a job; the job's completion
+ * comes back to the executor in the provider's callback, which ends the job
+ * through the scheduler (job_done, job_fail, job_defer, engine_finish).
+ * step() (optional) runs once per turn of the loop before the providers
+ * are driven, for timers of its own (the deployment poller), and may lower
+ * *wait_ms; release() (optional) frees what the executor kept in the run.
+ */
+struct executor {
+	const char *name;
+	void (*start)(struct run *run, struct job *j);
+	void (*step)(struct run *run, int *wait_ms);
+	void (*release)(struct run *run);
+};
+
+/* the executors of a run, given to the scheduler by its caller */
+struct executor_set {
+	const struct executor *const *v; /* every one: step, release */
+	size_t n;
+	/* the one that runs an action; NULL when this version has none */
+	const struct executor *(*of)(const struct m_action *a);
+};
+
+extern const struct executor_set engine_executors; /* executors.c */
+
+extern const struct executor local_executor;   /* local.c */
+extern const struct executor coolify_executor; /* remote.c (+ appenv.c, deploy.c) */
+extern const struct executor dns_executor;     /* dns.c */
+extern const struct executor domains_executor; /* domains.c */
+
+/* ---- the scheduler's API (engine.c) ----------------------------------------- */
+
 long long engine_now_ms(void);
-void engine_progress(struct engine *eng, const char *subject, const char *fmt, ...)
+void engine_progress(struct run *run, const char *subject, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int engine_log(struct engine *eng, const char *slug, const char *action, const char *old_status,
+void job_done(struct run *run, struct job *j, const char *progress_msg);
+void job_fail(struct run *run, struct job *j, const char *msg);
+/* job_fail with the error's message */
+void job_fail_err(struct run *run, struct job *j, const struct vrs_err *err);
+/* the job cannot finish in this run (domain pending, purchase not approved): its project waits */
+void job_defer(struct run *run, struct job *j, const char *msg);
+/* the job goes on without holding a call slot (a deployment waits for its end) */
+void engine_release_call(struct run *run, struct job *j);
+
+typedef int (*record_fn)(struct run *run, struct job *j, const char *external_id,
+			 struct vrs_err *err);
+
+/*
+ * Record a remote result (extra writes, journal close, log row) in one
+ * transaction and end the job: done, or failed on a state failure (the
+ * journal row then stays open).
+ */
+void engine_finish(struct run *run, struct job *j, const char *external_id, const char *log_action,
+		   const char *message, record_fn extra, const char *progress);
+
+/* ---- the bookkeeping's API (journal.c) -------------------------------------- */
+
+int engine_log(struct run *run, const char *slug, const char *action, const char *old_status,
 	       const char *new_status, const char *message, const char *error,
 	       const char *external_id, const char *service, struct vrs_err *err);
-int engine_set_status(struct engine *eng, struct proj_rt *p, enum m_prov_status to,
-		      const char *error, struct vrs_err *err);
-int engine_tx(struct engine *eng, int (*fn)(struct engine *, void *, struct vrs_err *), void *arg,
+/* set the project's status (inside the caller's transaction) and log the change */
+int engine_set_status(struct run *run, struct proj_rt *p, enum m_prov_status to, const char *error,
+		      struct vrs_err *err);
+/* one transaction around fn; on failure the whole step is rolled back */
+int engine_tx(struct run *run, int (*fn)(struct run *, void *, struct vrs_err *), void *arg,
 	      struct vrs_err *err);
-int engine_journal_open(struct engine *eng, struct job *j, const char *remote_name,
+/* open the journal row of a remote write before the call (committed at once) */
+int engine_journal_open(struct run *run, struct job *j, const char *remote_name,
 			const char *summary, struct vrs_err *err);
-void job_done(struct engine *eng, struct job *j, const char *progress_msg);
-void job_fail(struct engine *eng, struct job *j, const char *msg);
-void engine_release_call(struct engine *eng, struct job *j);
-/* the job cannot finish in this run (domain pending, purchase not approved): its project waits */
-void job_defer(struct engine *eng, struct job *j, const char *msg);
-void job_clear(struct job *j);
-
-/* record a remote result (extra writes, journal close, log row) in one
- * transaction and finish the job */
-void engine_finish(struct engine *eng, struct job *j, const char *external_id,
-		   const char *log_action, const char *message,
-		   int (*extra)(struct engine *, struct job *, const char *, struct vrs_err *),
-		   const char *progress);
+/* in one transaction: extra, the journal row closed ok, the log row */
+int engine_record_result(struct run *run, struct job *j, const char *external_id,
+			 const char *log_action, const char *message, record_fn extra,
+			 struct vrs_err *err);
+/* in one transaction: the journal row closed failed; a project's first failure marks it */
+int engine_record_failure(struct run *run, struct job *j, const char *msg, struct vrs_err *err);
+/* a drift repair's log row (action "drift_detected" or "drift_healed") */
+int engine_record_drift(struct run *run, struct job *j, const char *action, struct vrs_err *err);
+/* the first remote step of a project moves it to provisioning */
+int engine_enter_provisioning(struct run *run, struct job *j, struct vrs_err *err);
+/* the new value of a change of the action, or NULL */
 const char *action_change_new(const struct m_action *a, const char *field);
 
-/* local.c */
-void local_run(struct engine *eng, struct job *j);
-/* remote.c */
-void remote_start(struct engine *eng, struct job *j);
-/* drive the providers one step (and the deployment poller) */
-int remote_step(struct engine *eng, struct vrs_err *err);
-bool action_is_drift(const struct m_action *a);
-/* domains.c */
-void domains_start(struct engine *eng, struct job *j);
-/* dns.c */
-void dns_start(struct engine *eng, struct job *j);
-void dns_free_all(struct engine *eng);
+/* ---- the Coolify executor's parts (remote.c calls them) ----------------------- */
+
+/* appenv.c */
+void appenv_start(struct run *run, struct job *j);
+/* deploy.c */
+void deploy_start(struct run *run, struct job *j);
+void deploy_step(struct run *run, int *wait_ms);
+void deploy_release(struct run *run);
 
 #endif

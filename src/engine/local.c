@@ -1,7 +1,8 @@
 /*
- * local.c — actions whose service is `local`: records in the state only
- * (servers, base domains, project types, plugins, bundles, projects and
- * their domains). Each runs in one transaction with its log row.
+ * local.c — the local executor: actions whose service is `local`, records
+ * in the state only (servers, base domains, project types, plugins,
+ * bundles, projects and their domains). Each runs in one transaction with
+ * its log row.
  */
 #include "engine/engine_int.h"
 
@@ -10,20 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-/* the new value of a change, or NULL */
-const char *action_change_new(const struct m_action *a, const char *field)
-{
-	for (size_t i = 0; i < a->nchanges; i++)
-		if (strcmp(a->changes[i].field, field) == 0)
-			return a->changes[i].new;
-	return NULL;
-}
-
 /*
  * The server a project goes to: the spec's, else the recorded placement,
  * else the plan's choice for `server: auto` (shown as "auto → NAME").
  */
-static const char *placement(const struct engine *eng, const struct job *j)
+static const char *placement(const struct run *run, const struct job *j)
 {
 	const char *v;
 	const char *arrow;
@@ -38,10 +30,10 @@ static const char *placement(const struct engine *eng, const struct job *j)
 	arrow = strstr(v, "→ ");
 	if (arrow)
 		v = arrow + strlen("→ ");
-	return world_server(eng->desired, v) ? v : NULL;
+	return world_server(run->desired, v) ? v : NULL;
 }
 
-static int project_tx(struct engine *eng, void *arg, struct vrs_err *err)
+static int project_tx(struct run *run, void *arg, struct vrs_err *err)
 {
 	struct job *j = arg;
 	struct proj_rt *p = j->p;
@@ -49,38 +41,38 @@ static int project_tx(struct engine *eng, void *arg, struct vrs_err *err)
 	const char *server;
 
 	if (j->a->op == OP_DELETE) {
-		if (state_project_delete(eng->st, p->slug, err) < 0)
+		if (state_project_delete(run->st, p->slug, err) < 0)
 			return -1;
 		p->in_state = false;
 		return 0;
 	}
 	if (w == NULL)
 		return err_set(err, "project '%s' is not in the specs", p->slug);
-	if (state_project_upsert(eng->st, w, err) < 0)
+	if (state_project_upsert(run->st, w, err) < 0)
 		return -1;
 	if (!p->in_state) {
 		p->in_state = true;
 		p->status = PS_DRAFT;
-		if (engine_log(eng, p->slug, "project_created", NULL, "draft",
+		if (engine_log(run, p->slug, "project_created", NULL, "draft",
 			       "recorded from the specs", NULL, NULL, "local", err) < 0)
 			return -1;
 		if (w->trial_days > 0) {
 			long long now = (long long)time(NULL);
-			if (state_project_set_trial(eng->st, p->slug, now,
+			if (state_project_set_trial(run->st, p->slug, now,
 						    now + (long long)w->trial_days * 86400,
 						    err) < 0)
 				return -1;
 		}
 	}
-	server = placement(eng, j);
+	server = placement(run, j);
 	if (server && (p->server == NULL || strcmp(p->server, server) != 0)) {
 		char msg[256];
-		if (state_project_place(eng->st, p->slug, server, err) < 0)
+		if (state_project_place(run->st, p->slug, server, err) < 0)
 			return -1;
 		free(p->server);
 		p->server = strdup(server);
 		snprintf(msg, sizeof(msg), "placed on %s", server);
-		if (engine_log(eng, p->slug, "server_assigned", NULL, NULL, msg, NULL, NULL,
+		if (engine_log(run, p->slug, "server_assigned", NULL, NULL, msg, NULL, NULL,
 			       "local", err) < 0)
 			return -1;
 	}
@@ -88,85 +80,85 @@ static int project_tx(struct engine *eng, void *arg, struct vrs_err *err)
 	if ((w->payment_method == PM_STRIPE_PREPAID ||
 	     w->payment_method == PM_STRIPE_SUBSCRIPTION) &&
 	    !w->payment_confirmed && p->status == PS_DRAFT)
-		return engine_set_status(eng, p, PS_PENDING_PAYMENT, NULL, err);
+		return engine_set_status(run, p, PS_PENDING_PAYMENT, NULL, err);
 	if (p->status == PS_PENDING_PAYMENT && w->payment_confirmed)
-		return engine_set_status(eng, p, PS_DRAFT, NULL, err);
+		return engine_set_status(run, p, PS_DRAFT, NULL, err);
 	return 0;
 }
 
-static const struct m_domain *desired_domain(const struct engine *eng, const struct job *j)
+static const struct m_domain *desired_domain(const struct run *run, const struct job *j)
 {
 	const struct m_project *w = j->p ? j->p->want : NULL;
 
 	for (size_t i = 0; w && i < w->ndomains; i++)
 		if (strcmp(w->domains[i].fqdn, j->a->key) == 0)
 			return &w->domains[i];
-	(void)eng;
+	(void)run;
 	return NULL;
 }
 
-static int domain_tx(struct engine *eng, void *arg, struct vrs_err *err)
+static int domain_tx(struct run *run, void *arg, struct vrs_err *err)
 {
 	struct job *j = arg;
 	const struct m_domain *d;
 
 	if (j->a->op == OP_DELETE) {
-		if (state_domain_delete(eng->st, j->a->key, err) < 0)
+		if (state_domain_delete(run->st, j->a->key, err) < 0)
 			return -1;
-		return engine_log(eng, j->p->slug, "domain_removed", NULL, NULL, j->a->key, NULL,
+		return engine_log(run, j->p->slug, "domain_removed", NULL, NULL, j->a->key, NULL,
 				  NULL, "local", err);
 	}
-	d = desired_domain(eng, j);
+	d = desired_domain(run, j);
 	if (d == NULL)
 		return err_set(err, "domain '%s' is not in the specs", j->a->key);
-	if (state_domain_upsert(eng->st, j->p->slug, d, err) < 0 ||
-	    state_domain_set_zone(eng->st, d->fqdn,
+	if (state_domain_upsert(run->st, j->p->slug, d, err) < 0 ||
+	    state_domain_set_zone(run->st, d->fqdn,
 				  d->type == DT_SUBDOMAIN ? d->base_domain : d->fqdn, err) < 0)
 		return -1;
 	if (j->a->op == OP_CREATE)
-		return engine_log(eng, j->p->slug, "domain_added", NULL, NULL, d->fqdn, NULL, NULL,
+		return engine_log(run, j->p->slug, "domain_added", NULL, NULL, d->fqdn, NULL, NULL,
 				  "local", err);
 	return 0;
 }
 
-static int global_tx(struct engine *eng, void *arg, struct vrs_err *err)
+static int global_tx(struct run *run, void *arg, struct vrs_err *err)
 {
 	struct job *j = arg;
-	const struct m_world *w = eng->desired;
+	const struct m_world *w = run->desired;
 	const char *key = j->a->key;
 	bool del = j->a->op == OP_DELETE;
 
 	switch (j->a->resource) {
 	case RES_SERVER:
 		if (del)
-			return state_server_delete(eng->st, key, err);
+			return state_server_delete(run->st, key, err);
 		if (world_server(w, key) == NULL)
 			break;
-		return state_server_upsert(eng->st, world_server(w, key), err);
+		return state_server_upsert(run->st, world_server(w, key), err);
 	case RES_BASE_DOMAIN:
 		if (del)
-			return state_base_domain_delete(eng->st, key, err);
+			return state_base_domain_delete(run->st, key, err);
 		if (world_base_domain(w, key) == NULL)
 			break;
-		return state_base_domain_upsert(eng->st, world_base_domain(w, key), err);
+		return state_base_domain_upsert(run->st, world_base_domain(w, key), err);
 	case RES_PROJECT_TYPE:
 		if (del)
-			return state_project_type_delete(eng->st, key, err);
+			return state_project_type_delete(run->st, key, err);
 		if (world_project_type(w, key) == NULL)
 			break;
-		return state_project_type_upsert(eng->st, world_project_type(w, key), err);
+		return state_project_type_upsert(run->st, world_project_type(w, key), err);
 	case RES_PLUGIN:
 		if (del)
-			return state_plugin_delete(eng->st, key, err);
+			return state_plugin_delete(run->st, key, err);
 		if (world_plugin(w, key) == NULL)
 			break;
-		return state_plugin_upsert(eng->st, world_plugin(w, key), err);
+		return state_plugin_upsert(run->st, world_plugin(w, key), err);
 	case RES_BUNDLE:
 		if (del)
-			return state_bundle_delete(eng->st, key, err);
+			return state_bundle_delete(run->st, key, err);
 		if (world_bundle(w, key) == NULL)
 			break;
-		return state_bundle_upsert(eng->st, world_bundle(w, key), err);
+		return state_bundle_upsert(run->st, world_bundle(w, key), err);
 	default:
 		return err_set(err, "%s %s is not a local action", m_op_name(j->a->op),
 			       m_resource_name(j->a->resource));
@@ -174,7 +166,7 @@ static int global_tx(struct engine *eng, void *arg, struct vrs_err *err)
 	return err_set(err, "%s '%s' is not in the specs", m_resource_name(j->a->resource), key);
 }
 
-void local_run(struct engine *eng, struct job *j)
+static void local_start(struct run *run, struct job *j)
 {
 	struct vrs_err err;
 	int rc;
@@ -182,17 +174,19 @@ void local_run(struct engine *eng, struct job *j)
 	err_clear(&err);
 	switch (j->a->resource) {
 	case RES_PROJECT:
-		rc = j->p ? engine_tx(eng, project_tx, j, &err) : err_set(&err, "no project");
+		rc = j->p ? engine_tx(run, project_tx, j, &err) : err_set(&err, "no project");
 		break;
 	case RES_PROJECT_DOMAIN:
-		rc = j->p ? engine_tx(eng, domain_tx, j, &err) : err_set(&err, "no project");
+		rc = j->p ? engine_tx(run, domain_tx, j, &err) : err_set(&err, "no project");
 		break;
 	default:
-		rc = engine_tx(eng, global_tx, j, &err);
+		rc = engine_tx(run, global_tx, j, &err);
 		break;
 	}
 	if (rc < 0)
-		job_fail(eng, j, err.msg);
+		job_fail(run, j, err.msg);
 	else
-		job_done(eng, j, NULL);
+		job_done(run, j, NULL);
 }
+
+const struct executor local_executor = {"local", local_start, NULL, NULL};

@@ -102,9 +102,18 @@ static size_t managed_objects(const struct m_world *rec)
 	return n;
 }
 
-bool action_is_drift(const struct m_action *a)
+/*
+ * TRANSITION, until src/plan sets m_action.drift itself where it writes the
+ * "drift: ..." reasons (plan.c, the reason() calls of the app and record
+ * drift checks): the flag is derived here, in this one place, from those
+ * reasons. Remove this function and its call when the plan sets the flag.
+ */
+static void plan_mark_drift(struct m_plan *plan)
 {
-	return a->reason && strncmp(a->reason, "drift", 5) == 0;
+	for (size_t i = 0; i < plan->nactions; i++) {
+		struct m_action *a = &plan->actions[i];
+		a->drift = a->drift || (a->reason && strncmp(a->reason, "drift", 5) == 0);
+	}
 }
 
 /* report mode: the drift is logged, not repaired */
@@ -121,7 +130,7 @@ static int log_drift_found(struct state *st, const struct m_plan *plan, const st
 					    .message = msg,
 					    .external_service = (char *)m_service_name(a->service),
 					    .triggered_by = (char *)who};
-		if (!action_is_drift(a) || a->project == NULL || !world_project(rec, a->project))
+		if (!a->drift || a->project == NULL || !world_project(rec, a->project))
 			continue;
 		snprintf(msg, sizeof(msg), "%s %s %s: %s (not repaired: report mode)",
 			 m_op_name(a->op), m_resource_name(a->resource), a->key, a->reason);
@@ -206,6 +215,57 @@ static int note_servers(struct state *st, const struct m_world *desired, const s
 	return 0;
 }
 
+/* what a refresh found that the state records before planning */
+static int note_observed(struct state *st, const struct inputs *in, struct m_world *recorded,
+			 const struct m_observed *observed, const struct reconcile_opts *o,
+			 struct vrs_err *err)
+{
+	size_t changed = 0;
+
+	if (note_expired(st, recorded, observed, o->triggered_by, err) < 0 ||
+	    note_servers(st, &in->desired, recorded, observed, &changed, err) < 0)
+		return -1;
+	/* the plan must see the servers as they are now */
+	if (changed) {
+		world_free(recorded);
+		world_init(recorded);
+		if (state_load(st, recorded, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* run the engine over the plan, then bump the serial (even after a failure) */
+static int apply_plan(struct state *st, struct providers *pv, const struct inputs *in,
+		      const struct m_world *recorded, const struct m_plan *plan,
+		      const struct reconcile_opts *o, struct reconcile_result *r,
+		      struct vrs_err *err)
+{
+	struct engine_opts eo = {0};
+	struct vrs_err e2;
+	int rc;
+
+	eo.parallelism = o->parallelism;
+	eo.allow_delete = o->allow_delete;
+	eo.approve_costs = o->approve_costs;
+	eo.triggered_by = o->triggered_by;
+	eo.spec_commit = o->spec_commit;
+	eo.progress = o->progress;
+	eo.progress_ud = o->progress_ud;
+	eo.stop = o->stop;
+	eo.tick = o->tick;
+	eo.tick_ud = o->tick_ud;
+	eo.poll_ms = o->poll_ms;
+	eo.executors = &engine_executors;
+	rc = engine_apply(st, pv, in, recorded, plan, &eo, &r->stats, err);
+	err_clear(&e2);
+	if (state_serial_bump(st, in->specs_digest, &e2) < 0 && rc == 0) {
+		*err = e2;
+		rc = -1;
+	}
+	return rc;
+}
+
 int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 		     const struct reconcile_opts *o, struct reconcile_result *r,
 		     struct diag_list *diags, struct vrs_err *err)
@@ -215,7 +275,6 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 	struct m_plan plan;
 	struct state_meta meta = {0};
 	struct plan_opts po = {0};
-	struct engine_opts eo = {0};
 	unsigned char key[32];
 	size_t deletes = 0, managed;
 	bool need_coolify = false, need_inwx = false;
@@ -240,25 +299,15 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 		err_prefix(err, "refresh");
 		goto out;
 	}
-	if (observed.present) {
-		size_t changed = 0;
-		if (note_expired(st, &recorded, &observed, o->triggered_by, err) < 0 ||
-		    note_servers(st, &in->desired, &recorded, &observed, &changed, err) < 0)
-			goto out;
-		/* the plan must see the servers as they are now */
-		if (changed) {
-			world_free(&recorded);
-			world_init(&recorded);
-			if (state_load(st, &recorded, err) < 0)
-				goto out;
-		}
-	}
+	if (observed.present && note_observed(st, in, &recorded, &observed, o, err) < 0)
+		goto out;
 	po.targets = o->targets;
 	po.ntargets = o->ntargets;
 	po.allow_delete = o->allow_delete;
 	po.verbose = o->verbose;
 	if (plan_build(&in->desired, &recorded, &observed, &po, &plan, err) < 0)
 		goto out;
+	plan_mark_drift(&plan);
 	plan.lineage = meta.lineage ? strdup(meta.lineage) : NULL;
 	plan.serial = meta.serial;
 	plan.specs_digest = strdup(in->specs_digest);
@@ -269,7 +318,7 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 		need_coolify |= a->service == SVC_COOLIFY;
 		need_inwx |= a->service == SVC_INWX;
 		deletes += a->destructive && a->service != SVC_LOCAL;
-		r->drift += action_is_drift(a);
+		r->drift += a->drift;
 	}
 	r->actions = plan.nactions;
 	r->changes = plan_has_changes(&plan);
@@ -306,26 +355,7 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 		rc = 0;
 		goto out;
 	}
-	eo.parallelism = o->parallelism;
-	eo.allow_delete = o->allow_delete;
-	eo.approve_costs = o->approve_costs;
-	eo.triggered_by = o->triggered_by;
-	eo.spec_commit = o->spec_commit;
-	eo.progress = o->progress;
-	eo.progress_ud = o->progress_ud;
-	eo.stop = o->stop;
-	eo.tick = o->tick;
-	eo.tick_ud = o->tick_ud;
-	eo.poll_ms = o->poll_ms;
-	rc = engine_apply(st, *pv, in, &recorded, &plan, &eo, &r->stats, err);
-	{
-		struct vrs_err e2;
-		err_clear(&e2);
-		if (state_serial_bump(st, in->specs_digest, &e2) < 0 && rc == 0) {
-			*err = e2;
-			rc = -1;
-		}
-	}
+	rc = apply_plan(st, *pv, in, &recorded, &plan, o, r, err);
 out:
 	state_meta_free(&meta);
 	plan_free(&plan);

@@ -18,7 +18,7 @@
  */
 #include "engine/watch.h"
 
-#include "engine/engine_int.h"
+#include "util/buf.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -364,12 +364,63 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	free(who);
 }
 
+/* the signals blocked and read from a signalfd, the inotify set, the timers, one epoll */
+static int watcher_open(struct watcher *w, struct vrs_err *err)
+{
+	int fds[4];
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (w->sig = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
+	    (w->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||
+	    (w->debounce = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
+	    (w->interval = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
+	    (w->ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return err_set(err, "watch: setting up the event loop: %s", strerror(errno));
+	fds[0] = w->sig;
+	fds[1] = w->ino;
+	fds[2] = w->debounce;
+	fds[3] = w->interval;
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		struct epoll_event ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.fd = fds[i];
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fds[i], &ev) < 0)
+			return err_set(err, "watch: epoll: %s", strerror(errno));
+	}
+	return 0;
+}
+
+static void close_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+static void watcher_release(struct watcher *w)
+{
+	if (w->have_good)
+		inputs_free(&w->good);
+	free(w->last_error);
+	for (size_t i = 0; i < w->ndirs; i++)
+		free(w->dirs[i].path);
+	free(w->dirs);
+	close_fd(w->ep);
+	close_fd(w->ino);
+	close_fd(w->debounce);
+	close_fd(w->interval);
+	close_fd(w->sig);
+}
+
 int engine_watch(struct state *st, struct providers **pv, const struct watch_opts *o,
 		 struct vrs_err *err)
 {
 	struct watcher w;
-	struct epoll_event ev;
-	sigset_t mask;
 	int rc = -1;
 
 	memset(&w, 0, sizeof(w));
@@ -377,31 +428,8 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 	w.st = st;
 	w.pv = pv;
 	w.ep = w.ino = w.debounce = w.interval = w.sig = -1;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
-	    (w.sig = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0 ||
-	    (w.ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0 ||
-	    (w.debounce = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
-	    (w.interval = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
-	    (w.ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
-		err_set(err, "watch: setting up the event loop: %s", strerror(errno));
+	if (watcher_open(&w, err) < 0)
 		goto out;
-	}
-	{
-		int fds[] = {w.sig, w.ino, w.debounce, w.interval};
-		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
-			memset(&ev, 0, sizeof(ev));
-			ev.events = EPOLLIN;
-			ev.data.fd = fds[i];
-			if (epoll_ctl(w.ep, EPOLL_CTL_ADD, fds[i], &ev) < 0) {
-				err_set(err, "watch: epoll: %s", strerror(errno));
-				goto out;
-			}
-		}
-	}
 	add_dir(&w, o->specs, 0);
 	if (!w.root_watched) {
 		err_set(err, "watch: cannot watch %s: %s", o->specs, strerror(errno));
@@ -469,21 +497,6 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 	emit(&w, "info", "watch_stopped", NULL, NULL, -1, "signal");
 	rc = 0;
 out:
-	if (w.have_good)
-		inputs_free(&w.good);
-	free(w.last_error);
-	for (size_t i = 0; i < w.ndirs; i++)
-		free(w.dirs[i].path);
-	free(w.dirs);
-	if (w.ep >= 0)
-		close(w.ep);
-	if (w.ino >= 0)
-		close(w.ino);
-	if (w.debounce >= 0)
-		close(w.debounce);
-	if (w.interval >= 0)
-		close(w.interval);
-	if (w.sig >= 0)
-		close(w.sig);
+	watcher_release(&w);
 	return rc;
 }

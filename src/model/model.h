@@ -397,6 +397,7 @@ struct m_action {
 	int *requires; /* ids of actions that must finish first */
 	size_t nrequires;
 	char *reason;
+	bool drift; /* repairs drift a refresh found */
 	bool destructive;
 	long long cost_cents; /* purchases; 0 otherwise */
 	struct m_pos source;

@@ -1,0 +1,289 @@
+/*
+ * deploy.c — the Coolify executor's deployments: start one (journaled),
+ * then wait for its end without holding a call slot; one list call per
+ * tick serves every running deployment, and each that left the list is
+ * asked once how it ended.
+ */
+#include "engine/engine_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* a POST /deploy that surely did not land is sent again */
+#define DEPLOY_ATTEMPTS 4
+
+/* a deployment started and not ended */
+struct wait {
+	struct job *j; /* NULL: ended, removed at the next compaction */
+	long long deadline_ms;
+	bool polling; /* its deployment read is in flight */
+};
+
+struct deploy_waits {
+	struct wait *v; /* in action order */
+	size_t n, cap;
+	bool poll_in_flight;
+	long long next_poll_ms;
+};
+
+static struct wait *wait_of(struct run *run, const struct job *j)
+{
+	struct deploy_waits *dw = run->deploys;
+
+	for (size_t i = 0; dw && i < dw->n; i++)
+		if (dw->v[i].j == j)
+			return &dw->v[i];
+	return NULL;
+}
+
+static int wait_add(struct run *run, struct job *j, long long deadline_ms)
+{
+	struct deploy_waits *dw = run->deploys;
+	size_t at;
+
+	if (dw == NULL && (dw = run->deploys = calloc(1, sizeof(*dw))) == NULL)
+		return -1;
+	if (dw->n == dw->cap) {
+		size_t cap = dw->cap ? dw->cap * 2 : 32;
+		struct wait *v = realloc(dw->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		dw->v = v;
+		dw->cap = cap;
+	}
+	for (at = dw->n; at > 0 && (dw->v[at - 1].j == NULL || dw->v[at - 1].j->a->id > j->a->id);
+	     at--)
+		;
+	memmove(&dw->v[at + 1], &dw->v[at], (dw->n - at) * sizeof(*dw->v));
+	dw->v[at] = (struct wait){j, deadline_ms, false};
+	dw->n++;
+	return 0;
+}
+
+static void wait_forget(struct run *run, const struct job *j)
+{
+	struct wait *w = wait_of(run, j);
+
+	if (w)
+		w->j = NULL;
+}
+
+static void wait_compact(struct deploy_waits *dw)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < dw->n; i++)
+		if (dw->v[i].j)
+			dw->v[k++] = dw->v[i];
+	dw->n = k;
+}
+
+void deploy_release(struct run *run)
+{
+	if (run->deploys)
+		free(run->deploys->v);
+	free(run->deploys);
+	run->deploys = NULL;
+}
+
+/* a waiting deployment's end */
+static void wait_fail(struct run *run, struct job *j, const char *msg)
+{
+	wait_forget(run, j);
+	job_fail(run, j, msg);
+}
+
+/* ---- starting ------------------------------------------------------------------- */
+
+static int deploy_started_tx(struct run *run, struct job *j, const char *id, struct vrs_err *err)
+{
+	(void)id;
+	if (j->p->status != PS_BOOTSTRAPPING)
+		return engine_set_status(run, j->p, PS_BOOTSTRAPPING, NULL, err);
+	return 0;
+}
+
+static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct job *j = ud;
+	struct run *run = j->eng;
+	struct coolify_deploy_result *r = res;
+	int timeout_s = run->o->deploy_timeout_s > 0 ? run->o->deploy_timeout_s : 1800;
+	struct vrs_err e2;
+
+	if (rc < 0) {
+		/*
+		 * The client does not resend a POST that may have landed; a second
+		 * deployment of the same image is harmless, a project in error is not.
+		 */
+		if (err->transient && ++j->step < DEPLOY_ATTEMPTS) {
+			const char *uuid = j->p->coolify_app_uuid;
+			struct vrs_err e3;
+			err_clear(&e3);
+			if (coolify_deploy_async(run->pv->coolify, &uuid, 1, true, on_deployed, j,
+						 &e3) == 0)
+				return;
+		}
+		job_fail_err(run, j, err);
+		return;
+	}
+	if (r->n == 0 || r->v[0].deployment_uuid == NULL) {
+		coolify_deploy_result_free(r);
+		job_fail(run, j, "coolify: POST /deploy: no deployment was queued");
+		return;
+	}
+	j->remote_id = strdup(r->v[0].deployment_uuid);
+	coolify_deploy_result_free(r);
+	err_clear(&e2);
+	if (engine_record_result(run, j, j->remote_id, "deployment_started", NULL,
+				 deploy_started_tx, &e2) < 0) {
+		job_fail(run, j, e2.msg);
+		return;
+	}
+	/* the job now waits for the poller, without holding a call slot */
+	engine_release_call(run, j);
+	if (wait_add(run, j, engine_now_ms() + (long long)timeout_s * 1000) < 0) {
+		job_fail(run, j, "out of memory");
+		return;
+	}
+	engine_progress(run, j->p->slug, "deployment started");
+}
+
+void deploy_start(struct run *run, struct job *j)
+{
+	const char *uuid = j->p->coolify_app_uuid;
+	struct vrs_err err;
+
+	err_clear(&err);
+	if (uuid == NULL) {
+		job_fail(run, j, "no Coolify application to deploy");
+		return;
+	}
+	/* force: a docker image app has no commit to dedupe on; a redeploy is what we want */
+	if (engine_journal_open(run, j, j->p->slug, "deploy", &err) < 0 ||
+	    coolify_deploy_async(run->pv->coolify, &uuid, 1, true, on_deployed, j, &err) < 0)
+		job_fail_err(run, j, &err);
+}
+
+/* ---- waiting for the end ---------------------------------------------------------- */
+
+static int active_tx(struct run *run, void *arg, struct vrs_err *err)
+{
+	struct job *j = arg;
+
+	if (engine_log(run, j->p->slug, "deployment_completed", NULL, NULL, NULL, NULL,
+		       j->remote_id, "coolify", err) < 0 ||
+	    engine_log(run, j->p->slug, "health_check_passed", NULL, NULL,
+		       j->p->want ? j->p->want->app.health_path : NULL, NULL, NULL, "coolify",
+		       err) < 0)
+		return -1;
+	return engine_set_status(run, j->p, PS_ACTIVE, NULL, err);
+}
+
+static void deploy_end(struct run *run, struct job *j, const char *status)
+{
+	struct vrs_err err;
+
+	wait_forget(run, j);
+	err_clear(&err);
+	if (strcmp(status, "finished") == 0) {
+		if (engine_tx(run, active_tx, j, &err) < 0) {
+			job_fail(run, j, err.msg);
+			return;
+		}
+		job_done(run, j, "deployment finished, active");
+	} else {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "deployment %s ended %s", j->remote_id, status);
+		job_fail(run, j, msg);
+	}
+}
+
+static void on_deployment_got(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct job *j = ud;
+	struct wait *w = wait_of(j->eng, j);
+	struct coolify_deployment *d = res;
+
+	if (w)
+		w->polling = false;
+	if (rc < 0) {
+		/* transient trouble reading it: the next tick asks again */
+		if (err->transient)
+			return;
+		wait_forget(j->eng, j);
+		job_fail_err(j->eng, j, err);
+		return;
+	}
+	if (d->status && coolify_deployment_terminal(d->status))
+		deploy_end(j->eng, j, d->status);
+	coolify_deployment_free(d);
+}
+
+/* one waiting deployment against the list of active ones */
+static void check_one(struct run *run, struct wait *w, const struct coolify_deployment_list *l,
+		      long long now)
+{
+	struct job *j = w->j;
+	bool active = false;
+	struct vrs_err err;
+
+	for (size_t k = 0; k < l->n && !active; k++)
+		active =
+		    l->v[k].deployment_uuid && strcmp(l->v[k].deployment_uuid, j->remote_id) == 0;
+	if (active) {
+		if (now > w->deadline_ms)
+			wait_fail(run, j, "deployment did not finish in time");
+		return;
+	}
+	/* no longer active: ask once how it ended */
+	err_clear(&err);
+	w->polling = true;
+	if (coolify_deployment_get_async(run->pv->coolify, j->remote_id, on_deployment_got, j,
+					 &err) < 0) {
+		w->polling = false;
+		wait_fail(run, j, err.msg);
+	}
+}
+
+static void on_active_listed(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct run *run = ud;
+	struct deploy_waits *dw = run->deploys;
+	struct coolify_deployment_list *l = res;
+	long long now = engine_now_ms();
+
+	(void)err;
+	dw->poll_in_flight = false;
+	if (rc < 0)
+		return; /* next tick */
+	for (size_t i = 0; i < dw->n; i++)
+		if (dw->v[i].j && !dw->v[i].polling)
+			check_one(run, &dw->v[i], l, now);
+	coolify_deployment_list_free(l);
+	wait_compact(dw);
+}
+
+void deploy_step(struct run *run, int *wait_ms)
+{
+	struct deploy_waits *dw = run->deploys;
+	long long now = engine_now_ms();
+
+	if (dw == NULL)
+		return;
+	wait_compact(dw);
+	if (dw->n > 0 && !dw->poll_in_flight && now >= dw->next_poll_ms) {
+		struct vrs_err err;
+		err_clear(&err);
+		dw->next_poll_ms = now + (run->o->poll_ms > 0 ? run->o->poll_ms : 1000);
+		/* one list call per tick for every running deployment */
+		if (coolify_deployments_list_async(run->pv->coolify, on_active_listed, run, &err) ==
+		    0)
+			dw->poll_in_flight = true;
+	}
+	if (dw->n > 0 && !dw->poll_in_flight) {
+		long long left = dw->next_poll_ms - now;
+		*wait_ms = left < 0 ? 0 : left < *wait_ms ? (int)left : *wait_ms;
+	}
+}
