@@ -102,20 +102,6 @@ static size_t managed_objects(const struct m_world *rec)
 	return n;
 }
 
-/*
- * TRANSITION, until src/plan sets m_action.drift itself where it writes the
- * "drift: ..." reasons (plan.c, the reason() calls of the app and record
- * drift checks): the flag is derived here, in this one place, from those
- * reasons. Remove this function and its call when the plan sets the flag.
- */
-static void plan_mark_drift(struct m_plan *plan)
-{
-	for (size_t i = 0; i < plan->nactions; i++) {
-		struct m_action *a = &plan->actions[i];
-		a->drift = a->drift || (a->reason && strncmp(a->reason, "drift", 5) == 0);
-	}
-}
-
 /* report mode: the drift is logged, not repaired */
 static int log_drift_found(struct state *st, const struct m_plan *plan, const struct m_world *rec,
 			   const char *who, struct vrs_err *err)
@@ -307,7 +293,6 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 	po.verbose = o->verbose;
 	if (plan_build(&in->desired, &recorded, &observed, &po, &plan, err) < 0)
 		goto out;
-	plan_mark_drift(&plan);
 	plan.lineage = meta.lineage ? strdup(meta.lineage) : NULL;
 	plan.serial = meta.serial;
 	plan.specs_digest = strdup(in->specs_digest);

@@ -121,7 +121,7 @@ void plan_app(struct builder *b, struct pctx *c)
 		pb_chg(b, c->a_app, "server", NULL, sname);
 		pb_chg(b, c->a_app, "fqdns", NULL, nf);
 		if (app_rec)
-			pb_reason(b, c->a_app, "drift: application deleted outside vrsctl");
+			pb_drift(b, c->a_app, "drift: application deleted outside vrsctl");
 		pb_req(b, c->a_app, c->a_cp);
 		pb_req(b, c->a_app, c->a_proj);
 	} else {
@@ -147,7 +147,7 @@ void plan_app(struct builder *b, struct pctx *c)
 			if (!pb_str_eq(ofq, nf))
 				pb_chg(b, c->a_app, "fqdns", ofq, nf);
 			if (drift)
-				pb_reason(b, c->a_app, "drift: %s changed outside vrsctl", drift);
+				pb_drift(b, c->a_app, "drift: %s changed outside vrsctl", drift);
 		}
 	}
 	free(nf);

@@ -108,20 +108,38 @@ void pb_req(struct builder *b, int i, int dep)
 	p->req[p->nreq++] = dep;
 }
 
-void pb_reason(struct builder *b, int i, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void set_reason(struct builder *b, int i, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void set_reason(struct builder *b, int i, const char *fmt, va_list ap)
+{
+	char tmp[1024];
+
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	free(b->v[i].a.reason);
+	b->v[i].a.reason = pb_strdup(b, tmp);
+}
+
 void pb_reason(struct builder *b, int i, const char *fmt, ...)
 {
 	va_list ap;
-	char tmp[1024];
 
 	if (i < 0 || b->oom)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	set_reason(b, i, fmt, ap);
 	va_end(ap);
-	free(b->v[i].a.reason);
-	b->v[i].a.reason = pb_strdup(b, tmp);
+}
+
+void pb_drift(struct builder *b, int i, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (i < 0 || b->oom)
+		return;
+	b->v[i].a.drift = true;
+	va_start(ap, fmt);
+	set_reason(b, i, fmt, ap);
+	va_end(ap);
 }
 
 void fv_str(struct fv *f, const char *field, const char *val, const char *dflt)

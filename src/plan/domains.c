@@ -216,7 +216,7 @@ void plan_dns(struct builder *b, struct pctx *c)
 				pb_chg(b, i, "zone", NULL, domain_zone(dd));
 				pb_chg(b, i, "content", NULL, want);
 				if (id)
-					pb_reason(b, i, "drift: record deleted outside vrsctl");
+					pb_drift(b, i, "drift: record deleted outside vrsctl");
 				pb_req(b, i, c->a_pd[k]);
 				pb_req(b, i, c->a_reg[k]);
 				pb_ilist_add(b, &c->dns, i);
@@ -234,7 +234,7 @@ void plan_dns(struct builder *b, struct pctx *c)
 				i = pb_act(b, OP_UPDATE, RES_DNS_RECORD, key, slug, SVC_INWX,
 					   dd->pos);
 				pb_chg(b, i, "content", orec->content, want);
-				pb_reason(b, i, "drift: record changed outside vrsctl");
+				pb_drift(b, i, "drift: record changed outside vrsctl");
 				pb_ilist_add(b, &c->dns, i);
 			}
 		}

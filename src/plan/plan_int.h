@@ -68,6 +68,8 @@ void pb_chg(struct builder *b, int i, const char *field, const char *old, const 
 void pb_req(struct builder *b, int i, int dep);
 void pb_reason(struct builder *b, int i, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* a repair of what changed outside vrsctl: the reason, and the action's drift flag */
+void pb_drift(struct builder *b, int i, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void fv_str(struct fv *f, const char *field, const char *val, const char *dflt);
 void fv_int(struct fv *f, const char *field, long long v, const char *dflt);
 void fv_bool(struct fv *f, const char *field, bool v, const char *dflt);

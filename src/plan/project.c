@@ -166,7 +166,7 @@ static void plan_deploy(struct builder *b, struct pctx *c)
 		pb_reason(b, c->a_start, "lifecycle: active");
 	} else if (app_rec && !app_missing && rp->status == PS_ACTIVE && app_stopped(oapp)) {
 		c->a_start = pb_act(b, OP_START, RES_COOLIFY_APP, slug, slug, SVC_COOLIFY, src);
-		pb_reason(b, c->a_start, "drift: application %s outside vrsctl", oapp->status);
+		pb_drift(b, c->a_start, "drift: application %s outside vrsctl", oapp->status);
 	}
 	pb_req(b, c->a_start, c->a_app);
 	pb_req(b, c->a_start, c->a_env);
