@@ -25,11 +25,11 @@ struct recover {
 
 static const struct m_domain *rec_domain(const struct m_world *w, const char *fqdn)
 {
-	for (size_t i = 0; i < w->nprojects; i++)
-		for (size_t k = 0; k < w->projects[i].ndomains; k++)
-			if (strcmp(w->projects[i].domains[k].fqdn, fqdn) == 0)
-				return &w->projects[i].domains[k];
-	return NULL;
+	const struct m_domain *d = NULL;
+
+	for (size_t i = 0; i < w->nprojects && d == NULL; i++)
+		d = project_domain(&w->projects[i], fqdn);
+	return d;
 }
 
 /* look the object of an open create up; *found gets its id (caller frees) */
@@ -103,21 +103,19 @@ static int adopt_tx(struct recover *r, const struct state_journal_entry *e, cons
 		if (state_project_set_uuid(r->st, slug, SU_COOLIFY_APP, id, err) < 0)
 			return -1;
 	} else if (e->resource == RES_DNS_RECORD) {
-		const char *slash = strrchr(e->key, '/');
-		char name[300];
-		const char *fqdn = name;
+		char fqdn[300];
+		enum m_rec_kind k;
 		const struct m_domain *d;
 		const char *a, *aaaa, *www;
 
-		snprintf(name, sizeof(name), "%.*s", (int)(slash - e->key), e->key);
-		if (strcmp(slash + 1, "CNAME") == 0 && strncmp(name, "www.", 4) == 0)
-			fqdn = name + 4;
+		if (model_record_parse(e->key, &k, fqdn, sizeof(fqdn)) < 0)
+			return 0; /* not a key vrsctl writes: nothing to adopt */
 		d = rec_domain(&r->rec, fqdn);
 		if (d == NULL)
 			return 0;
-		a = strcmp(slash + 1, "A") == 0 ? id : d->record_a;
-		aaaa = strcmp(slash + 1, "AAAA") == 0 ? id : d->record_aaaa;
-		www = strcmp(slash + 1, "CNAME") == 0 ? id : d->record_www;
+		a = k == MREC_A ? id : d->record_a;
+		aaaa = k == MREC_AAAA ? id : d->record_aaaa;
+		www = k == MREC_WWW ? id : d->record_www;
 		if (state_domain_set_records(r->st, fqdn, a, aaaa, www, err) < 0)
 			return -1;
 	}

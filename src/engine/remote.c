@@ -87,7 +87,7 @@ static void on_projects_listed(void *ud, int rc, void *res, struct vrs_err *err)
 		job_fail_err(j->eng, j, err);
 		return;
 	}
-	snprintf(name, sizeof(name), "vrs-%s", j->p->slug);
+	(void)model_coolify_name(name, sizeof(name), j->p->slug); /* slugs: <= 63 chars */
 	for (size_t i = 0; i < l->n; i++) {
 		if (l->v[i].name && strcmp(l->v[i].name, name) == 0) {
 			j->p->coolify_project_uuid = strdup(l->v[i].uuid);
@@ -390,7 +390,7 @@ static void project_create(struct run *run, struct job *j, struct vrs_err *err)
 {
 	char name[160];
 
-	snprintf(name, sizeof(name), "vrs-%s", j->p->slug);
+	(void)model_coolify_name(name, sizeof(name), j->p->slug); /* slugs: <= 63 chars */
 	if (engine_journal_open(run, j, name, name, err) < 0 ||
 	    coolify_project_create_async(run->pv->coolify, name, managed_marker, on_project_created,
 					 j, err) < 0)
