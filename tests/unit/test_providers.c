@@ -13,7 +13,7 @@
 
 #include "providers/coolify.h"
 #include "providers/http.h"
-#include "providers/inwx.h"
+#include "providers/inwx_int.h"
 #include "util/secret.h"
 
 static char *redact(const char *in)
@@ -421,22 +421,88 @@ static void test_inwx_codes(void **state)
 	assert_int_equal(inwx_check_code(j, "nameserver.createRecord", &err), -1);
 	assert_string_equal(err.msg, "nameserver.createRecord: 2302 Object exists (Record exists)");
 	assert_int_equal(err.remote_code, 2302);
+	assert_int_equal(err.code, VRS_E_EXISTS);
 	assert_false(err.transient);
+	cJSON_Delete(j);
+	err_clear(&err);
+	j = cJSON_Parse("{\"code\":\"2303\",\"msg\":\"Object does not exist\"}");
+	assert_int_equal(inwx_check_code(j, "nameserver.info", &err), -1);
+	assert_int_equal(err.code, VRS_E_NOT_FOUND);
 	cJSON_Delete(j);
 	err_clear(&err);
 	j = cJSON_Parse("{\"code\":2400,\"msg\":\"Command failed\"}");
 	assert_int_equal(inwx_check_code(j, "m", &err), -1);
 	assert_true(err.transient);
+	assert_int_equal(err.code, VRS_E_TRANSIENT);
 	cJSON_Delete(j);
 	err_clear(&err);
 	j = cJSON_Parse(
 	    "{\"code\":2200,\"msg\":\"Authentication error\",\"reasonCode\":\"INVALID\"}");
 	assert_int_equal(inwx_check_code(j, "account.unlock", &err), -1);
 	assert_string_equal(err.msg, "account.unlock: 2200 Authentication error (INVALID)");
+	assert_int_equal(err.code, VRS_E_AUTH);
 	cJSON_Delete(j);
 	j = cJSON_Parse("{\"msg\":\"no code\"}");
 	assert_int_equal(inwx_check_code(j, "m", &err), -1);
 	cJSON_Delete(j);
+}
+
+static void test_inwx_status(void **state)
+{
+	static const struct {
+		int code;
+		enum inwx_status st;
+		enum vrs_errcode ec;
+	} t[] = {
+	    {1000, INWX_OK, VRS_E_FAILED},
+	    {1001, INWX_OK, VRS_E_FAILED},
+	    {1500, INWX_OK, VRS_E_FAILED},
+	    {2002, INWX_E_USAGE, VRS_E_AUTH},
+	    {2005, INWX_E_PARAM, VRS_E_REMOTE},
+	    {2200, INWX_E_AUTH, VRS_E_AUTH},
+	    {2201, INWX_E_AUTH, VRS_E_AUTH},
+	    {2302, INWX_E_EXISTS, VRS_E_EXISTS},
+	    {2303, INWX_E_NOT_FOUND, VRS_E_NOT_FOUND},
+	    {2308, INWX_E_POLICY, VRS_E_REMOTE},
+	    {2400, INWX_E_TRANSIENT, VRS_E_TRANSIENT},
+	    {2500, INWX_E_SESSION, VRS_E_TRANSIENT},
+	    {2502, INWX_E_OTHER, VRS_E_REMOTE},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(inwx_status_of(t[i].code), t[i].st);
+		assert_int_equal(inwx_errcode(t[i].st), t[i].ec);
+	}
+}
+
+static void test_inwx_rules(void **state)
+{
+	struct vrs_err err;
+	struct inwx_rule_list *l = NULL;
+	void *r = NULL;
+
+	(void)state;
+	err_clear(&err);
+	assert_int_equal(
+	    inwx_parse(
+		INWX_K_RULES,
+		"{\"code\":1000,\"resData\":{\"rules\":[{\"tld\":\"de\",\"authCode\":\"NO\"},"
+		"{\"tld\":\"com\",\"authCode\":\"YES\"},{\"tld\":\"net\",\"authCode\":0},"
+		"\"junk\"]}}",
+		&r, &err),
+	    0);
+	l = r;
+	assert_int_equal(l->n, 3);
+	assert_false(inwx_rules_auth_code_needed(l, "de"));
+	assert_true(inwx_rules_auth_code_needed(l, "com"));
+	assert_true(inwx_rules_auth_code_needed(l, "net"));
+	assert_true(inwx_rules_auth_code_needed(l, "org"));
+	assert_true(inwx_rules_auth_code_needed(NULL, "de"));
+	inwx_rule_list_free(l);
+	assert_int_equal(inwx_parse(INWX_K_RULES, "{\"code\":1000}", &r, &err), 0);
+	assert_true(inwx_rules_auth_code_needed(r, "de"));
+	inwx_result_free(INWX_K_RULES, r);
 }
 
 static void test_inwx_parse_shapes(void **state)
@@ -531,6 +597,8 @@ int main(void)
 	    cmocka_unit_test(test_coolify_parse_shapes),
 	    cmocka_unit_test(test_inwx_codes),
 	    cmocka_unit_test(test_inwx_parse_shapes),
+	    cmocka_unit_test(test_inwx_status),
+	    cmocka_unit_test(test_inwx_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

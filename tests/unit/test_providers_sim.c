@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "providers/coolify.h"
-#include "providers/inwx.h"
+#include "providers/inwx_int.h"
 
 #define TOKEN "sim-coolify-token"
 #define USER  "sim-user"
