@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,67 @@ static void test_redact_form(void **state)
 	EXPECT_REDACT("GET /x?user=a&pass=secret&y=1", "GET /x?user=a&pass=[REDACTED]&y=1");
 	EXPECT_REDACT("token=abc", "token=[REDACTED]");
 	EXPECT_REDACT("bypass=1", "bypass=1");
+}
+
+static void test_policy(void **state)
+{
+	struct http_retry_cfg c = {5, 0.5, 30, 10}, d;
+	uint64_t rng = 9;
+	double ra, w;
+
+	(void)state;
+	/* statuses: transient, auth, refused */
+	assert_int_equal(http_status_errcode(429), VRS_E_TRANSIENT);
+	assert_int_equal(http_status_errcode(503), VRS_E_TRANSIENT);
+	assert_int_equal(http_status_errcode(408), VRS_E_TRANSIENT);
+	assert_int_equal(http_status_errcode(401), VRS_E_AUTH);
+	assert_int_equal(http_status_errcode(403), VRS_E_AUTH);
+	assert_int_equal(http_status_errcode(404), VRS_E_REMOTE);
+	assert_int_equal(http_status_errcode(422), VRS_E_REMOTE);
+	/* curl failures */
+	assert_true(http_curl_transient(CURLE_COULDNT_CONNECT));
+	assert_true(http_curl_transient(CURLE_OPERATION_TIMEDOUT));
+	assert_false(http_curl_transient(CURLE_SSL_CACERT_BADFILE));
+	assert_true(http_curl_not_sent(CURLE_COULDNT_RESOLVE_HOST, 0.2));
+	assert_true(http_curl_not_sent(CURLE_OPERATION_TIMEDOUT, 0));
+	assert_false(http_curl_not_sent(CURLE_OPERATION_TIMEDOUT, 0.1));
+	assert_false(http_curl_not_sent(CURLE_RECV_ERROR, 0));
+	/* Retry-After: seconds or an HTTP date */
+	assert_true(http_retry_after_parse("7", 1000) == 7);
+	assert_true(http_retry_after_parse("0.5", 1000) == 0.5);
+	assert_true(http_retry_after_parse("soon", 1000) < 0);
+	assert_true(http_retry_after_parse(NULL, 1000) < 0);
+	assert_true(http_retry_after_parse("Wed, 21 Oct 2015 07:28:00 GMT", 1445412470) == 10);
+	assert_true(http_retry_after_parse("Wed, 21 Oct 2015 07:28:00 GMT", 1445412490) == 0);
+	/* defaults */
+	http_retry_defaults(NULL, &d);
+	assert_int_equal(d.attempts, 5);
+	assert_true(d.base_s == 0.5 && d.cap_s == 30 && d.max_retry_after_s == 120);
+	/* delay: a longer Retry-After wins, capped */
+	w = http_retry_delay_s(&c, 1, 5, &rng, &ra);
+	assert_true(w == 5 && ra == 5);
+	w = http_retry_delay_s(&c, 1, 500, &rng, &ra);
+	assert_true(w == 10 && ra == 10);
+	w = http_retry_delay_s(&c, 1, -1, &rng, &ra);
+	assert_true(w >= 0 && w <= 0.5 && ra < 0);
+}
+
+static void test_mask_secrets(void **state)
+{
+	char s1[] = "hunter22", s2[] = "tok-abc";
+	char *secrets[] = {s1, s2};
+	struct buf b;
+
+	(void)state;
+	buf_init(&b);
+	buf_puts(&b, "> pass hunter22 and tok-abc, hunter22 again");
+	http_mask_secrets(&b, secrets, 2);
+	assert_string_equal(b.data, "> pass [REDACTED] and [REDACTED], [REDACTED] again");
+	buf_reset(&b);
+	buf_puts(&b, "nothing here");
+	http_mask_secrets(&b, secrets, 2);
+	assert_string_equal(b.data, "nothing here");
+	buf_free(&b);
 }
 
 static void test_backoff(void **state)
@@ -588,6 +650,8 @@ int main(void)
 	    cmocka_unit_test(test_redact_json),
 	    cmocka_unit_test(test_redact_form),
 	    cmocka_unit_test(test_backoff),
+	    cmocka_unit_test(test_policy),
+	    cmocka_unit_test(test_mask_secrets),
 	    cmocka_unit_test(test_bucket),
 	    cmocka_unit_test(test_url_check),
 	    cmocka_unit_test(test_classify_default),
