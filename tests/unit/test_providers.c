@@ -466,6 +466,65 @@ static void test_coolify_parse_shapes(void **state)
 	assert_null(r);
 }
 
+static void no_cb(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	(void)ud;
+	(void)rc;
+	(void)res;
+	(void)err;
+	fail();
+}
+
+static void test_coolify_endpoints(void **state)
+{
+	struct vrs_err err;
+	struct http_pool *pool;
+	struct coolify *c;
+	char longid[600];
+	const char *ids[2] = {"app-1", "bad/id"};
+	struct coolify_app_update none = {0};
+	struct coolify_env_input nokey = {0};
+
+	(void)state;
+	err_clear(&err);
+	assert_int_equal(coolify_endpoint_kind(COOLIFY_APPS_LIST), COOLIFY_K_APPS);
+	assert_int_equal(coolify_endpoint_kind(COOLIFY_ENV_PATCH), COOLIFY_K_ENV);
+	assert_int_equal(coolify_endpoint_kind(COOLIFY_DEPLOY), COOLIFY_K_DEPLOY_RESULT);
+	assert_int_equal(coolify_status_errcode(404), VRS_E_NOT_FOUND);
+	assert_int_equal(coolify_status_errcode(409), VRS_E_EXISTS);
+	assert_int_equal(coolify_status_errcode(401), VRS_E_AUTH);
+	assert_int_equal(coolify_status_errcode(503), VRS_E_TRANSIENT);
+	assert_int_equal(coolify_status_errcode(422), VRS_E_REMOTE);
+	pool = http_pool_new(&err);
+	assert_non_null(pool);
+	c = coolify_new(pool, "http://127.0.0.1:9", "token-xyz", NULL, &err);
+	assert_non_null(c);
+	/* ids are checked before anything is sent */
+	assert_int_equal(coolify_call(c, COOLIFY_ENV_DELETE, ids, NULL, NULL, no_cb, NULL, &err),
+			 -1);
+	assert_string_equal(err.msg,
+			    "coolify: env uuid 'bad/id' has characters not allowed in a path");
+	assert_int_equal(coolify_app_get_async(c, NULL, no_cb, NULL, &err), -1);
+	assert_string_equal(err.msg, "coolify: application uuid is empty");
+	/* bodies are validated */
+	assert_int_equal(coolify_app_update_async(c, "app-1", &none, no_cb, NULL, &err), -1);
+	assert_string_equal(err.msg, "coolify: PATCH /applications/app-1: nothing to update");
+	assert_int_equal(coolify_env_create_async(c, "app-1", &nokey, no_cb, NULL, &err), -1);
+	assert_string_equal(err.msg, "coolify: env key is required");
+	assert_int_equal(coolify_deploy_async(c, NULL, 0, false, no_cb, NULL, &err), -1);
+	assert_string_equal(err.msg, "coolify: POST /deploy: no application uuid given");
+	assert_int_equal(coolify_project_create_async(c, NULL, NULL, no_cb, NULL, &err), -1);
+	assert_string_equal(err.msg, "coolify: project name is required");
+	/* a path that does not fit */
+	memset(longid, 'a', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = 0;
+	assert_int_equal(coolify_app_get_async(c, longid, no_cb, NULL, &err), -1);
+	assert_string_equal(err.msg, "coolify: path too long");
+	assert_int_equal(http_pool_pending(pool), 0);
+	coolify_free(c);
+	http_pool_free(pool);
+}
+
 static void test_inwx_codes(void **state)
 {
 	struct vrs_err err;
@@ -659,6 +718,7 @@ int main(void)
 	    cmocka_unit_test(test_creds),
 	    cmocka_unit_test(test_coolify_error_shapes),
 	    cmocka_unit_test(test_coolify_parse_shapes),
+	    cmocka_unit_test(test_coolify_endpoints),
 	    cmocka_unit_test(test_inwx_codes),
 	    cmocka_unit_test(test_inwx_parse_shapes),
 	    cmocka_unit_test(test_inwx_status),

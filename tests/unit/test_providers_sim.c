@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "coolify_block.h"
 #include "providers/coolify.h"
 #include "providers/inwx_int.h"
 
