@@ -215,9 +215,10 @@ int coolify_wait(struct coolify *c, int rc, struct http_waiter *w, enum coolify_
 	struct http_waiter w_;                                                                     \
 	void *r_ = NULL;                                                                           \
 	memset(&w_, 0, sizeof(w_));                                                                \
-	if (coolify_wait(c, (CALL), &w_, KIND, &r_, err) < 0)                                      \
+	if (coolify_wait(c, (CALL), &w_, KIND, (OUT) ? &r_ : NULL, err) < 0)                       \
 		return -1;                                                                         \
-	*(OUT) = r_;                                                                               \
+	if (OUT)                                                                                   \
+		*(OUT) = r_;                                                                       \
 	return 0
 
 /* the blocking forms that refresh, import and recover use */

@@ -194,20 +194,30 @@ static void login_failed(struct inwx *w, struct vrs_err *err, bool sticky)
 
 static int start_unlock(struct inwx *w, struct vrs_err *err);
 
-static void on_unlock(void *ud, int rc, struct http_response *resp, struct vrs_err *err)
+/* take the answer to a login or unlock into *j; false when the request failed (login failed) */
+static bool login_answer(struct inwx *w, int rc, struct vrs_err *err, cJSON **j)
 {
-	struct inwx *w = ud;
-	cJSON *j = w->lslot.resp;
-	struct vrs_err e;
-
-	(void)resp;
+	*j = w->lslot.resp;
 	w->lslot.resp = NULL;
 	w->busy = false;
 	if (rc < 0) {
-		cJSON_Delete(j);
+		cJSON_Delete(*j);
+		*j = NULL;
 		login_failed(w, err, false);
-		return;
+		return false;
 	}
+	return true;
+}
+
+static void on_unlock(void *ud, int rc, struct http_response *resp, struct vrs_err *err)
+{
+	struct inwx *w = ud;
+	cJSON *j;
+	struct vrs_err e;
+
+	(void)resp;
+	if (!login_answer(w, rc, err, &j))
+		return;
 	err_clear(&e);
 	if (inwx_check_code(j, "account.unlock", &e) < 0) {
 		cJSON_Delete(j);
@@ -263,17 +273,12 @@ static int start_unlock(struct inwx *w, struct vrs_err *err)
 static void on_login(void *ud, int rc, struct http_response *resp, struct vrs_err *err)
 {
 	struct inwx *w = ud;
-	cJSON *j = w->lslot.resp;
+	cJSON *j;
 	struct vrs_err e;
 	char *tfa;
 
-	w->lslot.resp = NULL;
-	w->busy = false;
-	if (rc < 0) {
-		cJSON_Delete(j);
-		login_failed(w, err, false);
+	if (!login_answer(w, rc, err, &j))
 		return;
-	}
 	err_clear(&e);
 	if (inwx_check_code(j, "account.login", &e) < 0) {
 		bool sticky = !e.transient;

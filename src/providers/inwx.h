@@ -19,7 +19,7 @@
  *
  * As in coolify.h: inwx_X_async(..., cb, ud, &err) queues (cb(ud, rc, result,
  * err), result owned by the callback; NULL for calls without a result), and
- * inwx_X(..., &out, &err) blocks on the same code path.
+ * inwx_wait blocks on any of them.
  *
  * inwx_free drops queued calls without callbacks; call it when no INWX request
  * is in flight (after http_pool_run) or after http_pool_free.
@@ -241,34 +241,22 @@ int inwx_domains_list_async(struct inwx *w, inwx_cb cb, void *ud,
 int inwx_contacts_list_async(struct inwx *w, const char *search, inwx_cb cb, void *ud,
 			     struct vrs_err *err); /* contact_list, all pages */
 
-/* blocking */
-int inwx_login(struct inwx *w, struct inwx_account **out, struct vrs_err *err);
-int inwx_logout(struct inwx *w, struct vrs_err *err);
-int inwx_info(struct inwx *w, struct inwx_account **out, struct vrs_err *err);
-int inwx_zones_list(struct inwx *w, const char *filter, struct inwx_zone_list **out,
-		    struct vrs_err *err);
-int inwx_zone_create(struct inwx *w, const char *domain, const char *type, const char *const *ns,
-		     size_t n_ns, struct inwx_created **out, struct vrs_err *err);
+/*
+ * Blocking: inwx_wait drives the pool until the async call that returned rc
+ * (queued with http_waiter_cb and the zeroed waiter wt) is done; 0 with
+ * *out = its result (NULL for calls without one), -1 with err. The forms
+ * below (out may be NULL: the result is freed) are the ones refresh and
+ * import use; the unit tests have the others
+ * (tests/unit/inwx_block.h). Never from inside a callback.
+ */
+int inwx_wait(struct inwx *w, int rc, struct http_waiter *wt, void **out, struct vrs_err *err);
 int inwx_zone_info(struct inwx *w, const char *domain, const struct inwx_record_filter *f,
 		   struct inwx_zone_info **out, struct vrs_err *err);
-int inwx_record_create(struct inwx *w, const struct inwx_record_input *in,
-		       struct inwx_created **out, struct vrs_err *err);
-int inwx_record_update(struct inwx *w, const char *id, const struct inwx_record_update *in,
-		       struct vrs_err *err);
-int inwx_record_delete(struct inwx *w, const char *id, bool testing, struct vrs_err *err);
 int inwx_domain_check(struct inwx *w, const char *const *domains, size_t n,
 		      struct inwx_check_list **out, struct vrs_err *err);
 int inwx_domain_prices(struct inwx *w, const char *const *tlds, size_t n,
 		       struct inwx_price_list **out, struct vrs_err *err);
-int inwx_domain_create(struct inwx *w, const struct inwx_domain_input *in, struct inwx_order **out,
-		       struct vrs_err *err);
-int inwx_domain_transfer(struct inwx *w, const struct inwx_domain_input *in,
-			 struct inwx_order **out, struct vrs_err *err);
 int inwx_domain_rules(struct inwx *w, struct inwx_rule_list **out, struct vrs_err *err);
-int inwx_domain_info(struct inwx *w, const char *domain, struct inwx_domain **out,
-		     struct vrs_err *err);
 int inwx_domains_list(struct inwx *w, struct inwx_domain_list **out, struct vrs_err *err);
-int inwx_contacts_list(struct inwx *w, const char *search, struct inwx_contact_list **out,
-		       struct vrs_err *err);
 
 #endif

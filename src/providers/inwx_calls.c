@@ -1,6 +1,7 @@
 /*
  * inwx_calls.c — the INWX methods: parameters for each DomRobot call, queued
- * through the session in inwx.c, and their blocking forms (see inwx.h).
+ * through the session in inwx.c, and the blocking forms the engine uses
+ * (see inwx.h).
  */
 #include "providers/inwx_int.h"
 
@@ -263,71 +264,31 @@ int inwx_contacts_list_async(struct inwx *w, const char *search, inwx_cb cb, voi
 
 /* ---------- blocking ---------- */
 
-#define BLOCK(KIND, OUT, ...)                                                                      \
+int inwx_wait(struct inwx *w, int rc, struct http_waiter *wt, void **out, struct vrs_err *err)
+{
+	if (rc < 0 || http_waiter_wait(inwx_pool(w), wt, err) < 0)
+		return -1;
+	*out = wt->res;
+	return 0;
+}
+
+/* out may be NULL: the result is freed */
+#define BLOCK(KIND, OUT, CALL)                                                                     \
 	struct http_waiter w_;                                                                     \
+	void *r_ = NULL;                                                                           \
 	memset(&w_, 0, sizeof(w_));                                                                \
-	if (__VA_ARGS__ < 0)                                                                       \
-		return -1;                                                                         \
-	if (http_waiter_wait(inwx_pool(w), &w_, err) < 0)                                          \
+	if (inwx_wait(w, (CALL), &w_, &r_, err) < 0)                                               \
 		return -1;                                                                         \
 	if (OUT)                                                                                   \
-		*(OUT) = w_.res;                                                                   \
+		*(OUT) = r_;                                                                       \
 	else                                                                                       \
-		inwx_result_free(KIND, w_.res);                                                    \
+		inwx_result_free(KIND, r_);                                                        \
 	return 0
 
-static void **no_out(void)
-{
-	return NULL;
-}
-
-int inwx_call(struct inwx *w, const char *method, cJSON *params, struct inwx_response **out,
-	      struct vrs_err *err)
-{
-	BLOCK(INWX_K_RAW, out, inwx_call_async(w, method, params, http_waiter_cb, &w_, err));
-}
-int inwx_login(struct inwx *w, struct inwx_account **out, struct vrs_err *err)
-{
-	BLOCK(INWX_K_ACCOUNT, out, inwx_login_async(w, http_waiter_cb, &w_, err));
-}
-int inwx_logout(struct inwx *w, struct vrs_err *err)
-{
-	BLOCK(INWX_K_NONE, no_out(), inwx_logout_async(w, http_waiter_cb, &w_, err));
-}
-int inwx_info(struct inwx *w, struct inwx_account **out, struct vrs_err *err)
-{
-	BLOCK(INWX_K_ACCOUNT, out, inwx_info_async(w, http_waiter_cb, &w_, err));
-}
-int inwx_zones_list(struct inwx *w, const char *filter, struct inwx_zone_list **out,
-		    struct vrs_err *err)
-{
-	BLOCK(INWX_K_ZONES, out, inwx_zones_list_async(w, filter, http_waiter_cb, &w_, err));
-}
-int inwx_zone_create(struct inwx *w, const char *domain, const char *type, const char *const *ns,
-		     size_t n_ns, struct inwx_created **out, struct vrs_err *err)
-{
-	BLOCK(INWX_K_CREATED, out,
-	      inwx_zone_create_async(w, domain, type, ns, n_ns, http_waiter_cb, &w_, err));
-}
 int inwx_zone_info(struct inwx *w, const char *domain, const struct inwx_record_filter *f,
 		   struct inwx_zone_info **out, struct vrs_err *err)
 {
 	BLOCK(INWX_K_ZONE_INFO, out, inwx_zone_info_async(w, domain, f, http_waiter_cb, &w_, err));
-}
-int inwx_record_create(struct inwx *w, const struct inwx_record_input *in,
-		       struct inwx_created **out, struct vrs_err *err)
-{
-	BLOCK(INWX_K_CREATED, out, inwx_record_create_async(w, in, http_waiter_cb, &w_, err));
-}
-int inwx_record_update(struct inwx *w, const char *id, const struct inwx_record_update *in,
-		       struct vrs_err *err)
-{
-	BLOCK(INWX_K_NONE, no_out(), inwx_record_update_async(w, id, in, http_waiter_cb, &w_, err));
-}
-int inwx_record_delete(struct inwx *w, const char *id, bool testing, struct vrs_err *err)
-{
-	BLOCK(INWX_K_NONE, no_out(),
-	      inwx_record_delete_async(w, id, testing, http_waiter_cb, &w_, err));
 }
 int inwx_domain_check(struct inwx *w, const char *const *domains, size_t n,
 		      struct inwx_check_list **out, struct vrs_err *err)
@@ -339,31 +300,11 @@ int inwx_domain_prices(struct inwx *w, const char *const *tlds, size_t n,
 {
 	BLOCK(INWX_K_PRICES, out, inwx_domain_prices_async(w, tlds, n, http_waiter_cb, &w_, err));
 }
-int inwx_domain_create(struct inwx *w, const struct inwx_domain_input *in, struct inwx_order **out,
-		       struct vrs_err *err)
-{
-	BLOCK(INWX_K_ORDER, out, inwx_domain_create_async(w, in, http_waiter_cb, &w_, err));
-}
-int inwx_domain_transfer(struct inwx *w, const struct inwx_domain_input *in,
-			 struct inwx_order **out, struct vrs_err *err)
-{
-	BLOCK(INWX_K_ORDER, out, inwx_domain_transfer_async(w, in, http_waiter_cb, &w_, err));
-}
 int inwx_domain_rules(struct inwx *w, struct inwx_rule_list **out, struct vrs_err *err)
 {
 	BLOCK(INWX_K_RULES, out, inwx_domain_rules_async(w, http_waiter_cb, &w_, err));
 }
-int inwx_domain_info(struct inwx *w, const char *domain, struct inwx_domain **out,
-		     struct vrs_err *err)
-{
-	BLOCK(INWX_K_DOMAIN, out, inwx_domain_info_async(w, domain, http_waiter_cb, &w_, err));
-}
 int inwx_domains_list(struct inwx *w, struct inwx_domain_list **out, struct vrs_err *err)
 {
 	BLOCK(INWX_K_DOMAINS, out, inwx_domains_list_async(w, http_waiter_cb, &w_, err));
-}
-int inwx_contacts_list(struct inwx *w, const char *search, struct inwx_contact_list **out,
-		       struct vrs_err *err)
-{
-	BLOCK(INWX_K_CONTACTS, out, inwx_contacts_list_async(w, search, http_waiter_cb, &w_, err));
 }

@@ -22,8 +22,6 @@ void inwx_response_free(struct inwx_response *r);
 /* params consumed; result inwx_response (also for codes >= 2000) */
 int inwx_call_async(struct inwx *w, const char *method, cJSON *params, inwx_cb cb, void *ud,
 		    struct vrs_err *err);
-int inwx_call(struct inwx *w, const char *method, cJSON *params, struct inwx_response **out,
-	      struct vrs_err *err);
 
 enum inwx_kind {
 	INWX_K_RAW,

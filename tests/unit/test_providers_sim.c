@@ -22,6 +22,7 @@
 
 #include "coolify_block.h"
 #include "providers/coolify.h"
+#include "inwx_block.h"
 #include "providers/inwx_int.h"
 
 #define TOKEN "sim-coolify-token"
