@@ -6,6 +6,7 @@
  * rest goes to the subcommand, whose own flags its file parses.
  */
 #include "cmd/cmd.h"
+#include "engine/engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,7 @@ int main(int argc, char **argv)
 		free(rest);
 		return EXIT_ERR;
 	}
+	providers_set_trace(cmd_http_trace, NULL);
 	rc = cmd->fn(nrest, rest, &g);
 	free(rest);
 	/* a command whose output was lost cannot succeed */

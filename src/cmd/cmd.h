@@ -31,6 +31,9 @@ struct cmd {
 	const char *summary;
 };
 
+/* the HTTP trace printer (-vv) that main.c installs with providers_set_trace */
+void cmd_http_trace(void *ud, const char *service, const char *line);
+
 int cmd_validate(int argc, char **argv, const struct global_opts *g);
 int cmd_plan(int argc, char **argv, const struct global_opts *g);
 int cmd_apply(int argc, char **argv, const struct global_opts *g);

@@ -2,6 +2,7 @@
 #include "cmd/cmd.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,4 +58,10 @@ long long cmd_parse_duration(const char *s)
 	if (strcmp(end, "h") == 0)
 		return n * 3600 * 1000;
 	return -1;
+}
+
+void cmd_http_trace(void *ud, const char *service, const char *line)
+{
+	(void)ud;
+	fprintf(stderr, "trace: %s: %s\n", service ? service : "http", line);
 }

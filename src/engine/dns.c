@@ -212,7 +212,7 @@ static void on_created(void *ud, int rc, void *res, struct vrs_err *err)
 	struct vrs_err e2;
 
 	if (rc < 0) {
-		/* 2302 "object exists", or an unclear failure: find it before giving up */
+		/* "object exists", or an unclear failure: find it before giving up */
 		j->saved_err = *err;
 		err_clear(&e2);
 		if (inwx_zone_info_async(j->eng->pv->inwx, dj->zone, &f, on_lookup, j, &e2) < 0)
@@ -232,8 +232,8 @@ static void on_changed(void *ud, int rc, void *res, struct vrs_err *err)
 	struct job *j = ud;
 
 	(void)res;
-	/* 2303: the record is already gone */
-	if (rc < 0 && !(j->a->op == OP_DELETE && err->remote_code == 2303)) {
+	/* not found: the record is already gone */
+	if (rc < 0 && !(j->a->op == OP_DELETE && err->code == VRS_E_NOT_FOUND)) {
 		dns_failed(j, err);
 		return;
 	}

@@ -302,16 +302,21 @@ static void check_sensitive(struct doc *d, struct coolify *c)
 	}
 	for (size_t i = 0; i < apps->n && shown < 0 && looked < SENSITIVE_APPS_MAX; i++) {
 		struct coolify_env_list *envs = NULL;
+		struct http_waiter wt = {0};
+		void *res = NULL;
 
 		if (apps->v[i].uuid == NULL)
 			continue;
 		looked++;
 		err_clear(&e);
-		if (coolify_envs_list(c, apps->v[i].uuid, &envs, &e) < 0) {
+		if (coolify_wait(
+			c, coolify_envs_list_async(c, apps->v[i].uuid, http_waiter_cb, &wt, &e),
+			&wt, COOLIFY_K_ENVS, &res, &e) < 0) {
 			add(d, "coolify-sensitive", DOCTOR_FAIL, FIX_ABILITIES, "%s", e.msg);
 			coolify_app_list_free(apps);
 			return;
 		}
+		envs = res;
 		for (size_t k = 0; k < envs->n; k++) {
 			/* shown-once values are never returned, whatever the token */
 			if (envs->v[k].is_shown_once)
@@ -386,7 +391,8 @@ static void check_coolify(struct doc *d, struct providers *pv, const struct prov
 
 static void check_inwx(struct doc *d, struct providers *pv, const struct provider_creds *cr)
 {
-	struct inwx_account *acct = NULL;
+	struct http_waiter wt = {0};
+	void *res = NULL;
 	struct vrs_err e;
 	const char *fix = NULL;
 
@@ -402,15 +408,19 @@ static void check_inwx(struct doc *d, struct providers *pv, const struct provide
 		return;
 	}
 	err_clear(&e);
-	if (inwx_login(pv->inwx, &acct, &e) == 0) {
+	if (inwx_wait(pv->inwx, inwx_login_async(pv->inwx, http_waiter_cb, &wt, &e), &wt, &res,
+		      &e) == 0) {
+		struct http_waiter wo = {0};
+
 		bool tfa = inwx_login_outcome(pv->inwx) == INWX_LOGIN_OK_TFA;
 
 		add(d, "inwx-login", DOCTOR_OK, NULL, "logged in at %s%s", cr->inwx_url,
 		    tfa ? ", unlocked with the TOTP secret (2FA)" : " (no 2FA)");
-		inwx_account_free(acct);
+		inwx_account_free(res);
 		err_clear(&e);
 		/* end the session; a failed logout changes nothing for the check */
-		(void)inwx_logout(pv->inwx, &e);
+		(void)inwx_wait(pv->inwx, inwx_logout_async(pv->inwx, http_waiter_cb, &wo, &e), &wo,
+				NULL, &e);
 		return;
 	}
 	switch (inwx_login_outcome(pv->inwx)) {

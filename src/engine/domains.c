@@ -18,7 +18,6 @@
  */
 #include "engine/engine_int.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +144,7 @@ static void on_zone_created(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
 
-	if (rc < 0 && err->remote_code != 2302) {
+	if (rc < 0 && err->code != VRS_E_EXISTS) {
 		fail(j, err->msg);
 		return;
 	}
@@ -165,7 +164,7 @@ static void on_zone_info(void *ud, int rc, void *res, struct vrs_err *err)
 		record(j, DS_PENDING_DNS, "domain_active", NULL, SJ_OK);
 		return;
 	}
-	if (err->remote_code != 2303) {
+	if (err->code != VRS_E_NOT_FOUND) {
 		fail(j, err->msg);
 		return;
 	}
@@ -200,7 +199,7 @@ static void on_poll(void *ud, int rc, void *res, struct vrs_err *err)
 
 	if (rc < 0) {
 		char msg[1200];
-		/* 2303 on a pending transfer: INWX dropped it; its reason says why */
+		/* "does not exist" on a pending transfer: INWX dropped it; its reason says why */
 		snprintf(msg, sizeof(msg), "%s of %s failed: %s",
 			 d->transfer ? "transfer" : "registration", d->fqdn, err->msg);
 		fail(j, err->transient ? err->msg : msg);
@@ -293,8 +292,8 @@ static void on_rules(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
 	struct dom_job *d = dj_of(j);
-	struct inwx_response *r = res;
-	bool needed = true;
+	struct inwx_rule_list *r = res;
+	bool needed;
 	char *code = NULL;
 	struct vrs_err e2;
 
@@ -302,19 +301,8 @@ static void on_rules(void *ud, int rc, void *res, struct vrs_err *err)
 		fail(j, err->msg);
 		return;
 	}
-	if (r && r->res_data) {
-		const cJSON *rules = cJSON_GetObjectItemCaseSensitive(r->res_data, "rules"), *x;
-		cJSON_ArrayForEach(x, rules)
-		{
-			const cJSON *t = cJSON_GetObjectItemCaseSensitive(x, "tld");
-			const cJSON *a = cJSON_GetObjectItemCaseSensitive(x, "authCode");
-			if (cJSON_IsString(t) && strcmp(t->valuestring, tld_of(d->fqdn)) == 0 &&
-			    cJSON_IsString(a))
-				needed = strcmp(a->valuestring, "NO") != 0;
-		}
-	}
-	if (r)
-		inwx_response_free(r);
+	needed = inwx_rules_auth_code_needed(r, tld_of(d->fqdn));
+	inwx_rule_list_free(r);
 	err_clear(&e2);
 	if (needed) {
 		const struct m_domain *w = d->want;
@@ -437,14 +425,12 @@ static void on_lookup(void *ud, int rc, void *res, struct vrs_err *err)
 		}
 		return;
 	}
-	if (err->remote_code != 2303) {
+	if (err->code != VRS_E_NOT_FOUND) {
 		fail(j, err->msg);
 		return;
 	}
 	if (d->transfer) {
-		cJSON *params = cJSON_CreateObject();
-		if (params == NULL || inwx_call_async(j->eng->pv->inwx, "domain.getRules", params,
-						      on_rules, j, &e2) < 0)
+		if (inwx_domain_rules_async(j->eng->pv->inwx, on_rules, j, &e2) < 0)
 			fail(j, e2.msg[0] ? e2.msg : "out of memory");
 		return;
 	}

@@ -68,7 +68,11 @@ struct engine_stats {
  * Providers from the environment (DESIGN §3). need_coolify / need_inwx say
  * which credentials the plan needs; a missing one is an error naming the
  * variable. Secrets are registered with the HTTP pool so traces mask them.
+ * At verbose >= 2 each HTTP call is traced (masked) to the function that
+ * providers_set_trace installed (cmd/ installs one that prints); none: silent.
  */
+typedef void (*providers_trace_fn)(void *ud, const char *service, const char *line);
+void providers_set_trace(providers_trace_fn fn, void *ud);
 int providers_open(bool need_coolify, bool need_inwx, int verbose, struct providers **out,
 		   struct vrs_err *err);
 void providers_close(struct providers *pv);

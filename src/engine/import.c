@@ -44,7 +44,7 @@ static const struct inwx_zone_info *zone_get(struct importer *im, const char *zo
 		if (strcmp(im->zones[i].zone, zone) == 0)
 			return im->zones[i].info;
 	if (inwx_zone_info(im->pv->inwx, zone, NULL, &info, err) < 0) {
-		if (err->remote_code != 2303) {
+		if (err->code != VRS_E_NOT_FOUND) {
 			*rc = -1;
 			return NULL;
 		}

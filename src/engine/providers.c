@@ -4,14 +4,17 @@
  */
 #include "engine/engine_int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void trace_stderr(void *ud, const char *service, const char *line)
+/* the trace installed by cmd/ (process-wide, as it is set once before any command runs) */
+static providers_trace_fn trace_fn;
+static void *trace_ud;
+
+void providers_set_trace(providers_trace_fn fn, void *ud)
 {
-	(void)ud;
-	fprintf(stderr, "trace: %s: %s\n", service ? service : "http", line);
+	trace_fn = fn;
+	trace_ud = ud;
 }
 
 int providers_open(bool need_coolify, bool need_inwx, int verbose, struct providers **out,
@@ -30,8 +33,8 @@ int providers_open(bool need_coolify, bool need_inwx, int verbose, struct provid
 		goto fail;
 	if ((pv->pool = http_pool_new(err)) == NULL)
 		goto fail;
-	if (verbose >= 2)
-		http_pool_set_trace(pv->pool, trace_stderr, NULL);
+	if (verbose >= 2 && trace_fn)
+		http_pool_set_trace(pv->pool, trace_fn, trace_ud);
 	if (c.coolify_url && c.coolify_token) {
 		struct coolify_opts co = {.rate_per_min = c.coolify_rate_per_min};
 		http_pool_add_secret(pv->pool, c.coolify_token);

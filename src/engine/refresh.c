@@ -8,7 +8,6 @@
  */
 #include "engine/engine_int.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +84,7 @@ static int observe_domains(struct providers *pv, const struct m_world *desired,
 	struct inwx_check_list *checks = NULL;
 	struct inwx_price_list *prices = NULL;
 	struct inwx_domain_list *mine = NULL;
-	struct inwx_response *rules = NULL;
+	struct inwx_rule_list *rules = NULL;
 	bool transfers = false;
 	int rc = -1;
 
@@ -135,9 +134,7 @@ static int observe_domains(struct providers *pv, const struct m_world *desired,
 		if (stats)
 			stats->reads += 2;
 		if (transfers) {
-			cJSON *params = cJSON_CreateObject();
-			if (params == NULL ||
-			    inwx_call(pv->inwx, "domain.getRules", params, &rules, err) < 0)
+			if (inwx_domain_rules(pv->inwx, &rules, err) < 0)
 				goto out;
 			if (stats)
 				stats->reads++;
@@ -178,18 +175,8 @@ static int observe_domains(struct providers *pv, const struct m_world *desired,
 			if (f->price_cents < 0)
 				f->price_cents = (long long)(pr->create_price * 100 + 0.5);
 		}
-		if (rules && rules->res_data) {
-			const cJSON *x,
-			    *list = cJSON_GetObjectItemCaseSensitive(rules->res_data, "rules");
-			cJSON_ArrayForEach(x, list)
-			{
-				const cJSON *t = cJSON_GetObjectItemCaseSensitive(x, "tld");
-				const cJSON *a = cJSON_GetObjectItemCaseSensitive(x, "authCode");
-				if (cJSON_IsString(t) && strcmp(t->valuestring, tld) == 0 &&
-				    cJSON_IsString(a))
-					f->auth_code_needed = strcmp(a->valuestring, "NO") != 0;
-			}
-		}
+		if (rules)
+			f->auth_code_needed = inwx_rules_auth_code_needed(rules, tld);
 	}
 	for (size_t i = 0; mine && i < mine->n; i++) {
 		struct o_offer *f = &o->offers[o->noffers++];
@@ -211,7 +198,7 @@ out:
 	if (mine)
 		inwx_domain_list_free(mine);
 	if (rules)
-		inwx_response_free(rules);
+		inwx_rule_list_free(rules);
 	return rc;
 }
 

@@ -7,16 +7,17 @@
  * one-minute window never sees a 429), sends Authorization/Accept headers and
  * registers the token as a trace secret (it never appears in traces).
  *
- * Every call exists twice, built on the same code:
+ * Every endpoint is declared once (coolify_calls.c) and called through
+ * coolify_call, or its named one-line form:
  *   coolify_X_async(c, args..., cb, ud, &err)  -> 0 queued / -1 (no callback)
  *       cb(ud, rc, result, err): result is the documented type, owned by the
  *       callback (free with its *_free); NULL when rc == -1.
- *   coolify_X(c, args..., &out, &err)          -> 0 / -1, blocking: drives the
- *       pool until this call is done (other queued calls progress too). Do not
- *       call blocking forms from inside a callback.
+ * coolify_wait blocks on any of them (drives the pool until this call is
+ * done; other queued calls progress too).
  * Errors read "coolify: POST /applications/dockerimage: HTTP 422: Validation
- * failed. (name: This field is not allowed.)" with err.http_status set and
- * err.transient for 429/5xx/connection failures. Creates (project, app) are
+ * failed. (name: This field is not allowed.)" with err.http_status set,
+ * err.code typed (coolify_status_errcode) and err.transient for
+ * 429/5xx/connection failures. Creates (project, app) are
  * not retried after a 5xx/timeout (they may have landed): re-list, then retry.
  */
 #ifndef VRS_COOLIFY_H
@@ -154,12 +155,71 @@ enum {
 	COOLIFY_KEEP_NETWORKS = 8,
 };
 
+/* what an answer is parsed into (the result type of each call) */
+enum coolify_kind {
+	COOLIFY_K_TEXT,
+	COOLIFY_K_SERVER,
+	COOLIFY_K_SERVERS,
+	COOLIFY_K_PROJECT,
+	COOLIFY_K_PROJECTS,
+	COOLIFY_K_ENVIRONMENT,
+	COOLIFY_K_APP,
+	COOLIFY_K_APPS,
+	COOLIFY_K_ACK,
+	COOLIFY_K_ENV,
+	COOLIFY_K_ENVS,
+	COOLIFY_K_DEPLOY_RESULT,
+	COOLIFY_K_DEPLOYMENT,
+	COOLIFY_K_DEPLOYMENTS,
+	COOLIFY_K_APP_DEPLOYMENTS,
+};
 typedef void (*coolify_cb)(void *ud, int rc, void *result, struct vrs_err *err);
 
 struct coolify *coolify_new(struct http_pool *pool, const char *base_url, const char *token,
 			    const struct coolify_opts *opts, struct vrs_err *err);
 void coolify_free(struct coolify *c);
 struct http_service *coolify_service(struct coolify *c);
+
+/*
+ * The endpoints (coolify_calls.c declares each once: method, path, ids,
+ * idempotent?, parser, body). coolify_call(c, ep, ids, query, in, ...) checks
+ * the ids that go into the path, builds the body from `in` (the endpoint's
+ * input struct, or NULL), appends "?query" when given, and queues the call;
+ * the coolify_X_async functions above are one line each over it.
+ */
+enum coolify_ep {
+	COOLIFY_VERSION,
+	COOLIFY_HEALTH,
+	COOLIFY_SERVERS_LIST,
+	COOLIFY_SERVER_GET,
+	COOLIFY_PROJECTS_LIST,
+	COOLIFY_PROJECT_CREATE,
+	COOLIFY_PROJECT_GET,
+	COOLIFY_PROJECT_DELETE,
+	COOLIFY_ENVIRONMENT_GET,
+	COOLIFY_APPS_LIST,
+	COOLIFY_APP_GET,
+	COOLIFY_APP_CREATE,
+	COOLIFY_APP_UPDATE,
+	COOLIFY_APP_DELETE,
+	COOLIFY_APP_START,
+	COOLIFY_APP_STOP,
+	COOLIFY_APP_RESTART,
+	COOLIFY_ENVS_LIST,
+	COOLIFY_ENV_CREATE,
+	COOLIFY_ENV_PATCH,
+	COOLIFY_ENVS_BULK,
+	COOLIFY_ENV_DELETE,
+	COOLIFY_DEPLOY,
+	COOLIFY_DEPLOYMENTS_LIST,
+	COOLIFY_DEPLOYMENT_GET,
+	COOLIFY_APP_DEPLOYMENTS,
+	COOLIFY_EP__MAX
+};
+int coolify_call(struct coolify *c, enum coolify_ep ep, const char *const *ids, const char *query,
+		 const void *in, coolify_cb cb, void *ud, struct vrs_err *err);
+/* the result kind of an endpoint */
+enum coolify_kind coolify_endpoint_kind(enum coolify_ep ep);
 
 /* async forms: result type in the comment */
 int coolify_version_async(struct coolify *c, coolify_cb cb, void *ud,
@@ -221,56 +281,22 @@ int coolify_app_deployments_async(struct coolify *c, const char *app_uuid, int s
 				  coolify_cb cb, void *ud,
 				  struct vrs_err *err); /* deployment_list */
 
-/* blocking forms; out may be NULL for acks (the result is then freed) */
-int coolify_version(struct coolify *c, char **out, struct vrs_err *err);
-int coolify_health(struct coolify *c, char **out, struct vrs_err *err);
+/*
+ * Blocking: coolify_wait drives the pool until the async call that returned
+ * rc (queued with http_waiter_cb and the zeroed waiter w) is done; 0 with
+ * *out = its result (freed when out is NULL), -1 with err. The four forms
+ * below are the ones refresh, import and recover use; the unit tests have
+ * the others (tests/unit/coolify_block.h). Never from inside a callback.
+ */
+int coolify_wait(struct coolify *c, int rc, struct http_waiter *w, enum coolify_kind kind,
+		 void **out, struct vrs_err *err);
 int coolify_servers_list(struct coolify *c, struct coolify_server_list **out, struct vrs_err *err);
-int coolify_server_get(struct coolify *c, const char *uuid, struct coolify_server **out,
-		       struct vrs_err *err);
 int coolify_projects_list(struct coolify *c, struct coolify_project_list **out,
 			  struct vrs_err *err);
-int coolify_project_create(struct coolify *c, const char *name, const char *description,
-			   struct coolify_ack **out, struct vrs_err *err);
-int coolify_project_get(struct coolify *c, const char *uuid, struct coolify_project **out,
-			struct vrs_err *err);
-int coolify_project_delete(struct coolify *c, const char *uuid, struct coolify_ack **out,
-			   struct vrs_err *err);
 int coolify_environment_get(struct coolify *c, const char *project_uuid,
 			    const char *env_name_or_uuid, struct coolify_environment **out,
 			    struct vrs_err *err);
 int coolify_apps_list(struct coolify *c, struct coolify_app_list **out, struct vrs_err *err);
-int coolify_app_get(struct coolify *c, const char *uuid, struct coolify_app **out,
-		    struct vrs_err *err);
-int coolify_app_create(struct coolify *c, const struct coolify_app_create *in,
-		       struct coolify_ack **out, struct vrs_err *err);
-int coolify_app_update(struct coolify *c, const char *uuid, const struct coolify_app_update *in,
-		       struct coolify_ack **out, struct vrs_err *err);
-int coolify_app_delete(struct coolify *c, const char *uuid, unsigned flags,
-		       struct coolify_ack **out, struct vrs_err *err);
-int coolify_app_start(struct coolify *c, const char *uuid, struct coolify_ack **out,
-		      struct vrs_err *err);
-int coolify_app_stop(struct coolify *c, const char *uuid, struct coolify_ack **out,
-		     struct vrs_err *err);
-int coolify_app_restart(struct coolify *c, const char *uuid, struct coolify_ack **out,
-			struct vrs_err *err);
-int coolify_envs_list(struct coolify *c, const char *app_uuid, struct coolify_env_list **out,
-		      struct vrs_err *err);
-int coolify_env_create(struct coolify *c, const char *app_uuid, const struct coolify_env_input *in,
-		       struct coolify_ack **out, struct vrs_err *err);
-int coolify_env_patch(struct coolify *c, const char *app_uuid, const struct coolify_env_input *in,
-		      struct coolify_env **out, struct vrs_err *err);
-int coolify_envs_bulk(struct coolify *c, const char *app_uuid, const struct coolify_env_input *in,
-		      size_t n, struct coolify_env_list **out, struct vrs_err *err);
-int coolify_env_delete(struct coolify *c, const char *app_uuid, const char *env_uuid,
-		       struct coolify_ack **out, struct vrs_err *err);
-int coolify_deploy(struct coolify *c, const char *const *uuids, size_t n, bool force,
-		   struct coolify_deploy_result **out, struct vrs_err *err);
-int coolify_deployments_list(struct coolify *c, struct coolify_deployment_list **out,
-			     struct vrs_err *err);
-int coolify_deployment_get(struct coolify *c, const char *uuid, struct coolify_deployment **out,
-			   struct vrs_err *err);
-int coolify_app_deployments(struct coolify *c, const char *app_uuid, int skip, int take,
-			    struct coolify_deployment_list **out, struct vrs_err *err);
 
 /*
  * ---- access probes (vrsctl doctor) ----
@@ -319,26 +345,12 @@ int coolify_probe(struct coolify *c, enum coolify_probe_kind kind, struct coolif
 enum coolify_answer coolify_answer_of(int status, const char *body);
 
 /* ---- pure parts, exposed for tests ---- */
-enum coolify_kind {
-	COOLIFY_K_TEXT,
-	COOLIFY_K_SERVER,
-	COOLIFY_K_SERVERS,
-	COOLIFY_K_PROJECT,
-	COOLIFY_K_PROJECTS,
-	COOLIFY_K_ENVIRONMENT,
-	COOLIFY_K_APP,
-	COOLIFY_K_APPS,
-	COOLIFY_K_ACK,
-	COOLIFY_K_ENV,
-	COOLIFY_K_ENVS,
-	COOLIFY_K_DEPLOY_RESULT,
-	COOLIFY_K_DEPLOYMENT,
-	COOLIFY_K_DEPLOYMENTS,
-	COOLIFY_K_APP_DEPLOYMENTS,
-};
 /* parse a 2xx body into the kind's struct (*out, free with coolify_result_free) */
 int coolify_parse(enum coolify_kind kind, const char *body, void **out, struct vrs_err *err);
 void coolify_result_free(enum coolify_kind kind, void *res);
+/* the code of a refused status: VRS_E_TRANSIENT (429, 5xx), VRS_E_AUTH (401,
+ * 403), VRS_E_NOT_FOUND (404), VRS_E_EXISTS (409), else VRS_E_REMOTE */
+enum vrs_errcode coolify_status_errcode(int status);
 /* describe an error response: "HTTP 422: Validation failed. (name: This field is not allowed.)" */
 void coolify_error_text(int status, const char *body, const char *content_type,
 			struct vrs_err *err);

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "util/buf.h"
 #include "util/err.h"
@@ -161,6 +162,25 @@ int http_url_check(const char *url, struct vrs_err *err);
  * headers, and JSON or form values of pass, password, tan, authCode,
  * auth_code, token, secret, value, real_value */
 int http_redact(const char *in, struct buf *out);
+
+/* mask every literal of secrets[0..n) in line ("[REDACTED]") */
+int http_mask_secrets(struct buf *line, char *const *secrets, size_t n);
+
+/* the error code of a refused HTTP status: VRS_E_TRANSIENT (408, 425, 429,
+ * 5xx: retried), VRS_E_AUTH (401, 403) or VRS_E_REMOTE */
+enum vrs_errcode http_status_errcode(int status);
+/* a curl failure (CURLcode) worth retrying: resolve, connect, timeout, reset */
+bool http_curl_transient(int curl_code);
+/* the request surely never reached the server (no connection was made) */
+bool http_curl_not_sent(int curl_code, double connect_s);
+/* a Retry-After value (seconds, or an HTTP date relative to now): seconds, -1 if unreadable */
+double http_retry_after_parse(const char *v, time_t now);
+/* fill unset retry settings with the defaults (5 attempts, 0.5 s, 30 s, 120 s) */
+void http_retry_defaults(const struct http_retry_cfg *in, struct http_retry_cfg *out);
+/* the wait before retry `attempt`: the backoff, or a longer Retry-After
+ * (capped at max_retry_after_s; *honoured_s = that, or -1 without one) */
+double http_retry_delay_s(const struct http_retry_cfg *cfg, int attempt, double retry_after_s,
+			  uint64_t *rng, double *honoured_s);
 
 /* token bucket with an injected clock (seconds) */
 struct http_bucket {

@@ -1,10 +1,9 @@
 /*
  * inwx.c — INWX DomRobot JSON-RPC client: one serialised session (login,
- * cookie replay, 2FA unlock, re-login on 2500), result-code mapping, loose
- * number/string parsing, pagination; async calls with blocking wrappers
- * (see inwx.h).
+ * cookie replay, 2FA unlock, re-login on 2500), the call queue and
+ * pagination (see inwx.h; methods in inwx_calls.c, results in inwx_parse.c).
  */
-#include "providers/inwx.h"
+#include "providers/inwx_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,473 +50,6 @@ struct inwx {
 	struct slot lslot;
 };
 
-/* ---------- frees ---------- */
-
-void inwx_account_free(struct inwx_account *a)
-{
-	if (a == NULL)
-		return;
-	free(a->username);
-	free(a->tfa);
-	free(a);
-}
-
-#define LIST_FREE(fn, type, clear)                                                                 \
-	void fn(type *l)                                                                           \
-	{                                                                                          \
-		if (l == NULL)                                                                     \
-			return;                                                                    \
-		for (size_t i = 0; i < l->n; i++)                                                  \
-			clear(&l->v[i]);                                                           \
-		free(l->v);                                                                        \
-		free(l);                                                                           \
-	}
-
-static void zone_clear(struct inwx_zone *z)
-{
-	free(z->domain);
-	free(z->type);
-}
-static void record_clear(struct inwx_record *r)
-{
-	free(r->id);
-	free(r->name);
-	free(r->type);
-	free(r->content);
-}
-static void check_clear(struct inwx_check *c)
-{
-	free(c->domain);
-	free(c->status);
-	free(c->currency);
-}
-static void price_clear(struct inwx_price *p)
-{
-	free(p->tld);
-	free(p->currency);
-}
-static void domain_clear(struct inwx_domain *d)
-{
-	free(d->domain);
-	free(d->status);
-	free(d->renewal_mode);
-	free(d->auth_code);
-	for (size_t i = 0; i < d->n_ns; i++)
-		free(d->ns[i]);
-	free(d->ns);
-}
-static void contact_clear(struct inwx_contact *c)
-{
-	free(c->type);
-	free(c->name);
-	free(c->org);
-	free(c->email);
-	free(c->cc);
-}
-
-LIST_FREE(inwx_zone_list_free, struct inwx_zone_list, zone_clear)
-LIST_FREE(inwx_check_list_free, struct inwx_check_list, check_clear)
-LIST_FREE(inwx_price_list_free, struct inwx_price_list, price_clear)
-LIST_FREE(inwx_domain_list_free, struct inwx_domain_list, domain_clear)
-LIST_FREE(inwx_contact_list_free, struct inwx_contact_list, contact_clear)
-
-void inwx_zone_info_free(struct inwx_zone_info *z)
-{
-	if (z == NULL)
-		return;
-	free(z->domain);
-	free(z->type);
-	for (size_t i = 0; i < z->n_records; i++)
-		record_clear(&z->records[i]);
-	free(z->records);
-	free(z);
-}
-
-void inwx_created_free(struct inwx_created *c)
-{
-	if (c == NULL)
-		return;
-	free(c->id);
-	free(c);
-}
-
-void inwx_order_free(struct inwx_order *o)
-{
-	if (o == NULL)
-		return;
-	free(o->currency);
-	free(o);
-}
-
-void inwx_domain_free(struct inwx_domain *d)
-{
-	if (d == NULL)
-		return;
-	domain_clear(d);
-	free(d);
-}
-
-void inwx_response_free(struct inwx_response *r)
-{
-	if (r == NULL)
-		return;
-	free(r->msg);
-	cJSON_Delete(r->res_data);
-	free(r);
-}
-
-void inwx_result_free(enum inwx_kind kind, void *res)
-{
-	switch (kind) {
-	case INWX_K_RAW:
-		inwx_response_free(res);
-		break;
-	case INWX_K_NONE:
-		break;
-	case INWX_K_ACCOUNT:
-		inwx_account_free(res);
-		break;
-	case INWX_K_ZONES:
-		inwx_zone_list_free(res);
-		break;
-	case INWX_K_ZONE_INFO:
-		inwx_zone_info_free(res);
-		break;
-	case INWX_K_CREATED:
-		inwx_created_free(res);
-		break;
-	case INWX_K_CHECKS:
-		inwx_check_list_free(res);
-		break;
-	case INWX_K_PRICES:
-		inwx_price_list_free(res);
-		break;
-	case INWX_K_ORDER:
-		inwx_order_free(res);
-		break;
-	case INWX_K_DOMAIN:
-		inwx_domain_free(res);
-		break;
-	case INWX_K_DOMAINS:
-		inwx_domain_list_free(res);
-		break;
-	case INWX_K_CONTACTS:
-		inwx_contact_list_free(res);
-		break;
-	}
-}
-
-/* ---------- parsing ---------- */
-
-int inwx_check_code(const cJSON *resp, const char *method, struct vrs_err *err)
-{
-	int code = (int)pj_int(resp, "code", 0);
-	const cJSON *rd = cJSON_GetObjectItemCaseSensitive(resp, "resData");
-	char *msg, *reason;
-
-	if (!cJSON_IsObject(resp) || code == 0)
-		return err_set(err, "%s: response without a result code", method);
-	if (code >= 1000 && code < 2000)
-		return 0;
-	msg = pj_str(resp, "msg");
-	reason = pj_str(resp, "reason");
-	if (reason == NULL)
-		reason = pj_str(rd, "reason");
-	if (reason == NULL)
-		reason = pj_str(resp, "reasonCode");
-	err_set(err, "%s: %d %s%s%s%s", method, code, msg ? msg : "error", reason ? " (" : "",
-		reason ? reason : "", reason ? ")" : "");
-	err->remote_code = code;
-	err->transient = code == 2400 || code == 2500;
-	free(msg);
-	free(reason);
-	return -1;
-}
-
-static void *parse_account(const cJSON *rd)
-{
-	struct inwx_account *a = calloc(1, sizeof(*a));
-
-	if (a == NULL)
-		return NULL;
-	a->customer_id = pj_int(rd, "customerId", 0);
-	a->account_id = pj_int(rd, "accountId", 0);
-	a->username = pj_str(rd, "username");
-	a->tfa = pj_str(rd, "tfa");
-	return a;
-}
-
-/* allocate n elements of sz for array arr; each parsed by fn */
-static int each(const cJSON *arr, size_t sz, void (*fn)(const cJSON *, void *), void **out,
-		size_t *n)
-{
-	size_t cnt = (size_t)cJSON_GetArraySize(arr), i = 0;
-	char *v;
-	const cJSON *it;
-
-	*out = NULL;
-	*n = 0;
-	if (!cJSON_IsArray(arr) || cnt == 0)
-		return 0;
-	v = calloc(cnt, sz);
-	if (v == NULL)
-		return -1;
-	cJSON_ArrayForEach(it, arr)
-	{
-		if (cJSON_IsObject(it))
-			fn(it, v + sz * i++);
-	}
-	*out = v;
-	*n = i;
-	return 0;
-}
-
-static void zone_fill(const cJSON *j, void *p)
-{
-	struct inwx_zone *z = p;
-
-	z->ro_id = pj_int(j, "roId", 0);
-	z->domain = pj_str(j, "domain");
-	z->type = pj_str(j, "type");
-}
-
-static void record_fill(const cJSON *j, void *p)
-{
-	struct inwx_record *r = p;
-
-	r->id = pj_str(j, "id");
-	r->name = pj_str(j, "name");
-	r->type = pj_str(j, "type");
-	r->content = pj_str(j, "content");
-	r->ttl = (int)pj_int(j, "ttl", 3600);
-	r->prio = (int)pj_int(j, "prio", 0);
-}
-
-static void check_fill(const cJSON *j, void *p)
-{
-	struct inwx_check *c = p;
-	const cJSON *prem = cJSON_GetObjectItemCaseSensitive(j, "premium");
-
-	c->domain = pj_str(j, "domain");
-	c->status = pj_str(j, "status");
-	c->avail = (int)pj_int(j, "avail", -1);
-	c->price = pj_num(j, "price", 0);
-	c->currency = pj_str(j, "currency");
-	c->premium = cJSON_IsObject(prem) || pj_bool(j, "premium", false);
-	if (c->currency == NULL && cJSON_IsObject(prem))
-		c->currency = pj_str(prem, "currency");
-}
-
-static void price_fill(const cJSON *j, void *p)
-{
-	struct inwx_price *x = p;
-
-	x->tld = pj_str(j, "tld");
-	x->currency = pj_str(j, "currency");
-	x->create_price = pj_num(j, "createPrice", 0);
-	x->renewal_price = pj_num(j, "renewalPrice", 0);
-	x->transfer_price = pj_num(j, "transferPrice", 0);
-	x->create_period = (int)pj_int(j, "createPeriod", 1);
-}
-
-static void domain_fill(const cJSON *j, void *p)
-{
-	struct inwx_domain *d = p;
-	const cJSON *ns = pj_arr(j, "ns"), *it;
-
-	d->ro_id = pj_int(j, "roId", 0);
-	d->domain = pj_str(j, "domain");
-	d->status = pj_str(j, "status");
-	d->renewal_mode = pj_str(j, "renewalMode");
-	d->auth_code = pj_str(j, "authCode");
-	d->cr_date = pj_time(j, "crDate", 0);
-	d->ex_date = pj_time(j, "exDate", 0);
-	d->up_date = pj_time(j, "upDate", 0);
-	d->registrant = pj_int(j, "registrant", 0);
-	d->admin = pj_int(j, "admin", 0);
-	d->tech = pj_int(j, "tech", 0);
-	d->billing = pj_int(j, "billing", 0);
-	d->transfer_lock = pj_bool(j, "transferLock", false);
-	if (ns && cJSON_GetArraySize(ns) > 0) {
-		d->ns = calloc((size_t)cJSON_GetArraySize(ns), sizeof(char *));
-		if (d->ns)
-			cJSON_ArrayForEach(it, ns)
-			{
-				char *s = pj_scalar(it);
-
-				if (s)
-					d->ns[d->n_ns++] = s;
-			}
-	}
-}
-
-static void contact_fill(const cJSON *j, void *p)
-{
-	struct inwx_contact *c = p;
-
-	c->id = pj_int(j, "id", 0);
-	c->ro_id = pj_int(j, "roId", 0);
-	c->type = pj_str(j, "type");
-	c->name = pj_str(j, "name");
-	c->org = pj_str(j, "org");
-	c->email = pj_str(j, "email");
-	c->cc = pj_str(j, "cc");
-}
-
-struct anylist {
-	void *v;
-	size_t n;
-	int64_t count;
-};
-
-static void *make_list(const cJSON *rd, const char *key, size_t lsz, size_t elsz,
-		       void (*fn)(const cJSON *, void *), bool has_count)
-{
-	struct anylist *l = calloc(1, lsz);
-
-	if (l == NULL)
-		return NULL;
-	if (each(pj_arr(rd, key), elsz, fn, &l->v, &l->n) < 0) {
-		free(l);
-		return NULL;
-	}
-	if (has_count)
-		l->count = pj_int(rd, "count", (int64_t)l->n);
-	return l;
-}
-
-/* parse a checked (code < 2000) response */
-static void *parse_json(enum inwx_kind kind, const cJSON *resp, bool *ok)
-{
-	const cJSON *rd = cJSON_GetObjectItemCaseSensitive(resp, "resData");
-
-	*ok = true;
-	switch (kind) {
-	case INWX_K_NONE:
-		return NULL;
-	case INWX_K_RAW: {
-		struct inwx_response *r = calloc(1, sizeof(*r));
-
-		if (r) {
-			r->code = (int)pj_int(resp, "code", 0);
-			r->msg = pj_str(resp, "msg");
-			r->res_data = rd ? cJSON_Duplicate(rd, 1) : NULL;
-		}
-		*ok = r != NULL;
-		return r;
-	}
-	case INWX_K_ACCOUNT: {
-		void *a = parse_account(rd);
-
-		*ok = a != NULL;
-		return a;
-	}
-	case INWX_K_ZONES: {
-		void *l = make_list(rd, "domains", sizeof(struct inwx_zone_list),
-				    sizeof(struct inwx_zone), zone_fill, true);
-		*ok = l != NULL;
-		return l;
-	}
-	case INWX_K_ZONE_INFO: {
-		struct inwx_zone_info *z = calloc(1, sizeof(*z));
-		void *v = NULL;
-
-		if (z == NULL || !cJSON_IsObject(rd) ||
-		    each(pj_arr(rd, "record"), sizeof(struct inwx_record), record_fill, &v,
-			 &z->n_records) < 0) {
-			free(z);
-			*ok = false;
-			return NULL;
-		}
-		z->records = v;
-		z->ro_id = pj_int(rd, "roId", 0);
-		z->domain = pj_str(rd, "domain");
-		z->type = pj_str(rd, "type");
-		return z;
-	}
-	case INWX_K_CREATED: {
-		struct inwx_created *c = calloc(1, sizeof(*c));
-
-		if (c) {
-			c->id = pj_str(rd, "id");
-			c->ro_id = pj_int(rd, "roId", 0);
-		}
-		*ok = c != NULL;
-		return c;
-	}
-	case INWX_K_CHECKS: {
-		void *l = make_list(rd, "domain", sizeof(struct inwx_check_list),
-				    sizeof(struct inwx_check), check_fill, false);
-		*ok = l != NULL;
-		return l;
-	}
-	case INWX_K_PRICES: {
-		void *l = make_list(rd, "price", sizeof(struct inwx_price_list),
-				    sizeof(struct inwx_price), price_fill, false);
-		*ok = l != NULL;
-		return l;
-	}
-	case INWX_K_ORDER: {
-		struct inwx_order *o = calloc(1, sizeof(*o));
-
-		if (o) {
-			o->code = (int)pj_int(resp, "code", 0);
-			o->ro_id = pj_int(rd, "roId", 0);
-			o->price = pj_num(rd, "price", 0);
-			o->currency = pj_str(rd, "currency");
-		}
-		*ok = o != NULL;
-		return o;
-	}
-	case INWX_K_DOMAIN: {
-		struct inwx_domain *d;
-
-		if (!cJSON_IsObject(rd)) {
-			*ok = false;
-			return NULL;
-		}
-		d = calloc(1, sizeof(*d));
-		if (d)
-			domain_fill(rd, d);
-		*ok = d != NULL;
-		return d;
-	}
-	case INWX_K_DOMAINS: {
-		void *l = make_list(rd, "domain", sizeof(struct inwx_domain_list),
-				    sizeof(struct inwx_domain), domain_fill, true);
-		*ok = l != NULL;
-		return l;
-	}
-	case INWX_K_CONTACTS: {
-		void *l = make_list(rd, "contact", sizeof(struct inwx_contact_list),
-				    sizeof(struct inwx_contact), contact_fill, true);
-		*ok = l != NULL;
-		return l;
-	}
-	}
-	*ok = false;
-	return NULL;
-}
-
-int inwx_parse(enum inwx_kind kind, const char *body, void **out, struct vrs_err *err)
-{
-	cJSON *j = cJSON_Parse(body ? body : "");
-	bool ok;
-
-	*out = NULL;
-	if (j == NULL)
-		return err_set(err, "malformed JSON response");
-	if (inwx_check_code(j, "response", err) < 0) {
-		cJSON_Delete(j);
-		return -1;
-	}
-	*out = parse_json(kind, j, &ok);
-	cJSON_Delete(j);
-	if (!ok)
-		return err_set(err, "unexpected response shape");
-	return 0;
-}
-
 /* ---------- transport ---------- */
 
 static enum http_verdict classify(void *ud, const struct http_response *r, struct vrs_err *err)
@@ -538,7 +70,7 @@ static enum http_verdict classify(void *ud, const struct http_response *r, struc
 		err->http_status = r->status;
 		return HTTP_FAIL;
 	}
-	if (pj_int(j, "code", 0) == 2400) {
+	if (inwx_status_of((int)pj_int(j, "code", 0)) == INWX_E_TRANSIENT) {
 		inwx_check_code(j, "", err);
 		memmove(err->msg, err->msg + 2, strlen(err->msg + 2) + 1); /* drop ": " */
 		cJSON_Delete(j);
@@ -663,21 +195,31 @@ static void login_failed(struct inwx *w, struct vrs_err *err, bool sticky)
 
 static int start_unlock(struct inwx *w, struct vrs_err *err);
 
-static void on_unlock(void *ud, int rc, struct http_response *resp, struct vrs_err *err)
+/* take the answer to a login or unlock into *j; false when the request failed (login failed) */
+static bool login_answer(struct inwx *w, int rc, struct vrs_err *err, cJSON **j)
 {
-	struct inwx *w = ud;
-	cJSON *j = w->lslot.resp;
-	struct vrs_err e;
-
-	(void)resp;
+	*j = w->lslot.resp;
 	w->lslot.resp = NULL;
 	w->busy = false;
 	if (rc < 0) {
-		cJSON_Delete(j);
+		cJSON_Delete(*j);
+		*j = NULL;
 		w->outcome = INWX_LOGIN_NO_ANSWER;
 		login_failed(w, err, false);
-		return;
+		return false;
 	}
+	return true;
+}
+
+static void on_unlock(void *ud, int rc, struct http_response *resp, struct vrs_err *err)
+{
+	struct inwx *w = ud;
+	cJSON *j;
+	struct vrs_err e;
+
+	(void)resp;
+	if (!login_answer(w, rc, err, &j))
+		return;
 	err_clear(&e);
 	if (inwx_check_code(j, "account.unlock", &e) < 0) {
 		cJSON_Delete(j);
@@ -686,7 +228,7 @@ static void on_unlock(void *ud, int rc, struct http_response *resp, struct vrs_e
 		 * runs within 30 s): the validator accepts the neighbouring window,
 		 * so try the next one at once, once; after that wait for it.
 		 */
-		if (w->tan_retried < 2 && e.remote_code == 2200) {
+		if (w->tan_retried < 2 && inwx_status_of(e.remote_code) == INWX_E_AUTH) {
 			struct vrs_err e2;
 			/* first at once with the next window's TAN, then at the window after */
 			w->tan_early = w->tan_retried++ == 0;
@@ -735,18 +277,12 @@ static int start_unlock(struct inwx *w, struct vrs_err *err)
 static void on_login(void *ud, int rc, struct http_response *resp, struct vrs_err *err)
 {
 	struct inwx *w = ud;
-	cJSON *j = w->lslot.resp;
+	cJSON *j;
 	struct vrs_err e;
 	char *tfa;
 
-	w->lslot.resp = NULL;
-	w->busy = false;
-	if (rc < 0) {
-		cJSON_Delete(j);
-		w->outcome = INWX_LOGIN_NO_ANSWER;
-		login_failed(w, err, false);
+	if (!login_answer(w, rc, err, &j))
 		return;
-	}
 	err_clear(&e);
 	if (inwx_check_code(j, "account.login", &e) < 0) {
 		bool sticky = !e.transient;
@@ -835,6 +371,7 @@ static void on_op(void *ud, int rc, struct http_response *resp, struct vrs_err *
 	struct inwx *w = op->w;
 	cJSON *j = op->slot.resp;
 	struct vrs_err e;
+	enum inwx_status st;
 	int code;
 	bool ok;
 	void *res;
@@ -857,7 +394,8 @@ static void on_op(void *ud, int rc, struct http_response *resp, struct vrs_err *
 		kick_cb(w);
 		return;
 	}
-	if ((code == 2500 || code == 2200 || code == 2002) && op->relogins < 2) {
+	st = inwx_status_of(code);
+	if ((st == INWX_E_SESSION || st == INWX_E_AUTH || st == INWX_E_USAGE) && op->relogins < 2) {
 		/* session gone: log in again and resend */
 		cJSON_Delete(j);
 		clear_session(w);
@@ -896,7 +434,7 @@ static void on_op(void *ud, int rc, struct http_response *resp, struct vrs_err *
 		cJSON_AddItemToObject(rd, op->items_key, op->acc);
 		op->acc = NULL;
 	}
-	res = parse_json(op->kind, j, &ok);
+	res = inwx_parse_resp(op->kind, j, &ok);
 	cJSON_Delete(j);
 	if (!ok) {
 		err_set(&e, "inwx: %s: unexpected response shape", op->method);
@@ -989,6 +527,11 @@ struct http_service *inwx_service(struct inwx *w)
 	return w->svc;
 }
 
+struct http_pool *inwx_pool(struct inwx *w)
+{
+	return w->pool;
+}
+
 bool inwx_logged_in(const struct inwx *w)
 {
 	return w->logged_in;
@@ -1000,8 +543,8 @@ enum inwx_login_outcome inwx_login_outcome(const struct inwx *w)
 }
 
 /* queue one op; params consumed */
-static int submit(struct inwx *w, const char *method, cJSON *params, enum inwx_kind kind,
-		  const char *items_key, bool idempotent, inwx_cb cb, void *ud, struct vrs_err *err)
+int inwx_submit(struct inwx *w, const char *method, cJSON *params, enum inwx_kind kind,
+		const char *items_key, bool idempotent, inwx_cb cb, void *ud, struct vrs_err *err)
 {
 	struct iop *op;
 
@@ -1036,355 +579,4 @@ static int submit(struct inwx *w, const char *method, cJSON *params, enum inwx_k
 		return -1;
 	}
 	return 0;
-}
-
-int inwx_call_async(struct inwx *w, const char *method, cJSON *params, inwx_cb cb, void *ud,
-		    struct vrs_err *err)
-{
-	return submit(w, method, params, INWX_K_RAW, NULL, true, cb, ud, err);
-}
-
-int inwx_login_async(struct inwx *w, inwx_cb cb, void *ud, struct vrs_err *err)
-{
-	/* logging in happens before any call; account.info then confirms the session */
-	return submit(w, "account.info", NULL, INWX_K_ACCOUNT, NULL, true, cb, ud, err);
-}
-
-int inwx_logout_async(struct inwx *w, inwx_cb cb, void *ud, struct vrs_err *err)
-{
-	return submit(w, "account.logout", NULL, INWX_K_NONE, NULL, true, cb, ud, err);
-}
-
-int inwx_info_async(struct inwx *w, inwx_cb cb, void *ud, struct vrs_err *err)
-{
-	return submit(w, "account.info", NULL, INWX_K_ACCOUNT, NULL, true, cb, ud, err);
-}
-
-int inwx_zones_list_async(struct inwx *w, const char *filter, inwx_cb cb, void *ud,
-			  struct vrs_err *err)
-{
-	cJSON *p = cJSON_CreateObject();
-
-	if (filter)
-		cJSON_AddStringToObject(p, "domain", filter);
-	return submit(w, "nameserver.list", p, INWX_K_ZONES, "domains", true, cb, ud, err);
-}
-
-static void add_ns(cJSON *p, const char *const *ns, size_t n)
-{
-	if (n == 0 || ns == NULL)
-		return;
-	cJSON *a = cJSON_AddArrayToObject(p, "ns");
-
-	for (size_t i = 0; i < n && a; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(ns[i]));
-}
-
-int inwx_zone_create_async(struct inwx *w, const char *domain, const char *type,
-			   const char *const *ns, size_t n_ns, inwx_cb cb, void *ud,
-			   struct vrs_err *err)
-{
-	cJSON *p;
-
-	if (domain == NULL)
-		return err_set(err, "inwx: nameserver.create: domain is required");
-	p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "domain", domain);
-	cJSON_AddStringToObject(p, "type", type ? type : "MASTER");
-	add_ns(p, ns, n_ns);
-	return submit(w, "nameserver.create", p, INWX_K_CREATED, NULL, true, cb, ud, err);
-}
-
-int inwx_zone_info_async(struct inwx *w, const char *domain, const struct inwx_record_filter *f,
-			 inwx_cb cb, void *ud, struct vrs_err *err)
-{
-	cJSON *p;
-
-	if (domain == NULL)
-		return err_set(err, "inwx: nameserver.info: domain is required");
-	p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "domain", domain);
-	if (f) {
-		if (f->type)
-			cJSON_AddStringToObject(p, "type", f->type);
-		if (f->name)
-			cJSON_AddStringToObject(p, "name", f->name);
-		if (f->content)
-			cJSON_AddStringToObject(p, "content", f->content);
-		if (f->record_id)
-			cJSON_AddStringToObject(p, "recordId", f->record_id);
-	}
-	return submit(w, "nameserver.info", p, INWX_K_ZONE_INFO, NULL, true, cb, ud, err);
-}
-
-int inwx_record_create_async(struct inwx *w, const struct inwx_record_input *in, inwx_cb cb,
-			     void *ud, struct vrs_err *err)
-{
-	cJSON *p;
-
-	if ((in->domain == NULL && in->ro_id == 0) || in->type == NULL || in->content == NULL)
-		return err_set(err, "inwx: nameserver.createRecord: zone, type and content are "
-				    "required");
-	p = cJSON_CreateObject();
-	if (in->domain)
-		cJSON_AddStringToObject(p, "domain", in->domain);
-	else
-		cJSON_AddNumberToObject(p, "roId", (double)in->ro_id);
-	if (in->name)
-		cJSON_AddStringToObject(p, "name", in->name);
-	cJSON_AddStringToObject(p, "type", in->type);
-	cJSON_AddStringToObject(p, "content", in->content);
-	cJSON_AddNumberToObject(p, "ttl", in->ttl > 0 ? in->ttl : 3600);
-	if (in->prio > 0)
-		cJSON_AddNumberToObject(p, "prio", in->prio);
-	if (in->testing)
-		cJSON_AddBoolToObject(p, "testing", true);
-	/* a duplicate answers 2302 ("Object exists"), so resending is safe */
-	return submit(w, "nameserver.createRecord", p, INWX_K_CREATED, NULL, true, cb, ud, err);
-}
-
-int inwx_record_update_async(struct inwx *w, const char *id, const struct inwx_record_update *in,
-			     inwx_cb cb, void *ud, struct vrs_err *err)
-{
-	cJSON *p;
-
-	if (id == NULL || *id == 0)
-		return err_set(err, "inwx: nameserver.updateRecord: record id is required");
-	p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "id", id);
-	if (in->name)
-		cJSON_AddStringToObject(p, "name", in->name);
-	if (in->type)
-		cJSON_AddStringToObject(p, "type", in->type);
-	if (in->content)
-		cJSON_AddStringToObject(p, "content", in->content);
-	if (in->ttl > 0)
-		cJSON_AddNumberToObject(p, "ttl", in->ttl);
-	if (in->prio > 0 || in->set_prio)
-		cJSON_AddNumberToObject(p, "prio", in->prio);
-	if (in->testing)
-		cJSON_AddBoolToObject(p, "testing", true);
-	return submit(w, "nameserver.updateRecord", p, INWX_K_NONE, NULL, true, cb, ud, err);
-}
-
-int inwx_record_delete_async(struct inwx *w, const char *id, bool testing, inwx_cb cb, void *ud,
-			     struct vrs_err *err)
-{
-	cJSON *p;
-
-	if (id == NULL || *id == 0)
-		return err_set(err, "inwx: nameserver.deleteRecord: record id is required");
-	p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "id", id);
-	if (testing)
-		cJSON_AddBoolToObject(p, "testing", true);
-	return submit(w, "nameserver.deleteRecord", p, INWX_K_NONE, NULL, true, cb, ud, err);
-}
-
-static cJSON *str_array(const char *const *v, size_t n)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	for (size_t i = 0; i < n && a; i++)
-		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
-	return a;
-}
-
-int inwx_domain_check_async(struct inwx *w, const char *const *domains, size_t n, inwx_cb cb,
-			    void *ud, struct vrs_err *err)
-{
-	cJSON *p;
-
-	if (n == 0)
-		return err_set(err, "inwx: domain.check: no domain given");
-	p = cJSON_CreateObject();
-	cJSON_AddItemToObject(p, "domain", str_array(domains, n));
-	return submit(w, "domain.check", p, INWX_K_CHECKS, NULL, true, cb, ud, err);
-}
-
-int inwx_domain_prices_async(struct inwx *w, const char *const *tlds, size_t n, inwx_cb cb,
-			     void *ud, struct vrs_err *err)
-{
-	cJSON *p = cJSON_CreateObject();
-
-	if (n > 0)
-		cJSON_AddItemToObject(p, "tld", str_array(tlds, n));
-	cJSON_AddBoolToObject(p, "vat", false);
-	return submit(w, "domain.getPrices", p, INWX_K_PRICES, NULL, true, cb, ud, err);
-}
-
-static cJSON *domain_params(const struct inwx_domain_input *in, bool transfer)
-{
-	cJSON *p = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(p, "domain", in->domain);
-	if (!transfer && in->period)
-		cJSON_AddStringToObject(p, "period", in->period);
-	if (transfer && in->auth_code)
-		cJSON_AddStringToObject(p, "authCode", in->auth_code);
-	if (in->registrant)
-		cJSON_AddNumberToObject(p, "registrant", (double)in->registrant);
-	if (in->admin)
-		cJSON_AddNumberToObject(p, "admin", (double)in->admin);
-	if (in->tech)
-		cJSON_AddNumberToObject(p, "tech", (double)in->tech);
-	if (in->billing)
-		cJSON_AddNumberToObject(p, "billing", (double)in->billing);
-	add_ns(p, in->ns, in->n_ns);
-	if (in->renewal_mode)
-		cJSON_AddStringToObject(p, "renewalMode", in->renewal_mode);
-	if (in->transfer_lock >= 0)
-		cJSON_AddBoolToObject(p, "transferLock", in->transfer_lock != 0);
-	if (in->testing)
-		cJSON_AddBoolToObject(p, "testing", true);
-	return p;
-}
-
-int inwx_domain_create_async(struct inwx *w, const struct inwx_domain_input *in, inwx_cb cb,
-			     void *ud, struct vrs_err *err)
-{
-	if (in->domain == NULL || in->registrant == 0)
-		return err_set(err, "inwx: domain.create: domain and registrant are required");
-	return submit(w, "domain.create", domain_params(in, false), INWX_K_ORDER, NULL, false, cb,
-		      ud, err);
-}
-
-int inwx_domain_transfer_async(struct inwx *w, const struct inwx_domain_input *in, inwx_cb cb,
-			       void *ud, struct vrs_err *err)
-{
-	if (in->domain == NULL)
-		return err_set(err, "inwx: domain.transfer: domain is required");
-	return submit(w, "domain.transfer", domain_params(in, true), INWX_K_ORDER, NULL, false, cb,
-		      ud, err);
-}
-
-int inwx_domain_info_async(struct inwx *w, const char *domain, inwx_cb cb, void *ud,
-			   struct vrs_err *err)
-{
-	cJSON *p;
-
-	if (domain == NULL)
-		return err_set(err, "inwx: domain.info: domain is required");
-	p = cJSON_CreateObject();
-	cJSON_AddStringToObject(p, "domain", domain);
-	cJSON_AddNumberToObject(p, "wide", 1);
-	return submit(w, "domain.info", p, INWX_K_DOMAIN, NULL, true, cb, ud, err);
-}
-
-int inwx_domains_list_async(struct inwx *w, inwx_cb cb, void *ud, struct vrs_err *err)
-{
-	return submit(w, "domain.list", NULL, INWX_K_DOMAINS, "domain", true, cb, ud, err);
-}
-
-int inwx_contacts_list_async(struct inwx *w, const char *search, inwx_cb cb, void *ud,
-			     struct vrs_err *err)
-{
-	cJSON *p = cJSON_CreateObject();
-
-	if (search)
-		cJSON_AddStringToObject(p, "search", search);
-	return submit(w, "contact.list", p, INWX_K_CONTACTS, "contact", true, cb, ud, err);
-}
-
-/* ---------- blocking ---------- */
-
-#define BLOCK(KIND, OUT, ...)                                                                      \
-	struct http_waiter w_;                                                                     \
-	memset(&w_, 0, sizeof(w_));                                                                \
-	if (__VA_ARGS__ < 0)                                                                       \
-		return -1;                                                                         \
-	if (http_waiter_wait(w->pool, &w_, err) < 0)                                               \
-		return -1;                                                                         \
-	if (OUT)                                                                                   \
-		*(OUT) = w_.res;                                                                   \
-	else                                                                                       \
-		inwx_result_free(KIND, w_.res);                                                    \
-	return 0
-
-static void **no_out(void)
-{
-	return NULL;
-}
-
-int inwx_call(struct inwx *w, const char *method, cJSON *params, struct inwx_response **out,
-	      struct vrs_err *err)
-{
-	BLOCK(INWX_K_RAW, out, inwx_call_async(w, method, params, http_waiter_cb, &w_, err));
-}
-int inwx_login(struct inwx *w, struct inwx_account **out, struct vrs_err *err)
-{
-	BLOCK(INWX_K_ACCOUNT, out, inwx_login_async(w, http_waiter_cb, &w_, err));
-}
-int inwx_logout(struct inwx *w, struct vrs_err *err)
-{
-	BLOCK(INWX_K_NONE, no_out(), inwx_logout_async(w, http_waiter_cb, &w_, err));
-}
-int inwx_info(struct inwx *w, struct inwx_account **out, struct vrs_err *err)
-{
-	BLOCK(INWX_K_ACCOUNT, out, inwx_info_async(w, http_waiter_cb, &w_, err));
-}
-int inwx_zones_list(struct inwx *w, const char *filter, struct inwx_zone_list **out,
-		    struct vrs_err *err)
-{
-	BLOCK(INWX_K_ZONES, out, inwx_zones_list_async(w, filter, http_waiter_cb, &w_, err));
-}
-int inwx_zone_create(struct inwx *w, const char *domain, const char *type, const char *const *ns,
-		     size_t n_ns, struct inwx_created **out, struct vrs_err *err)
-{
-	BLOCK(INWX_K_CREATED, out,
-	      inwx_zone_create_async(w, domain, type, ns, n_ns, http_waiter_cb, &w_, err));
-}
-int inwx_zone_info(struct inwx *w, const char *domain, const struct inwx_record_filter *f,
-		   struct inwx_zone_info **out, struct vrs_err *err)
-{
-	BLOCK(INWX_K_ZONE_INFO, out, inwx_zone_info_async(w, domain, f, http_waiter_cb, &w_, err));
-}
-int inwx_record_create(struct inwx *w, const struct inwx_record_input *in,
-		       struct inwx_created **out, struct vrs_err *err)
-{
-	BLOCK(INWX_K_CREATED, out, inwx_record_create_async(w, in, http_waiter_cb, &w_, err));
-}
-int inwx_record_update(struct inwx *w, const char *id, const struct inwx_record_update *in,
-		       struct vrs_err *err)
-{
-	BLOCK(INWX_K_NONE, no_out(), inwx_record_update_async(w, id, in, http_waiter_cb, &w_, err));
-}
-int inwx_record_delete(struct inwx *w, const char *id, bool testing, struct vrs_err *err)
-{
-	BLOCK(INWX_K_NONE, no_out(),
-	      inwx_record_delete_async(w, id, testing, http_waiter_cb, &w_, err));
-}
-int inwx_domain_check(struct inwx *w, const char *const *domains, size_t n,
-		      struct inwx_check_list **out, struct vrs_err *err)
-{
-	BLOCK(INWX_K_CHECKS, out, inwx_domain_check_async(w, domains, n, http_waiter_cb, &w_, err));
-}
-int inwx_domain_prices(struct inwx *w, const char *const *tlds, size_t n,
-		       struct inwx_price_list **out, struct vrs_err *err)
-{
-	BLOCK(INWX_K_PRICES, out, inwx_domain_prices_async(w, tlds, n, http_waiter_cb, &w_, err));
-}
-int inwx_domain_create(struct inwx *w, const struct inwx_domain_input *in, struct inwx_order **out,
-		       struct vrs_err *err)
-{
-	BLOCK(INWX_K_ORDER, out, inwx_domain_create_async(w, in, http_waiter_cb, &w_, err));
-}
-int inwx_domain_transfer(struct inwx *w, const struct inwx_domain_input *in,
-			 struct inwx_order **out, struct vrs_err *err)
-{
-	BLOCK(INWX_K_ORDER, out, inwx_domain_transfer_async(w, in, http_waiter_cb, &w_, err));
-}
-int inwx_domain_info(struct inwx *w, const char *domain, struct inwx_domain **out,
-		     struct vrs_err *err)
-{
-	BLOCK(INWX_K_DOMAIN, out, inwx_domain_info_async(w, domain, http_waiter_cb, &w_, err));
-}
-int inwx_domains_list(struct inwx *w, struct inwx_domain_list **out, struct vrs_err *err)
-{
-	BLOCK(INWX_K_DOMAINS, out, inwx_domains_list_async(w, http_waiter_cb, &w_, err));
-}
-int inwx_contacts_list(struct inwx *w, const char *search, struct inwx_contact_list **out,
-		       struct vrs_err *err)
-{
-	BLOCK(INWX_K_CONTACTS, out, inwx_contacts_list_async(w, search, http_waiter_cb, &w_, err));
 }

@@ -13,12 +13,13 @@
  *
  * Result codes 1000/1001/1500 are success; others give errors like
  * "inwx: nameserver.createRecord: 2302 Object exists (Record already exists)"
- * with err.remote_code set (and err.transient for 2400/2500).
+ * with err.code set from enum inwx_status (VRS_E_EXISTS here; err.transient
+ * for 2400/2500) and the number in err.remote_code.
  * Numbers may arrive as strings and vice versa; record ids are strings.
  *
  * As in coolify.h: inwx_X_async(..., cb, ud, &err) queues (cb(ud, rc, result,
  * err), result owned by the callback; NULL for calls without a result), and
- * inwx_X(..., &out, &err) blocks on the same code path.
+ * inwx_wait blocks on any of them.
  *
  * inwx_free drops queued calls without callbacks; call it when no INWX request
  * is in flight (after http_pool_run) or after http_pool_free.
@@ -26,7 +27,6 @@
 #ifndef VRS_INWX_H
 #define VRS_INWX_H
 
-#include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +35,27 @@
 #include "util/err.h"
 
 struct inwx;
+
+/*
+ * What an INWX result code means (contracts/inwx-api.md §2). The client sets
+ * err.code from it (inwx_errcode): callers decide by err.code, never by the
+ * number, which stays in err.remote_code for messages only.
+ */
+enum inwx_status {
+	INWX_OK = 0,	  /* 1000..1999: done (1001 pending, 1500 logged out) */
+	INWX_E_USAGE,	  /* 2002: command use error (not logged in, 2FA locked) */
+	INWX_E_PARAM,	  /* 2003..2005: parameter missing, out of range, bad syntax */
+	INWX_E_AUTH,	  /* 2200 authentication / 2201 authorization error */
+	INWX_E_EXISTS,	  /* 2302: object exists */
+	INWX_E_NOT_FOUND, /* 2303: object does not exist */
+	INWX_E_POLICY,	  /* 2308: data management policy violation */
+	INWX_E_TRANSIENT, /* 2400: command failed (seen under write bursts): retry */
+	INWX_E_SESSION,	  /* 2500: server closing connection: log in again */
+	INWX_E_OTHER,	  /* any other code >= 2000 */
+};
+enum inwx_status inwx_status_of(int code);
+/* VRS_E_EXISTS, VRS_E_NOT_FOUND, VRS_E_AUTH, VRS_E_TRANSIENT or VRS_E_REMOTE */
+enum vrs_errcode inwx_errcode(enum inwx_status s);
 
 struct inwx_opts {
 	const char *totp_secret; /* base32, for 2FA accounts; NULL = none */
@@ -122,11 +143,14 @@ struct inwx_contact_list {
 	size_t n;
 	int64_t count;
 };
-/* raw call result */
-struct inwx_response {
-	int code;
-	char *msg;
-	cJSON *res_data; /* may be NULL */
+/* domain.getRules: per TLD, whether a transfer needs an auth code */
+struct inwx_rule {
+	char *tld;
+	char *auth_code; /* "NO", "YES", …; NULL when absent */
+};
+struct inwx_rule_list {
+	struct inwx_rule *v;
+	size_t n;
 };
 
 void inwx_account_free(struct inwx_account *a);
@@ -139,7 +163,9 @@ void inwx_order_free(struct inwx_order *o);
 void inwx_domain_free(struct inwx_domain *d);
 void inwx_domain_list_free(struct inwx_domain_list *l);
 void inwx_contact_list_free(struct inwx_contact_list *l);
-void inwx_response_free(struct inwx_response *r);
+void inwx_rule_list_free(struct inwx_rule_list *l);
+/* does a transfer into `tld` need an auth code? yes unless its rule says "NO" */
+bool inwx_rules_auth_code_needed(const struct inwx_rule_list *l, const char *tld);
 
 /* inputs */
 struct inwx_record_input {
@@ -196,9 +222,6 @@ enum inwx_login_outcome {
 enum inwx_login_outcome inwx_login_outcome(const struct inwx *w);
 
 /* async (result type in the comment) */
-int inwx_call_async(
-    struct inwx *w, const char *method, cJSON *params, inwx_cb cb, void *ud,
-    struct vrs_err *err); /* params consumed; inwx_response (also for codes >= 2000) */
 int inwx_login_async(struct inwx *w, inwx_cb cb, void *ud, struct vrs_err *err);  /* account */
 int inwx_logout_async(struct inwx *w, inwx_cb cb, void *ud, struct vrs_err *err); /* NULL */
 int inwx_info_async(struct inwx *w, inwx_cb cb, void *ud, struct vrs_err *err);	  /* account */
@@ -223,6 +246,8 @@ int inwx_domain_create_async(struct inwx *w, const struct inwx_domain_input *in,
 			     void *ud, struct vrs_err *err); /* order; never auto-retried */
 int inwx_domain_transfer_async(struct inwx *w, const struct inwx_domain_input *in, inwx_cb cb,
 			       void *ud, struct vrs_err *err); /* order; never auto-retried */
+int inwx_domain_rules_async(struct inwx *w, inwx_cb cb, void *ud,
+			    struct vrs_err *err); /* rule_list */
 int inwx_domain_info_async(struct inwx *w, const char *domain, inwx_cb cb, void *ud,
 			   struct vrs_err *err); /* domain */
 int inwx_domains_list_async(struct inwx *w, inwx_cb cb, void *ud,
@@ -230,57 +255,22 @@ int inwx_domains_list_async(struct inwx *w, inwx_cb cb, void *ud,
 int inwx_contacts_list_async(struct inwx *w, const char *search, inwx_cb cb, void *ud,
 			     struct vrs_err *err); /* contact_list, all pages */
 
-/* blocking */
-int inwx_call(struct inwx *w, const char *method, cJSON *params, struct inwx_response **out,
-	      struct vrs_err *err);
-int inwx_login(struct inwx *w, struct inwx_account **out, struct vrs_err *err);
-int inwx_logout(struct inwx *w, struct vrs_err *err);
-int inwx_info(struct inwx *w, struct inwx_account **out, struct vrs_err *err);
-int inwx_zones_list(struct inwx *w, const char *filter, struct inwx_zone_list **out,
-		    struct vrs_err *err);
-int inwx_zone_create(struct inwx *w, const char *domain, const char *type, const char *const *ns,
-		     size_t n_ns, struct inwx_created **out, struct vrs_err *err);
+/*
+ * Blocking: inwx_wait drives the pool until the async call that returned rc
+ * (queued with http_waiter_cb and the zeroed waiter wt) is done; 0 with
+ * *out = its result (NULL for calls without one), -1 with err. The forms
+ * below (out may be NULL: the result is freed) are the ones refresh and
+ * import use; the unit tests have the others
+ * (tests/unit/inwx_block.h). Never from inside a callback.
+ */
+int inwx_wait(struct inwx *w, int rc, struct http_waiter *wt, void **out, struct vrs_err *err);
 int inwx_zone_info(struct inwx *w, const char *domain, const struct inwx_record_filter *f,
 		   struct inwx_zone_info **out, struct vrs_err *err);
-int inwx_record_create(struct inwx *w, const struct inwx_record_input *in,
-		       struct inwx_created **out, struct vrs_err *err);
-int inwx_record_update(struct inwx *w, const char *id, const struct inwx_record_update *in,
-		       struct vrs_err *err);
-int inwx_record_delete(struct inwx *w, const char *id, bool testing, struct vrs_err *err);
 int inwx_domain_check(struct inwx *w, const char *const *domains, size_t n,
 		      struct inwx_check_list **out, struct vrs_err *err);
 int inwx_domain_prices(struct inwx *w, const char *const *tlds, size_t n,
 		       struct inwx_price_list **out, struct vrs_err *err);
-int inwx_domain_create(struct inwx *w, const struct inwx_domain_input *in, struct inwx_order **out,
-		       struct vrs_err *err);
-int inwx_domain_transfer(struct inwx *w, const struct inwx_domain_input *in,
-			 struct inwx_order **out, struct vrs_err *err);
-int inwx_domain_info(struct inwx *w, const char *domain, struct inwx_domain **out,
-		     struct vrs_err *err);
+int inwx_domain_rules(struct inwx *w, struct inwx_rule_list **out, struct vrs_err *err);
 int inwx_domains_list(struct inwx *w, struct inwx_domain_list **out, struct vrs_err *err);
-int inwx_contacts_list(struct inwx *w, const char *search, struct inwx_contact_list **out,
-		       struct vrs_err *err);
-
-/* ---- pure parts, exposed for tests ---- */
-enum inwx_kind {
-	INWX_K_RAW,
-	INWX_K_NONE,
-	INWX_K_ACCOUNT,
-	INWX_K_ZONES,
-	INWX_K_ZONE_INFO,
-	INWX_K_CREATED,
-	INWX_K_CHECKS,
-	INWX_K_PRICES,
-	INWX_K_ORDER,
-	INWX_K_DOMAIN,
-	INWX_K_DOMAINS,
-	INWX_K_CONTACTS,
-};
-/* check a parsed response's code: 0 for 1000..1999, else -1 with
- * "<method>: <code> <msg> (<reason>)" and remote_code/transient set */
-int inwx_check_code(const cJSON *resp, const char *method, struct vrs_err *err);
-/* parse a whole successful response body into the kind's struct */
-int inwx_parse(enum inwx_kind kind, const char *body, void **out, struct vrs_err *err);
-void inwx_result_free(enum inwx_kind kind, void *res);
 
 #endif

@@ -1,5 +1,6 @@
-/* test_providers.c — pure parts of the providers: redaction, backoff, token
- * bucket, URL loopback check, default classifier, secret files. */
+/* test_providers.c — pure parts of the providers: secret files and
+ * credentials, Coolify error texts, parsers and endpoint checks, INWX result
+ * codes and parsers (the HTTP policy is in test_http_policy.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,193 +14,8 @@
 
 #include "providers/coolify.h"
 #include "providers/http.h"
-#include "providers/inwx.h"
+#include "providers/inwx_int.h"
 #include "util/secret.h"
-
-static char *redact(const char *in)
-{
-	struct buf b;
-
-	buf_init(&b);
-	assert_int_equal(http_redact(in, &b), 0);
-	return buf_detach(&b);
-}
-
-#define EXPECT_REDACT(in, want)                                                                    \
-	do {                                                                                       \
-		char *got_ = redact(in);                                                           \
-		assert_string_equal(got_, want);                                                   \
-		free(got_);                                                                        \
-	} while (0)
-
-static void test_redact_headers(void **state)
-{
-	(void)state;
-	EXPECT_REDACT("Authorization: Bearer 1|abcdef", "Authorization: [REDACTED]");
-	EXPECT_REDACT("authorization:Bearer x", "authorization: [REDACTED]");
-	EXPECT_REDACT("Cookie: domrobot=abc123", "Cookie: [REDACTED]");
-	EXPECT_REDACT("Set-Cookie: domrobot=abc; path=/", "Set-Cookie: [REDACTED]");
-	EXPECT_REDACT("Content-Type: application/json", "Content-Type: application/json");
-	EXPECT_REDACT("> Authorization: Bearer 1|abc", "> Authorization: [REDACTED]");
-	EXPECT_REDACT("< Set-Cookie: domrobot=abc", "< Set-Cookie: [REDACTED]");
-}
-
-static void test_redact_json(void **state)
-{
-	(void)state;
-	EXPECT_REDACT(
-	    "{\"method\":\"account.login\",\"params\":{\"user\":\"u\",\"pass\":\"s\\\"3c\"}}",
-	    "{\"method\":\"account.login\",\"params\":{\"user\":\"u\",\"pass\":\"[REDACTED]\"}}");
-	EXPECT_REDACT("{\"tan\": \"042917\"}", "{\"tan\": \"[REDACTED]\"}");
-	EXPECT_REDACT("{\"tan\":42917,\"x\":1}", "{\"tan\":[REDACTED],\"x\":1}");
-	EXPECT_REDACT("{\"authCode\":\"Xy7$-abc\",\"auth_code\":\"q\"}",
-		      "{\"authCode\":\"[REDACTED]\",\"auth_code\":\"[REDACTED]\"}");
-	EXPECT_REDACT("{\"key\":\"SMTP_PASSWORD\",\"value\":\"hunter2\"}",
-		      "{\"key\":\"SMTP_PASSWORD\",\"value\":\"[REDACTED]\"}");
-	/* a value that looks like a key is not a key */
-	EXPECT_REDACT("{\"msg\":\"pass\",\"n\":1}", "{\"msg\":\"pass\",\"n\":1}");
-	/* nested values and truncated input do not crash */
-	EXPECT_REDACT("{\"token\":{\"a\":1}}", "{\"token\":{\"a\":1}}");
-	EXPECT_REDACT("{\"pass\":\"unterminated", "{\"pass\":\"[REDACTED]\"");
-	EXPECT_REDACT("{\"pass", "{\"pass");
-}
-
-static void test_redact_form(void **state)
-{
-	(void)state;
-	EXPECT_REDACT("GET /x?user=a&pass=secret&y=1", "GET /x?user=a&pass=[REDACTED]&y=1");
-	EXPECT_REDACT("token=abc", "token=[REDACTED]");
-	EXPECT_REDACT("bypass=1", "bypass=1");
-}
-
-static void test_backoff(void **state)
-{
-	struct http_retry_cfg c = {5, 0.5, 30, 0};
-	uint64_t rng = 42, rng2 = 42;
-	double max_seen[8] = {0};
-
-	(void)state;
-	for (int i = 0; i < 2000; i++) {
-		for (int n = 1; n <= 7; n++) {
-			double d = http_backoff_s(&c, n, &rng);
-			double ceil_s = 0.5 * (1 << (n - 1));
-
-			if (ceil_s > 30)
-				ceil_s = 30;
-			assert_true(d >= 0 && d <= ceil_s);
-			if (d > max_seen[n])
-				max_seen[n] = d;
-		}
-	}
-	/* full jitter spreads over the whole range */
-	assert_true(max_seen[1] > 0.45);
-	assert_true(max_seen[4] > 3.6);
-	assert_true(max_seen[7] > 27);
-	/* deterministic with the same seed */
-	rng = 7;
-	rng2 = 7;
-	for (int i = 0; i < 10; i++)
-		assert_true(http_backoff_s(&c, 3, &rng) == http_backoff_s(&c, 3, &rng2));
-	/* defaults when the config is empty: cap 30 */
-	struct http_retry_cfg z = {0, 0, 0, 0};
-	for (int i = 0; i < 100; i++)
-		assert_true(http_backoff_s(&z, 50, &rng) <= 30);
-}
-
-static void test_bucket(void **state)
-{
-	struct http_bucket b;
-	int taken = 0;
-
-	(void)state;
-	http_bucket_init(&b, 2.0, 3, 100.0); /* 2/s, burst 3 */
-	for (int i = 0; i < 3; i++)
-		assert_true(http_bucket_take(&b, 100.0) == 0);
-	double w = http_bucket_take(&b, 100.0);
-	assert_true(w > 0.49 && w < 0.51);
-	assert_true(http_bucket_take(&b, 100.25) > 0.24);
-	assert_true(http_bucket_take(&b, 100.5) == 0);
-	/* over 10 s at most burst + rate*10 tokens */
-	http_bucket_init(&b, 2.0, 3, 0);
-	for (double t = 0; t <= 10.0001; t += 0.01)
-		if (http_bucket_take(&b, t) == 0)
-			taken++;
-	assert_true(taken >= 22 && taken <= 23);
-	/* refill never exceeds the burst */
-	http_bucket_init(&b, 1.0, 1, 0);
-	assert_true(http_bucket_take(&b, 0) == 0);
-	assert_true(http_bucket_take(&b, 1000) == 0);
-	assert_true(http_bucket_take(&b, 1000) > 0.99);
-	/* unlimited */
-	http_bucket_init(&b, 0, 0, 0);
-	for (int i = 0; i < 1000; i++)
-		assert_true(http_bucket_take(&b, 0) == 0);
-}
-
-static void test_url_check(void **state)
-{
-	struct vrs_err err;
-	static const char *ok[] = {
-	    "https://coolify.example.com",
-	    "http://127.0.0.1:8080/api/v1",
-	    "http://127.1.2.3/",
-	    "http://localhost:1/jsonrpc/",
-	    "http://[::1]:99/x",
-	    "HTTP://LOCALHOST",
-	    "https://api.domrobot.com/jsonrpc/",
-	};
-	static const char *bad[] = {
-	    "http://example.com/",
-	    "http://127.0.0.1.evil.com/",
-	    "http://127.0.0.1@evil.com/",
-	    "http://128.0.0.1/",
-	    "ftp://127.0.0.1/",
-	    "http://[::2]/",
-	    "file:///etc/passwd",
-	    "",
-	    "http://",
-	};
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		err_clear(&err);
-		assert_int_equal(http_url_check(ok[i], &err), 0);
-	}
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err_clear(&err);
-		assert_int_equal(http_url_check(bad[i], &err), -1);
-		assert_true(err.msg[0] != 0);
-	}
-	err_clear(&err);
-	http_url_check("http://example.com/", &err);
-	assert_non_null(strstr(err.msg, "plain http:// is refused"));
-}
-
-static void test_classify_default(void **state)
-{
-	struct http_response r;
-	struct vrs_err err;
-
-	(void)state;
-	memset(&r, 0, sizeof(r));
-	r.status = 200;
-	err_clear(&err);
-	assert_int_equal(http_classify_default(NULL, &r, &err), HTTP_OK);
-	r.status = 503;
-	r.body = "  upstream down\nmore";
-	assert_int_equal(http_classify_default(NULL, &r, &err), HTTP_RETRY);
-	assert_string_equal(err.msg, "HTTP 503: upstream down");
-	assert_true(err.transient);
-	assert_int_equal(err.http_status, 503);
-	err_clear(&err);
-	r.status = 404;
-	r.body = NULL;
-	assert_int_equal(http_classify_default(NULL, &r, &err), HTTP_FAIL);
-	assert_string_equal(err.msg, "HTTP 404");
-	assert_false(err.transient);
-	r.status = 429;
-	assert_int_equal(http_classify_default(NULL, &r, &err), HTTP_RETRY);
-}
 
 static void test_secret_files(void **state)
 {
@@ -404,6 +220,65 @@ static void test_coolify_parse_shapes(void **state)
 	assert_null(r);
 }
 
+static void no_cb(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	(void)ud;
+	(void)rc;
+	(void)res;
+	(void)err;
+	fail();
+}
+
+static void test_coolify_endpoints(void **state)
+{
+	struct vrs_err err;
+	struct http_pool *pool;
+	struct coolify *c;
+	char longid[600];
+	const char *ids[2] = {"app-1", "bad/id"};
+	struct coolify_app_update none = {0};
+	struct coolify_env_input nokey = {0};
+
+	(void)state;
+	err_clear(&err);
+	assert_int_equal(coolify_endpoint_kind(COOLIFY_APPS_LIST), COOLIFY_K_APPS);
+	assert_int_equal(coolify_endpoint_kind(COOLIFY_ENV_PATCH), COOLIFY_K_ENV);
+	assert_int_equal(coolify_endpoint_kind(COOLIFY_DEPLOY), COOLIFY_K_DEPLOY_RESULT);
+	assert_int_equal(coolify_status_errcode(404), VRS_E_NOT_FOUND);
+	assert_int_equal(coolify_status_errcode(409), VRS_E_EXISTS);
+	assert_int_equal(coolify_status_errcode(401), VRS_E_AUTH);
+	assert_int_equal(coolify_status_errcode(503), VRS_E_TRANSIENT);
+	assert_int_equal(coolify_status_errcode(422), VRS_E_REMOTE);
+	pool = http_pool_new(&err);
+	assert_non_null(pool);
+	c = coolify_new(pool, "http://127.0.0.1:9", "token-xyz", NULL, &err);
+	assert_non_null(c);
+	/* ids are checked before anything is sent */
+	assert_int_equal(coolify_call(c, COOLIFY_ENV_DELETE, ids, NULL, NULL, no_cb, NULL, &err),
+			 -1);
+	assert_string_equal(err.msg,
+			    "coolify: env uuid 'bad/id' has characters not allowed in a path");
+	assert_int_equal(coolify_app_get_async(c, NULL, no_cb, NULL, &err), -1);
+	assert_string_equal(err.msg, "coolify: application uuid is empty");
+	/* bodies are validated */
+	assert_int_equal(coolify_app_update_async(c, "app-1", &none, no_cb, NULL, &err), -1);
+	assert_string_equal(err.msg, "coolify: PATCH /applications/app-1: nothing to update");
+	assert_int_equal(coolify_env_create_async(c, "app-1", &nokey, no_cb, NULL, &err), -1);
+	assert_string_equal(err.msg, "coolify: env key is required");
+	assert_int_equal(coolify_deploy_async(c, NULL, 0, false, no_cb, NULL, &err), -1);
+	assert_string_equal(err.msg, "coolify: POST /deploy: no application uuid given");
+	assert_int_equal(coolify_project_create_async(c, NULL, NULL, no_cb, NULL, &err), -1);
+	assert_string_equal(err.msg, "coolify: project name is required");
+	/* a path that does not fit */
+	memset(longid, 'a', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = 0;
+	assert_int_equal(coolify_app_get_async(c, longid, no_cb, NULL, &err), -1);
+	assert_string_equal(err.msg, "coolify: path too long");
+	assert_int_equal(http_pool_pending(pool), 0);
+	coolify_free(c);
+	http_pool_free(pool);
+}
+
 static void test_inwx_codes(void **state)
 {
 	struct vrs_err err;
@@ -421,22 +296,88 @@ static void test_inwx_codes(void **state)
 	assert_int_equal(inwx_check_code(j, "nameserver.createRecord", &err), -1);
 	assert_string_equal(err.msg, "nameserver.createRecord: 2302 Object exists (Record exists)");
 	assert_int_equal(err.remote_code, 2302);
+	assert_int_equal(err.code, VRS_E_EXISTS);
 	assert_false(err.transient);
+	cJSON_Delete(j);
+	err_clear(&err);
+	j = cJSON_Parse("{\"code\":\"2303\",\"msg\":\"Object does not exist\"}");
+	assert_int_equal(inwx_check_code(j, "nameserver.info", &err), -1);
+	assert_int_equal(err.code, VRS_E_NOT_FOUND);
 	cJSON_Delete(j);
 	err_clear(&err);
 	j = cJSON_Parse("{\"code\":2400,\"msg\":\"Command failed\"}");
 	assert_int_equal(inwx_check_code(j, "m", &err), -1);
 	assert_true(err.transient);
+	assert_int_equal(err.code, VRS_E_TRANSIENT);
 	cJSON_Delete(j);
 	err_clear(&err);
 	j = cJSON_Parse(
 	    "{\"code\":2200,\"msg\":\"Authentication error\",\"reasonCode\":\"INVALID\"}");
 	assert_int_equal(inwx_check_code(j, "account.unlock", &err), -1);
 	assert_string_equal(err.msg, "account.unlock: 2200 Authentication error (INVALID)");
+	assert_int_equal(err.code, VRS_E_AUTH);
 	cJSON_Delete(j);
 	j = cJSON_Parse("{\"msg\":\"no code\"}");
 	assert_int_equal(inwx_check_code(j, "m", &err), -1);
 	cJSON_Delete(j);
+}
+
+static void test_inwx_status(void **state)
+{
+	static const struct {
+		int code;
+		enum inwx_status st;
+		enum vrs_errcode ec;
+	} t[] = {
+	    {1000, INWX_OK, VRS_E_FAILED},
+	    {1001, INWX_OK, VRS_E_FAILED},
+	    {1500, INWX_OK, VRS_E_FAILED},
+	    {2002, INWX_E_USAGE, VRS_E_AUTH},
+	    {2005, INWX_E_PARAM, VRS_E_REMOTE},
+	    {2200, INWX_E_AUTH, VRS_E_AUTH},
+	    {2201, INWX_E_AUTH, VRS_E_AUTH},
+	    {2302, INWX_E_EXISTS, VRS_E_EXISTS},
+	    {2303, INWX_E_NOT_FOUND, VRS_E_NOT_FOUND},
+	    {2308, INWX_E_POLICY, VRS_E_REMOTE},
+	    {2400, INWX_E_TRANSIENT, VRS_E_TRANSIENT},
+	    {2500, INWX_E_SESSION, VRS_E_TRANSIENT},
+	    {2502, INWX_E_OTHER, VRS_E_REMOTE},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(inwx_status_of(t[i].code), t[i].st);
+		assert_int_equal(inwx_errcode(t[i].st), t[i].ec);
+	}
+}
+
+static void test_inwx_rules(void **state)
+{
+	struct vrs_err err;
+	struct inwx_rule_list *l = NULL;
+	void *r = NULL;
+
+	(void)state;
+	err_clear(&err);
+	assert_int_equal(
+	    inwx_parse(
+		INWX_K_RULES,
+		"{\"code\":1000,\"resData\":{\"rules\":[{\"tld\":\"de\",\"authCode\":\"NO\"},"
+		"{\"tld\":\"com\",\"authCode\":\"YES\"},{\"tld\":\"net\",\"authCode\":0},"
+		"\"junk\"]}}",
+		&r, &err),
+	    0);
+	l = r;
+	assert_int_equal(l->n, 3);
+	assert_false(inwx_rules_auth_code_needed(l, "de"));
+	assert_true(inwx_rules_auth_code_needed(l, "com"));
+	assert_true(inwx_rules_auth_code_needed(l, "net"));
+	assert_true(inwx_rules_auth_code_needed(l, "org"));
+	assert_true(inwx_rules_auth_code_needed(NULL, "de"));
+	inwx_rule_list_free(l);
+	assert_int_equal(inwx_parse(INWX_K_RULES, "{\"code\":1000}", &r, &err), 0);
+	assert_true(inwx_rules_auth_code_needed(r, "de"));
+	inwx_result_free(INWX_K_RULES, r);
 }
 
 static void test_inwx_parse_shapes(void **state)
@@ -560,20 +501,16 @@ static void test_coolify_answers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_redact_headers),
-	    cmocka_unit_test(test_redact_json),
-	    cmocka_unit_test(test_redact_form),
-	    cmocka_unit_test(test_backoff),
-	    cmocka_unit_test(test_bucket),
-	    cmocka_unit_test(test_url_check),
-	    cmocka_unit_test(test_classify_default),
 	    cmocka_unit_test(test_secret_files),
 	    cmocka_unit_test(test_creds),
 	    cmocka_unit_test(test_coolify_error_shapes),
 	    cmocka_unit_test(test_coolify_parse_shapes),
 	    cmocka_unit_test(test_coolify_answers),
+	    cmocka_unit_test(test_coolify_endpoints),
 	    cmocka_unit_test(test_inwx_codes),
 	    cmocka_unit_test(test_inwx_parse_shapes),
+	    cmocka_unit_test(test_inwx_status),
+	    cmocka_unit_test(test_inwx_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,258 @@
+/*
+ * http_easy.c — one HTTP transfer of the pool: the curl easy handle's
+ * options, response headers (content type, Retry-After, cookies), and what
+ * its end means: deliver, or back off and queue a retry (http_policy.c).
+ */
+#include "providers/http_int.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct job *j = ud;
+	size_t n = size * nmemb;
+
+	if (buf_append(&j->rbody, ptr, n) < 0) {
+		j->too_big = true;
+		return 0;
+	}
+	return n;
+}
+
+static char *trim_dup(const char *s, size_t n)
+{
+	char *r;
+
+	while (n && isspace((unsigned char)*s))
+		s++, n--;
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	r = malloc(n + 1);
+	if (r) {
+		memcpy(r, s, n);
+		r[n] = 0;
+	}
+	return r;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct job *j = ud;
+	size_t n = size * nmemb;
+
+	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+		/* a new response (after 1xx): forget the earlier headers */
+		free(j->ctype);
+		j->ctype = NULL;
+		j->retry_after = -1;
+	} else if (n > 13 && strncasecmp(ptr, "content-type:", 13) == 0) {
+		free(j->ctype);
+		j->ctype = trim_dup(ptr + 13, n - 13);
+	} else if (n > 12 && strncasecmp(ptr, "retry-after:", 12) == 0) {
+		char *v = trim_dup(ptr + 12, n - 12);
+
+		if (v) {
+			double d = http_retry_after_parse(v, time(NULL));
+
+			if (d >= 0)
+				j->retry_after = d;
+			free(v);
+		}
+	} else if (n > 11 && strncasecmp(ptr, "set-cookie:", 11) == 0) {
+		const char *v = ptr + 11, *e;
+
+		while (v < ptr + n && isspace((unsigned char)*v))
+			v++;
+		for (e = v; e < ptr + n && *e != ';' && *e != '\r' && *e != '\n'; e++)
+			;
+		if (e > v && memchr(v, '=', (size_t)(e - v))) {
+			if (j->cookies.len)
+				buf_puts(&j->cookies, "; ");
+			buf_append(&j->cookies, v, (size_t)(e - v));
+		}
+	}
+	return n;
+}
+
+int http_job_start(struct http_pool *p, struct job *j)
+{
+	struct http_service *s = j->svc;
+	CURL *e = curl_easy_init();
+
+	if (e == NULL)
+		return -1;
+	j->easy = e;
+	j->attempt++;
+	j->too_big = false;
+	j->retry_after = -1;
+	j->curl_err[0] = 0;
+	buf_reset(&j->rbody);
+	buf_reset(&j->cookies);
+	free(j->ctype);
+	j->ctype = NULL;
+	curl_easy_setopt(e, CURLOPT_URL, j->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)s->connect_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)s->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max_body);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "vrsctl/" VRS_VERSION);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->curl_err);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->hdrs);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	if (strcmp(j->method, "GET") == 0) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else {
+		if (strcmp(j->method, "POST") != 0)
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, j->method);
+		if (j->body || strcmp(j->method, "POST") == 0) {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, j->body ? j->body : "");
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body_len);
+		}
+	}
+	if (curl_multi_add_handle(p->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		j->easy = NULL;
+		return -1;
+	}
+	if (p->trace) {
+		http_trace(p, s, "> %s %s (attempt %d)", j->method, j->url, j->attempt);
+		for (struct curl_slist *h = j->hdrs; h; h = h->next)
+			if (strcmp(h->data, "Expect:") != 0)
+				http_trace(p, s, "> %s", h->data);
+		http_trace_body(p, s, ">", j->body, j->body_len);
+	}
+	j->started = http_now_s();
+	s->in_flight++;
+	p->n_running++;
+	j->next = p->running;
+	j->prev = NULL;
+	if (p->running)
+		p->running->prev = j;
+	p->running = j;
+	return 0;
+}
+
+void http_job_deliver(struct http_pool *p, struct job *j, int rc, struct vrs_err *err,
+		      bool have_resp, long status)
+{
+	struct http_response r;
+
+	memset(&r, 0, sizeof(r));
+	r.retry_after_s = -1;
+	r.attempts = j->attempt;
+	if (have_resp) {
+		r.status = (int)status;
+		r.body_len = j->rbody.len;
+		r.body = buf_detach(&j->rbody);
+		r.content_type = j->ctype;
+		j->ctype = NULL;
+		r.cookies = j->cookies.len ? buf_detach(&j->cookies) : NULL;
+		r.retry_after_s = j->retry_after;
+	}
+	p->pending--;
+	if (j->cb)
+		j->cb(j->ud, rc, have_resp ? &r : NULL, err);
+	http_response_free(&r);
+	http_job_free(j);
+}
+
+void http_job_finish(struct http_pool *p, struct job *j, CURLcode cc)
+{
+	struct http_service *s = j->svc;
+	struct vrs_err err;
+	long status = 0;
+	double conn_t = 0, t = http_now_s();
+	bool have_resp = false, retry = false, landed_maybe = true;
+	enum http_verdict v = HTTP_FAIL;
+
+	err_clear(&err);
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME, &conn_t);
+	curl_multi_remove_handle(p->multi, j->easy);
+	curl_easy_cleanup(j->easy);
+	j->easy = NULL;
+	s->in_flight--;
+	p->n_running--;
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		p->running = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	j->next = j->prev = NULL;
+
+	if (http_curl_not_sent(cc, conn_t))
+		landed_maybe = false;
+	if (cc == CURLE_OK) {
+		struct http_response r;
+
+		memset(&r, 0, sizeof(r));
+		r.status = (int)status;
+		r.body = j->rbody.data;
+		r.body_len = j->rbody.len;
+		r.content_type = j->ctype;
+		r.cookies = j->cookies.len ? j->cookies.data : NULL;
+		r.retry_after_s = j->retry_after;
+		r.attempts = j->attempt;
+		have_resp = true;
+		http_trace(p, s, "< HTTP %ld (%.0f ms, %zu bytes)", status, (t - j->started) * 1000,
+			   j->rbody.len);
+		http_trace_body(p, s, "<", j->rbody.data, j->rbody.len);
+		v = j->classify(j->classify_ud, &r, &err);
+		if (v == HTTP_OK) {
+			http_job_deliver(p, j, 0, NULL, true, status);
+			return;
+		}
+		if (err.msg[0] == 0)
+			err_set(&err, "HTTP %ld", status);
+		if (status == 429)
+			landed_maybe = false;
+		retry = v == HTTP_RETRY;
+	} else if (j->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+		err_set(&err, "response body larger than %zu bytes", s->max_body);
+		err.http_status = (int)status;
+	} else {
+		err_set(&err, "%s%s%s", curl_easy_strerror(cc), j->curl_err[0] ? ": " : "",
+			j->curl_err);
+		err.http_status = (int)status;
+		err.transient = http_curl_transient(cc);
+		retry = err.transient;
+		http_trace(p, s, "< %s", err.msg);
+	}
+	if (retry && !j->idempotent && landed_maybe)
+		retry = false; /* the request may have been processed: the caller decides */
+	if (retry && j->attempt < s->retry.attempts) {
+		double ra,
+		    d = http_retry_delay_s(&s->retry, j->attempt, j->retry_after, &p->rng, &ra);
+
+		if (ra >= 0 && status == 429 && t + ra > s->blocked_until)
+			s->blocked_until = t + ra;
+		http_trace(p, s, "retry %s %s in %.2f s (attempt %d of %d): %s", j->method,
+			   j->label, d, j->attempt + 1, s->retry.attempts, err.msg);
+		j->not_before = t + d;
+		j->last = err;
+		http_q_push(s, j, s->serialize);
+		return;
+	}
+	if (j->attempt > 1) {
+		size_t l = strlen(err.msg);
+
+		snprintf(err.msg + l, sizeof(err.msg) - l, " (after %d attempts)", j->attempt);
+	}
+	err_prefix(&err, "%s: %s %s", s->name, j->method, j->label);
+	http_job_deliver(p, j, -1, &err, have_resp, status);
+}
