@@ -72,14 +72,6 @@ static char **id_slot(struct dom_ids *ids, enum rec_kind k)
 	return k == RK_A ? &ids->a : k == RK_AAAA ? &ids->aaaa : &ids->www;
 }
 
-static const struct m_domain *find_domain(const struct m_project *p, const char *fqdn)
-{
-	for (size_t i = 0; p && i < p->ndomains; i++)
-		if (strcmp(p->domains[i].fqdn, fqdn) == 0)
-			return &p->domains[i];
-	return NULL;
-}
-
 /* "<name>/<TYPE>" -> the record, its domain and zone */
 static int dns_describe(struct run *eng, struct job *j, struct dns_job *dj, struct vrs_err *err)
 {
@@ -96,18 +88,14 @@ static int dns_describe(struct run *eng, struct job *j, struct dns_job *dj, stru
 						 : RK_WWW;
 	snprintf(dj->fqdn, sizeof(dj->fqdn), "%s",
 		 dj->kind == RK_WWW && strncmp(dj->name, "www.", 4) == 0 ? dj->name + 4 : dj->name);
-	dj->want = find_domain(j->p->want, dj->fqdn);
-	dj->rec = find_domain(j->p->rec, dj->fqdn);
+	dj->want = project_domain(j->p->want, dj->fqdn);
+	dj->rec = project_domain(j->p->rec, dj->fqdn);
 	d = dj->want ? dj->want : dj->rec;
 	if (d == NULL)
 		return err_set(err, "dns record %s: no domain %s in the project", j->a->key,
 			       dj->fqdn);
 	v = action_change_new(j->a, "zone");
-	snprintf(dj->zone, sizeof(dj->zone), "%s",
-		 v			   ? v
-		 : d->zone		   ? d->zone
-		 : d->type == DT_SUBDOMAIN ? d->base_domain
-					   : d->fqdn);
+	snprintf(dj->zone, sizeof(dj->zone), "%s", v ? v : d->zone ? d->zone : domain_zone(d));
 	v = action_change_new(j->a, "content");
 	if (v == NULL && j->a->op != OP_DELETE) {
 		const struct m_server *s =

@@ -43,14 +43,6 @@ static void dj_free(struct job *j)
 	j->ctx = NULL;
 }
 
-static const struct m_domain *find_domain(const struct m_project *p, const char *fqdn)
-{
-	for (size_t i = 0; p && i < p->ndomains; i++)
-		if (strcmp(p->domains[i].fqdn, fqdn) == 0)
-			return &p->domains[i];
-	return NULL;
-}
-
 static const char *tld_of(const char *fqdn)
 {
 	const char *dot = strrchr(fqdn, '.');
@@ -454,8 +446,8 @@ static void domains_start(struct run *eng, struct job *j)
 	}
 	j->ctx = d;
 	d->fqdn = j->a->key;
-	d->want = find_domain(j->p->want, d->fqdn);
-	d->rec = find_domain(j->p->rec, d->fqdn);
+	d->want = project_domain(j->p->want, d->fqdn);
+	d->rec = project_domain(j->p->rec, d->fqdn);
 	d->transfer = j->a->op == OP_TRANSFER || (d->want && d->want->type == DT_TRANSFERRED) ||
 		      (d->rec && d->rec->type == DT_TRANSFERRED);
 	d->price_cents = d->renewal_cents = -1;

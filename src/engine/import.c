@@ -92,7 +92,7 @@ static int import_project(struct importer *im, const struct m_project *p, struct
 	size_t nrec = 0;
 	int rc = -1;
 
-	snprintf(name, sizeof(name), "vrs-%s", p->slug);
+	(void)model_coolify_name(name, sizeof(name), p->slug); /* slugs: <= 63 chars */
 	for (size_t i = 0; im->projects && i < im->projects->n; i++)
 		if (im->projects->v[i].name && strcmp(im->projects->v[i].name, name) == 0)
 			cp = &im->projects->v[i];
@@ -124,7 +124,7 @@ static int import_project(struct importer *im, const struct m_project *p, struct
 		goto fail;
 	for (size_t k = 0; k < p->ndomains; k++) {
 		const struct m_domain *d = &p->domains[k];
-		const char *zone = d->type == DT_SUBDOMAIN ? d->base_domain : d->fqdn;
+		const char *zone = domain_zone(d);
 		const struct inwx_zone_info *z;
 		const char *a = NULL, *aaaa = NULL, *www = NULL;
 		char wname[300];
@@ -138,7 +138,7 @@ static int import_project(struct importer *im, const struct m_project *p, struct
 		z = zone_get(im, zone, err, &zrc);
 		if (zrc < 0)
 			goto fail;
-		snprintf(wname, sizeof(wname), "www.%s", d->fqdn);
+		(void)model_record_name(wname, sizeof(wname), MREC_WWW, d->fqdn);
 		a = record_id(z, d->fqdn, "A", srv->ip_address);
 		aaaa = srv->ipv6_address ? record_id(z, d->fqdn, "AAAA", srv->ipv6_address) : NULL;
 		www = record_id(z, wname, "CNAME", d->fqdn);

@@ -112,8 +112,7 @@ static int domain_tx(struct run *run, void *arg, struct vrs_err *err)
 	if (d == NULL)
 		return err_set(err, "domain '%s' is not in the specs", j->a->key);
 	if (state_domain_upsert(run->st, j->p->slug, d, err) < 0 ||
-	    state_domain_set_zone(run->st, d->fqdn,
-				  d->type == DT_SUBDOMAIN ? d->base_domain : d->fqdn, err) < 0)
+	    state_domain_set_zone(run->st, d->fqdn, domain_zone(d), err) < 0)
 		return -1;
 	if (j->a->op == OP_CREATE)
 		return engine_log(run, j->p->slug, "domain_added", NULL, NULL, d->fqdn, NULL, NULL,

@@ -53,9 +53,7 @@ static char **managed_zones(const struct m_world *rec, size_t *n)
 		const struct m_project *p = &rec->projects[i];
 		for (size_t d = 0; d < p->ndomains; d++) {
 			const struct m_domain *dm = &p->domains[d];
-			const char *z = dm->zone		   ? dm->zone
-					: dm->type == DT_SUBDOMAIN ? dm->base_domain
-								   : dm->fqdn;
+			const char *z = dm->zone ? dm->zone : domain_zone(dm);
 			if (z && (dm->record_a || dm->record_aaaa || dm->record_www))
 				v[k++] = (char *)z;
 		}
@@ -75,6 +73,36 @@ static char **managed_zones(const struct m_world *rec, size_t *n)
  * the account's domains (one domain.list) for expiry. Calls only when there
  * is such a domain.
  */
+/* the offer for a domain to buy or transfer: availability, prices, auth code */
+static void fill_offer(struct o_offer *f, const char *domain, const struct inwx_check_list *checks,
+		       const struct inwx_price_list *prices, const struct inwx_rule_list *rules)
+{
+	const char *tld = strrchr(domain, '.');
+
+	tld = tld ? tld + 1 : domain;
+	f->domain = strdup(domain);
+	f->avail = -1;
+	f->price_cents = f->renewal_cents = -1;
+	f->auth_code_needed = true;
+	for (size_t k = 0; checks && k < checks->n; k++) {
+		if (checks->v[k].domain && strcmp(checks->v[k].domain, domain) == 0) {
+			f->avail = checks->v[k].avail;
+			if (checks->v[k].price > 0)
+				f->price_cents = (long long)(checks->v[k].price * 100 + 0.5);
+		}
+	}
+	for (size_t k = 0; prices && k < prices->n; k++) {
+		const struct inwx_price *pr = &prices->v[k];
+		if (pr->tld == NULL || strcmp(pr->tld, tld) != 0)
+			continue;
+		f->renewal_cents = (long long)(pr->renewal_price * 100 + 0.5);
+		if (f->price_cents < 0)
+			f->price_cents = (long long)(pr->create_price * 100 + 0.5);
+	}
+	if (rules)
+		f->auth_code_needed = inwx_rules_auth_code_needed(rules, tld);
+}
+
 static int observe_domains(struct providers *pv, const struct m_world *desired,
 			   const struct m_world *recorded, struct m_observed *o,
 			   struct engine_refresh_stats *stats, struct vrs_err *err)
@@ -109,9 +137,7 @@ static int observe_domains(struct providers *pv, const struct m_world *desired,
 			bool seen = false;
 			if (d->type != DT_REGISTERED && d->type != DT_TRANSFERRED)
 				continue;
-			for (size_t x = 0; rp && x < rp->ndomains; x++)
-				if (strcmp(rp->domains[x].fqdn, d->fqdn) == 0)
-					rd = &rp->domains[x];
+			rd = project_domain(rp, d->fqdn);
 			if (rd && rd->inwx_domain_id)
 				continue;
 			want[nwant++] = d->fqdn;
@@ -151,33 +177,8 @@ static int observe_domains(struct providers *pv, const struct m_world *desired,
 		err_set(err, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < nwant; i++) {
-		struct o_offer *f = &o->offers[o->noffers++];
-		const char *tld = strrchr(want[i], '.');
-		tld = tld ? tld + 1 : want[i];
-		f->domain = strdup(want[i]);
-		f->avail = -1;
-		f->price_cents = f->renewal_cents = -1;
-		f->auth_code_needed = true;
-		for (size_t k = 0; checks && k < checks->n; k++) {
-			if (checks->v[k].domain && strcmp(checks->v[k].domain, want[i]) == 0) {
-				f->avail = checks->v[k].avail;
-				if (checks->v[k].price > 0)
-					f->price_cents =
-					    (long long)(checks->v[k].price * 100 + 0.5);
-			}
-		}
-		for (size_t k = 0; prices && k < prices->n; k++) {
-			const struct inwx_price *pr = &prices->v[k];
-			if (pr->tld == NULL || strcmp(pr->tld, tld) != 0)
-				continue;
-			f->renewal_cents = (long long)(pr->renewal_price * 100 + 0.5);
-			if (f->price_cents < 0)
-				f->price_cents = (long long)(pr->create_price * 100 + 0.5);
-		}
-		if (rules)
-			f->auth_code_needed = inwx_rules_auth_code_needed(rules, tld);
-	}
+	for (size_t i = 0; i < nwant; i++)
+		fill_offer(&o->offers[o->noffers++], want[i], checks, prices, rules);
 	for (size_t i = 0; mine && i < mine->n; i++) {
 		struct o_offer *f = &o->offers[o->noffers++];
 		f->domain = mine->v[i].domain ? strdup(mine->v[i].domain) : strdup("");
