@@ -28,10 +28,10 @@ int err_setc(struct vrs_err *e, enum vrs_errcode code, const char *fmt, ...)
 
 	if (e == NULL)
 		return -1;
+	e->code = code;
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
-	e->code = code;
 	return -1;
 }
 
