@@ -212,7 +212,7 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 	}
 	if (state_lock(g->state, &lk, &pid, &err) < 0) {
 		cmd_print_err(&err);
-		rc = pid > 0 || strstr(err.msg, "locked") ? EXIT_LOCKED : EXIT_ERR;
+		rc = cmd_exit_status(&err);
 		goto out;
 	}
 	memset(&sa, 0, sizeof(sa));

@@ -46,6 +46,8 @@ int cmd_init(int argc, char **argv, const struct global_opts *g);
 /* shared helpers for the commands (cmd/common.c) */
 /* print "vrsctl: error: MSG" or "FILE:LINE:COL: error: MSG" for an error value */
 void cmd_print_err(const struct vrs_err *e);
+/* the exit status for a failure of this kind: EXIT_LOCKED or EXIT_ERR */
+int cmd_exit_status(const struct vrs_err *e);
 /* true when argv holds -h/--help before "--"; prints usage to stdout */
 bool cmd_wants_help(int argc, char **argv, const char *usage);
 /* print "vrsctl CMD: error: ..." for a bad argument and the usage hint; returns EXIT_ERR */

@@ -13,6 +13,16 @@ void cmd_print_err(const struct vrs_err *e)
 		fprintf(stderr, "vrsctl: error: %s\n", e->msg);
 }
 
+int cmd_exit_status(const struct vrs_err *e)
+{
+	switch (e->code) {
+	case VRS_E_LOCKED:
+		return EXIT_LOCKED;
+	default:
+		return EXIT_ERR;
+	}
+}
+
 bool cmd_wants_help(int argc, char **argv, const char *usage)
 {
 	for (int i = 1; i < argc; i++) {

@@ -64,7 +64,7 @@ int cmd_import(int argc, char **argv, const struct global_opts *g)
 		}
 	if (state_lock(g->state, &lk, &pid, &err) < 0) {
 		cmd_print_err(&err);
-		rc = pid > 0 ? EXIT_LOCKED : EXIT_ERR;
+		rc = cmd_exit_status(&err);
 		goto out;
 	}
 	who = engine_triggered_by(g->specs);

@@ -166,7 +166,7 @@ static int open_project(const struct global_opts *g, const char *slug, bool lock
 	err_clear(&err);
 	if (lock && state_lock(g->state, lk, &pid, &err) < 0) {
 		cmd_print_err(&err);
-		return EXIT_LOCKED;
+		return cmd_exit_status(&err);
 	}
 	if (state_open(g->state, lock ? STATE_WRITE : STATE_READ, st, &err) < 0 ||
 	    state_load(*st, w, &err) < 0) {

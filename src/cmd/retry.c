@@ -35,7 +35,7 @@ int cmd_retry(int argc, char **argv, const struct global_opts *g)
 	world_init(&w);
 	if (state_lock(g->state, &lk, &pid, &err) < 0) {
 		cmd_print_err(&err);
-		return EXIT_LOCKED;
+		return cmd_exit_status(&err);
 	}
 	if (state_open(g->state, STATE_WRITE, &st, &err) < 0 || state_load(st, &w, &err) < 0) {
 		cmd_print_err(&err);

@@ -280,7 +280,7 @@ int cmd_watch(int argc, char **argv, const struct global_opts *g)
 	err_clear(&err);
 	if (state_lock(g->state, &lk, &pid, &err) < 0) {
 		cmd_print_err(&err);
-		return pid > 0 || strstr(err.msg, "locked") ? EXIT_LOCKED : EXIT_ERR;
+		return cmd_exit_status(&err);
 	}
 	who = engine_triggered_by(g->specs);
 	commit = engine_spec_commit(g->specs);

@@ -30,7 +30,7 @@ static void *grow(void **v, size_t *n, size_t sz)
 
 static int oom(struct vrs_err *err)
 {
-	return err_set(err, "out of memory");
+	return err_setc(err, VRS_E_NOMEM, "out of memory");
 }
 
 /* step helper: SQLITE_ROW -> 1, SQLITE_DONE -> 0, error -> -1 (err set) */
@@ -473,8 +473,9 @@ static int load_domains(struct state *st, const struct project_ids *ix, struct v
 			cJSON *o = cJSON_Parse(json);
 			if (o == NULL || !cJSON_IsObject(o)) {
 				cJSON_Delete(o);
-				r = err_set(err, "state %s: domain %s: bad inwx_record_ids JSON",
-					    st->path, d->fqdn);
+				r = err_setc(err, VRS_E_INVALID,
+					     "state %s: domain %s: bad inwx_record_ids JSON",
+					     st->path, d->fqdn);
 				break;
 			}
 			d->record_a = record_id(o, "a");

@@ -101,7 +101,7 @@ static int run1(struct state *st, struct vrs_err *err, const char *what, const c
 	if (rc != SQLITE_DONE)
 		return st_dberr(st, err, "%s", what);
 	if (sqlite3_changes(st->db) == 0)
-		return err_set(err, "state %s: %s not in state", st->path, what);
+		return err_setc(err, VRS_E_NOT_FOUND, "state %s: %s not in state", st->path, what);
 	return 0;
 }
 
@@ -217,8 +217,9 @@ int state_server_delete(struct state *st, const char *name, struct vrs_err *err)
 			n = sqlite3_column_int(s, 0);
 		sqlite3_finalize(s);
 		if (n > 0)
-			rc = err_set(err, "state %s: server %s still hosts %d project%s", st->path,
-				     name, n, n == 1 ? "" : "s");
+			rc = err_setc(err, VRS_E_INVALID,
+				      "state %s: server %s still hosts %d project%s", st->path,
+				      name, n, n == 1 ? "" : "s");
 		if (rc >= 0)
 			rc = run(st, err, what, "DELETE FROM vrs_server_ext WHERE server_id = ?",
 				 "I", id);
@@ -543,7 +544,7 @@ int state_project_set_uuid(struct state *st, const char *slug, enum state_uuid w
 	char what[160];
 
 	if ((int)which < 0 || (int)which > SU_COOLIFY_APP)
-		return err_set(err, "state: bad uuid kind %d", (int)which);
+		return err_setc(err, VRS_E_INVALID, "state: bad uuid kind %d", (int)which);
 	snprintf(what, sizeof(what), "project %s", slug);
 	return run1(st, err, what, sql[which], "sts", uuid, st_now(st), slug);
 }
@@ -599,7 +600,7 @@ int state_project_ensure_api_key(struct state *st, const char *slug, char **api_
 		key = st_col_strdup(s, 0);
 	sqlite3_finalize(s);
 	if (rc == SQLITE_DONE)
-		return err_set(err, "state %s: %s not in state", st->path, what);
+		return err_setc(err, VRS_E_NOT_FOUND, "state %s: %s not in state", st->path, what);
 	if (rc != SQLITE_ROW)
 		return st_dberr(st, err, "%s", what);
 	if (key && *key) {
@@ -612,7 +613,7 @@ int state_project_ensure_api_key(struct state *st, const char *slug, char **api_
 		 fresh, slug) < 0)
 		return -1;
 	if ((*api_key_out = strdup(fresh)) == NULL)
-		return err_set(err, "out of memory");
+		return err_setc(err, VRS_E_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -676,7 +677,8 @@ int state_domain_upsert(struct state *st, const char *slug, const struct m_domai
 		rc = ref_id(st, "marketplace_base_domain", "domain", "base domain", d->base_domain,
 			    &bid, err);
 	if (rc >= 0 && d->type == DT_SUBDOMAIN && bid == 0)
-		rc = err_set(err, "state %s: %s: a subdomain needs a base domain", st->path, what);
+		rc = err_setc(err, VRS_E_INVALID, "state %s: %s: a subdomain needs a base domain",
+			      st->path, what);
 	if (rc >= 0 &&
 	    (rc = st_prepare(st, &s,
 			     "SELECT d.id, d.project_id, p.slug FROM marketplace_project_domain d "
@@ -687,8 +689,9 @@ int state_domain_upsert(struct state *st, const char *slug, const struct m_domai
 			did = sqlite3_column_int64(s, 0);
 			owner = sqlite3_column_int64(s, 1);
 			if (owner != pid)
-				rc = err_set(err, "state %s: %s belongs to project %s", st->path,
-					     what, (const char *)sqlite3_column_text(s, 2));
+				rc = err_setc(err, VRS_E_EXISTS,
+					      "state %s: %s belongs to project %s", st->path, what,
+					      (const char *)sqlite3_column_text(s, 2));
 		}
 		sqlite3_finalize(s);
 	}
@@ -768,7 +771,7 @@ int state_domain_set_records(struct state *st, const char *fqdn, const char *a, 
 		    (www && !cJSON_AddStringToObject(o, "www", www)) ||
 		    (json = cJSON_PrintUnformatted(o)) == NULL) {
 			cJSON_Delete(o);
-			return err_set(err, "out of memory");
+			return err_setc(err, VRS_E_NOMEM, "out of memory");
 		}
 		cJSON_Delete(o);
 	}
@@ -896,8 +899,9 @@ int state_app_env_set_secret(struct state *st, const char *slug, const char *key
 
 	snprintf(what, sizeof(what), "env %s of %s", key, slug);
 	if (!is_fingerprint(fingerprint_hex))
-		return err_set(err, "state: %s: a secret is stored as a 64-hex-digit fingerprint",
-			       what);
+		return err_setc(err, VRS_E_INVALID,
+				"state: %s: a secret is stored as a 64-hex-digit fingerprint",
+				what);
 	if (st_need_write(st, err) < 0 || project_id(st, slug, &id, err) < 0)
 		return -1;
 	return run(st, err, what,
