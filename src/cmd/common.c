@@ -1,4 +1,8 @@
-/* common.c — small helpers shared by the subcommands: errors, usage, durations. */
+/*
+ * common.c — small helpers shared by the subcommands: printing errors and
+ * diagnostics, the exit status of an error, usage errors, and the checks
+ * of values several commands take (durations, --format, --target).
+ */
 #include "cmd/cmd.h"
 
 #include <stdarg.h>
@@ -23,17 +27,18 @@ int cmd_exit_status(const struct vrs_err *e)
 	}
 }
 
-bool cmd_wants_help(int argc, char **argv, const char *usage)
+int cmd_fail(const struct vrs_err *e)
 {
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			fputs(usage, stdout);
-			return true;
-		}
-	}
-	return false;
+	cmd_print_err(e);
+	return cmd_exit_status(e);
+}
+
+void cmd_print_diags(struct diag_list *d, const char *specs, const char *what)
+{
+	diag_sort(d);
+	diag_print(d, stderr);
+	fprintf(stderr, "vrsctl: %zu %s in %s%s%s\n", d->n, d->n == 1 ? "error" : "errors", specs,
+		what ? "; " : "", what ? what : "");
 }
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
@@ -67,4 +72,38 @@ long long cmd_parse_duration(const char *s)
 	if (strcmp(end, "h") == 0)
 		return n * 3600 * 1000;
 	return -1;
+}
+
+int cmd_env_int(const char *name, int lo, int hi, int dflt, int *out)
+{
+	const char *v = getenv(name);
+	long long n;
+
+	*out = dflt;
+	if (v == NULL || *v == 0)
+		return 0;
+	if (opt_number(v, lo, hi, &n) < 0) {
+		fprintf(stderr, "vrsctl: error: %s wants a number from %d to %d, not '%s'\n", name,
+			lo, hi, v);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+int cmd_text_or_json(const char *cmd, const char *format, bool *json)
+{
+	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+		return cmd_usage_error(cmd, "--format must be text or json, not '%s'", format);
+	*json = strcmp(format, "json") == 0;
+	return EXIT_OK;
+}
+
+int cmd_check_targets(const char *cmd, const struct opt_list *targets)
+{
+	for (size_t i = 0; i < targets->n; i++)
+		if (strchr(targets->v[i], '/') == NULL)
+			return cmd_usage_error(cmd, "--target wants KIND/KEY, got '%s'",
+					       targets->v[i]);
+	return EXIT_OK;
 }
