@@ -9,7 +9,7 @@
  * nest inside the caller's state_begin()/state_commit() transaction.
  * Timestamps come from st_now() (overridable for tests).
  */
-#include "state/state_int.h"
+#include "state/rowmap.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -154,28 +154,13 @@ int st_domain_id(struct state *st, const char *fqdn, long long *id, struct vrs_e
 int state_server_upsert(struct state *st, const struct m_server *s, struct vrs_err *err)
 {
 	char what[160];
-	long long now = st_now(st), id = 0;
+	long long id = 0;
 	int rc;
 
 	snprintf(what, sizeof(what), "server %s", s->name);
 	if (st_sp_begin(st, err) < 0)
 		return -1;
-	rc = st_run(
-	    st, err, what,
-	    "INSERT INTO marketplace_server (name, coolify_uuid, ip_address, ssh_port, "
-	    "max_projects, is_accepting_new, status, hetzner_server_id, hetzner_server_type, "
-	    "hetzner_location, notes, created_at, updated_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) "
-	    "ON CONFLICT (name) DO UPDATE SET coolify_uuid = excluded.coolify_uuid, "
-	    "ip_address = excluded.ip_address, ssh_port = excluded.ssh_port, "
-	    "max_projects = excluded.max_projects, is_accepting_new = excluded.is_accepting_new, "
-	    "status = excluded.status, hetzner_server_id = excluded.hetzner_server_id, "
-	    "hetzner_server_type = excluded.hetzner_server_type, "
-	    "hetzner_location = excluded.hetzner_location, notes = excluded.notes, "
-	    "updated_at = excluded.updated_at",
-	    "sssiibsnssst", s->name, s->coolify_uuid, s->ip_address, s->ssh_port, s->max_projects,
-	    (int)s->accepting_new, m_server_status_name(s->status), s->hetzner_server_id,
-	    s->hetzner_server_type, s->hetzner_location, s->notes, now);
+	rc = st_map_upsert(st, &st_server_map, "marketplace_server", s, what, err);
 	if (rc >= 0)
 		rc = st_id_of(st, "marketplace_server", "name", s->name, "server", &id, err);
 	if (rc >= 0)
@@ -234,27 +219,15 @@ int state_server_delete(struct state *st, const char *name, struct vrs_err *err)
 
 int state_base_domain_upsert(struct state *st, const struct m_base_domain *b, struct vrs_err *err)
 {
+	struct m_base_domain row = *b;
 	char what[300];
 
 	if (st_need_write(st, err) < 0)
 		return -1;
 	snprintf(what, sizeof(what), "base domain %s", b->domain);
-	return st_run(st, err, what,
-		      "INSERT INTO marketplace_base_domain (domain, display_name, is_active, "
-		      "is_default, "
-		      "sort_order, has_wildcard_ssl, inwx_domain_id, created_at, updated_at) "
-		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
-		      "ON CONFLICT (domain) DO UPDATE SET display_name = excluded.display_name, "
-		      "is_active = excluded.is_active, is_default = excluded.is_default, "
-		      "sort_order = excluded.sort_order, has_wildcard_ssl = "
-		      "excluded.has_wildcard_ssl, "
-		      "inwx_domain_id = coalesce(excluded.inwx_domain_id, inwx_domain_id), "
-		      "updated_at = excluded.updated_at",
-		      "ssbbibnt", b->domain, b->display_name ? b->display_name : b->domain,
-		      (int)b->is_active, (int)b->is_default, b->sort_order, (int)b->wildcard_ssl,
-		      b->inwx_domain_id, st_now(st)) < 0
-		   ? -1
-		   : 0;
+	if (row.display_name == NULL)
+		row.display_name = row.domain;
+	return st_map_upsert(st, &st_base_domain_map, "marketplace_base_domain", &row, what, err);
 }
 
 int state_base_domain_delete(struct state *st, const char *domain, struct vrs_err *err)
