@@ -100,6 +100,11 @@ int cmd_exit_status(const struct vrs_err *e);
 int cmd_fail(const struct vrs_err *e);
 /* print invalid specs' errors, sorted, and "vrsctl: N errors in SPECS[; what]" */
 void cmd_print_diags(struct diag_list *d, const char *specs, const char *what);
+/*
+ * For a command of its own parsing (struct cmd.dispatch): true when argv
+ * holds -h/--help before "--"; prints usage to stdout.
+ */
+bool cmd_wants_help(int argc, char **argv, const char *usage);
 /* print "vrsctl CMD: error: ..." for a bad argument and the usage hint; returns EXIT_ERR */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* durations "300ms", "4s", "10m", "1h" -> milliseconds; -1 if malformed */

@@ -41,6 +41,19 @@ void cmd_print_diags(struct diag_list *d, const char *specs, const char *what)
 		what ? "; " : "", what ? what : "");
 }
 
+bool cmd_wants_help(int argc, char **argv, const char *usage)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(usage, stdout);
+			return true;
+		}
+	}
+	return false;
+}
+
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

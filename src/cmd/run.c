@@ -20,18 +20,6 @@ void cmd_help(FILE *out, const struct cmd_spec *s)
 		fputs(s->usage_end, out);
 }
 
-/* -h/--help before "--" */
-static bool wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-			return true;
-	}
-	return false;
-}
-
 /* the specs (and with NEED_STATE_RO the recorded state): 0, or the exit status */
 static int setup_specs(struct cmd_ctx *c, unsigned needs, const char *what, struct vrs_err *err)
 {
@@ -87,7 +75,7 @@ int cmd_run(const struct cmd *cmd, int argc, char **argv, const struct global_op
 
 	if (s == NULL)
 		return cmd->dispatch(argc, argv, g);
-	if (wants_help(argc, argv)) {
+	if (cmd_wants_help(argc, argv, "")) {
 		cmd_help(stdout, s);
 		return EXIT_OK;
 	}
