@@ -3,7 +3,8 @@
  *
  * Global flags (DESIGN §2) are accepted before or after the subcommand:
  * they are taken out of argv wherever they stand (up to a "--"), and the
- * rest goes to the subcommand, whose own flags its file parses.
+ * rest goes to cmd_run, which parses the command's flags with the option
+ * table of its file and sets up what the table below says it needs.
  */
 #include "cmd/cmd.h"
 #include "engine/engine.h"
@@ -13,19 +14,32 @@
 #include <string.h>
 #include <unistd.h>
 
+/* what each command needs is set up once by cmd_run (cmd/run.c), in this order */
+#define SPECS_AND_STATE (NEED_SPECS | NEED_STATE_RO) /* inputs_load: never creates the state */
+#define MUTATE		(NEED_LOCK | NEED_STATE_RW)
+
 static const struct cmd commands[] = {
-    {"apply", cmd_apply, "converge the world to the specs (Coolify, INWX), logging every step"},
-    {"doctor", cmd_doctor, "preflight: Coolify and INWX access, token abilities, state file"},
-    {"graph", cmd_graph, "the plan's dependency graph in Graphviz DOT"},
-    {"import", cmd_import, "adopt existing Coolify apps and INWX records into the state"},
-    {"init", cmd_init, "write a starting spec tree, .gitignore and CI pipeline into a directory"},
-    {"log", cmd_log, "the provisioning log, newest first"},
-    {"plan", cmd_plan, "show what apply would change (no remote call unless --refresh)"},
-    {"preview", cmd_preview, "preview-access tokens of demo projects: grant, list, revoke, verify"},
-    {"retry", cmd_retry, "let a project that failed 3 times try again"},
-    {"status", cmd_status, "recorded projects: status, server, domains, last error"},
-    {"validate", cmd_validate, "load and validate the specs; print every error"},
-    {"watch", cmd_watch, "daemon: apply on spec changes, heal drift on a timer"},
+    {"apply", NEED_SPECS | MUTATE | NEED_NET, &cmd_apply, NULL,
+     "converge the world to the specs (Coolify, INWX), logging every step"},
+    {"doctor", 0, NULL, cmd_doctor,
+     "preflight: Coolify and INWX access, token abilities, state file"},
+    {"graph", SPECS_AND_STATE, &cmd_graph, NULL, "the plan's dependency graph in Graphviz DOT"},
+    {"import", NEED_SPECS | MUTATE | NEED_NET, &cmd_import, NULL,
+     "adopt existing Coolify apps and INWX records into the state"},
+    {"init", 0, &cmd_init, NULL,
+     "write a starting spec tree, .gitignore and CI pipeline into a directory"},
+    {"log", NEED_STATE_RO, &cmd_log, NULL, "the provisioning log, newest first"},
+    {"plan", SPECS_AND_STATE, &cmd_plan, NULL,
+     "show what apply would change (no remote call unless --refresh)"},
+    {"preview", 0, NULL, cmd_preview,
+     "preview-access tokens of demo projects: grant, list, revoke, verify"},
+    {"retry", MUTATE, &cmd_retry, NULL, "let a project that failed 3 times try again"},
+    {"status", NEED_STATE_RO | NEED_WORLD, &cmd_status, NULL,
+     "recorded projects: status, server, domains, last error"},
+    {"validate", SPECS_AND_STATE, &cmd_validate, NULL,
+     "load and validate the specs; print every error"},
+    {"watch", MUTATE | NEED_NET, &cmd_watch, NULL,
+     "daemon: apply on spec changes, heal drift on a timer"},
 };
 
 static const char main_usage[] =
@@ -184,7 +198,7 @@ int main(int argc, char **argv)
 		return EXIT_ERR;
 	}
 	providers_set_trace(cmd_http_trace, NULL);
-	rc = cmd->fn(nrest, rest, &g);
+	rc = cmd_run(cmd, nrest, rest, &g);
 	free(rest);
 	/* a command whose output was lost cannot succeed */
 	if (fflush(stdout) != 0 || ferror(stdout)) {

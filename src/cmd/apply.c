@@ -10,7 +10,6 @@
 #include "state/state.h"
 #include "util/buf.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,16 +25,9 @@ static const char apply_usage[] =
     "then create, update and deploy through Coolify and INWX, recording every step.\n"
     "With PLANFILE (from 'vrsctl plan --out'), apply exactly that plan; a plan made\n"
     "against another state or other specs is refused as stale.\n"
-    "\n"
-    "  --auto-approve          do not ask (required when stdin is not a terminal)\n"
-    "  --parallelism N         remote actions in flight per service (default 10)\n"
-    "  --allow-delete          run destructive actions (deleting apps, records, domains);\n"
-    "                          without it they are kept and reported\n"
-    "  --max-delete-percent P  refuse when deletes exceed P% of the managed objects\n"
-    "                          (default 10; checked from 10 managed objects on)\n"
-    "  --force                 apply even above --max-delete-percent\n"
-    "  --approve-costs         allow purchases (domain registrations)\n"
-    "  --target KIND/KEY       only this object and what it needs (repeatable)\n"
+    "\n";
+
+static const char apply_usage_end[] =
     "\n"
     "Credentials come from the environment: VRS_COOLIFY_URL, VRS_COOLIFY_TOKEN,\n"
     "VRS_INWX_URL, VRS_INWX_USER, VRS_INWX_PASSWORD, VRS_INWX_TOTP_SECRET (each\n"
@@ -43,13 +35,39 @@ static const char apply_usage[] =
     "\n"
     "Exit status: 0 converged, 1 error or a failed action, 3 state locked.\n";
 
-struct apply_args {
-	const char *planfile;
-	bool auto_approve, allow_delete, approve_costs, force, refresh, report;
-	int parallelism;
-	int max_delete_percent;
-	const char **targets;
-	size_t ntargets;
+enum { R_NONE, R_HEAL, R_REPORT };
+
+static struct {
+	bool auto_approve;
+	int refresh;
+	struct opt_list targets;
+	struct reconcile_opts ro;
+} A = {.ro = {.parallelism = 10, .max_delete_percent = 10}};
+
+static const struct opt_word refresh_words[] = {
+    {NULL, R_HEAL}, {"heal", R_HEAL}, {"report", R_REPORT}};
+
+static const struct opt opts[] = {
+    {OPT_BOOL, "--auto-approve", NULL, &A.auto_approve,
+     .help = "do not ask (required when stdin is not a terminal)"},
+    {OPT_INT, "--parallelism", NULL, &A.ro.parallelism, 1, 1000, .arg = "N",
+     .help = "remote actions in flight per service (default 10)"},
+    {OPT_BOOL, "--allow-delete", NULL, &A.ro.allow_delete,
+     .help = "run destructive actions (deleting apps, records, domains);\nwithout it they are "
+	     "kept and reported"},
+    {OPT_INT, "--max-delete-percent", NULL, &A.ro.max_delete_percent, 0, 100, .arg = "P",
+     .help = "refuse when deletes exceed P% of the managed objects\n(default 10; checked from "
+	     "10 managed objects on)"},
+    {OPT_BOOL, "--force", NULL, &A.ro.force, .help = "apply even above --max-delete-percent"},
+    {OPT_BOOL, "--approve-costs", NULL, &A.ro.approve_costs,
+     .help = "allow purchases (domain registrations)"},
+    {OPT_WORD, "--refresh", NULL, &A.refresh, .words = refresh_words, .nwords = 3,
+     .arg = "[=report]",
+     .help = "read the remote world first and repair drift; =report: only\nreport it (exit 2 "
+	     "when there is drift)"},
+    {OPT_LIST, "--target", NULL, &A.targets, .arg = "KIND/KEY",
+     .help = "only this object and what it needs (repeatable)"},
+    {.type = OPT_END},
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -58,69 +76,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
-}
-
-static int parse_int(const char *flag, const char *v, int lo, int hi, int *out)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (*v == 0 || *end || errno || n < lo || n > hi)
-		return cmd_usage_error("apply", "%s wants a number from %d to %d, not '%s'", flag,
-				       lo, hi, v);
-	*out = (int)n;
-	return 0;
-}
-
-static int parse_args(int argc, char **argv, struct apply_args *a)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *s = argv[i], *eq = strchr(s, '='), *v = NULL;
-		size_t n = eq ? (size_t)(eq - s) : strlen(s);
-
-		if (strcmp(s, "--auto-approve") == 0) {
-			a->auto_approve = true;
-		} else if (strcmp(s, "--allow-delete") == 0) {
-			a->allow_delete = true;
-		} else if (strcmp(s, "--approve-costs") == 0) {
-			a->approve_costs = true;
-		} else if (strcmp(s, "--force") == 0) {
-			a->force = true;
-		} else if (strcmp(s, "--refresh") == 0 || strcmp(s, "--refresh=heal") == 0) {
-			a->refresh = true;
-		} else if (strcmp(s, "--refresh=report") == 0) {
-			a->refresh = a->report = true;
-		} else if ((n == 13 && strncmp(s, "--parallelism", n) == 0) ||
-			   (n == 20 && strncmp(s, "--max-delete-percent", n) == 0) ||
-			   (n == 8 && strncmp(s, "--target", n) == 0)) {
-			if (eq)
-				v = eq + 1;
-			else if (i + 1 < argc)
-				v = argv[++i];
-			if (v == NULL || *v == 0)
-				return cmd_usage_error("apply", "%.*s needs a value", (int)n, s);
-			if (n == 13 && parse_int("--parallelism", v, 1, 1000, &a->parallelism) < 0)
-				return -1;
-			if (n == 20 && parse_int("--max-delete-percent", v, 0, 100,
-						 &a->max_delete_percent) < 0)
-				return -1;
-			if (n == 8) {
-				if (strchr(v, '/') == NULL)
-					return cmd_usage_error(
-					    "apply", "--target wants KIND/KEY, got '%s'", v);
-				a->targets[a->ntargets++] = v;
-			}
-		} else if (s[0] == '-') {
-			return cmd_usage_error("apply", "unknown flag '%s'", s);
-		} else if (a->planfile == NULL) {
-			a->planfile = s;
-		} else {
-			return cmd_usage_error("apply", "unexpected argument '%s'", s);
-		}
-	}
-	return 0;
 }
 
 static void progress_line(void *ud, const char *subject, const char *msg, const char *line)
@@ -171,80 +126,87 @@ static bool confirm(void *ud, const struct m_plan *plan, const struct m_world *d
 	return ask_approval();
 }
 
-static void print_diags(struct diag_list *d, const char *specs, const char *what)
+static int check(struct cmd_ctx *c)
 {
-	diag_sort(d);
-	diag_print(d, stderr);
-	fprintf(stderr, "vrsctl: %zu %s in %s; %s\n", d->n, d->n == 1 ? "error" : "errors", specs,
-		what);
-}
-
-int cmd_apply(int argc, char **argv, const struct global_opts *g)
-{
-	struct apply_args a = {.parallelism = 10, .max_delete_percent = 10};
-	struct state_lock *lk = NULL;
-	struct state *st = NULL;
-	struct providers *pv = NULL;
-	struct inputs in;
-	struct reconcile_opts ro = {0};
-	struct reconcile_result rr;
-	struct confirm_ctx cc = {.g = g};
-	struct diag_list conflicts;
-	struct vrs_err err;
-	char *who = NULL, *commit = NULL;
-	bool tty_err = isatty(STDERR_FILENO);
-	int pid = 0, rc = EXIT_ERR, erc;
 	struct sigaction sa;
+	bool report = A.refresh == R_REPORT;
 
-	if (cmd_wants_help(argc, argv, apply_usage))
-		return EXIT_OK;
-	a.targets = calloc((size_t)argc + 1, sizeof(*a.targets));
-	if (a.targets == NULL || parse_args(argc, argv, &a) < 0) {
-		free(a.targets);
+	if (c->nargs > 1)
+		return cmd_usage_error(c->name, "unexpected argument '%s'", c->args[1]);
+	if (cmd_check_targets(c->name, &A.targets) != EXIT_OK)
 		return EXIT_ERR;
-	}
-	memset(&in, 0, sizeof(in));
-	diag_init(&conflicts);
-	err_clear(&err);
-	if (!a.auto_approve && !a.report && !isatty(STDIN_FILENO)) {
+	if (cmd_env_int("VRS_POLL_MS", 0, 3600000, 0, &A.ro.poll_ms) < 0)
+		return EXIT_ERR;
+	if (!A.auto_approve && !report && !isatty(STDIN_FILENO)) {
 		fprintf(stderr, "vrsctl: error: apply without a terminal needs --auto-approve\n");
-		goto out;
-	}
-	if (state_lock(g->state, &lk, &pid, &err) < 0) {
-		cmd_print_err(&err);
-		rc = pid > 0 || strstr(err.msg, "locked") ? EXIT_LOCKED : EXIT_ERR;
-		goto out;
+		return EXIT_ERR;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	who = engine_triggered_by(g->specs);
-	commit = engine_spec_commit(g->specs);
-	/* specs first: nothing is created, not even the state, for invalid specs */
-	if (inputs_load_specs(g->specs, &in, &err) < 0) {
-		if (in.diags.n)
-			print_diags(&in.diags, g->specs, "nothing applied");
-		else
-			cmd_print_err(&err);
-		goto out;
+	return EXIT_OK;
+}
+
+/* what apply did, on stdout (stderr for a cancel); the exit status */
+static int report_result(struct cmd_ctx *c, int erc, const struct reconcile_result *rr,
+			 const struct vrs_err *err)
+{
+	const struct global_opts *g = c->g;
+
+	if (!rr->changes) {
+		if (!g->quiet)
+			printf("No changes. The world matches the specs.\n");
+		return EXIT_OK;
 	}
-	if (state_open(g->state, STATE_WRITE, &st, &err) < 0 ||
-	    providers_open(false, false, g->verbose, &pv, &err) < 0) {
-		cmd_print_err(&err);
-		goto out;
+	if (rr->cancelled) {
+		fprintf(stderr, "vrsctl: apply cancelled; nothing changed\n");
+		return EXIT_ERR;
 	}
-	cc.auto_approve = a.auto_approve;
-	cc.report = a.report;
-	ro.targets = a.targets;
-	ro.ntargets = a.ntargets;
-	ro.allow_delete = a.allow_delete;
-	ro.approve_costs = a.approve_costs;
-	ro.force = a.force;
-	ro.max_delete_percent = a.max_delete_percent;
-	ro.parallelism = a.parallelism;
-	ro.refresh = a.report ? REFRESH_REPORT : a.refresh ? REFRESH_HEAL : REFRESH_NONE;
-	ro.planfile = a.planfile;
+	if (A.refresh == R_REPORT) {
+		if (!g->quiet)
+			printf(
+			    "Drift report: %zu action%s would repair %zu drifted object%s; nothing "
+			    "was changed.\n",
+			    rr->actions, rr->actions == 1 ? "" : "s", rr->drift,
+			    rr->drift == 1 ? "" : "s");
+		return rr->drift ? EXIT_CHANGES : EXIT_OK;
+	}
+	if (!g->quiet) {
+		printf("Apply %s: %zu done, %zu failed, %zu skipped, of %zu actions.\n",
+		       erc == 0 ? "complete" : "finished with errors", rr->stats.ok,
+		       rr->stats.failed, rr->stats.skipped - rr->stats.kept, rr->stats.total);
+		if (rr->stats.kept)
+			printf(
+			    "%zu destructive action%s kept; run with --allow-delete to delete.\n",
+			    rr->stats.kept, rr->stats.kept == 1 ? " was" : "s were");
+	}
+	if (erc < 0)
+		return cmd_fail(err);
+	return EXIT_OK;
+}
+
+static int run(struct cmd_ctx *c)
+{
+	const struct global_opts *g = c->g;
+	struct reconcile_opts ro = A.ro;
+	struct reconcile_result rr;
+	struct confirm_ctx cc = {.g = g, .auto_approve = A.auto_approve};
+	struct diag_list conflicts;
+	struct vrs_err err;
+	char *who = engine_triggered_by(g->specs), *commit = engine_spec_commit(g->specs);
+	bool tty_err = isatty(STDERR_FILENO);
+	int rc = EXIT_ERR, erc;
+
+	diag_init(&conflicts);
+	err_clear(&err);
+	cc.report = A.refresh == R_REPORT;
+	ro.targets = A.targets.v;
+	ro.ntargets = A.targets.n;
+	ro.refresh = A.refresh == R_REPORT ? REFRESH_REPORT
+		     : A.refresh == R_HEAL ? REFRESH_HEAL
+					   : REFRESH_NONE;
+	ro.planfile = c->nargs ? c->args[0] : NULL;
 	ro.verbose = g->verbose > 0;
 	ro.verbose_http = g->verbose;
 	ro.confirm = confirm;
@@ -254,63 +216,30 @@ int cmd_apply(int argc, char **argv, const struct global_opts *g)
 	ro.stop = &stop_flag;
 	ro.triggered_by = who;
 	ro.spec_commit = commit;
-	ro.poll_ms = getenv("VRS_POLL_MS") ? atoi(getenv("VRS_POLL_MS")) : 0;
-	erc = engine_reconcile(st, &pv, &in, &ro, &rr, &conflicts, &err);
+	erc = engine_reconcile(c->st, &c->pv, &c->in, &ro, &rr, &conflicts, &err);
 	if (tty_err && !g->quiet && rr.stats.total)
 		fputs("\r\033[K", stderr);
 	if (rr.adopted && !g->quiet)
 		fprintf(stderr, "vrsctl: adopted %zu object%s left by an interrupted run\n",
 			rr.adopted, rr.adopted == 1 ? "" : "s");
-	if (conflicts.n) {
-		print_diags(&conflicts, g->specs, "nothing applied");
-		goto out;
-	}
-	if (erc < 0 && rr.stats.total == 0) {
+	if (conflicts.n)
+		cmd_print_diags(&conflicts, g->specs, "nothing applied");
+	else if (erc < 0 && rr.stats.total == 0)
 		cmd_print_err(&err);
-		goto out;
-	}
-	if (!rr.changes) {
-		if (!g->quiet)
-			printf("No changes. The world matches the specs.\n");
-		rc = EXIT_OK;
-		goto out;
-	}
-	if (rr.cancelled) {
-		fprintf(stderr, "vrsctl: apply cancelled; nothing changed\n");
-		goto out;
-	}
-	if (a.report) {
-		if (!g->quiet)
-			printf(
-			    "Drift report: %zu action%s would repair %zu drifted object%s; nothing "
-			    "was changed.\n",
-			    rr.actions, rr.actions == 1 ? "" : "s", rr.drift,
-			    rr.drift == 1 ? "" : "s");
-		rc = rr.drift ? EXIT_CHANGES : EXIT_OK;
-		goto out;
-	}
-	if (!g->quiet) {
-		printf("Apply %s: %zu done, %zu failed, %zu skipped, of %zu actions.\n",
-		       erc == 0 ? "complete" : "finished with errors", rr.stats.ok, rr.stats.failed,
-		       rr.stats.skipped - rr.stats.kept, rr.stats.total);
-		if (rr.stats.kept)
-			printf(
-			    "%zu destructive action%s kept; run with --allow-delete to delete.\n",
-			    rr.stats.kept, rr.stats.kept == 1 ? " was" : "s were");
-	}
-	if (erc < 0) {
-		cmd_print_err(&err);
-		goto out;
-	}
-	rc = EXIT_OK;
-out:
+	else
+		rc = report_result(c, erc, &rr, &err);
 	diag_free(&conflicts);
-	inputs_free(&in);
-	providers_close(pv);
-	state_close(st);
-	state_unlock(lk);
 	free(who);
 	free(commit);
-	free(a.targets);
 	return rc;
 }
+
+const struct cmd_spec cmd_apply = {
+    .opts = opts,
+    .usage = apply_usage,
+    .usage_end = apply_usage_end,
+    .help_width = 23,
+    .diag_what = "nothing applied",
+    .check = check,
+    .run = run,
+};

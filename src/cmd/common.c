@@ -1,4 +1,8 @@
-/* common.c — small helpers shared by the subcommands: errors, usage, durations. */
+/*
+ * common.c — small helpers shared by the subcommands: printing errors and
+ * diagnostics, the exit status of an error, usage errors, and the checks
+ * of values several commands take (durations, --format, --target).
+ */
 #include "cmd/cmd.h"
 
 #include <stdarg.h>
@@ -12,6 +16,30 @@ void cmd_print_err(const struct vrs_err *e)
 		fprintf(stderr, "%s:%d:%d: error: %s\n", e->file, e->line, e->col, e->msg);
 	else
 		fprintf(stderr, "vrsctl: error: %s\n", e->msg);
+}
+
+int cmd_exit_status(const struct vrs_err *e)
+{
+	switch (e->code) {
+	case VRS_E_LOCKED:
+		return EXIT_LOCKED;
+	default:
+		return EXIT_ERR;
+	}
+}
+
+int cmd_fail(const struct vrs_err *e)
+{
+	cmd_print_err(e);
+	return cmd_exit_status(e);
+}
+
+void cmd_print_diags(struct diag_list *d, const char *specs, const char *what)
+{
+	diag_sort(d);
+	diag_print(d, stderr);
+	fprintf(stderr, "vrsctl: %zu %s in %s%s%s\n", d->n, d->n == 1 ? "error" : "errors", specs,
+		what ? "; " : "", what ? what : "");
 }
 
 bool cmd_wants_help(int argc, char **argv, const char *usage)
@@ -64,4 +92,38 @@ void cmd_http_trace(void *ud, const char *service, const char *line)
 {
 	(void)ud;
 	fprintf(stderr, "trace: %s: %s\n", service ? service : "http", line);
+}
+
+int cmd_env_int(const char *name, int lo, int hi, int dflt, int *out)
+{
+	const char *v = getenv(name);
+	long long n;
+
+	*out = dflt;
+	if (v == NULL || *v == 0)
+		return 0;
+	if (opt_number(v, lo, hi, &n) < 0) {
+		fprintf(stderr, "vrsctl: error: %s wants a number from %d to %d, not '%s'\n", name,
+			lo, hi, v);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+int cmd_text_or_json(const char *cmd, const char *format, bool *json)
+{
+	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+		return cmd_usage_error(cmd, "--format must be text or json, not '%s'", format);
+	*json = strcmp(format, "json") == 0;
+	return EXIT_OK;
+}
+
+int cmd_check_targets(const char *cmd, const struct opt_list *targets)
+{
+	for (size_t i = 0; i < targets->n; i++)
+		if (strchr(targets->v[i], '/') == NULL)
+			return cmd_usage_error(cmd, "--target wants KIND/KEY, got '%s'",
+					       targets->v[i]);
+	return EXIT_OK;
 }

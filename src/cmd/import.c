@@ -5,11 +5,9 @@
  */
 #include "cmd/cmd.h"
 #include "engine/engine.h"
-#include "engine/inputs.h"
 #include "state/state.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 static const char import_usage[] =
     "usage: vrsctl import [SLUG...]\n"
@@ -27,55 +25,27 @@ static const char import_usage[] =
     "\n"
     "Exit status: 0 ok, 1 error, 3 state locked.\n";
 
-int cmd_import(int argc, char **argv, const struct global_opts *g)
+static int run(struct cmd_ctx *c)
 {
-	struct state_lock *lk = NULL;
-	struct state *st = NULL;
-	struct providers *pv = NULL;
-	struct inputs in;
 	struct engine_import res;
 	struct vrs_err err;
-	char *who = NULL;
-	int pid = 0, rc = EXIT_ERR;
+	char *who;
+	int rc;
 
-	if (cmd_wants_help(argc, argv, import_usage))
-		return EXIT_OK;
-	for (int i = 1; i < argc; i++)
-		if (argv[i][0] == '-')
-			return cmd_usage_error("import", "unknown flag '%s'", argv[i]);
-	memset(&in, 0, sizeof(in));
+	for (int i = 0; i < c->nargs; i++)
+		if (world_project(&c->in.desired, c->args[i]) == NULL) {
+			fprintf(stderr, "vrsctl: error: no project '%s' in %s\n", c->args[i],
+				c->g->specs);
+			return EXIT_ERR;
+		}
 	err_clear(&err);
-	if (inputs_load_specs(g->specs, &in, &err) < 0) {
-		if (in.diags.n) {
-			diag_sort(&in.diags);
-			diag_print(&in.diags, stderr);
-			fprintf(stderr, "vrsctl: %zu %s in %s; nothing imported\n", in.diags.n,
-				in.diags.n == 1 ? "error" : "errors", g->specs);
-		} else {
-			cmd_print_err(&err);
-		}
-		goto out;
-	}
-	for (int i = 1; i < argc; i++)
-		if (world_project(&in.desired, argv[i]) == NULL) {
-			fprintf(stderr, "vrsctl: error: no project '%s' in %s\n", argv[i],
-				g->specs);
-			goto out;
-		}
-	if (state_lock(g->state, &lk, &pid, &err) < 0) {
-		cmd_print_err(&err);
-		rc = pid > 0 ? EXIT_LOCKED : EXIT_ERR;
-		goto out;
-	}
-	who = engine_triggered_by(g->specs);
-	if (state_open(g->state, STATE_WRITE, &st, &err) < 0 ||
-	    providers_open(false, false, g->verbose, &pv, &err) < 0 ||
-	    engine_import(st, pv, &in, (const char *const *)argv + 1, (size_t)argc - 1, who, &res,
-			  &err) < 0) {
-		cmd_print_err(&err);
-		goto out;
-	}
-	if (!g->quiet) {
+	who = engine_triggered_by(c->g->specs);
+	rc = engine_import(c->st, c->pv, &c->in, (const char *const *)c->args, (size_t)c->nargs,
+			   who, &res, &err);
+	free(who);
+	if (rc < 0)
+		return cmd_fail(&err);
+	if (!c->g->quiet) {
 		printf("Imported %zu of %zu projects: %zu application%s, %zu DNS record%s.\n",
 		       res.projects, res.considered, res.apps, res.apps == 1 ? "" : "s",
 		       res.records, res.records == 1 ? "" : "s");
@@ -86,12 +56,11 @@ int cmd_import(int argc, char **argv, const struct global_opts *g)
 			    res.unplaced, res.unplaced == 1 ? "" : "s");
 		printf("Run 'vrsctl plan' to see what still differs.\n");
 	}
-	rc = EXIT_OK;
-out:
-	inputs_free(&in);
-	providers_close(pv);
-	state_close(st);
-	state_unlock(lk);
-	free(who);
-	return rc;
+	return EXIT_OK;
 }
+
+const struct cmd_spec cmd_import = {
+    .usage = import_usage,
+    .diag_what = "nothing imported",
+    .run = run,
+};

@@ -25,35 +25,34 @@ static const char init_usage[] =
     "\n"
     "Exit status: 0 written, 1 error (DIR not empty without --force, I/O).\n";
 
-int cmd_init(int argc, char **argv, const struct global_opts *g)
+static struct {
+	bool force;
+} A;
+
+static const struct opt opts[] = {
+    {OPT_BOOL, "--force", "-f", &A.force, .help = NULL},
+    {.type = OPT_END},
+};
+
+static int check(struct cmd_ctx *c)
+{
+	if (c->nargs > 1)
+		return cmd_usage_error(c->name, "expects at most one directory");
+	return EXIT_OK;
+}
+
+static int run(struct cmd_ctx *c)
 {
 	struct scaffold_result res;
 	struct vrs_err err;
-	const char *dir = NULL;
-	bool force = false;
+	const char *dir = c->nargs ? c->args[0] : NULL;
 
-	if (cmd_wants_help(argc, argv, init_usage))
-		return EXIT_OK;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "-f") == 0)
-			force = true;
-		else if (strcmp(argv[i], "--") == 0 && i + 1 < argc && dir == NULL)
-			dir = argv[++i];
-		else if (argv[i][0] == '-')
-			return cmd_usage_error("init", "unknown flag '%s'", argv[i]);
-		else if (dir == NULL)
-			dir = argv[i];
-		else
-			return cmd_usage_error("init", "expects at most one directory");
-	}
 	if (dir == NULL || *dir == 0)
 		dir = ".";
 	err_clear(&err);
-	if (scaffold_write(dir, force, &res, &err) < 0) {
-		cmd_print_err(&err);
-		return EXIT_ERR;
-	}
-	if (!g->quiet) {
+	if (scaffold_write(dir, A.force, &res, &err) < 0)
+		return cmd_fail(&err);
+	if (!c->g->quiet) {
 		for (size_t i = 0; i < scaffold_nfiles; i++)
 			printf("  %-6s %s/%s\n",
 			       res.outcome[i] == SCAFFOLD_WROTE ? "wrote" : "kept", dir,
@@ -71,3 +70,10 @@ int cmd_init(int argc, char **argv, const struct global_opts *g)
 	}
 	return EXIT_OK;
 }
+
+const struct cmd_spec cmd_init = {
+    .opts = opts,
+    .usage = init_usage,
+    .check = check,
+    .run = run,
+};

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char plan_usage[] =
     "usage: vrsctl plan [--format text|json|markdown|dot] [--out PLANFILE]\n"
@@ -23,17 +22,7 @@ static const char plan_usage[] =
     "Diff the specs against the recorded state and print the actions apply\n"
     "would take. Nothing remote is called (unless --refresh) and the state is\n"
     "neither created nor changed.\n"
-    "\n"
-    "  --format FMT          text (default), json, markdown (for a change-request\n"
-    "                        comment) or dot (the dependency graph)\n"
-    "  --out PLANFILE        also save the plan as JSON, for 'vrsctl apply PLANFILE'\n"
-    "  --detailed-exitcode   exit 0 when there is nothing to do, 2 when changes are pending\n"
-    "  --refresh             read the remote world first (drift)\n"
-    "  --target KIND/KEY     only this object and what it needs, e.g. project/pizzeria-roma\n"
-    "                        (repeatable)\n"
-    "  -v                    also list objects already converged\n"
-    "\n"
-    "Exit status: 0 ok (no changes with --detailed-exitcode), 1 error, 2 changes pending.\n";
+    "\n";
 
 enum plan_format { FMT_TEXT, FMT_JSON, FMT_MARKDOWN, FMT_DOT };
 
@@ -47,153 +36,159 @@ static const plan_renderer renderers[] = {
 };
 
 struct plan_args {
+	const char *format_s;
 	enum plan_format format;
 	const char *out;
 	bool detailed;
 	bool refresh;
-	const char **targets;
-	size_t ntargets;
+	struct opt_list targets;
 };
 
-static int parse_args(int argc, char **argv, struct plan_args *a)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *s = argv[i], *v = NULL;
-		const char *eq = strchr(s, '=');
-		size_t n = eq ? (size_t)(eq - s) : strlen(s);
+static struct plan_args A = {.format_s = "text"};
 
-		if (strcmp(s, "--detailed-exitcode") == 0) {
-			a->detailed = true;
-			continue;
+static const struct opt opts[] = {
+    {OPT_STRING, "--format", NULL, &A.format_s, .arg = "FMT",
+     .help = "text (default), json, markdown (for a change-request\ncomment) or dot (the "
+	     "dependency graph)"},
+    {OPT_STRING, "--out", NULL, &A.out, .arg = "PLANFILE",
+     .help = "also save the plan as JSON, for 'vrsctl apply PLANFILE'"},
+    {OPT_BOOL, "--detailed-exitcode", NULL, &A.detailed,
+     .help = "exit 0 when there is nothing to do, 2 when changes are pending"},
+    {OPT_BOOL, "--refresh", NULL, &A.refresh, .help = "read the remote world first (drift)"},
+    {OPT_LIST, "--target", NULL, &A.targets, .arg = "KIND/KEY",
+     .help = "only this object and what it needs, e.g. project/pizzeria-roma\n(repeatable)"},
+    {OPT_HELP, "-v", .help = "also list objects already converged"},
+    {.type = OPT_END},
+};
+
+static int check(struct cmd_ctx *c)
+{
+	static const char *const names[] = {[FMT_TEXT] = "text",
+					    [FMT_JSON] = "json",
+					    [FMT_MARKDOWN] = "markdown",
+					    [FMT_DOT] = "dot"};
+	bool known = strcmp(A.format_s, "md") == 0;
+
+	if (c->nargs > 0)
+		return cmd_usage_error(c->name, "unexpected argument '%s'", c->args[0]);
+	if (known)
+		A.format = FMT_MARKDOWN;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !known; i++)
+		if (strcmp(A.format_s, names[i]) == 0) {
+			A.format = (enum plan_format)i;
+			known = true;
 		}
-		if (strcmp(s, "--refresh") == 0) {
-			a->refresh = true;
-			continue;
-		}
-		if (strncmp(s, "--format", n) == 0 && n == 8) {
-		} else if (strncmp(s, "--out", n) == 0 && n == 5) {
-		} else if (strncmp(s, "--target", n) == 0 && n == 8) {
-		} else if (s[0] == '-') {
-			return cmd_usage_error("plan", "unknown flag '%s'", s);
-		} else {
-			return cmd_usage_error("plan", "unexpected argument '%s'", s);
-		}
-		if (eq)
-			v = eq + 1;
-		else if (i + 1 < argc)
-			v = argv[++i];
-		if (v == NULL || *v == 0)
-			return cmd_usage_error("plan", "%.*s needs a value", (int)n, s);
-		if (n == 8 && strncmp(s, "--format", 8) == 0) {
-			if (strcmp(v, "text") == 0)
-				a->format = FMT_TEXT;
-			else if (strcmp(v, "json") == 0)
-				a->format = FMT_JSON;
-			else if (strcmp(v, "markdown") == 0 || strcmp(v, "md") == 0)
-				a->format = FMT_MARKDOWN;
-			else if (strcmp(v, "dot") == 0)
-				a->format = FMT_DOT;
-			else
-				return cmd_usage_error(
-				    "plan",
-				    "--format must be text, json, markdown or dot, not '%s'", v);
-		} else if (n == 5) {
-			a->out = v;
-		} else {
-			if (strchr(v, '/') == NULL)
-				return cmd_usage_error("plan", "--target wants KIND/KEY, got '%s'",
-						       v);
-			a->targets[a->ntargets++] = v;
-		}
-	}
-	return 0;
+	if (!known)
+		return cmd_usage_error(
+		    c->name, "--format must be text, json, markdown or dot, not '%s'", A.format_s);
+	return cmd_check_targets(c->name, &A.targets);
 }
 
-int cmd_plan(int argc, char **argv, const struct global_opts *g)
+/* --out: the plan as JSON, written atomically */
+static int save(const struct m_plan *plan, const struct m_world *desired, const char *path)
 {
-	struct plan_args a = {0};
+	struct buf json;
+	struct vrs_err err;
+	int rc = 0;
+
+	err_clear(&err);
+	buf_init(&json);
+	if (plan_render_json(plan, desired, false, false, &json) < 0 ||
+	    file_write_atomic(path, json.data, json.len, &err) < 0) {
+		if (!err.msg[0])
+			err_set(&err, "rendering the plan failed");
+		cmd_print_err(&err);
+		rc = -1;
+	}
+	buf_free(&json);
+	return rc;
+}
+
+/* plan against the observed world, then save and print it */
+static int show(struct cmd_ctx *c, const struct plan_args *a, const struct m_observed *observed)
+{
 	struct plan_opts po = {0};
-	struct inputs in;
 	struct m_plan plan;
 	struct vrs_err err;
 	struct buf out;
-	struct providers *pv = NULL;
-	struct m_observed observed = {0};
 	int rc = EXIT_ERR;
 
-	if (cmd_wants_help(argc, argv, plan_usage))
-		return EXIT_OK;
-	a.targets = calloc((size_t)argc + 1, sizeof(*a.targets));
-	if (a.targets == NULL)
-		return EXIT_ERR;
-	if (parse_args(argc, argv, &a) != 0) {
-		free(a.targets);
-		return EXIT_ERR;
-	}
 	err_clear(&err);
 	plan_init(&plan);
 	buf_init(&out);
-	if (inputs_load(g->specs, g->state, &in, &err) < 0) {
-		if (in.diags.n) {
-			diag_sort(&in.diags);
-			diag_print(&in.diags, stderr);
-			fprintf(stderr, "vrsctl: %zu %s in %s; nothing planned\n", in.diags.n,
-				in.diags.n == 1 ? "error" : "errors", g->specs);
-		} else {
-			cmd_print_err(&err);
-		}
+	po.targets = a->targets.v;
+	po.ntargets = a->targets.n;
+	po.now = 0; /* the plan shows no clock-dependent value: byte-identical reruns */
+	po.verbose = c->g->verbose > 0;
+	if (plan_build(&c->in.desired, &c->in.recorded, observed, &po, &plan, &err) < 0) {
+		cmd_print_err(&err);
 		goto out;
 	}
-	if (a.refresh) {
+	plan.lineage = c->in.lineage ? strdup(c->in.lineage) : NULL;
+	plan.serial = c->in.serial;
+	plan.specs_digest = strdup(c->in.specs_digest);
+	if (a->out && save(&plan, &c->in.desired, a->out) < 0)
+		goto out;
+	if (renderers[a->format](&plan, &c->in.desired, c->g->color, c->g->verbose > 0, &out) < 0) {
+		fprintf(stderr, "vrsctl: error: rendering the plan failed (out of memory?)\n");
+		goto out;
+	}
+	fwrite(out.data, 1, out.len, stdout);
+	if (a->out && !c->g->quiet && a->format == FMT_TEXT)
+		printf("\nSaved the plan to %s; apply exactly it with: vrsctl apply %s\n", a->out,
+		       a->out);
+	rc = (a->detailed && plan_has_changes(&plan)) ? EXIT_CHANGES : EXIT_OK;
+out:
+	buf_free(&out);
+	plan_free(&plan);
+	return rc;
+}
+
+static int plan_run(struct cmd_ctx *c, const struct plan_args *a)
+{
+	struct providers *pv = NULL;
+	struct m_observed observed = {0};
+	struct vrs_err err;
+	int rc = EXIT_ERR;
+
+	err_clear(&err);
+	if (a->refresh) {
 		/* list calls only; credentials of a service that is not configured: left out */
-		if (providers_open(false, false, g->verbose, &pv, &err) < 0 ||
-		    engine_observe(pv, &in.desired, &in.recorded, &observed, NULL, &err) < 0) {
+		if (providers_open(false, false, c->g->verbose, &pv, &err) < 0 ||
+		    engine_observe(pv, &c->in.desired, &c->in.recorded, &observed, NULL, &err) <
+			0) {
 			err_prefix(&err, "refresh");
 			cmd_print_err(&err);
 			goto out;
 		}
 	}
-	po.targets = a.targets;
-	po.ntargets = a.ntargets;
-	po.now = 0; /* the plan shows no clock-dependent value: byte-identical reruns */
-	po.verbose = g->verbose > 0;
-	if (plan_build(&in.desired, &in.recorded, &observed, &po, &plan, &err) < 0) {
-		cmd_print_err(&err);
-		goto out;
-	}
-	plan.lineage = in.lineage ? strdup(in.lineage) : NULL;
-	plan.serial = in.serial;
-	plan.specs_digest = strdup(in.specs_digest);
-	if (a.out) {
-		struct buf json;
-		buf_init(&json);
-		if (plan_render_json(&plan, &in.desired, false, false, &json) < 0 ||
-		    file_write_atomic(a.out, json.data, json.len, &err) < 0) {
-			if (!err.msg[0])
-				err_set(&err, "rendering the plan failed");
-			cmd_print_err(&err);
-			buf_free(&json);
-			goto out;
-		}
-		buf_free(&json);
-	}
-	rc = renderers[a.format](&plan, &in.desired, g->color, g->verbose > 0, &out);
-	if (rc < 0) {
-		fprintf(stderr, "vrsctl: error: rendering the plan failed (out of memory?)\n");
-		rc = EXIT_ERR;
-		goto out;
-	}
-	fwrite(out.data, 1, out.len, stdout);
-	if (a.out && !g->quiet && a.format == FMT_TEXT)
-		printf("\nSaved the plan to %s; apply exactly it with: vrsctl apply %s\n", a.out,
-		       a.out);
-	rc = (a.detailed && plan_has_changes(&plan)) ? EXIT_CHANGES : EXIT_OK;
+	rc = show(c, a, &observed);
 out:
 	observed_free(&observed);
 	providers_close(pv);
-	buf_free(&out);
-	plan_free(&plan);
-	inputs_free(&in);
-	free(a.targets);
 	return rc;
 }
+
+static int run(struct cmd_ctx *c)
+{
+	return plan_run(c, &A);
+}
+
+int cmd_plan_dot(struct cmd_ctx *c, const struct opt_list *targets, bool refresh)
+{
+	struct plan_args a = {.format = FMT_DOT, .refresh = refresh, .targets = *targets};
+
+	return plan_run(c, &a);
+}
+
+const struct cmd_spec cmd_plan = {
+    .opts = opts,
+    .usage = plan_usage,
+    .usage_end = "\n"
+		 "Exit status: 0 ok (no changes with --detailed-exitcode), 1 error, 2 changes "
+		 "pending.\n",
+    .help_width = 21,
+    .diag_what = "nothing planned",
+    .check = check,
+    .run = run,
+};

@@ -4,6 +4,7 @@
  * the lock and never changes it.
  */
 #include "cmd/cmd.h"
+#include "model/limits.h"
 #include "state/state.h"
 #include "util/buf.h"
 
@@ -11,13 +12,15 @@
 #include <string.h>
 #include <time.h>
 
-static const char status_usage[] =
-    "usage: vrsctl status [SLUG] [--format text|json]\n"
-    "\n"
-    "Show the recorded projects: provisioning status, server, domains, retries\n"
-    "and the last error. With SLUG, only that project. Reads the state only.\n"
-    "\n"
-    "Exit status: 0 ok, 1 error (unknown SLUG, unreadable state).\n";
+static struct {
+	const char *format;
+	bool json;
+} A = {"text", false};
+
+static const struct opt opts[] = {
+    {OPT_STRING, "--format", NULL, &A.format, .arg = "F", .help = "text (default) or json"},
+    {.type = OPT_END},
+};
 
 static void json_project(struct buf *b, const struct m_project *p)
 {
@@ -89,15 +92,15 @@ static void text_table(struct buf *b, const struct m_world *w, const char *slug)
 			buf_puts(b, "-");
 		buf_puts(b, "\n");
 		if (p->provisioning_error)
-			buf_printf(b, "%-*s  error (try %d of 3): %s\n", (int)ws, "",
-				   p->provisioning_retry_count, p->provisioning_error);
+			buf_printf(b, "%-*s  error (try %d of %d): %s\n", (int)ws, "",
+				   p->provisioning_retry_count, VRS_MAX_RETRIES,
+				   p->provisioning_error);
 	}
 }
 
-/* registered and transferred domains that expire within 30 days, or have */
-static void expiring(struct buf *b, const struct m_world *w, const char *slug)
+/* registered and transferred domains that expire soon (model/limits.h), or have */
+static void expiring(struct buf *b, const struct m_world *w, const char *slug, long long now)
 {
-	long long now = (long long)time(NULL), soon = now + 30LL * 86400;
 	bool header = false;
 
 	for (size_t i = 0; i < w->nprojects; i++) {
@@ -107,10 +110,11 @@ static void expiring(struct buf *b, const struct m_world *w, const char *slug)
 		for (size_t k = 0; k < p->ndomains; k++) {
 			const struct m_domain *d = &p->domains[k];
 			char t[32];
-			if (d->expires_at == 0 || d->expires_at > soon)
+			if (!vrs_expires_soon(d->expires_at, now))
 				continue;
 			if (!header)
-				buf_puts(b, "\nDomains expiring within 30 days:\n");
+				buf_printf(b, "\nDomains expiring within %d days:\n",
+					   VRS_EXPIRY_WARN_DAYS);
 			header = true;
 			buf_printf(b, "  %s (%s): %s %s\n", d->fqdn, p->slug,
 				   d->expires_at < now ? "expired" : "expires",
@@ -119,64 +123,63 @@ static void expiring(struct buf *b, const struct m_world *w, const char *slug)
 	}
 }
 
-int cmd_status(int argc, char **argv, const struct global_opts *g)
+static int check(struct cmd_ctx *c)
 {
-	const char *slug = NULL, *format = "text";
-	struct state *st = NULL;
-	struct m_world w;
-	struct vrs_err err;
-	struct buf b;
-	int rc = EXIT_ERR;
+	if (c->nargs > 1)
+		return cmd_usage_error(c->name, "unexpected argument '%s'", c->args[1]);
+	return cmd_text_or_json(c->name, A.format, &A.json);
+}
 
-	if (cmd_wants_help(argc, argv, status_usage))
-		return EXIT_OK;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
-			format = argv[++i];
-		else if (strncmp(argv[i], "--format=", 9) == 0)
-			format = argv[i] + 9;
-		else if (argv[i][0] == '-')
-			return cmd_usage_error("status", "unknown flag '%s'", argv[i]);
-		else if (slug == NULL)
-			slug = argv[i];
-		else
-			return cmd_usage_error("status", "unexpected argument '%s'", argv[i]);
+static void json_all(struct buf *b, const struct m_world *w, const char *slug)
+{
+	bool first = true;
+
+	buf_puts(b, "{\n  \"projects\": [");
+	for (size_t i = 0; i < w->nprojects; i++) {
+		if (slug && strcmp(slug, w->projects[i].slug) != 0)
+			continue;
+		buf_puts(b, first ? "\n" : ",\n");
+		first = false;
+		json_project(b, &w->projects[i]);
 	}
-	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-		return cmd_usage_error("status", "--format must be text or json, not '%s'", format);
-	err_clear(&err);
-	world_init(&w);
+	buf_puts(b, first ? "]\n}\n" : "\n  ]\n}\n");
+}
+
+static int run(struct cmd_ctx *c)
+{
+	const char *slug = c->nargs ? c->args[0] : NULL;
+	const struct m_world *w = &c->recorded;
+	struct buf b;
+
+	if (slug && world_project(w, slug) == NULL) {
+		fprintf(stderr, "vrsctl: error: no project '%s' in state %s\n", slug, c->g->state);
+		return EXIT_ERR;
+	}
 	buf_init(&b);
-	if (state_open(g->state, STATE_READ, &st, &err) < 0 || state_load(st, &w, &err) < 0) {
-		cmd_print_err(&err);
-		goto out;
-	}
-	if (slug && world_project(&w, slug) == NULL) {
-		fprintf(stderr, "vrsctl: error: no project '%s' in state %s\n", slug, g->state);
-		goto out;
-	}
-	if (strcmp(format, "json") == 0) {
-		bool first = true;
-		buf_puts(&b, "{\n  \"projects\": [");
-		for (size_t i = 0; i < w.nprojects; i++) {
-			if (slug && strcmp(slug, w.projects[i].slug) != 0)
-				continue;
-			buf_puts(&b, first ? "\n" : ",\n");
-			first = false;
-			json_project(&b, &w.projects[i]);
-		}
-		buf_puts(&b, first ? "]\n}\n" : "\n  ]\n}\n");
-	} else if (w.nprojects == 0) {
-		buf_printf(&b, "No projects recorded in %s yet. Run 'vrsctl apply'.\n", g->state);
+	if (A.json) {
+		json_all(&b, w, slug);
+	} else if (w->nprojects == 0) {
+		buf_printf(&b, "No projects recorded in %s yet. Run 'vrsctl apply'.\n",
+			   c->g->state);
 	} else {
-		text_table(&b, &w, slug);
-		expiring(&b, &w, slug);
+		text_table(&b, w, slug);
+		expiring(&b, w, slug, (long long)time(NULL));
 	}
 	fwrite(b.data, 1, b.len, stdout);
-	rc = EXIT_OK;
-out:
 	buf_free(&b);
-	world_free(&w);
-	state_close(st);
-	return rc;
+	return EXIT_OK;
 }
+
+const struct cmd_spec cmd_status = {
+    .opts = opts,
+    .usage = "usage: vrsctl status [SLUG] [--format text|json]\n"
+	     "\n"
+	     "Show the recorded projects: provisioning status, server, domains, retries\n"
+	     "and the last error. With SLUG, only that project. Reads the state only.\n"
+	     "\n",
+    .usage_end = "\n"
+		 "Exit status: 0 ok, 1 error (unknown SLUG, unreadable state).\n",
+    .help_width = 12,
+    .check = check,
+    .run = run,
+};

@@ -33,9 +33,11 @@ int state_journal_open(struct state *st, const struct state_journal_entry *e, lo
 	if (st_need_write(st, err) < 0)
 		return -1;
 	if (!sqlite3_get_autocommit(st->db))
-		return err_set(err, "state %s: journal_open inside a transaction", st->path);
+		return err_setc(err, VRS_E_INVALID, "state %s: journal_open inside a transaction",
+				st->path);
 	if (e->key == NULL)
-		return err_set(err, "state %s: journal entry without a key", st->path);
+		return err_setc(err, VRS_E_INVALID, "state %s: journal entry without a key",
+				st->path);
 	if (st_exec(st, "PRAGMA synchronous = FULL", err) < 0)
 		return -1;
 	rc = st_exec(st, "BEGIN IMMEDIATE", err);
@@ -79,7 +81,8 @@ int state_journal_close(struct state *st, long long id, enum state_journal_resul
 	if (st_need_write(st, err) < 0)
 		return -1;
 	if (result == SJ_OPEN || result_names[result] == NULL)
-		return err_set(err, "state %s: journal %lld: closing needs a result", st->path, id);
+		return err_setc(err, VRS_E_INVALID,
+				"state %s: journal %lld: closing needs a result", st->path, id);
 	if (st_prepare(st, &s,
 		       "UPDATE vrs_journal SET completed_at = ?, result = ?, external_id = ?, "
 		       "error = ? WHERE id = ? AND completed_at IS NULL",
@@ -95,7 +98,8 @@ int state_journal_close(struct state *st, long long id, enum state_journal_resul
 	if (rc != SQLITE_DONE)
 		return st_dberr(st, err, "journal %lld", id);
 	if (sqlite3_changes(st->db) != 1)
-		return err_set(err, "state %s: journal %lld is not open", st->path, id);
+		return err_setc(err, VRS_E_NOT_FOUND, "state %s: journal %lld is not open",
+				st->path, id);
 	return 0;
 }
 
@@ -152,7 +156,7 @@ int state_journal_list_open(struct state *st, struct state_journal_entry **out, 
 	if (rc != SQLITE_DONE) {
 		state_journal_free(v, cnt);
 		if (rc == SQLITE_NOMEM)
-			return err_set(err, "out of memory");
+			return err_setc(err, VRS_E_NOMEM, "out of memory");
 		return st_dberr(st, err, "reading the journal");
 	}
 	*out = v;
@@ -171,8 +175,8 @@ int state_log_add(struct state *st, const struct state_log_entry *e, struct vrs_
 	if (st_need_write(st, err) < 0)
 		return -1;
 	if (e->project_slug == NULL || e->action == NULL)
-		return err_set(err, "state %s: a log entry needs a project and an action",
-			       st->path);
+		return err_setc(err, VRS_E_INVALID,
+				"state %s: a log entry needs a project and an action", st->path);
 	if (st_id_of(st, "marketplace_project", "slug", e->project_slug, "project", &pid, err) < 0)
 		return err_prefix(err, "log %s", e->action);
 	if (st_prepare(
@@ -267,7 +271,7 @@ int state_log_list(struct state *st, const char *slug_or_NULL, int limit,
 	if (rc != SQLITE_DONE) {
 		state_log_free(v, cnt);
 		if (rc == SQLITE_NOMEM)
-			return err_set(err, "out of memory");
+			return err_setc(err, VRS_E_NOMEM, "out of memory");
 		return st_dberr(st, err, "reading the provisioning log");
 	}
 	*out = v;

@@ -101,7 +101,8 @@ int state_preview_find(struct state *st, const char *token, const char *slug, co
 
 	memset(out, 0, sizeof(*out));
 	if (token == NULL && (slug == NULL || code == NULL))
-		return err_set(err, "state: preview lookup needs a token or a project and code");
+		return err_setc(err, VRS_E_INVALID,
+				"state: preview lookup needs a token or a project and code");
 	if (st_prepare(st, &s,
 		       token ? "SELECT " PREVIEW_COLS "WHERE a.token = ?1"
 			     : "SELECT " PREVIEW_COLS "WHERE p.slug = ?1 AND a.code = ?2 "
@@ -134,7 +135,7 @@ int state_preview_grant(struct state *st, const struct state_preview *in, struct
 	if (st_need_write(st, err) < 0)
 		return -1;
 	if (in->expires_at == 0)
-		return err_set(err, "state: a preview access needs an expiry");
+		return err_setc(err, VRS_E_INVALID, "state: a preview access needs an expiry");
 	if (st_id_of(st, "marketplace_project", "slug", in->project_slug, "project", &pid, err) <
 		0 ||
 	    make_token(token, err) < 0 || make_code(code, err) < 0)
@@ -161,7 +162,7 @@ int state_preview_grant(struct state *st, const struct state_preview *in, struct
 	if (rc != SQLITE_DONE)
 		return st_dberr(st, err, "preview access for %s", in->project_slug);
 	rc = state_preview_find(st, token, NULL, NULL, out, err);
-	return rc == 1 ? 0 : err_set(err, "state: preview access vanished");
+	return rc == 1 ? 0 : err_setc(err, VRS_E_NOT_FOUND, "state: preview access vanished");
 }
 
 int state_preview_list(struct state *st, const char *slug_or_NULL, struct state_preview **out,
@@ -193,7 +194,7 @@ int state_preview_list(struct state *st, const char *slug_or_NULL, struct state_
 	if (rc != SQLITE_DONE) {
 		state_preview_free(v, cnt);
 		if (rc == SQLITE_NOMEM)
-			return err_set(err, "out of memory");
+			return err_setc(err, VRS_E_NOMEM, "out of memory");
 		return st_dberr(st, err, "reading preview accesses");
 	}
 	*out = v;
@@ -221,7 +222,8 @@ int state_preview_mark_used(struct state *st, const char *token, const char *ip,
 	if (rc != SQLITE_DONE)
 		return st_dberr(st, err, "marking preview access used");
 	if (sqlite3_changes(st->db) == 0)
-		return err_set(err, "state %s: no preview access with this token", st->path);
+		return err_setc(err, VRS_E_NOT_FOUND, "state %s: no preview access with this token",
+				st->path);
 	return 0;
 }
 

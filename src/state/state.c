@@ -10,6 +10,7 @@
  * not SQLite and a schema newer than this binary, before touching anything.
  */
 #include "state/state_int.h"
+#include "util/hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,8 +40,9 @@ int st_dberr(struct state *st, struct vrs_err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return err_set(err, "state %s: %s: %s", st->path, what,
-		       st->db ? sqlite3_errmsg(st->db) : "no database");
+	return err_setc(
+	    err, st->db && sqlite3_errcode(st->db) == SQLITE_NOMEM ? VRS_E_NOMEM : VRS_E_IO,
+	    "state %s: %s: %s", st->path, what, st->db ? sqlite3_errmsg(st->db) : "no database");
 }
 
 int st_prepare(struct state *st, sqlite3_stmt **stmt, const char *sql, struct vrs_err *err)
@@ -63,7 +64,7 @@ int st_exec(struct state *st, const char *sql, struct vrs_err *err)
 int st_need_write(struct state *st, struct vrs_err *err)
 {
 	if (!st->writable)
-		return err_set(err, "state %s is open read-only", st->path);
+		return err_setc(err, VRS_E_INVALID, "state %s is open read-only", st->path);
 	return 0;
 }
 
@@ -118,36 +119,18 @@ long long st_col_time(sqlite3_stmt *s, int i)
 	return v;
 }
 
+/* util/hash's randomness, with the error the state's callers expect */
 int st_random_bytes(unsigned char *p, size_t n, struct vrs_err *err)
 {
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = getrandom(p + got, n - got, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return err_set(err, "getrandom: %s", strerror(errno));
-		}
-		got += (size_t)r;
-	}
+	if (random_bytes(p, n) < 0)
+		return err_setc(err, VRS_E_IO, "state: no random bytes available");
 	return 0;
 }
 
 int st_random_hex(size_t n, char *out, struct vrs_err *err)
 {
-	unsigned char raw[64];
-	static const char hex[] = "0123456789abcdef";
-
-	if (n > sizeof(raw))
-		return err_set(err, "random: %zu bytes is too many", n);
-	if (st_random_bytes(raw, n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[raw[i] >> 4];
-		out[2 * i + 1] = hex[raw[i] & 15];
-	}
-	out[2 * n] = 0;
+	if (random_hex(n, out) < 0)
+		return err_setc(err, VRS_E_IO, "state: no random bytes available");
 	return 0;
 }
 
@@ -208,7 +191,8 @@ int st_id_of(struct state *st, const char *table, const char *keycol, const char
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
-		return err_set(err, "%s %s not in state", what, key ? key : "(null)");
+		return err_setc(err, VRS_E_NOT_FOUND, "%s %s not in state", what,
+				key ? key : "(null)");
 	return st_dberr(st, err, "looking up %s %s", what, key ? key : "(null)");
 }
 
@@ -264,13 +248,13 @@ static int mkdir_parents(const char *path, struct vrs_err *err)
 	char *p = strdup(path);
 
 	if (p == NULL)
-		return err_set(err, "out of memory");
+		return err_setc(err, VRS_E_NOMEM, "out of memory");
 	for (char *q = p + 1; *q; q++) {
 		if (*q != '/')
 			continue;
 		*q = 0;
 		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			err_set(err, "creating directory %s: %s", p, strerror(errno));
+			err_setc(err, VRS_E_IO, "creating directory %s: %s", p, strerror(errno));
 			free(p);
 			return -1;
 		}
@@ -295,7 +279,7 @@ static int probe(struct state *st, int *ntables, struct vrs_err *err)
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_NOTADB || sqlite3_errcode(st->db) == SQLITE_NOTADB)
-		return err_set(err, "state %s is not a SQLite database", st->path);
+		return err_setc(err, VRS_E_INVALID, "state %s is not a SQLite database", st->path);
 	return st_dberr(st, err, "opening");
 }
 
@@ -304,10 +288,10 @@ static int check_version(struct state *st, int *v, struct vrs_err *err)
 	if (state_user_version(st, v, err) < 0)
 		return -1;
 	if (*v > STATE_SCHEMA_VERSION)
-		return err_set(err,
-			       "state %s has schema version %d, this vrsctl supports up to %d; "
-			       "upgrade vrsctl",
-			       st->path, *v, STATE_SCHEMA_VERSION);
+		return err_setc(err, VRS_E_INVALID,
+				"state %s has schema version %d, this vrsctl supports up to %d; "
+				"upgrade vrsctl",
+				st->path, *v, STATE_SCHEMA_VERSION);
 	return 0;
 }
 
@@ -336,7 +320,7 @@ static int open_read(struct state *st, struct vrs_err *err)
 	if (stat(st->path, &sb) < 0) {
 		if (errno == ENOENT)
 			return open_memview(st, err);
-		return err_set(err, "state %s: %s", st->path, strerror(errno));
+		return err_setc(err, VRS_E_IO, "state %s: %s", st->path, strerror(errno));
 	}
 	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		return st_dberr(st, err, "opening");
@@ -346,9 +330,11 @@ static int open_read(struct state *st, struct vrs_err *err)
 	if (v == 0 && ntables == 0)
 		return open_memview(st, err);
 	if (v == 0)
-		return err_set(err, "state %s is not a vrsctl state (no schema version)", st->path);
+		return err_setc(err, VRS_E_INVALID,
+				"state %s is not a vrsctl state (no schema version)", st->path);
 	if (v < STATE_SCHEMA_VERSION)
-		return err_set(err, "state %s needs migration; run apply", st->path);
+		return err_setc(err, VRS_E_INVALID, "state %s needs migration; run apply",
+				st->path);
 	return st_exec(st, "PRAGMA foreign_keys = ON", err);
 }
 
@@ -368,7 +354,8 @@ static int open_write(struct state *st, struct vrs_err *err)
 	if (probe(st, &ntables, err) < 0 || check_version(st, &v, err) < 0)
 		return -1;
 	if (v == 0 && ntables != 0)
-		return err_set(err, "state %s is not a vrsctl state (no schema version)", st->path);
+		return err_setc(err, VRS_E_INVALID,
+				"state %s is not a vrsctl state (no schema version)", st->path);
 	st->is_new = !existed || v == 0;
 	if (st_exec(st, "PRAGMA journal_mode = WAL", err) < 0 ||
 	    st_exec(st, "PRAGMA synchronous = NORMAL", err) < 0 ||
@@ -384,10 +371,10 @@ int state_open(const char *path, int flags, struct state **out, struct vrs_err *
 
 	*out = NULL;
 	if (path == NULL || *path == 0)
-		return err_set(err, "state: no path given");
+		return err_setc(err, VRS_E_INVALID, "state: no path given");
 	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = strdup(path)) == NULL) {
 		free(st);
-		return err_set(err, "out of memory");
+		return err_setc(err, VRS_E_NOMEM, "out of memory");
 	}
 	st->writable = (flags & STATE_WRITE) != 0;
 	rc = st->writable ? open_write(st, err) : open_read(st, err);
@@ -434,14 +421,16 @@ int state_begin(struct state *st, struct vrs_err *err)
 	if (st_need_write(st, err) < 0)
 		return -1;
 	if (!sqlite3_get_autocommit(st->db))
-		return err_set(err, "state %s: a transaction is already open", st->path);
+		return err_setc(err, VRS_E_INVALID, "state %s: a transaction is already open",
+				st->path);
 	return st_exec(st, "BEGIN IMMEDIATE", err);
 }
 
 int state_commit(struct state *st, struct vrs_err *err)
 {
 	if (sqlite3_get_autocommit(st->db))
-		return err_set(err, "state %s: commit without a transaction", st->path);
+		return err_setc(err, VRS_E_INVALID, "state %s: commit without a transaction",
+				st->path);
 	return st_exec(st, "COMMIT", err);
 }
 
@@ -534,8 +523,8 @@ int state_fingerprint_key(struct state *st, unsigned char key[32], struct vrs_er
 		rc = unhex(hex, key, 32);
 		free(hex);
 		if (rc < 0)
-			return err_set(err, "state %s: fingerprint_key is not 64 hex digits",
-				       st->path);
+			return err_setc(err, VRS_E_INVALID,
+					"state %s: fingerprint_key is not 64 hex digits", st->path);
 		return 0;
 	}
 	if (!st->writable) {
@@ -583,16 +572,16 @@ int state_lock(const char *state_path, struct state_lock **out, int *holder_pid,
 	if (holder_pid)
 		*holder_pid = 0;
 	if (snprintf(path, sizeof(path), "%s.lock", state_path) >= (int)sizeof(path))
-		return err_set(err, "state %s: path too long", state_path);
+		return err_setc(err, VRS_E_INVALID, "state %s: path too long", state_path);
 	if (mkdir_parents(path, err) < 0)
 		return -1;
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
-		return err_set(err, "lock %s: %s", path, strerror(errno));
+		return err_setc(err, VRS_E_IO, "lock %s: %s", path, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno, holder = 0;
 		if (e != EWOULDBLOCK) {
 			close(fd);
-			return err_set(err, "lock %s: %s", path, strerror(e));
+			return err_setc(err, VRS_E_IO, "lock %s: %s", path, strerror(e));
 		}
 		/* the holder writes its pid right after locking; give it a moment */
 		for (int i = 0; i < 50 && (holder = read_pid(fd)) == 0; i++)
@@ -601,18 +590,20 @@ int state_lock(const char *state_path, struct state_lock **out, int *holder_pid,
 		if (holder_pid)
 			*holder_pid = holder;
 		if (holder)
-			return err_set(err, "state %s is locked by pid %d", state_path, holder);
-		return err_set(err, "state %s is locked by another process", state_path);
+			return err_setc(err, VRS_E_LOCKED, "state %s is locked by pid %d",
+					state_path, holder);
+		return err_setc(err, VRS_E_LOCKED, "state %s is locked by another process",
+				state_path);
 	}
 	len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
-		err_set(err, "lock %s: writing pid: %s", path, strerror(errno));
+		err_setc(err, VRS_E_IO, "lock %s: writing pid: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	if ((*out = malloc(sizeof(**out))) == NULL) {
 		close(fd);
-		return err_set(err, "out of memory");
+		return err_setc(err, VRS_E_NOMEM, "out of memory");
 	}
 	(*out)->fd = fd;
 	return 0;

@@ -191,6 +191,13 @@ enum state_uuid { SU_COOLIFY_PROJECT, SU_COOLIFY_ENVIRONMENT, SU_COOLIFY_APP };
 int state_project_set_uuid(struct state *st, const char *slug, enum state_uuid which,
 			   const char *uuid, struct vrs_err *err);
 int state_project_retry_reset(struct state *st, const char *slug, struct vrs_err *err);
+/*
+ * The retry rule (retry.c): project slug must be in status error
+ * (VRS_E_NOT_FOUND, VRS_E_INVALID otherwise); its retry count is reset and
+ * a 'retry' log row naming `who` is written, in one transaction (so call it
+ * outside one).
+ */
+int state_project_retry(struct state *st, const char *slug, const char *who, struct vrs_err *err);
 int state_project_retry_increment(struct state *st, const char *slug, struct vrs_err *err);
 /* trial_start_date / trial_end_date (unix seconds, 0 = NULL) */
 int state_project_set_trial(struct state *st, const char *slug, long long start, long long end,

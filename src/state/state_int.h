@@ -66,4 +66,24 @@ int st_meta_write(struct state *st, const char *key, const char *value, struct v
 int st_id_of(struct state *st, const char *table, const char *keycol, const char *key,
 	     const char *what, long long *id, struct vrs_err *err);
 
+/* write.c: statement helpers shared by the write files */
+/*
+ * Run one statement with parameters bound from fmt (s text, i int, I long
+ * long, b bool, t time 0->NULL, n long long 0->NULL, c int -1->NULL).
+ * Returns the number of changed rows, or -1 with "state PATH: WHAT: ...".
+ */
+int st_run(struct state *st, struct vrs_err *err, const char *what, const char *sql,
+	   const char *fmt, ...);
+/* st_run that must change exactly one row; "WHAT not in state" otherwise */
+int st_run1(struct state *st, struct vrs_err *err, const char *what, const char *sql,
+	    const char *fmt, ...);
+/* id by key: 1 found, 0 absent, -1 error */
+int st_find_id(struct state *st, const char *table, const char *keycol, const char *key,
+	       long long *id, struct vrs_err *err);
+/* id of a required reference; NULL key gives id 0 (no reference) */
+int st_ref_id(struct state *st, const char *table, const char *keycol, const char *what,
+	      const char *key, long long *id, struct vrs_err *err);
+int st_project_id(struct state *st, const char *slug, long long *id, struct vrs_err *err);
+int st_domain_id(struct state *st, const char *fqdn, long long *id, struct vrs_err *err);
+
 #endif

@@ -507,6 +507,7 @@ static void test_lock_contention(void **state)
 	assert_int_equal(state_lock(f->path, &lk, &holder, &f->err), -1);
 	assert_null(lk);
 	assert_int_equal(holder, child);
+	assert_int_equal(f->err.code, VRS_E_LOCKED);
 	{
 		char want[512];
 		snprintf(want, sizeof(want), "state %s is locked by pid %d", f->path, (int)child);
@@ -989,8 +990,10 @@ static void test_status_and_errors(void **state)
 	/* errors name what failed */
 	assert_int_equal(state_project_set_status(st, "ghost", PS_ACTIVE, NULL, &f->err), -1);
 	assert_non_null(strstr(f->err.msg, "project ghost not in state"));
+	assert_int_equal(f->err.code, VRS_E_NOT_FOUND);
 	assert_int_equal(state_domain_upsert(st, "roma-demo", &d, &f->err), -1);
 	assert_non_null(strstr(f->err.msg, "belongs to project pizzeria-roma"));
+	assert_int_equal(f->err.code, VRS_E_EXISTS);
 	assert_int_equal(state_project_upsert(st, &bad, &f->err), -1);
 	assert_non_null(strstr(f->err.msg, "project type nope not in state"));
 	assert_int_equal(state_project_place(st, "roma-demo", "ghost-01", &f->err), -1);

@@ -1,0 +1,87 @@
+/*
+ * metrics.c — watch metrics (see metrics.h): the counters, and the file in
+ * Prometheus text format, with the projects by status from the state.
+ */
+#include "engine/metrics.h"
+#include "state/state.h"
+#include "util/buf.h"
+#include "util/file.h"
+
+#include <time.h>
+
+void metrics_add(struct watch_metrics *m, int rc, const struct reconcile_result *r,
+		 long long duration_ms)
+{
+	if (rc == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		m->reconciles_ok++;
+		m->last_success = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	} else {
+		m->reconciles_failed++;
+	}
+	m->actions_ok += r->stats.ok;
+	m->actions_failed += r->stats.failed;
+	m->actions_skipped += r->stats.skipped;
+	m->drift += r->drift;
+	m->adopted += r->adopted;
+	m->last_duration = (double)duration_ms / 1000.0;
+}
+
+/* Prometheus text format, written next to the target and renamed over it */
+int metrics_write(const struct watch_metrics *m, struct vrs_err *err)
+{
+	struct state *st = NULL;
+	struct m_world w;
+	size_t by_status[PS__MAX] = {0};
+	struct buf b;
+
+	world_init(&w);
+	if (state_open(m->state_path, STATE_READ, &st, err) < 0 || state_load(st, &w, err) < 0) {
+		state_close(st);
+		world_free(&w);
+		return -1;
+	}
+	state_close(st);
+	for (size_t i = 0; i < w.nprojects; i++)
+		if ((int)w.projects[i].status >= 0 && w.projects[i].status < PS__MAX)
+			by_status[w.projects[i].status]++;
+	world_free(&w);
+	buf_init(&b);
+	buf_puts(&b, "# HELP vrsctl_projects Projects by provisioning status.\n"
+		     "# TYPE vrsctl_projects gauge\n");
+	for (int s = 0; s < PS__MAX; s++)
+		buf_printf(&b, "vrsctl_projects{status=\"%s\"} %zu\n",
+			   m_prov_status_name((enum m_prov_status)s), by_status[s]);
+	buf_printf(&b,
+		   "# HELP vrsctl_actions_total Plan actions run, by result.\n"
+		   "# TYPE vrsctl_actions_total counter\n"
+		   "vrsctl_actions_total{result=\"ok\"} %llu\n"
+		   "vrsctl_actions_total{result=\"failed\"} %llu\n"
+		   "vrsctl_actions_total{result=\"skipped\"} %llu\n"
+		   "# HELP vrsctl_reconciles_total Reconciles, by result.\n"
+		   "# TYPE vrsctl_reconciles_total counter\n"
+		   "vrsctl_reconciles_total{result=\"ok\"} %llu\n"
+		   "vrsctl_reconciles_total{result=\"error\"} %llu\n"
+		   "# HELP vrsctl_drift_total Drifted objects found by refreshes.\n"
+		   "# TYPE vrsctl_drift_total counter\n"
+		   "vrsctl_drift_total %llu\n"
+		   "# HELP vrsctl_adopted_total Objects adopted after an interrupted run.\n"
+		   "# TYPE vrsctl_adopted_total counter\n"
+		   "vrsctl_adopted_total %llu\n"
+		   "# HELP vrsctl_last_success_timestamp_seconds End of the last successful "
+		   "reconcile.\n"
+		   "# TYPE vrsctl_last_success_timestamp_seconds gauge\n"
+		   "vrsctl_last_success_timestamp_seconds %.3f\n"
+		   "# HELP vrsctl_reconcile_duration_seconds Duration of the last reconcile.\n"
+		   "# TYPE vrsctl_reconcile_duration_seconds gauge\n"
+		   "vrsctl_reconcile_duration_seconds %.3f\n",
+		   m->actions_ok, m->actions_failed, m->actions_skipped, m->reconciles_ok,
+		   m->reconciles_failed, m->drift, m->adopted, m->last_success, m->last_duration);
+	if (file_write_atomic(m->path, b.data, b.len, err) < 0) {
+		buf_free(&b);
+		return -1;
+	}
+	buf_free(&b);
+	return 0;
+}
