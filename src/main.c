@@ -7,7 +7,6 @@
  * table of its file and sets up what the table below says it needs.
  */
 #include "cmd/cmd.h"
-#include "engine/engine.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +32,7 @@ static const struct cmd commands[] = {
      "show what apply would change (no remote call unless --refresh)"},
     {"preview", 0, NULL, cmd_preview,
      "preview-access tokens of demo projects: grant, list, revoke, verify"},
-    {"retry", MUTATE, &cmd_retry, NULL, "let a project that failed 3 times try again"},
+    {"retry", MUTATE, &cmd_retry, NULL, "let a project in error (its tries used up) try again"},
     {"status", NEED_STATE_RO | NEED_WORLD, &cmd_status, NULL,
      "recorded projects: status, server, domains, last error"},
     {"validate", SPECS_AND_STATE, &cmd_validate, NULL,
@@ -197,7 +196,6 @@ int main(int argc, char **argv)
 		free(rest);
 		return EXIT_ERR;
 	}
-	providers_set_trace(cmd_http_trace, NULL);
 	rc = cmd_run(cmd, nrest, rest, &g);
 	free(rest);
 	/* a command whose output was lost cannot succeed */

@@ -208,7 +208,7 @@ static int run(struct cmd_ctx *c)
 					   : REFRESH_NONE;
 	ro.planfile = c->nargs ? c->args[0] : NULL;
 	ro.verbose = g->verbose > 0;
-	ro.verbose_http = g->verbose;
+	ro.http_trace = g->verbose >= 2 ? cmd_http_trace : NULL;
 	ro.confirm = confirm;
 	ro.confirm_ud = &cc;
 	ro.progress = g->quiet ? NULL : progress_line;

@@ -101,7 +101,8 @@ static void print_json(struct buf *b, const struct doctor_report *r)
 int cmd_doctor(int argc, char **argv, const struct global_opts *g)
 {
 	const char *format = "text";
-	struct doctor_opts o = {.state_path = g->state, .verbose = g->verbose};
+	struct doctor_opts o = {.state_path = g->state,
+				.http_trace = g->verbose >= 2 ? cmd_http_trace : NULL};
 	struct doctor_report r;
 	struct vrs_err err;
 	struct buf b;

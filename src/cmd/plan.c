@@ -154,7 +154,8 @@ static int plan_run(struct cmd_ctx *c, const struct plan_args *a)
 	err_clear(&err);
 	if (a->refresh) {
 		/* list calls only; credentials of a service that is not configured: left out */
-		if (providers_open(false, false, c->g->verbose, &pv, &err) < 0 ||
+		if (providers_open(false, false, c->g->verbose >= 2 ? cmd_http_trace : NULL, NULL,
+				   &pv, &err) < 0 ||
 		    engine_observe(pv, &c->in.desired, &c->in.recorded, &observed, NULL, &err) <
 			0) {
 			err_prefix(&err, "refresh");

@@ -52,7 +52,9 @@ static int setup(struct cmd_ctx *c, unsigned needs, const char *what)
 		return cmd_fail(&err);
 	if ((needs & NEED_WORLD) && state_load(c->st, &c->recorded, &err) < 0)
 		return cmd_fail(&err);
-	if ((needs & NEED_NET) && providers_open(false, false, c->g->verbose, &c->pv, &err) < 0)
+	if ((needs & NEED_NET) &&
+	    providers_open(false, false, c->g->verbose >= 2 ? cmd_http_trace : NULL, NULL, &c->pv,
+			   &err) < 0)
 		return cmd_fail(&err);
 	return 0;
 }

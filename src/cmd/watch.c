@@ -176,7 +176,7 @@ static int run(struct cmd_ctx *c)
 		      : A.refresh == R_HEAL ? REFRESH_HEAL
 					    : REFRESH_NONE;
 	wo->base.verbose = c->g->verbose > 0;
-	wo->base.verbose_http = c->g->verbose;
+	wo->base.http_trace = c->g->verbose >= 2 ? cmd_http_trace : NULL;
 	wo->base.triggered_by = who;
 	wo->base.spec_commit = commit;
 	wo->event = on_event;

@@ -536,7 +536,7 @@ int engine_doctor(const struct doctor_opts *o, struct doctor_report *r, struct v
 		    "fix the setting named in the message (see DESIGN: credentials)", "%s", e.msg);
 	} else {
 		err_clear(&e);
-		if (providers_open(false, false, o->verbose, &pv, &e) < 0) {
+		if (providers_open(false, false, o->http_trace, NULL, &pv, &e) < 0) {
 			add(&d, "coolify-url", DOCTOR_FAIL, "check VRS_COOLIFY_URL", "%s", e.msg);
 			skip(&d, "coolify-api", "the clients could not be set up");
 			skip_coolify_from(&d, 0, "the clients could not be set up");

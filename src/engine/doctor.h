@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "engine/engine.h"
 #include "util/err.h"
 
 enum doctor_status {
@@ -37,8 +38,8 @@ struct doctor_report {
 };
 
 struct doctor_opts {
-	const char *state_path; /* --state */
-	int verbose;		/* -vv: HTTP trace on stderr (redacted) */
+	const char *state_path;	       /* --state */
+	providers_trace_fn http_trace; /* -vv: HTTP trace (masked); NULL: none */
 };
 
 /*

@@ -68,13 +68,12 @@ struct engine_stats {
  * Providers from the environment (DESIGN §3). need_coolify / need_inwx say
  * which credentials the plan needs; a missing one is an error naming the
  * variable. Secrets are registered with the HTTP pool so traces mask them.
- * At verbose >= 2 each HTTP call is traced (masked) to the function that
- * providers_set_trace installed (cmd/ installs one that prints); none: silent.
+ * With a trace function (cmd/ passes one that prints at -vv), each HTTP
+ * call is traced to it, masked; NULL: silent.
  */
 typedef void (*providers_trace_fn)(void *ud, const char *service, const char *line);
-void providers_set_trace(providers_trace_fn fn, void *ud);
-int providers_open(bool need_coolify, bool need_inwx, int verbose, struct providers **out,
-		   struct vrs_err *err);
+int providers_open(bool need_coolify, bool need_inwx, providers_trace_fn trace, void *trace_ud,
+		   struct providers **out, struct vrs_err *err);
 void providers_close(struct providers *pv);
 
 /*
@@ -138,7 +137,8 @@ struct reconcile_opts {
 	void *tick_ud;
 	const char *triggered_by, *spec_commit;
 	int poll_ms;
-	int verbose_http; /* -vv: HTTP trace */
+	providers_trace_fn http_trace; /* -vv: HTTP trace (masked); NULL: none */
+	void *http_trace_ud;
 };
 
 struct reconcile_result {

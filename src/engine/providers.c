@@ -7,18 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* the trace installed by cmd/ (process-wide, as it is set once before any command runs) */
-static providers_trace_fn trace_fn;
-static void *trace_ud;
-
-void providers_set_trace(providers_trace_fn fn, void *ud)
-{
-	trace_fn = fn;
-	trace_ud = ud;
-}
-
-int providers_open(bool need_coolify, bool need_inwx, int verbose, struct providers **out,
-		   struct vrs_err *err)
+int providers_open(bool need_coolify, bool need_inwx, providers_trace_fn trace, void *trace_ud,
+		   struct providers **out, struct vrs_err *err)
 {
 	struct provider_creds c = {0};
 	struct providers *pv = calloc(1, sizeof(*pv));
@@ -33,8 +23,8 @@ int providers_open(bool need_coolify, bool need_inwx, int verbose, struct provid
 		goto fail;
 	if ((pv->pool = http_pool_new(err)) == NULL)
 		goto fail;
-	if (verbose >= 2 && trace_fn)
-		http_pool_set_trace(pv->pool, trace_fn, trace_ud);
+	if (trace)
+		http_pool_set_trace(pv->pool, trace, trace_ud);
 	if (c.coolify_url && c.coolify_token) {
 		struct coolify_opts co = {.rate_per_min = c.coolify_rate_per_min};
 		http_pool_add_secret(pv->pool, c.coolify_token);

@@ -330,7 +330,8 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 	/* the services the plan calls must be configured */
 	if ((need_coolify && (*pv)->coolify == NULL) || (need_inwx && (*pv)->inwx == NULL)) {
 		struct providers *np = NULL;
-		if (providers_open(need_coolify, need_inwx, o->verbose_http, &np, err) < 0)
+		if (providers_open(need_coolify, need_inwx, o->http_trace, o->http_trace_ud, &np,
+				   err) < 0)
 			goto out;
 		providers_close(*pv);
 		*pv = np;

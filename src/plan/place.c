@@ -22,7 +22,7 @@ bool payment_gated(const struct m_project *dp, const struct m_project *rp)
 
 bool retries_exhausted(const struct m_project *rp)
 {
-	return rp && rp->status == PS_ERROR && rp->provisioning_retry_count >= MAX_RETRIES;
+	return rp && rp->status == PS_ERROR && rp->provisioning_retry_count >= VRS_MAX_RETRIES;
 }
 
 /* does the project take a server slot now? */

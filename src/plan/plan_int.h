@@ -8,11 +8,11 @@
 #ifndef VRS_PLAN_INT_H
 #define VRS_PLAN_INT_H
 
+#include "model/limits.h"
 #include "plan/plan.h"
 
-#define SECRET	    "(secret)"
-#define MAX_RETRIES 3
-#define NF	    16 /* room for the longest field list (struct fv) */
+#define SECRET "(secret)"
+#define NF     16 /* room for the longest field list (struct fv) */
 
 /* an action under construction; requires are indices into builder.v */
 struct pact {

@@ -270,7 +270,7 @@ out:
 		for (size_t k = nbefore; k < b->n; k++)
 			if (b->v[k].a.reason == NULL)
 				pb_reason(b, (int)k, "retry %d of %d after: %s",
-					  rp->provisioning_retry_count + 1, MAX_RETRIES,
+					  rp->provisioning_retry_count + 1, VRS_MAX_RETRIES,
 					  rp->provisioning_error ? rp->provisioning_error
 								 : "an error");
 	}
