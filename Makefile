@@ -156,9 +156,11 @@ uninstall:
 fuzz: check-deps
 	@tests/fuzz/run.sh
 
-# every C file formatted as .clang-format says (make test runs it)
+# every C file formatted as .clang-format says, and the limits and layering
+# rules of docs/ARCHITECTURE.md (tools/arch-check.sh); make test runs it
 lint:
 	@clang-format --dry-run -Werror $$(find src tests -name '*.[ch]') && echo "lint: clang-format clean"
+	@tools/arch-check.sh
 
 format:
 	clang-format -i $$(find src tests -name '*.[ch]')

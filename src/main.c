@@ -20,7 +20,7 @@
 static const struct cmd commands[] = {
     {"apply", NEED_SPECS | MUTATE | NEED_NET, &cmd_apply, NULL,
      "converge the world to the specs (Coolify, INWX), logging every step"},
-    {"doctor", 0, NULL, cmd_doctor,
+    {"doctor", 0, &cmd_doctor, NULL,
      "preflight: Coolify and INWX access, token abilities, state file"},
     {"graph", SPECS_AND_STATE, &cmd_graph, NULL, "the plan's dependency graph in Graphviz DOT"},
     {"import", NEED_SPECS | MUTATE | NEED_NET, &cmd_import, NULL,

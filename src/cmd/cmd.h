@@ -80,8 +80,8 @@ struct cmd {
 	const char *summary;
 };
 
-extern const struct cmd_spec cmd_apply, cmd_graph, cmd_import, cmd_init, cmd_log, cmd_plan,
-    cmd_retry, cmd_status, cmd_validate, cmd_watch;
+extern const struct cmd_spec cmd_apply, cmd_doctor, cmd_graph, cmd_import, cmd_init, cmd_log,
+    cmd_plan, cmd_retry, cmd_status, cmd_validate, cmd_watch;
 int cmd_preview(int argc, char **argv, const struct global_opts *g);
 /* plan.c: what `plan --format dot` prints (for graph) */
 int cmd_plan_dot(struct cmd_ctx *c, const struct opt_list *targets, bool refresh);
@@ -90,7 +90,6 @@ int cmd_plan_dot(struct cmd_ctx *c, const struct opt_list *targets, bool refresh
 int cmd_run(const struct cmd *c, int argc, char **argv, const struct global_opts *g);
 /* print the command's --help (usage, flags, usage_end) */
 void cmd_help(FILE *out, const struct cmd_spec *s);
-int cmd_doctor(int argc, char **argv, const struct global_opts *g);
 /* the HTTP trace printer (-vv) */
 void cmd_http_trace(void *ud, const char *service, const char *line);
 

@@ -10,31 +10,18 @@
 
 #include <string.h>
 
-static const char doctor_usage[] =
-    "usage: vrsctl doctor [--format text|json]\n"
-    "\n"
-    "Check, before the first apply, that this machine can work with the configured\n"
-    "credentials, one line per check, each with what to do when it fails:\n"
-    "\n"
-    "  coolify-url        VRS_COOLIFY_URL answers GET /api/health\n"
-    "  coolify-api        the instance's API is enabled and this IP is allowed; the version\n"
-    "  coolify-token      VRS_COOLIFY_TOKEN is accepted\n"
-    "  coolify-write      the token may write (probed with a request Coolify refuses:\n"
-    "                     POST /projects without a name; nothing is created)\n"
-    "  coolify-deploy     the token may deploy (POST /deploy without uuid; nothing deployed)\n"
-    "  coolify-sensitive  the token reads env values (read:sensitive), seen on an existing\n"
-    "                     application; without it refresh sees false diffs (warn)\n"
-    "  inwx-login         account.login (and account.unlock with VRS_INWX_TOTP_SECRET)\n"
-    "  state              the state file's directory is writable and the file is private\n"
-    "                     (mode 600); the state is not created\n"
-    "\n"
-    "A check whose prerequisite failed is shown as 'skip'. Secrets are never printed.\n"
-    "\n"
-    "Flags:\n"
-    "  --format FMT   text (default) or json: {\"ok\": BOOL, \"checks\": [{\"name\",\n"
-    "                 \"status\" (ok|warn|FAIL|skip), \"ok\", \"detail\", \"fix\"}]}\n"
-    "\n"
-    "Exit status: 0 every check ok (or warn), 1 any check failed.\n";
+/* the parsed flags */
+static struct {
+	const char *format;
+	bool json;
+} A = {"text", false};
+
+static const struct opt opts[] = {
+    {OPT_STRING, "--format", NULL, &A.format, .arg = "FMT",
+     .help = "text (default) or json: {\"ok\": BOOL, \"checks\": [{\"name\",\n"
+	     "\"status\" (ok|warn|FAIL|skip), \"ok\", \"detail\", \"fix\"}]}"},
+    {.type = OPT_END},
+};
 
 static const char *color_of(enum doctor_status s)
 {
@@ -98,9 +85,16 @@ static void print_json(struct buf *b, const struct doctor_report *r)
 	buf_puts(b, r->n ? "\n  ]\n}\n" : "]\n}\n");
 }
 
-int cmd_doctor(int argc, char **argv, const struct global_opts *g)
+static int check(struct cmd_ctx *c)
 {
-	const char *format = "text";
+	if (c->nargs > 0)
+		return cmd_usage_error(c->name, "unexpected argument '%s'", c->args[0]);
+	return cmd_text_or_json(c->name, A.format, &A.json);
+}
+
+static int run(struct cmd_ctx *c)
+{
+	const struct global_opts *g = c->g;
 	struct doctor_opts o = {.state_path = g->state,
 				.http_trace = g->verbose >= 2 ? cmd_http_trace : NULL};
 	struct doctor_report r;
@@ -108,27 +102,13 @@ int cmd_doctor(int argc, char **argv, const struct global_opts *g)
 	struct buf b;
 	int rc = EXIT_ERR;
 
-	if (cmd_wants_help(argc, argv, doctor_usage))
-		return EXIT_OK;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
-			format = argv[++i];
-		else if (strncmp(argv[i], "--format=", 9) == 0)
-			format = argv[i] + 9;
-		else if (argv[i][0] == '-')
-			return cmd_usage_error("doctor", "unknown flag '%s'", argv[i]);
-		else
-			return cmd_usage_error("doctor", "unexpected argument '%s'", argv[i]);
-	}
-	if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-		return cmd_usage_error("doctor", "--format must be text or json, not '%s'", format);
 	err_clear(&err);
 	buf_init(&b);
 	if (engine_doctor(&o, &r, &err) < 0) {
 		cmd_print_err(&err);
 		goto out;
 	}
-	if (strcmp(format, "json") == 0)
+	if (A.json)
 		print_json(&b, &r);
 	else
 		print_text(&b, &r, g);
@@ -139,3 +119,32 @@ out:
 	buf_free(&b);
 	return rc;
 }
+
+const struct cmd_spec cmd_doctor = {
+    .opts = opts,
+    .usage =
+	"usage: vrsctl doctor [--format text|json]\n"
+	"\n"
+	"Check, before the first apply, that this machine can work with the configured\n"
+	"credentials, one line per check, each with what to do when it fails:\n"
+	"\n"
+	"  coolify-url        VRS_COOLIFY_URL answers GET /api/health\n"
+	"  coolify-api        the instance's API is enabled and this IP is allowed; the version\n"
+	"  coolify-token      VRS_COOLIFY_TOKEN is accepted\n"
+	"  coolify-write      the token may write (probed with a request Coolify refuses:\n"
+	"                     POST /projects without a name; nothing is created)\n"
+	"  coolify-deploy     the token may deploy (POST /deploy without uuid; nothing deployed)\n"
+	"  coolify-sensitive  the token reads env values (read:sensitive), seen on an existing\n"
+	"                     application; without it refresh sees false diffs (warn)\n"
+	"  inwx-login         account.login (and account.unlock with VRS_INWX_TOTP_SECRET)\n"
+	"  state              the state file's directory is writable and the file is private\n"
+	"                     (mode 600); the state is not created\n"
+	"\n"
+	"A check whose prerequisite failed is shown as 'skip'. Secrets are never printed.\n"
+	"\n",
+    .usage_end = "\n"
+		 "Exit status: 0 every check ok (or warn), 1 any check failed.\n",
+    .help_width = 14,
+    .check = check,
+    .run = run,
+};
