@@ -120,7 +120,7 @@ static bool confirm(void *ud, const struct m_plan *plan, const struct m_world *d
 			fwrite(text.data, 1, text.len, stdout);
 		fflush(stdout);
 	}
-	buf_free(&text);
+	buf_release(&text);
 	if (c->auto_approve || c->report)
 		return true;
 	return ask_approval();
@@ -228,7 +228,7 @@ static int run(struct cmd_ctx *c)
 		cmd_print_err(&err);
 	else
 		rc = report_result(c, erc, &rr, &err);
-	diag_free(&conflicts);
+	diag_release(&conflicts);
 	free(who);
 	free(commit);
 	return rc;

@@ -115,8 +115,8 @@ static int run(struct cmd_ctx *c)
 	fwrite(b.data, 1, b.len, stdout);
 	rc = doctor_report_failed(&r) ? EXIT_ERR : EXIT_OK;
 out:
-	doctor_report_free(&r);
-	buf_free(&b);
+	doctor_report_release(&r);
+	buf_release(&b);
 	return rc;
 }
 

@@ -100,7 +100,7 @@ static int run(struct cmd_ctx *c)
 		buf_puts(&b, slug ? "No log rows for this project.\n" : "The log is empty.\n");
 	fwrite(b.data, 1, b.len, stdout);
 	state_log_free(rows, n);
-	buf_free(&b);
+	buf_release(&b);
 	return EXIT_OK;
 }
 

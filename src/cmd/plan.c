@@ -100,7 +100,7 @@ static int save(const struct m_plan *plan, const struct m_world *desired, const 
 		cmd_print_err(&err);
 		rc = -1;
 	}
-	buf_free(&json);
+	buf_release(&json);
 	return rc;
 }
 
@@ -139,8 +139,8 @@ static int show(struct cmd_ctx *c, const struct plan_args *a, const struct m_obs
 		       a->out);
 	rc = (a->detailed && plan_has_changes(&plan)) ? EXIT_CHANGES : EXIT_OK;
 out:
-	buf_free(&out);
-	plan_free(&plan);
+	buf_release(&out);
+	plan_release(&plan);
 	return rc;
 }
 
@@ -165,7 +165,7 @@ static int plan_run(struct cmd_ctx *c, const struct plan_args *a)
 	}
 	rc = show(c, a, &observed);
 out:
-	observed_free(&observed);
+	observed_release(&observed);
 	providers_close(pv);
 	return rc;
 }

@@ -209,7 +209,7 @@ static int grant_run(struct cmd_ctx *c)
 	}
 	state_preview_release(&out);
 	free(who_default);
-	buf_free(&b);
+	buf_release(&b);
 	return rc;
 }
 
@@ -330,7 +330,7 @@ static int list_run(struct cmd_ctx *c)
 		list_text(&b, rows, n, preview_now());
 	fwrite(b.data, 1, b.len, stdout);
 	state_preview_free(rows, n);
-	buf_free(&b);
+	buf_release(&b);
 	return EXIT_OK;
 }
 

@@ -62,10 +62,10 @@ static int setup(struct cmd_ctx *c, unsigned needs, const char *what)
 static void release(struct cmd_ctx *c)
 {
 	providers_close(c->pv);
-	world_free(&c->recorded);
+	world_release(&c->recorded);
 	state_close(c->st);
 	state_unlock(c->lk);
-	inputs_free(&c->in);
+	inputs_release(&c->in);
 }
 
 int cmd_run(const struct cmd *cmd, int argc, char **argv, const struct global_opts *g)

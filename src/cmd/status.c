@@ -166,7 +166,7 @@ static int run(struct cmd_ctx *c)
 		expiring(&b, w, slug, (long long)time(NULL));
 	}
 	fwrite(b.data, 1, b.len, stdout);
-	buf_free(&b);
+	buf_release(&b);
 	return EXIT_OK;
 }
 

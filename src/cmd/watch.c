@@ -130,7 +130,7 @@ static void on_event(void *ud, const struct watch_event *ev)
 	/* events go to stderr, like every diagnostic; one write per line */
 	fwrite(b.data, 1, b.len, stderr);
 	fflush(stderr);
-	buf_free(&b);
+	buf_release(&b);
 }
 
 static void after_reconcile(void *ud, int rc, const struct reconcile_result *r,

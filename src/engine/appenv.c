@@ -16,7 +16,7 @@ struct env_set {
 	size_t n;
 };
 
-static void env_set_free(struct env_set *s)
+static void env_set_release(struct env_set *s)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		secret_free(s->values[i]);
@@ -123,7 +123,7 @@ static void env_job_free(struct job *j)
 
 	if (ej == NULL)
 		return;
-	env_set_free(&ej->set);
+	env_set_release(&ej->set);
 	free(ej->remove);
 	if (ej->remote)
 		coolify_env_list_free(ej->remote);

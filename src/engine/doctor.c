@@ -51,7 +51,7 @@ const char *doctor_status_name(enum doctor_status s)
 	return "?";
 }
 
-void doctor_report_free(struct doctor_report *r)
+void doctor_report_release(struct doctor_report *r)
 {
 	if (r == NULL)
 		return;
@@ -545,7 +545,7 @@ int engine_doctor(const struct doctor_opts *o, struct doctor_report *r, struct v
 			check_coolify(&d, pv, &cr);
 			check_inwx(&d, pv, &cr);
 		}
-		provider_creds_free(&cr);
+		provider_creds_release(&cr);
 	}
 	providers_close(pv);
 	check_state(&d, o->state_path);

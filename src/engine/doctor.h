@@ -46,11 +46,11 @@ struct doctor_opts {
  * Run the checks: coolify-url, coolify-api, coolify-token, coolify-write,
  * coolify-deploy, coolify-sensitive, inwx-login, state. Credentials come
  * from the environment (DESIGN §3); missing ones are FAIL lines, not errors.
- * Returns 0 with *r filled (free with doctor_report_free, also after -1),
+ * Returns 0 with *r filled (free with doctor_report_release, also after -1),
  * -1 with err only when the checks could not run at all (out of memory).
  */
 int engine_doctor(const struct doctor_opts *o, struct doctor_report *r, struct vrs_err *err);
-void doctor_report_free(struct doctor_report *r);
+void doctor_report_release(struct doctor_report *r);
 /* true when any check is DOCTOR_FAIL or DOCTOR_SKIP */
 bool doctor_report_failed(const struct doctor_report *r);
 /* "ok", "warn", "FAIL", "skip" */

@@ -104,7 +104,7 @@ struct engine_refresh_stats {
 
 /*
  * Read the remote world with list calls only (one GET /applications, one
- * GET /servers, one nameserver.info per managed zone) into *o (observed_free
+ * GET /servers, one nameserver.info per managed zone) into *o (observed_release
  * it). A service without credentials is left out.
  */
 int engine_observe(struct providers *pv, const struct m_world *desired,

@@ -249,6 +249,6 @@ out:
 		coolify_project_list_free(im.projects);
 	if (im.apps)
 		coolify_app_list_free(im.apps);
-	world_free(&recorded);
+	world_release(&recorded);
 	return rc;
 }

@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-void inputs_free(struct inputs *in)
+void inputs_release(struct inputs *in)
 {
-	world_free(&in->desired);
-	world_free(&in->recorded);
-	diag_free(&in->diags);
+	world_release(&in->desired);
+	world_release(&in->recorded);
+	diag_release(&in->diags);
 	free(in->lineage);
 	memset(in, 0, sizeof(*in));
 }
@@ -61,7 +61,7 @@ int inputs_load(const char *specs_dir, const char *state_path, struct inputs *in
 	in->lineage = meta.lineage;
 	meta.lineage = NULL;
 	in->serial = meta.serial;
-	state_meta_free(&meta);
+	state_meta_release(&meta);
 	/* fingerprints of secrets need the state's key; a new state has none yet */
 	if (in->state_exists && state_fingerprint_key(st, key, err) == 0)
 		inputs_fingerprint_secrets(&in->desired, key, false, err);

@@ -35,7 +35,7 @@ int inputs_load(const char *specs_dir, const char *state_path, struct inputs *in
 		struct vrs_err *err);
 /* only the specs (apply and watch read the state themselves, under the lock) */
 int inputs_load_specs(const char *specs_dir, struct inputs *in, struct vrs_err *err);
-void inputs_free(struct inputs *in);
+void inputs_release(struct inputs *in);
 
 /*
  * Fills the fingerprints of secret env values (HMAC-SHA256 under key) by

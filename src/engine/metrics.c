@@ -39,14 +39,14 @@ int metrics_write(const struct watch_metrics *m, struct vrs_err *err)
 	world_init(&w);
 	if (state_open(m->state_path, STATE_READ, &st, err) < 0 || state_load(st, &w, err) < 0) {
 		state_close(st);
-		world_free(&w);
+		world_release(&w);
 		return -1;
 	}
 	state_close(st);
 	for (size_t i = 0; i < w.nprojects; i++)
 		if ((int)w.projects[i].status >= 0 && w.projects[i].status < PS__MAX)
 			by_status[w.projects[i].status]++;
-	world_free(&w);
+	world_release(&w);
 	buf_init(&b);
 	buf_puts(&b, "# HELP vrsctl_projects Projects by provisioning status.\n"
 		     "# TYPE vrsctl_projects gauge\n");
@@ -79,9 +79,9 @@ int metrics_write(const struct watch_metrics *m, struct vrs_err *err)
 		   m->actions_ok, m->actions_failed, m->actions_skipped, m->reconciles_ok,
 		   m->reconciles_failed, m->drift, m->adopted, m->last_success, m->last_duration);
 	if (file_write_atomic(m->path, b.data, b.len, err) < 0) {
-		buf_free(&b);
+		buf_release(&b);
 		return -1;
 	}
-	buf_free(&b);
+	buf_release(&b);
 	return 0;
 }

@@ -41,11 +41,11 @@ int providers_open(bool need_coolify, bool need_inwx, providers_trace_fn trace, 
 		if (pv->inwx == NULL)
 			goto fail;
 	}
-	provider_creds_free(&c);
+	provider_creds_release(&c);
 	*out = pv;
 	return 0;
 fail:
-	provider_creds_free(&c);
+	provider_creds_release(&c);
 	providers_close(pv);
 	return -1;
 }

@@ -26,7 +26,7 @@ static char *read_whole(const char *path, size_t *len, struct vrs_err *err)
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
 		if (buf_append(&b, chunk, n) < 0) {
 			fclose(f);
-			buf_free(&b);
+			buf_release(&b);
 			return err_set(err, "%s: too large", path), NULL;
 		}
 	}
@@ -79,9 +79,9 @@ static int check_planfile(const char *path, const struct m_plan *now, const stru
 	rc = 0;
 out:
 	free(json);
-	buf_free(&a);
-	buf_free(&b);
-	plan_free(&saved);
+	buf_release(&a);
+	buf_release(&b);
+	plan_release(&saved);
 	return rc;
 }
 
@@ -213,7 +213,7 @@ static int note_observed(struct state *st, const struct inputs *in, struct m_wor
 		return -1;
 	/* the plan must see the servers as they are now */
 	if (changed) {
-		world_free(recorded);
+		world_release(recorded);
 		world_init(recorded);
 		if (state_load(st, recorded, err) < 0)
 			return -1;
@@ -343,9 +343,9 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 	}
 	rc = apply_plan(st, *pv, in, &recorded, &plan, o, r, err);
 out:
-	state_meta_free(&meta);
-	plan_free(&plan);
-	observed_free(&observed);
-	world_free(&recorded);
+	state_meta_release(&meta);
+	plan_release(&plan);
+	observed_release(&observed);
+	world_release(&recorded);
 	return rc;
 }

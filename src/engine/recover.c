@@ -188,7 +188,7 @@ out:
 		coolify_project_list_free(r.projects);
 	if (r.apps)
 		coolify_app_list_free(r.apps);
-	world_free(&r.rec);
+	world_release(&r.rec);
 	state_journal_free(rows, n);
 	return rc;
 }

@@ -302,6 +302,6 @@ out:
 	if (servers)
 		coolify_server_list_free(servers);
 	if (rc < 0)
-		observed_free(o);
+		observed_release(o);
 	return rc;
 }

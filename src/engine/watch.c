@@ -291,7 +291,7 @@ static void report_specs(struct watcher *w, struct diag_list *dl)
 		free(w->last_error);
 		w->last_error = buf_detach(&b);
 	}
-	buf_free(&b);
+	buf_release(&b);
 }
 
 /* load the specs when they changed; true when a valid desired world is in force */
@@ -305,17 +305,17 @@ static bool load_specs(struct watcher *w)
 		if (in.diags.n == 0)
 			diag_add(&in.diags, NULL, 0, 0, "%s", err.msg);
 		report_specs(w, &in.diags);
-		inputs_free(&in);
+		inputs_release(&in);
 		return w->have_good;
 	}
 	free(w->last_error);
 	w->last_error = NULL;
 	if (w->have_good && strcmp(w->good.specs_digest, in.specs_digest) == 0) {
-		inputs_free(&in);
+		inputs_release(&in);
 		return true;
 	}
 	if (w->have_good)
-		inputs_free(&w->good);
+		inputs_release(&w->good);
 	w->good = in;
 	w->have_good = true;
 	emit(w, "info", "specs_loaded", NULL, NULL, -1, w->good.specs_digest);
@@ -359,7 +359,7 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	emit(w, rc < 0 ? "error" : "info", "reconcile_finished", NULL, why, now_ms() - t0, msg);
 	if (w->o->after)
 		w->o->after(w->o->after_ud, rc, &rr, now_ms() - t0);
-	diag_free(&conflicts);
+	diag_release(&conflicts);
 	free(commit);
 	free(who);
 }
@@ -405,7 +405,7 @@ static void close_fd(int fd)
 static void watcher_release(struct watcher *w)
 {
 	if (w->have_good)
-		inputs_free(&w->good);
+		inputs_release(&w->good);
 	free(w->last_error);
 	for (size_t i = 0; i < w->ndirs; i++)
 		free(w->dirs[i].path);

@@ -66,7 +66,7 @@ void world_init(struct m_world *w)
 	memset(w, 0, sizeof(*w));
 }
 
-void server_free(struct m_server *s)
+void server_release(struct m_server *s)
 {
 	free(s->name);
 	free(s->coolify_uuid);
@@ -77,7 +77,7 @@ void server_free(struct m_server *s)
 	free(s->notes);
 }
 
-void domain_free(struct m_domain *d)
+void domain_release(struct m_domain *d)
 {
 	free(d->fqdn);
 	free(d->subdomain);
@@ -89,7 +89,7 @@ void domain_free(struct m_domain *d)
 	free(d->record_www);
 }
 
-static void env_free(struct m_env *e)
+static void env_release(struct m_env *e)
 {
 	free(e->key);
 	free(e->value);
@@ -97,7 +97,7 @@ static void env_free(struct m_env *e)
 	free(e->fingerprint);
 }
 
-void project_free(struct m_project *p)
+void project_release(struct m_project *p)
 {
 	free(p->slug);
 	free(p->name);
@@ -112,10 +112,10 @@ void project_free(struct m_project *p)
 	free(p->app.image);
 	free(p->app.health_path);
 	for (size_t i = 0; i < p->app.nenv; i++)
-		env_free(&p->app.env[i]);
+		env_release(&p->app.env[i]);
 	free(p->app.env);
 	for (size_t i = 0; i < p->ndomains; i++)
-		domain_free(&p->domains[i]);
+		domain_release(&p->domains[i]);
 	free(p->domains);
 	free(p->coolify_project_uuid);
 	free(p->coolify_environment_uuid);
@@ -131,10 +131,10 @@ static void free_strv(char **v, size_t n)
 	free(v);
 }
 
-void world_free(struct m_world *w)
+void world_release(struct m_world *w)
 {
 	for (size_t i = 0; i < w->nservers; i++)
-		server_free(&w->servers[i]);
+		server_release(&w->servers[i]);
 	free(w->servers);
 	for (size_t i = 0; i < w->nbase_domains; i++) {
 		free(w->base_domains[i].domain);
@@ -164,7 +164,7 @@ void world_free(struct m_world *w)
 	}
 	free(w->bundles);
 	for (size_t i = 0; i < w->nprojects; i++)
-		project_free(&w->projects[i]);
+		project_release(&w->projects[i]);
 	free(w->projects);
 	free(w->registrar.registrant);
 	free(w->registrar.admin);
@@ -176,7 +176,7 @@ void world_free(struct m_world *w)
 	world_init(w);
 }
 
-void observed_free(struct m_observed *o)
+void observed_release(struct m_observed *o)
 {
 	for (size_t i = 0; i < o->napps; i++) {
 		struct o_app *a = &o->apps[i];
@@ -232,7 +232,7 @@ void action_clear(struct m_action *a)
 	memset(a, 0, sizeof(*a));
 }
 
-void plan_free(struct m_plan *p)
+void plan_release(struct m_plan *p)
 {
 	for (size_t i = 0; i < p->nactions; i++)
 		action_clear(&p->actions[i]);

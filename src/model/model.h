@@ -7,7 +7,7 @@
  * types; this header uses none of them. Desired and recorded worlds share
  * the same structs: spec/ fills the spec fields (and `pos`), state/ fills
  * the spec fields it stored plus the recorded-only fields (ids, statuses,
- * uuids). Strings are owned by their struct (freed by world_free) except
+ * uuids). Strings are owned by their struct (freed by world_release) except
  * `struct m_pos.file`, which points into the world's file table.
  *
  * Enum values and their names follow the VRS model specification exactly
@@ -269,7 +269,7 @@ struct m_world {
 };
 
 void world_init(struct m_world *w);
-void world_free(struct m_world *w);
+void world_release(struct m_world *w);
 /* sort every array by its key (deterministic order for plan and state) */
 void world_sort(struct m_world *w);
 /* lookups by key; NULL when absent */
@@ -281,9 +281,9 @@ struct m_bundle *world_bundle(const struct m_world *w, const char *code);
 struct m_project *world_project(const struct m_world *w, const char *slug);
 /* the element of a sorted array of keyed structs (key string first) with that key, or NULL */
 void *world_find_key(const void *base, size_t n, size_t size, const char *key);
-void server_free(struct m_server *s);
-void project_free(struct m_project *p);
-void domain_free(struct m_domain *d);
+void server_release(struct m_server *s);
+void project_release(struct m_project *p);
+void domain_release(struct m_domain *d);
 
 /*
  * Bundle price in cents for its billing cycle: sum of its plugins' prices
@@ -337,7 +337,7 @@ struct m_observed {
 	size_t nservers;
 };
 
-void observed_free(struct m_observed *o);
+void observed_release(struct m_observed *o);
 
 /* ---- plan actions -------------------------------------------------------- */
 
@@ -413,7 +413,7 @@ struct m_plan {
 };
 
 void plan_init(struct m_plan *p);
-void plan_free(struct m_plan *p);
+void plan_release(struct m_plan *p);
 /* free what an action owns and zero it */
 void action_clear(struct m_action *a);
 

@@ -7,7 +7,7 @@
  * is topologically ordered). The caller checks lineage and serial against
  * the state (a stale plan is refused there, not here). Each action's
  * source.file lives in the same allocation as its key, after the key's NUL,
- * so plan_free releases it with the key.
+ * so plan_release releases it with the key.
  */
 #include "plan/plan.h"
 
@@ -257,6 +257,6 @@ int plan_parse_json(const char *json, size_t len, struct m_plan *out, struct vrs
 out:
 	cJSON_Delete(root);
 	if (rc < 0)
-		plan_free(out);
+		plan_release(out);
 	return rc;
 }

@@ -41,7 +41,7 @@ static bool world_sorted(const struct m_world *w)
 	return true;
 }
 
-static void builder_free(struct builder *b)
+static void builder_release(struct builder *b)
 {
 	for (size_t i = 0; i < b->n; i++)
 		pact_release(&b->v[i]);
@@ -143,7 +143,7 @@ int plan_build(const struct m_world *desired, const struct m_world *recorded,
 oom:
 	err_set(err, "plan: out of memory");
 out:
-	builder_free(&b);
+	builder_release(&b);
 	return rc;
 }
 

@@ -50,7 +50,7 @@ int plan_check(const struct m_world *desired, const struct m_world *recorded,
 
 /*
  * Build the plan into out (plan_init'ed by the caller or zeroed; the caller
- * frees it with plan_free). observed may be NULL or !present (no refresh).
+ * frees it with plan_release). observed may be NULL or !present (no refresh).
  * Returns 0, or -1 with err set (out of memory, an unsorted world, a target
  * that names no object); out is then empty.
  */
@@ -88,7 +88,7 @@ int plan_render_dot(const struct m_plan *p, const struct m_world *desired, bool 
  * format_version must be 1, every field of an action present with its
  * type, ids 1..n in order, requires naming earlier actions. A parsed
  * action's source.file points into the same allocation as its key (freed
- * with it by plan_free). Returns 0, or -1 with err set and out empty.
+ * with it by plan_release). Returns 0, or -1 with err set and out empty.
  */
 int plan_parse_json(const char *json, size_t len, struct m_plan *out, struct vrs_err *err);
 

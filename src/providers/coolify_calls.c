@@ -166,18 +166,18 @@ static int body_deploy(const char *const *ids, const void *p, char **out, struct
 	buf_init(&b);
 	for (size_t i = 0; i < in->n; i++) {
 		if (coolify_check_id("application uuid", in->uuids[i], err) < 0) {
-			buf_free(&b);
+			buf_release(&b);
 			return -1;
 		}
 		if ((i && buf_putc(&b, ',') < 0) || buf_puts(&b, in->uuids[i]) < 0) {
-			buf_free(&b);
+			buf_release(&b);
 			return err_set(err, "coolify: out of memory");
 		}
 	}
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "uuid", b.data);
 	cJSON_AddBoolToObject(o, "force", in->force);
-	buf_free(&b);
+	buf_release(&b);
 	*out = print_and_delete(o);
 	return 0;
 }

@@ -15,7 +15,7 @@
 
 /* ---------- frees ---------- */
 
-static void server_clear(struct coolify_server *s)
+static void server_release(struct coolify_server *s)
 {
 	free(s->uuid);
 	free(s->name);
@@ -24,7 +24,7 @@ static void server_clear(struct coolify_server *s)
 	free(s->user);
 }
 
-static void app_clear(struct coolify_app *a)
+static void app_release(struct coolify_app *a)
 {
 	free(a->uuid);
 	free(a->name);
@@ -38,27 +38,27 @@ static void app_clear(struct coolify_app *a)
 	free(a->health_check_path);
 }
 
-static void environment_clear(struct coolify_environment *e)
+static void environment_release(struct coolify_environment *e)
 {
 	free(e->uuid);
 	free(e->name);
 	free(e->description);
 	for (size_t i = 0; i < e->n_apps; i++)
-		app_clear(&e->apps[i]);
+		app_release(&e->apps[i]);
 	free(e->apps);
 }
 
-static void project_clear(struct coolify_project *p)
+static void project_release(struct coolify_project *p)
 {
 	free(p->uuid);
 	free(p->name);
 	free(p->description);
 	for (size_t i = 0; i < p->n_envs; i++)
-		environment_clear(&p->envs[i]);
+		environment_release(&p->envs[i]);
 	free(p->envs);
 }
 
-static void env_clear(struct coolify_env *e)
+static void env_release(struct coolify_env *e)
 {
 	free(e->uuid);
 	free(e->key);
@@ -66,7 +66,7 @@ static void env_clear(struct coolify_env *e)
 	free(e->comment);
 }
 
-static void deployment_clear(struct coolify_deployment *d)
+static void deployment_release(struct coolify_deployment *d)
 {
 	free(d->deployment_uuid);
 	free(d->application_id);
@@ -98,7 +98,7 @@ static void deployment_clear(struct coolify_deployment *d)
 		free(x);                                                                           \
 	}
 
-static void ack_clear(struct coolify_ack *a)
+static void ack_release(struct coolify_ack *a)
 {
 	free(a->uuid);
 	free(a->message);
@@ -106,26 +106,26 @@ static void ack_clear(struct coolify_ack *a)
 	free(a->deployment_uuid);
 }
 
-static void deploy_item_clear(struct coolify_deploy_item *d)
+static void deploy_item_release(struct coolify_deploy_item *d)
 {
 	free(d->message);
 	free(d->resource_uuid);
 	free(d->deployment_uuid);
 }
 
-LIST_FREE(coolify_server_list_free, struct coolify_server_list, server_clear)
-ONE_FREE(coolify_server_free, struct coolify_server, server_clear)
-ONE_FREE(coolify_app_free, struct coolify_app, app_clear)
-LIST_FREE(coolify_app_list_free, struct coolify_app_list, app_clear)
-ONE_FREE(coolify_environment_free, struct coolify_environment, environment_clear)
-ONE_FREE(coolify_project_free, struct coolify_project, project_clear)
-LIST_FREE(coolify_project_list_free, struct coolify_project_list, project_clear)
-ONE_FREE(coolify_ack_free, struct coolify_ack, ack_clear)
-ONE_FREE(coolify_env_free, struct coolify_env, env_clear)
-LIST_FREE(coolify_env_list_free, struct coolify_env_list, env_clear)
-LIST_FREE(coolify_deploy_result_free, struct coolify_deploy_result, deploy_item_clear)
-ONE_FREE(coolify_deployment_free, struct coolify_deployment, deployment_clear)
-LIST_FREE(coolify_deployment_list_free, struct coolify_deployment_list, deployment_clear)
+LIST_FREE(coolify_server_list_free, struct coolify_server_list, server_release)
+ONE_FREE(coolify_server_free, struct coolify_server, server_release)
+ONE_FREE(coolify_app_free, struct coolify_app, app_release)
+LIST_FREE(coolify_app_list_free, struct coolify_app_list, app_release)
+ONE_FREE(coolify_environment_free, struct coolify_environment, environment_release)
+ONE_FREE(coolify_project_free, struct coolify_project, project_release)
+LIST_FREE(coolify_project_list_free, struct coolify_project_list, project_release)
+ONE_FREE(coolify_ack_free, struct coolify_ack, ack_release)
+ONE_FREE(coolify_env_free, struct coolify_env, env_release)
+LIST_FREE(coolify_env_list_free, struct coolify_env_list, env_release)
+LIST_FREE(coolify_deploy_result_free, struct coolify_deploy_result, deploy_item_release)
+ONE_FREE(coolify_deployment_free, struct coolify_deployment, deployment_release)
+LIST_FREE(coolify_deployment_list_free, struct coolify_deployment_list, deployment_release)
 
 bool coolify_deployment_terminal(const char *status)
 {
@@ -225,7 +225,7 @@ static int parse_app_v(const cJSON *j, void *p)
 }
 static void app_clear_v(void *p)
 {
-	app_clear(p);
+	app_release(p);
 }
 
 static int parse_environment(const cJSON *j, struct coolify_environment *e)
@@ -252,7 +252,7 @@ static int parse_environment_v(const cJSON *j, void *p)
 }
 static void environment_clear_v(void *p)
 {
-	environment_clear(p);
+	environment_release(p);
 }
 
 static int parse_project(const cJSON *j, struct coolify_project *p)
@@ -360,23 +360,23 @@ V_WRAP(parse_deployment, struct coolify_deployment)
 V_WRAP(parse_deploy_item, struct coolify_deploy_item)
 static void server_clear_v(void *p)
 {
-	server_clear(p);
+	server_release(p);
 }
 static void project_clear_v(void *p)
 {
-	project_clear(p);
+	project_release(p);
 }
 static void env_clear_v(void *p)
 {
-	env_clear(p);
+	env_release(p);
 }
 static void deployment_clear_v(void *p)
 {
-	deployment_clear(p);
+	deployment_release(p);
 }
 static void deploy_item_clear_v(void *p)
 {
-	deploy_item_clear(p);
+	deploy_item_release(p);
 }
 
 /* a {v, n} list struct: both list types share this layout */
@@ -647,7 +647,7 @@ void coolify_error_text(int status, const char *body, const char *content_type, 
 	err_setc(err, coolify_status_errcode(status), "%s", b.data);
 	err->http_status = status;
 	err->transient = err->code == VRS_E_TRANSIENT;
-	buf_free(&b);
+	buf_release(&b);
 }
 
 /* the answer a status and body mean (the doctor's probes) */

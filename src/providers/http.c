@@ -47,7 +47,7 @@ void http_trace(struct http_pool *p, const struct http_service *s, const char *f
 	p->trace(p->trace_ud, s ? s->name : NULL, red.data);
 out:
 	free(line);
-	buf_free(&red);
+	buf_release(&red);
 }
 
 void http_trace_body(struct http_pool *p, const struct http_service *s, const char *dir,
@@ -98,8 +98,8 @@ void http_job_free(struct job *j)
 	free(j->label);
 	free(j->body);
 	curl_slist_free_all(j->hdrs);
-	buf_free(&j->rbody);
-	buf_free(&j->cookies);
+	buf_release(&j->rbody);
+	buf_release(&j->cookies);
 	free(j->ctype);
 	free(j);
 }
@@ -507,7 +507,7 @@ int http_do(struct http_pool *p, struct http_service *s, const struct http_reque
 	return d.rc;
 }
 
-void http_response_free(struct http_response *r)
+void http_response_release(struct http_response *r)
 {
 	if (r == NULL)
 		return;

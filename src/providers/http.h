@@ -131,11 +131,11 @@ int http_pool_pollfds(struct http_pool *p, struct pollfd *fds, int max);
 int http_pool_timeout_ms(struct http_pool *p);
 
 /* blocking: submit and drive the pool until this request finished. On success
- * *out holds the response (free with http_response_free), also on failure
+ * *out holds the response (free with http_response_release), also on failure
  * when a response arrived (else status 0). Returns 0 / -1. */
 int http_do(struct http_pool *p, struct http_service *s, const struct http_request *req,
 	    struct http_response *out, struct vrs_err *err);
-void http_response_free(struct http_response *r);
+void http_response_release(struct http_response *r);
 
 /*
  * Blocking on an asynchronous typed call (coolify.c, inwx.c): pass

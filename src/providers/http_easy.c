@@ -166,7 +166,7 @@ void http_job_deliver(struct http_pool *p, struct job *j, int rc, struct vrs_err
 	p->pending--;
 	if (j->cb)
 		j->cb(j->ud, rc, have_resp ? &r : NULL, err);
-	http_response_free(&r);
+	http_response_release(&r);
 	http_job_free(j);
 }
 

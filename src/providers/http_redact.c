@@ -144,6 +144,6 @@ int http_mask_secrets(struct buf *line, char *const *secrets, size_t n)
 		buf_reset(line);
 		buf_puts(line, raw.data);
 	}
-	buf_free(&raw);
+	buf_release(&raw);
 	return 0;
 }

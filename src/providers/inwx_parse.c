@@ -33,30 +33,30 @@ void inwx_account_free(struct inwx_account *a)
 		free(l);                                                                           \
 	}
 
-static void zone_clear(struct inwx_zone *z)
+static void zone_release(struct inwx_zone *z)
 {
 	free(z->domain);
 	free(z->type);
 }
-static void record_clear(struct inwx_record *r)
+static void record_release(struct inwx_record *r)
 {
 	free(r->id);
 	free(r->name);
 	free(r->type);
 	free(r->content);
 }
-static void check_clear(struct inwx_check *c)
+static void check_release(struct inwx_check *c)
 {
 	free(c->domain);
 	free(c->status);
 	free(c->currency);
 }
-static void price_clear(struct inwx_price *p)
+static void price_release(struct inwx_price *p)
 {
 	free(p->tld);
 	free(p->currency);
 }
-static void domain_clear(struct inwx_domain *d)
+static void domain_release(struct inwx_domain *d)
 {
 	free(d->domain);
 	free(d->status);
@@ -66,12 +66,12 @@ static void domain_clear(struct inwx_domain *d)
 		free(d->ns[i]);
 	free(d->ns);
 }
-static void rule_clear(struct inwx_rule *r)
+static void rule_release(struct inwx_rule *r)
 {
 	free(r->tld);
 	free(r->auth_code);
 }
-static void contact_clear(struct inwx_contact *c)
+static void contact_release(struct inwx_contact *c)
 {
 	free(c->type);
 	free(c->name);
@@ -80,12 +80,12 @@ static void contact_clear(struct inwx_contact *c)
 	free(c->cc);
 }
 
-LIST_FREE(inwx_zone_list_free, struct inwx_zone_list, zone_clear)
-LIST_FREE(inwx_check_list_free, struct inwx_check_list, check_clear)
-LIST_FREE(inwx_price_list_free, struct inwx_price_list, price_clear)
-LIST_FREE(inwx_domain_list_free, struct inwx_domain_list, domain_clear)
-LIST_FREE(inwx_contact_list_free, struct inwx_contact_list, contact_clear)
-LIST_FREE(inwx_rule_list_free, struct inwx_rule_list, rule_clear)
+LIST_FREE(inwx_zone_list_free, struct inwx_zone_list, zone_release)
+LIST_FREE(inwx_check_list_free, struct inwx_check_list, check_release)
+LIST_FREE(inwx_price_list_free, struct inwx_price_list, price_release)
+LIST_FREE(inwx_domain_list_free, struct inwx_domain_list, domain_release)
+LIST_FREE(inwx_contact_list_free, struct inwx_contact_list, contact_release)
+LIST_FREE(inwx_rule_list_free, struct inwx_rule_list, rule_release)
 
 bool inwx_rules_auth_code_needed(const struct inwx_rule_list *l, const char *tld)
 {
@@ -104,7 +104,7 @@ void inwx_zone_info_free(struct inwx_zone_info *z)
 	free(z->domain);
 	free(z->type);
 	for (size_t i = 0; i < z->n_records; i++)
-		record_clear(&z->records[i]);
+		record_release(&z->records[i]);
 	free(z->records);
 	free(z);
 }
@@ -129,7 +129,7 @@ void inwx_domain_free(struct inwx_domain *d)
 {
 	if (d == NULL)
 		return;
-	domain_clear(d);
+	domain_release(d);
 	free(d);
 }
 

@@ -30,7 +30,7 @@ void sp_arena_init(struct sp_arena *a)
 	a->head = NULL;
 }
 
-void sp_arena_free(struct sp_arena *a)
+void sp_arena_release(struct sp_arena *a)
 {
 	struct sp_chunk *c = a->head, *n;
 
@@ -394,7 +394,7 @@ int sp_parse(const char *file, const char *data, size_t len, struct diag_list *d
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&p);
-	sp_arena_free(&b.arena);
+	sp_arena_release(&b.arena);
 	free(b.kids);
 	return diags->n == before ? 0 : -1;
 }

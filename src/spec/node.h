@@ -33,7 +33,7 @@ struct sp_arena {
 void sp_arena_init(struct sp_arena *a);
 /* drop everything but the first chunk, for reuse */
 void sp_arena_reset(struct sp_arena *a);
-void sp_arena_free(struct sp_arena *a);
+void sp_arena_release(struct sp_arena *a);
 /* 8-byte aligned, zeroed; NULL when out of memory */
 void *sp_arena_alloc(struct sp_arena *a, size_t n);
 

@@ -25,7 +25,7 @@
 
 /*
  * Load the spec tree under `dir` into `out` (world_init'ed by the caller;
- * freed by the caller with world_free whatever the result). Positions name
+ * freed by the caller with world_release whatever the result). Positions name
  * files as `dir` joined with the relative path ("specs/projects/roma.yaml");
  * the names are owned by out->files. The result is sorted (world_sort).
  * digest_hex (may be NULL) receives the lower-case hex SHA-256 over, for each

@@ -169,11 +169,11 @@ int st_map_upsert(struct state *st, const struct st_rowmap *m, const char *table
 
 	buf_init(&sql);
 	if (upsert_sql(m, table, &sql) < 0) {
-		buf_free(&sql);
+		buf_release(&sql);
 		return err_setc(err, VRS_E_NOMEM, "out of memory");
 	}
 	rc = st_prepare(st, &s, sql.data, err);
-	buf_free(&sql);
+	buf_release(&sql);
 	if (rc < 0)
 		return -1;
 	for (size_t i = 0; i < m->ncols; i++)

@@ -453,7 +453,7 @@ int state_meta_get(struct state *st, struct state_meta *out, struct vrs_err *err
 	if (st_meta_read(st, "lineage", &out->lineage, err) < 0 ||
 	    st_meta_read(st, "serial", &serial, err) < 0 ||
 	    st_meta_read(st, "specs_digest", &out->specs_digest, err) < 0) {
-		state_meta_free(out);
+		state_meta_release(out);
 		free(serial);
 		return -1;
 	}
@@ -462,7 +462,7 @@ int state_meta_get(struct state *st, struct state_meta *out, struct vrs_err *err
 	return 0;
 }
 
-void state_meta_free(struct state_meta *m)
+void state_meta_release(struct state_meta *m)
 {
 	if (m == NULL)
 		return;

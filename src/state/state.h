@@ -109,7 +109,7 @@ struct state_meta {
 };
 
 int state_meta_get(struct state *st, struct state_meta *out, struct vrs_err *err);
-void state_meta_free(struct state_meta *m);
+void state_meta_release(struct state_meta *m);
 /* serial += 1 and specs_digest = digest (NULL keeps the old digest) */
 int state_serial_bump(struct state *st, const char *digest, struct vrs_err *err);
 /*
@@ -123,7 +123,7 @@ int state_fingerprint_key(struct state *st, unsigned char key[32], struct vrs_er
 /* ---- reading ------------------------------------------------------------ */
 
 /*
- * Fill *recorded (world_init'ed by the caller, freed with world_free) with
+ * Fill *recorded (world_init'ed by the caller, freed with world_release) with
  * everything recorded: servers, base domains, project types, plugins with
  * prices, bundles with plugin names (sorted by name), projects with their
  * domains, placement (m_project.server = placed server name), recorded app

@@ -18,7 +18,7 @@ struct buf {
 };
 
 void buf_init(struct buf *b);
-void buf_free(struct buf *b);
+void buf_release(struct buf *b);
 void buf_reset(struct buf *b);
 int buf_append(struct buf *b, const void *p, size_t n);
 int buf_puts(struct buf *b, const char *s);

@@ -11,7 +11,7 @@ void diag_init(struct diag_list *l)
 	l->n = l->alloc = 0;
 }
 
-void diag_free(struct diag_list *l)
+void diag_release(struct diag_list *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].file);

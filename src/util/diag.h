@@ -27,7 +27,7 @@ struct diag_list {
 };
 
 void diag_init(struct diag_list *l);
-void diag_free(struct diag_list *l);
+void diag_release(struct diag_list *l);
 /* add an error; returns -1 so validators can `return diag_add(...)` */
 int diag_add(struct diag_list *l, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));

@@ -123,7 +123,7 @@ const char *secret_inwx_endpoint(const char *v)
 	return v;
 }
 
-void provider_creds_free(struct provider_creds *c)
+void provider_creds_release(struct provider_creds *c)
 {
 	free(c->coolify_url);
 	secret_free(c->coolify_token);
@@ -179,7 +179,7 @@ int provider_creds_load(struct provider_creds *c, struct vrs_err *err)
 		goto fail;
 	return 0;
 fail:
-	provider_creds_free(c);
+	provider_creds_release(c);
 	return -1;
 }
 

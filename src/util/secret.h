@@ -42,7 +42,7 @@ struct provider_creds {
 };
 
 int provider_creds_load(struct provider_creds *c, struct vrs_err *err);
-void provider_creds_free(struct provider_creds *c);
+void provider_creds_release(struct provider_creds *c);
 /* -1 with "VRS_COOLIFY_URL and VRS_COOLIFY_TOKEN must be set ..." when missing */
 int provider_creds_require_coolify(const struct provider_creds *c, struct vrs_err *err);
 int provider_creds_require_inwx(const struct provider_creds *c, struct vrs_err *err);

@@ -66,8 +66,8 @@ int main(int argc, char **argv)
 		rc = spec_load(argv[2], &w, &d, dg);
 		diag_print(&d, stderr);
 		printf("%zu files, %zu projects, %zu errors\n", w.nfiles, w.nprojects, d.n);
-		world_free(&w);
-		diag_free(&d);
+		world_release(&w);
+		diag_release(&d);
 		return rc ? 1 : 0;
 	}
 	if (argc != 2) {

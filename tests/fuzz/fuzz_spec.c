@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	diag_init(&d);
 	spec_parse_buffer("fuzz.yaml", (const char *)data, size, &w, &d);
 	diag_sort(&d);
-	world_free(&w);
-	diag_free(&d);
+	world_release(&w);
+	diag_release(&d);
 	return 0;
 }

@@ -184,12 +184,12 @@ static inline char *admin(struct ctx *x, const char *base, const char *what, con
 	err_clear(&e);
 	if (http_do(x->pool, x->admin, &req, &r, &e) < 0) {
 		print_message("admin %s: %s\n", what, e.msg);
-		http_response_free(&r);
+		http_response_release(&r);
 		return NULL;
 	}
 	char *b = r.body;
 	r.body = NULL;
-	http_response_free(&r);
+	http_response_release(&r);
 	return b;
 }
 
@@ -251,7 +251,7 @@ static inline int teardown(void **state)
 	coolify_free(x->c);
 	inwx_free(x->w);
 	http_pool_free(x->pool);
-	buf_free(&x->trace);
+	buf_release(&x->trace);
 	free(x);
 	return 0;
 }

@@ -127,7 +127,7 @@ static void test_mask_secrets(void **state)
 	buf_puts(&b, "nothing here");
 	http_mask_secrets(&b, secrets, 2);
 	assert_string_equal(b.data, "nothing here");
-	buf_free(&b);
+	buf_release(&b);
 }
 
 static void test_backoff(void **state)

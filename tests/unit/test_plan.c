@@ -390,9 +390,9 @@ static void test_fresh_one_project(void **state)
 	assert_string_equal(a->changes[4].field, "VRS_PROJECT_SLUG");
 	assert_string_equal(a->changes[4].new, "pizzeria-roma");
 	free(l);
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_fresh_domains_owned_registered_transferred(void **state)
@@ -464,9 +464,9 @@ static void test_fresh_domains_owned_registered_transferred(void **state)
 	a = find_action(&p, OP_CREATE, RES_PROJECT, "roma");
 	assert_string_equal(find_change(a, "status")->new, "pending_domain");
 	free(l);
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_stripe_unconfirmed_pending_payment(void **state)
@@ -490,7 +490,7 @@ static void test_stripe_unconfirmed_pending_payment(void **state)
 	assert_string_equal(find_change(a, "status")->new, "pending_payment");
 	assert_has(a->reason, "waiting for payment");
 	free(l);
-	plan_free(&p);
+	plan_release(&p);
 
 	/* confirmed later: recorded pending_payment -> provisioning and the remote steps */
 	d.projects[0].payment_confirmed = true;
@@ -513,9 +513,9 @@ static void test_stripe_unconfirmed_pending_payment(void **state)
 	assert_string_equal(find_change(a, "server")->new, "fsn1-01");
 	assert_string_equal(find_change(a, "status")->new, "provisioning");
 	free(l);
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_fresh_suspended_and_archived(void **state)
@@ -545,16 +545,16 @@ static void test_fresh_suspended_and_archived(void **state)
 	assert_string_equal(l, "");
 	assert_int_equal(p.nnoop, 1);
 	free(l);
-	plan_free(&p);
+	plan_release(&p);
 
 	struct plan_opts o = {.verbose = true};
 	build(&d, &r, NULL, &o, &p);
 	t = render(&p, &d, plan_render_text, true);
 	assert_has(t, "  = project zz-archived\n      # archived before it was provisioned");
 	free(t);
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 /* ---- placement ---------------------------------------------------------------------- */
@@ -610,7 +610,7 @@ static void test_placement_least_loaded(void **state)
 			assert_string_equal(find_change(a, "server")->new, want[i]);
 		}
 	}
-	plan_free(&p);
+	plan_release(&p);
 
 	/* one more project than there are slots: no room */
 	add_project(&d, "p6", 30);
@@ -626,9 +626,9 @@ static void test_placement_least_loaded(void **state)
 		assert_string_equal(l, "create project p6\n");
 		free(l);
 	}
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_placement_ties_and_sticky(void **state)
@@ -652,8 +652,8 @@ static void test_placement_ties_and_sticky(void **state)
 	assert_string_equal(
 	    find_change(find_action(&p, OP_CREATE, RES_PROJECT, "pizzeria-roma"), "server")->new,
 	    "fsn1-01");
-	plan_free(&p);
-	world_free(&d);
+	plan_release(&p);
+	world_release(&d);
 
 	/* sticky: recorded on fsn1-02 stays there although fsn1-01 is emptier */
 	std_world(&d);
@@ -661,12 +661,12 @@ static void test_placement_ties_and_sticky(void **state)
 	converge(&r, "fsn1-02");
 	build(&d, &r, NULL, NULL, &p);
 	assert_int_equal(p.nactions, 0);
-	plan_free(&p);
+	plan_release(&p);
 
 	/* an explicit server is used as is */
 	free(d.projects[0].server);
 	d.projects[0].server = S("fsn1-02");
-	world_free(&r);
+	world_release(&r);
 	world_init(&r);
 	build(&d, &r, NULL, NULL, &p);
 	{
@@ -677,9 +677,9 @@ static void test_placement_ties_and_sticky(void **state)
 		/* fsn1-02 has no IPv6: no AAAA record */
 		assert_null(find_action(&p, OP_CREATE, RES_DNS_RECORD, "roma.vrs.gmbh/AAAA"));
 	}
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 /* ---- changes against a recorded state ------------------------------------------------ */
@@ -707,9 +707,9 @@ static void test_converged_noop(void **state)
 	assert_string_equal(t, "No changes. The world matches the specs.\n");
 	free(t);
 	assert_false(plan_has_changes(&p));
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_image_change(void **state)
@@ -732,9 +732,9 @@ static void test_image_change(void **state)
 	assert_string_equal(c->new, "ghcr.io/vrs-gmbh/vrs-core:1.5.0");
 	assert_int_equal(p.nnoop, 8);
 	free(l);
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_env_changes(void **state)
@@ -751,7 +751,7 @@ static void test_env_changes(void **state)
 	d.projects[0].app.env[1].fingerprint = NULL;
 	build(&d, &r, NULL, NULL, &p);
 	assert_int_equal(p.nactions, 0);
-	plan_free(&p);
+	plan_release(&p);
 
 	/* a literal changed, a secret's fingerprint changed, a key added */
 	free(d.projects[0].app.env[0].value);
@@ -779,10 +779,10 @@ static void test_env_changes(void **state)
 	assert_hasnt(j, "ROMA_SMTP_PASSWORD");
 	free(j);
 	free(l);
-	plan_free(&p);
+	plan_release(&p);
 
 	/* a key removed; the bundle's plugins change VRS_PLUGINS */
-	world_free(&d);
+	world_release(&d);
 	std_world(&d);
 	free(d.projects[0].app.env[0].key);
 	free(d.projects[0].app.env[0].value);
@@ -806,9 +806,9 @@ static void test_env_changes(void **state)
 	a = find_action(&p, OP_UPDATE, RES_PROJECT, "pizzeria-roma");
 	assert_string_equal(find_change(a, "bundle_price")->old, "22,41 €/Monat");
 	assert_string_equal(find_change(a, "bundle_price")->new, "8,91 €/Monat");
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_domain_added_and_removed(void **state)
@@ -834,13 +834,13 @@ static void test_domain_added_and_removed(void **state)
 	assert_string_equal(find_change(a, "fqdns")->new,
 			    "https://roma.vrs.gmbh,https://pizzeria-roma.de");
 	free(l);
-	plan_free(&p);
-	world_free(&d);
+	plan_release(&p);
+	world_release(&d);
 
 	/* removed */
 	std_world(&d);
 	d.projects[0].ndomains = 0;
-	domain_free(&d.projects[0].domains[0]);
+	domain_release(&d.projects[0].domains[0]);
 	build(&d, &r, NULL, NULL, &p);
 	l = listing(&p);
 	assert_string_equal(l, "1 update coolify_app pizzeria-roma\n"
@@ -853,9 +853,9 @@ static void test_domain_added_and_removed(void **state)
 		assert_int_equal(p.actions[i].destructive, p.actions[i].op == OP_DELETE);
 	assert_has(p.actions[1].reason, "(needs --allow-delete)");
 	free(l);
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_global_changes_and_deletes(void **state)
@@ -896,9 +896,9 @@ static void test_global_changes_and_deletes(void **state)
 	a = &p.actions[5]; /* the price of the bundle changed with the plugin's */
 	assert_string_equal(find_change(a, "bundle_price")->new, "23,31 €/Monat");
 	free(l);
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_suspend_resume(void **state)
@@ -915,7 +915,7 @@ static void test_suspend_resume(void **state)
 	assert_string_equal(l, "1 stop coolify_app pizzeria-roma\n");
 	assert_string_equal(find_change(&p.actions[0], "status")->new, "suspended");
 	free(l);
-	plan_free(&p);
+	plan_release(&p);
 
 	/* recorded suspended, spec back to active: start */
 	d.projects[0].lifecycle = LC_ACTIVE;
@@ -924,15 +924,15 @@ static void test_suspend_resume(void **state)
 	l = listing(&p);
 	assert_string_equal(l, "1 start coolify_app pizzeria-roma\n");
 	free(l);
-	plan_free(&p);
+	plan_release(&p);
 
 	/* suspended and still suspended: nothing */
 	d.projects[0].lifecycle = LC_SUSPENDED;
 	build(&d, &r, NULL, NULL, &p);
 	assert_int_equal(p.nactions, 0);
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_archive(void **state)
@@ -968,10 +968,10 @@ static void test_archive(void **state)
 	assert_hasnt(p.actions[5].reason, "registration");
 	assert_null(find_action(&p, OP_DELETE, RES_DOMAIN_REGISTRATION, "roma-pizza.de"));
 	free(l);
-	plan_free(&p);
+	plan_release(&p);
 
 	/* removed from the specs: the same as archived */
-	world_free(&d);
+	world_release(&d);
 	std_globals(&d);
 	build(&d, &r, NULL, &o, &p);
 	l = plisting(&p, "pizzeria-roma");
@@ -979,9 +979,9 @@ static void test_archive(void **state)
 		      "delete coolify_project vrs-pizzeria-roma\n");
 	assert_string_equal(p.actions[0].reason, "removed from the specs");
 	free(l);
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_retry(void **state)
@@ -1013,14 +1013,14 @@ static void test_retry(void **state)
 			       "3 deploy deployment pizzeria-roma [1,2]\n");
 	assert_string_equal(p.actions[0].reason, "retry 2 of 3 after: HTTP 502 from coolify");
 	free(l);
-	plan_free(&p);
+	plan_release(&p);
 
 	/* retries used up: nothing, a noop, and a hint in verbose text */
 	r.projects[0].provisioning_retry_count = 3;
 	build(&d, &r, NULL, NULL, &p);
 	assert_int_equal(p.nactions, 0);
 	assert_int_equal(p.nnoop, 9);
-	plan_free(&p);
+	plan_release(&p);
 	struct plan_opts o = {.verbose = true};
 	build(&d, &r, NULL, &o, &p);
 	t = render(&p, &d, plan_render_text, true);
@@ -1040,11 +1040,11 @@ static void test_retry(void **state)
 		assert_string_equal(j, j2);
 		free(j);
 		free(j2);
-		plan_free(&q);
+		plan_release(&q);
 	}
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_partial_and_unfinished(void **state)
@@ -1069,8 +1069,8 @@ static void test_partial_and_unfinished(void **state)
 			       "create dns_record www.roma.vrs.gmbh/CNAME\n"
 			       "deploy deployment pizzeria-roma\n");
 	free(l);
-	plan_free(&p);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&r);
 
 	/* everything created but the deployment did not finish */
 	std_world(&r);
@@ -1081,9 +1081,9 @@ static void test_partial_and_unfinished(void **state)
 	assert_string_equal(l, "1 deploy deployment pizzeria-roma\n");
 	assert_string_equal(p.actions[0].reason, "deployment not finished (status bootstrapping)");
 	free(l);
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_drift(void **state)
@@ -1128,7 +1128,7 @@ static void test_drift(void **state)
 	assert_string_equal(p.actions[1].reason, "drift: record changed outside vrsctl");
 	assert_string_equal(find_change(&p.actions[1], "content")->old, "192.0.2.99");
 	free(l);
-	plan_free(&p);
+	plan_release(&p);
 
 	/* the app is gone remotely: create app + env + deploy */
 	struct m_observed obs2 = {
@@ -1148,7 +1148,7 @@ static void test_drift(void **state)
 			       "3 deploy deployment pizzeria-roma [1,2]\n");
 	assert_string_equal(p.actions[0].reason, "drift: application deleted outside vrsctl");
 	free(l);
-	plan_free(&p);
+	plan_release(&p);
 
 	/* observed image and fqdns differ */
 	struct o_app changed = apps[0];
@@ -1163,15 +1163,15 @@ static void test_drift(void **state)
 	assert_string_equal(p.actions[0].reason, "drift: image changed outside vrsctl");
 	assert_string_equal(find_change(&p.actions[0], "image")->old, "nginx:latest");
 	free(l);
-	plan_free(&p);
+	plan_release(&p);
 
 	/* not present: ignored */
 	obs.present = false;
 	build(&d, &r, &obs, NULL, &p);
 	assert_int_equal(p.nactions, 0);
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_server_ip_change_updates_records(void **state)
@@ -1189,9 +1189,9 @@ static void test_server_ip_change_updates_records(void **state)
 	assert_string_equal(l, "1 update server fsn1-01\n"
 			       "2 update dns_record roma.vrs.gmbh/A\n");
 	free(l);
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 /* ---- targets, determinism, speed ----------------------------------------------------------- */
@@ -1232,7 +1232,7 @@ static void test_targets(void **state)
 			       "13 create dns_record www.roma.vrs.gmbh/CNAME [8]\n"
 			       "14 deploy deployment pizzeria-roma [10,11,12,13]\n");
 	free(l);
-	plan_free(&p);
+	plan_release(&p);
 
 	const char *t2[] = {"server/fsn1-01"};
 	o.targets = t2;
@@ -1240,7 +1240,7 @@ static void test_targets(void **state)
 	l = listing(&p);
 	assert_string_equal(l, "1 create server fsn1-01\n");
 	free(l);
-	plan_free(&p);
+	plan_release(&p);
 
 	const char *bad[] = {"project/nope", "nokind", "widget/x"};
 	for (int i = 0; i < 3; i++) {
@@ -1251,8 +1251,8 @@ static void test_targets(void **state)
 		assert_int_equal(p.nactions, 0);
 		assert_has(err.msg, bad[i]);
 	}
-	world_free(&d);
-	world_free(&r);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void shuffle_world(struct m_world *w, unsigned seed)
@@ -1319,18 +1319,18 @@ static void test_determinism(void **state)
 	j1 = render(&p1, &d1, plan_render_json, false);
 	j2 = render(&p2, &d2, plan_render_json, false);
 	assert_string_equal(j1, j2);
-	plan_free(&p2);
+	plan_release(&p2);
 	build(&d1, &r, NULL, NULL, &p2);
 	j3 = render(&p2, &d1, plan_render_json, false);
 	assert_string_equal(j1, j3);
 	free(j1);
 	free(j2);
 	free(j3);
-	plan_free(&p1);
-	plan_free(&p2);
-	world_free(&d1);
-	world_free(&d2);
-	world_free(&r);
+	plan_release(&p1);
+	plan_release(&p2);
+	world_release(&d1);
+	world_release(&d2);
+	world_release(&r);
 }
 
 static void test_speed_10000(void **state)
@@ -1349,7 +1349,7 @@ static void test_speed_10000(void **state)
 	assert_true(p.nactions > 10000 * 10);
 	if (secs > 1.0)
 		fail_msg("10000 projects took %.2fs", secs);
-	plan_free(&p);
+	plan_release(&p);
 	/* and against a converged state */
 	many_world(&r, 10000, false);
 	converge(&r, "srv-00");
@@ -1359,9 +1359,9 @@ static void test_speed_10000(void **state)
 	assert_int_equal(p.nactions, 0);
 	if (secs > 1.0)
 		fail_msg("10000 converged projects took %.2fs", secs);
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_unsorted_world_refused(void **state)
@@ -1380,7 +1380,7 @@ static void test_unsorted_world_refused(void **state)
 	err_clear(&err);
 	assert_int_equal(plan_build(&d, NULL, NULL, NULL, &p, &err), -1);
 	assert_has(err.msg, "sorted");
-	world_free(&d);
+	world_release(&d);
 }
 
 /* ---- prices ---------------------------------------------------------------------------------- */
@@ -1470,9 +1470,9 @@ static void test_bundle_price_display(void **state)
 	assert_string_equal(find_change(a, "bundle_price")->new, "49,00 €");
 	a = find_action(&p, OP_CREATE, RES_PROJECT, "b-month");
 	assert_string_equal(find_change(a, "bundle_price")->new, "22,41 €/Monat");
-	plan_free(&p);
-	world_free(&d);
-	world_free(&r);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 /* ---- plan_check --------------------------------------------------------------------------------
@@ -1497,21 +1497,21 @@ static void test_plan_check(void **state)
 				"'fsn1-02' is not supported");
 	assert_has(dl.v[0].msg, "lifecycle: archived");
 	assert_has(dl.v[0].msg, "--allow-delete");
-	diag_free(&dl);
+	diag_release(&dl);
 
 	/* the server hosting it removed from the specs */
 	free(d.projects[0].server);
 	d.projects[0].server = NULL;
-	server_free(&d.servers[0]);
+	server_release(&d.servers[0]);
 	d.servers[0] = d.servers[1];
 	d.nservers = 1;
 	diag_init(&dl);
 	assert_int_equal(plan_check(&d, &r, &dl), -1);
 	assert_int_equal(dl.n, 1);
 	assert_has(dl.v[0].msg, "server 'fsn1-01' was removed from the specs but still hosts 1");
-	diag_free(&dl);
-	world_free(&d);
-	world_free(&r);
+	diag_release(&dl);
+	world_release(&d);
+	world_release(&r);
 }
 
 /* ---- renderers ------------------------------------------------------------------------------ */
@@ -1610,10 +1610,10 @@ static void test_render_text(void **state)
 		assert_int_equal(plan_render_text(&p, &d, true, false, &b), 0);
 		assert_has(b.data, "\033[32m+ server fsn1-01\033[0m\n");
 		assert_has(b.data, "\033[31m- dns_record old.de/A (destructive)\033[0m\n");
-		buf_free(&b);
+		buf_release(&b);
 	}
-	plan_free(&p);
-	world_free(&d);
+	plan_release(&p);
+	world_release(&d);
 }
 
 static const char small_json[] =
@@ -1735,9 +1735,9 @@ static void test_render_json_and_round_trip(void **state)
 	j2 = render(&q, NULL, plan_render_json, false);
 	assert_string_equal(j, j2);
 	free(j2);
-	plan_free(&q);
+	plan_release(&q);
 	free(j);
-	plan_free(&p);
+	plan_release(&p);
 
 	/* a generated plan round-trips too */
 	{
@@ -1751,10 +1751,10 @@ static void test_render_json_and_round_trip(void **state)
 		assert_string_equal(j, j2);
 		free(j);
 		free(j2);
-		plan_free(&p);
-		plan_free(&q);
-		world_free(&d);
-		world_free(&r);
+		plan_release(&p);
+		plan_release(&q);
+		world_release(&d);
+		world_release(&r);
 	}
 }
 
@@ -1836,7 +1836,7 @@ static void test_render_markdown(void **state)
 	       "\n"
 	       "4 objects unchanged.\n");
 	free(t);
-	plan_free(&p);
+	plan_release(&p);
 	plan_init(&p);
 	t = render(&p, NULL, plan_render_markdown, false);
 	assert_string_equal(t, "## vrsctl plan\n\n**No changes. The world matches the specs.**\n");
@@ -1868,7 +1868,7 @@ static void test_render_dot(void **state)
 	       "  a3 -> a5;\n"
 	       "}\n");
 	free(t);
-	plan_free(&p);
+	plan_release(&p);
 }
 
 static void test_summary_line_plural(void **state)
@@ -1896,7 +1896,7 @@ static void test_summary_line_plural(void **state)
 	t = render(&p, NULL, plan_render_text, false);
 	assert_has(t, "3 purchases (prices known after --refresh).\n");
 	free(t);
-	plan_free(&p);
+	plan_release(&p);
 }
 
 int main(void)

@@ -88,7 +88,7 @@ static void test_creds(void **state)
 	assert_true(c.coolify_rate_per_min == 600);
 	assert_int_equal(provider_creds_require_coolify(&c, &err), 0);
 	assert_int_equal(provider_creds_require_inwx(&c, &err), -1);
-	provider_creds_free(&c);
+	provider_creds_release(&c);
 	setenv("VRS_COOLIFY_RATE", "fast", 1);
 	assert_int_equal(provider_creds_load(&c, &err), -1);
 	assert_non_null(strstr(err.msg, "VRS_COOLIFY_RATE"));
@@ -97,7 +97,7 @@ static void test_creds(void **state)
 	assert_int_equal(provider_creds_load(&c, &err), 0);
 	assert_string_equal(c.inwx_url, INWX_URL_PROD);
 	assert_true(c.coolify_rate_per_min == 200);
-	provider_creds_free(&c);
+	provider_creds_release(&c);
 	unsetenv("VRS_COOLIFY_URL");
 	unsetenv("VRS_COOLIFY_TOKEN");
 }

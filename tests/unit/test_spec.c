@@ -39,8 +39,8 @@ static void load_str(struct res *r, const char *yaml)
 
 static void res_free(struct res *r)
 {
-	world_free(&r->w);
-	diag_free(&r->d);
+	world_release(&r->w);
+	diag_release(&r->d);
 }
 
 /* dump diagnostics (for failing assertions) */
@@ -168,7 +168,7 @@ static void test_positions(void **state)
 	/* the tree lives only inside the callback: check through a copy of the numbers */
 	assert_int_equal(sp_parse("f.yaml", y, strlen(y), &d, pos_cb, roots), 0);
 	assert_int_equal(d.n, 0);
-	diag_free(&d);
+	diag_release(&d);
 }
 
 struct posrec {
@@ -217,7 +217,7 @@ static void test_positions_exact(void **state)
 		assert_int_equal(r.v[i][0], want[i][0]);
 		assert_int_equal(r.v[i][1], want[i][1]);
 	}
-	diag_free(&d);
+	diag_release(&d);
 }
 
 static void test_model_positions(void **state)
@@ -464,18 +464,18 @@ static void test_load_dir(void **state)
 	assert_int_equal(w.nprojects, 1);
 	assert_int_equal(w.nfiles, 3);
 	assert_string_equal(w.projects[0].pos.file + strlen(p), "/projects/roma.yml");
-	world_free(&w);
+	world_release(&w);
 	/* the digest follows the bytes */
 	world_init(&w);
 	assert_int_equal(spec_load(p, &w, &d, dg2), 0);
 	assert_string_equal(dg1, dg2);
 	assert_int_equal(strlen(dg1), 64);
-	world_free(&w);
+	world_release(&w);
 	put(p, "projects/empty.yaml", "\n");
 	world_init(&w);
 	assert_int_equal(spec_load(p, &w, &d, dg2), 0);
 	assert_string_not_equal(dg1, dg2);
-	world_free(&w);
+	world_release(&w);
 
 	/* hostile tree: symlink loop, dangling symlink, FIFO, directory named *.yaml */
 	snprintf(q, sizeof(q), "%s/specs/projects/loop", dir);
@@ -501,8 +501,8 @@ static void test_load_dir(void **state)
 	assert_true(has_msg(&d, q));
 	assert_int_equal(w.nplugins, 3); /* menu, shop, dirplug */
 	assert_int_equal(d.n, 3);
-	world_free(&w);
-	diag_free(&d);
+	world_release(&w);
+	diag_release(&d);
 	/* unreadable file (only meaningful when not root) */
 	if (geteuid() != 0) {
 		snprintf(q, sizeof(q), "%s/specs/base.yaml", dir);
@@ -510,8 +510,8 @@ static void test_load_dir(void **state)
 		world_init(&w);
 		diag_init(&d);
 		assert_int_equal(spec_load(p, &w, &d, NULL), -1);
-		world_free(&w);
-		diag_free(&d);
+		world_release(&w);
+		diag_release(&d);
 	}
 	/* a missing directory */
 	world_init(&w);
@@ -519,8 +519,8 @@ static void test_load_dir(void **state)
 	assert_int_equal(spec_load("/nonexistent/specs", &w, &d, NULL), -1);
 	assert_true(has_msg(
 	    &d, "/nonexistent/specs: cannot open specs directory: No such file or directory"));
-	world_free(&w);
-	diag_free(&d);
+	world_release(&w);
+	diag_release(&d);
 	snprintf(q, sizeof(q), "rm -rf '%s'", dir);
 	assert_int_equal(system(q), 0);
 }

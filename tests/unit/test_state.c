@@ -339,10 +339,10 @@ static void test_migrate_idempotent(void **state)
 		assert_false(state_is_new(st));
 		assert_int_equal(state_meta_get(st, &m2, &f->err), 0);
 		assert_string_equal(m1.lineage, m2.lineage);
-		state_meta_free(&m2);
+		state_meta_release(&m2);
 		state_close(st);
 	}
-	state_meta_free(&m1);
+	state_meta_release(&m1);
 	assert_int_equal(raw_exec(f->path, "PRAGMA integrity_check"), SQLITE_OK);
 }
 
@@ -396,11 +396,11 @@ static void test_read_missing_creates_nothing(void **state)
 	assert_true(state_is_new(st));
 	assert_int_equal(state_meta_get(st, &m, &f->err), 0);
 	assert_null(m.lineage);
-	state_meta_free(&m);
+	state_meta_release(&m);
 	world_init(&w);
 	assert_int_equal(state_load(st, &w, &f->err), 0);
 	assert_int_equal(w.nprojects + w.nservers, 0);
-	world_free(&w);
+	world_release(&w);
 	/* a made-up but stable key for this handle */
 	assert_int_equal(state_fingerprint_key(st, k1, &f->err), 0);
 	assert_int_equal(state_fingerprint_key(st, k2, &f->err), 0);
@@ -448,7 +448,7 @@ static void test_read_does_not_modify(void **state)
 	assert_false(state_is_new(st));
 	world_init(&w);
 	assert_int_equal(state_load(st, &w, &f->err), 0);
-	world_free(&w);
+	world_release(&w);
 	state_close(st);
 	assert_int_equal(stat(f->path, &b), 0);
 	after = slurp(f->path, &n2);
@@ -901,11 +901,11 @@ static void test_round_trip(void **state)
 	assert_int_equal(state_meta_get(st, &m, &f->err), 0);
 	assert_int_equal(m.serial, 1);
 	assert_string_equal(m.specs_digest, "sha256:abc");
-	state_meta_free(&m);
+	state_meta_release(&m);
 	state_close(st);
-	world_free(&w);
-	world_free(&r);
-	world_free(&r2);
+	world_release(&w);
+	world_release(&r);
+	world_release(&r2);
 	assert_int_equal(raw_exec(f->path, "PRAGMA integrity_check"), SQLITE_OK);
 }
 
@@ -923,7 +923,7 @@ static void test_timestamps_iso(void **state)
 	state_set_now(st, 1795712400);
 	store_world(st, &w);
 	state_close(st);
-	world_free(&w);
+	world_release(&w);
 	assert_string_equal(state_time_fmt(1795712400, buf, sizeof(buf)), "2026-11-26T17:00:00Z");
 	assert_int_equal(state_time_parse("2026-11-26T17:00:00Z", &t), 0);
 	assert_int_equal(t, 1795712400);
@@ -967,7 +967,7 @@ static void test_status_and_errors(void **state)
 
 	build_world(&w);
 	store_world(st, &w);
-	world_free(&w);
+	world_release(&w);
 	state_set_now(st, 1000000000);
 	/* entering provisioning sets started_at once; active sets completed_at */
 	assert_int_equal(state_project_set_status(st, "roma-demo", PS_PROVISIONING, NULL, &f->err),
@@ -985,7 +985,7 @@ static void test_status_and_errors(void **state)
 	assert_int_equal(r.projects[1].provisioning_completed_at, 1000000100);
 	assert_int_equal(r.projects[1].provisioning_retry_count, 0);
 	assert_null(r.projects[0].provisioning_error); /* cleared */
-	world_free(&r);
+	world_release(&r);
 
 	/* errors name what failed */
 	assert_int_equal(state_project_set_status(st, "ghost", PS_ACTIVE, NULL, &f->err), -1);
@@ -1003,7 +1003,7 @@ static void test_status_and_errors(void **state)
 	world_init(&r);
 	assert_int_equal(state_load(st, &r, &f->err), 0);
 	assert_int_equal(r.nprojects, 2);
-	world_free(&r);
+	world_release(&r);
 
 	/* deletes: the original (its clone keeps the slug), the clone, with domains and logs */
 	{
@@ -1015,7 +1015,7 @@ static void test_status_and_errors(void **state)
 	assert_int_equal(state_load(st, &r, &f->err), 0);
 	assert_int_equal(r.nprojects, 1);
 	assert_string_equal(r.projects[0].cloned_from, "pizzeria-roma");
-	world_free(&r);
+	world_release(&r);
 	assert_int_equal(state_project_delete(st, "roma-demo", &f->err), 0);
 	assert_int_equal(state_project_delete(st, "pizzeria-roma", &f->err), 0); /* idempotent */
 	assert_int_equal(state_bundle_delete(st, "gastro-basic", &f->err), 0);
@@ -1029,7 +1029,7 @@ static void test_status_and_errors(void **state)
 	assert_int_equal(r.nservers, 1);
 	assert_int_equal(r.nplugins, 1);
 	assert_int_equal(r.nbundles, 0);
-	world_free(&r);
+	world_release(&r);
 	state_close(st);
 	assert_int_equal(raw_exec(f->path, "PRAGMA foreign_key_check"), SQLITE_OK);
 }
@@ -1048,7 +1048,7 @@ static void test_rollback(void **state)
 	world_init(&r);
 	assert_int_equal(state_load(st, &r, &f->err), 0);
 	assert_int_equal(r.nproject_types, 0);
-	world_free(&r);
+	world_release(&r);
 	/* outside a transaction a write is committed on its own */
 	assert_int_equal(state_project_type_upsert(st, &t, &f->err), 0);
 	assert_int_equal(state_commit(st, &f->err), -1);
@@ -1057,7 +1057,7 @@ static void test_rollback(void **state)
 	world_init(&r);
 	assert_int_equal(state_load(st, &r, &f->err), 0);
 	assert_int_equal(r.nproject_types, 1);
-	world_free(&r);
+	world_release(&r);
 	state_close(st);
 }
 
@@ -1103,7 +1103,7 @@ static void test_clone_before_source(void **state)
 	assert_string_equal(r.projects[0].slug, "demo-kunde-01");
 	assert_string_equal(r.projects[0].cloned_from, "kunde-01");
 	assert_null(r.projects[1].cloned_from);
-	world_free(&r);
+	world_release(&r);
 	/* dropping cloned_from unlinks */
 	demo.cloned_from = NULL;
 	assert_int_equal(state_project_upsert(st, &demo, &f->err), 0);
@@ -1225,7 +1225,7 @@ static void test_log_order(void **state)
 
 	build_world(&w);
 	store_world(st, &w);
-	world_free(&w);
+	world_release(&w);
 	/* two rows share a timestamp: the later id is newer */
 	for (int i = 0; i < 4; i++) {
 		struct state_log_entry e = {.project_slug = "pizzeria-roma",
@@ -1289,7 +1289,7 @@ static void test_preview(void **state)
 
 	build_world(&w);
 	store_world(st, &w);
-	world_free(&w);
+	world_release(&w);
 	state_set_now(st, 1764176400);
 	assert_int_equal(state_preview_grant(st, &in, &a, &f->err), 0);
 	assert_int_equal(strlen(a.token), 64);
@@ -1354,7 +1354,7 @@ static void test_api_key_once(void **state)
 	assert_null(k3);
 	free(k1);
 	free(k2);
-	world_free(&w);
+	world_release(&w);
 	state_close(st);
 }
 
@@ -1394,7 +1394,7 @@ static void test_no_secret_plaintext(void **state)
 						  "hunter2-plaintext", &f->err),
 			 -1);
 	state_close(st);
-	world_free(&w);
+	world_release(&w);
 	bytes = slurp(f->path, &n);
 	assert_null(memmem(bytes, n, "hunter2", 7));
 	free(bytes);
