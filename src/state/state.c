@@ -173,13 +173,15 @@ int st_meta_write(struct state *st, const char *key, const char *value, struct v
 	return 0;
 }
 
-int st_id_of(struct state *st, const char *table, const char *keycol, const char *key,
-	     const char *what, long long *id, struct vrs_err *err)
+/* id by key: 1 found, 0 absent, -1 error */
+int st_find_id(struct state *st, const char *table, const char *keycol, const char *key,
+	       long long *id, struct vrs_err *err)
 {
-	char sql[256];
+	char sql[160];
 	sqlite3_stmt *s = NULL;
 	int rc;
 
+	*id = 0;
 	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?", table, keycol);
 	if (st_prepare(st, &s, sql, err) < 0)
 		return -1;
@@ -189,11 +191,23 @@ int st_id_of(struct state *st, const char *table, const char *keycol, const char
 		*id = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	if (rc == SQLITE_ROW)
-		return 0;
+		return 1;
 	if (rc == SQLITE_DONE)
+		return 0;
+	return st_dberr(st, err, "looking up %s", key);
+}
+
+int st_id_of(struct state *st, const char *table, const char *keycol, const char *key,
+	     const char *what, long long *id, struct vrs_err *err)
+{
+	int rc = st_find_id(st, table, keycol, key, id, err);
+
+	if (rc > 0)
+		return 0;
+	if (rc == 0)
 		return err_setc(err, VRS_E_NOT_FOUND, "%s %s not in state", what,
 				key ? key : "(null)");
-	return st_dberr(st, err, "looking up %s %s", what, key ? key : "(null)");
+	return err_prefix(err, "looking up %s", what);
 }
 
 /* ---- time --------------------------------------------------------------- */

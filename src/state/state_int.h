@@ -65,6 +65,9 @@ int st_meta_write(struct state *st, const char *key, const char *value, struct v
 /* id lookup by key column: 0 and *id set; error "what KEY not in state" if absent */
 int st_id_of(struct state *st, const char *table, const char *keycol, const char *key,
 	     const char *what, long long *id, struct vrs_err *err);
+/* id by key: 1 found, 0 absent, -1 error */
+int st_find_id(struct state *st, const char *table, const char *keycol, const char *key,
+	       long long *id, struct vrs_err *err);
 
 /* write.c: statement helpers shared by the write files */
 /*
@@ -77,9 +80,6 @@ int st_run(struct state *st, struct vrs_err *err, const char *what, const char *
 /* st_run that must change exactly one row; "WHAT not in state" otherwise */
 int st_run1(struct state *st, struct vrs_err *err, const char *what, const char *sql,
 	    const char *fmt, ...);
-/* id by key: 1 found, 0 absent, -1 error */
-int st_find_id(struct state *st, const char *table, const char *keycol, const char *key,
-	       long long *id, struct vrs_err *err);
 /* id of a required reference; NULL key gives id 0 (no reference) */
 int st_ref_id(struct state *st, const char *table, const char *keycol, const char *what,
 	      const char *key, long long *id, struct vrs_err *err);

@@ -105,30 +105,6 @@ int st_run1(struct state *st, struct vrs_err *err, const char *what, const char 
 	return 0;
 }
 
-/* id by key: 1 found, 0 absent, -1 error */
-int st_find_id(struct state *st, const char *table, const char *keycol, const char *key,
-	       long long *id, struct vrs_err *err)
-{
-	char sql[160];
-	sqlite3_stmt *s = NULL;
-	int rc;
-
-	*id = 0;
-	snprintf(sql, sizeof(sql), "SELECT id FROM %s WHERE %s = ?", table, keycol);
-	if (st_prepare(st, &s, sql, err) < 0)
-		return -1;
-	st_bind_text(s, 1, key);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return st_dberr(st, err, "looking up %s", key);
-}
-
 /* id of a required reference; NULL key gives id 0 (no reference) */
 int st_ref_id(struct state *st, const char *table, const char *keycol, const char *what,
 	      const char *key, long long *id, struct vrs_err *err)
@@ -230,17 +206,22 @@ int state_base_domain_upsert(struct state *st, const struct m_base_domain *b, st
 	return st_map_upsert(st, &st_base_domain_map, "marketplace_base_domain", &row, what, err);
 }
 
-int state_base_domain_delete(struct state *st, const char *domain, struct vrs_err *err)
+/* delete the row of table whose keycol is key; what names it in errors */
+static int delete_by_key(struct state *st, const char *table, const char *keycol, const char *what,
+			 const char *key, struct vrs_err *err)
 {
-	char what[300];
+	char msg[300], sql[160];
 
 	if (st_need_write(st, err) < 0)
 		return -1;
-	snprintf(what, sizeof(what), "deleting base domain %s (still in use?)", domain);
-	return st_run(st, err, what, "DELETE FROM marketplace_base_domain WHERE domain = ?", "s",
-		      domain) < 0
-		   ? -1
-		   : 0;
+	snprintf(msg, sizeof(msg), "deleting %s %s (still in use?)", what, key);
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", table, keycol);
+	return st_run(st, err, msg, sql, "s", key) < 0 ? -1 : 0;
+}
+
+int state_base_domain_delete(struct state *st, const char *domain, struct vrs_err *err)
+{
+	return delete_by_key(st, "marketplace_base_domain", "domain", "base domain", domain, err);
 }
 
 /* ---- project types ------------------------------------------------------ */
@@ -266,15 +247,7 @@ int state_project_type_upsert(struct state *st, const struct m_project_type *t, 
 
 int state_project_type_delete(struct state *st, const char *code, struct vrs_err *err)
 {
-	char what[160];
-
-	if (st_need_write(st, err) < 0)
-		return -1;
-	snprintf(what, sizeof(what), "deleting project type %s (still in use?)", code);
-	return st_run(st, err, what, "DELETE FROM marketplace_project_type WHERE code = ?", "s",
-		      code) < 0
-		   ? -1
-		   : 0;
+	return delete_by_key(st, "marketplace_project_type", "code", "project type", code, err);
 }
 
 /* ---- plugins ------------------------------------------------------------ */
