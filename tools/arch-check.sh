@@ -16,7 +16,7 @@ hits=$(grep -ln "#include <cjson" src/engine/*.[ch] src/cmd/*.[ch] src/plan/*.[c
 [ -n "$hits" ] && { echo "cJSON outside src/providers/ and src/plan/parse.c:"; echo "$hits"; bad=1; }
 hits=$(grep -lnE '#include <sqlite3.h>|sqlite3_' $(find src -name '*.[ch]' ! -path 'src/state/*') 2>/dev/null)
 [ -n "$hits" ] && { echo "SQL outside src/state/:"; echo "$hits"; bad=1; }
-hits=$(grep -nE 'strstr\((e|err)[.>-]+msg' $(find src -name '*.c') 2>/dev/null)
+hits=$(grep -nE '(strstr|strncmp|strcmp)\([^;]*\b(err|e|e2)(->|\.)msg' $(find src -name '*.c') 2>/dev/null)
 [ -n "$hits" ] && { echo "deciding by an error's words:"; echo "$hits"; bad=1; }
 [ $bad = 0 ] && echo "arch-check: limits and layering rules hold"
 exit $bad

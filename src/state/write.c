@@ -350,7 +350,8 @@ int state_bundle_upsert(struct state *st, const struct m_bundle *b, struct vrs_e
 				    "plugin_id) VALUES (?, ?)",
 				    "II", id, pid);
 	}
-	if (rc < 0 && strncmp(err ? err->msg : "", "state ", 6) != 0)
+	/* a database error names the state already; a missing plugin gets the bundle */
+	if (rc < 0 && err && err->code != VRS_E_IO && err->code != VRS_E_NOMEM)
 		err_prefix(err, "bundle %s", b->code);
 	return st_sp_end(st, rc < 0 ? -1 : 0);
 }

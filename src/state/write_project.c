@@ -78,7 +78,7 @@ int state_project_upsert(struct state *st, const struct m_project *p, struct vrs
 			   "(SELECT project_id FROM vrs_project_ext WHERE cloned_from_slug = ?2) "
 			   "AND cloned_from_project_id IS NOT ?1",
 			   "Is", id, p->slug);
-	if (rc < 0 && err && strncmp(err->msg, "state ", 6) != 0)
+	if (rc < 0 && err && err->code != VRS_E_IO && err->code != VRS_E_NOMEM)
 		err_prefix(err, "project %s", p->slug);
 	return st_sp_end(st, rc < 0 ? -1 : 0);
 }
