@@ -232,6 +232,9 @@ static int apply_plan(struct state *st, struct providers *pv, const struct input
 	int rc;
 
 	eo.parallelism = o->parallelism;
+	/* the Coolify client's own cap (10 by default) must not undercut --parallelism */
+	if (pv->coolify && o->parallelism > 0)
+		http_service_set_max_in_flight(coolify_service(pv->coolify), o->parallelism);
 	eo.allow_delete = o->allow_delete;
 	eo.approve_costs = o->approve_costs;
 	eo.triggered_by = o->triggered_by;

@@ -166,6 +166,12 @@ void http_pool_set_max_in_flight(struct http_pool *p, int n)
 	p->max_total = n > 0 ? n : 0;
 }
 
+void http_service_set_max_in_flight(struct http_service *s, int n)
+{
+	if (!s->serialize)
+		s->max_in_flight = n > 0 ? n : 0;
+}
+
 int http_pool_in_flight(const struct http_pool *p)
 {
 	return p->n_running;

@@ -110,6 +110,8 @@ int http_pool_add_secret(struct http_pool *p, const char *secret);
 void http_pool_seed(struct http_pool *p, uint64_t seed); /* jitter RNG, for tests */
 /* cap on requests in flight over all services (--parallelism); 0 = none */
 void http_pool_set_max_in_flight(struct http_pool *p, int n);
+/* the service's cap on requests in flight (n <= 0: unlimited; a serialized service stays 1) */
+void http_service_set_max_in_flight(struct http_service *s, int n);
 int http_pool_in_flight(const struct http_pool *p);
 
 struct http_service *http_service_add(struct http_pool *p, const struct http_service_cfg *cfg,

@@ -61,6 +61,8 @@ Admin endpoints (both ports, no auth, not counted, never faulted)
                           Applications carry the API fields plus sim-only project_uuid,
                           environment_uuid, server_uuid, tags and envs (with real values).
                           Deployments carry sim-only sim_created_at (unix seconds).
+                          meta.coolify_max_in_flight: the most Coolify requests seen
+                          being answered at once
   POST /_sim/state        patch the state; body: one op object, a list, or {"ops":[...]}:
       {"op":"delete_app","name":N | "uuid":U}
       {"op":"set_app","name":N | "uuid":U,"fields":{"status":"exited:unhealthy",...}}
@@ -352,6 +354,7 @@ class Sim:
             self.dropped = set()
             self.used_tans = set()
             self.burst = {}
+            self.coolify_in_flight = 0
             self.meta = {"next_id": 1, "next_record_id": 2153811200, "next_roid": 980000, "next_contact": 4711}
             self.servers, self.projects, self.apps, self.deployments = [], [], [], []
             self.zones, self.domains, self.contacts = [], [], []
@@ -2154,7 +2157,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if path.startswith("/_sim/"):
                 return self.admin(method, path, body)
             if self.server.service == "coolify":
-                self.coolify(method, path, query, body)
+                # how many Coolify requests are answered at once (meta coolify_max_in_flight)
+                with sim.lock:
+                    sim.coolify_in_flight += 1
+                    if sim.coolify_in_flight > sim.meta.get("coolify_max_in_flight", 0):
+                        sim.meta["coolify_max_in_flight"] = sim.coolify_in_flight
+                try:
+                    self.coolify(method, path, query, body)
+                finally:
+                    with sim.lock:
+                        sim.coolify_in_flight -= 1
             else:
                 self.inwx(method, path, body)
         except (BrokenPipeError, ConnectionResetError):
