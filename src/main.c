@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 	    getenv("VRS_STATE") && *getenv("VRS_STATE") ? getenv("VRS_STATE") : "state/vrs.db";
 	rest = calloc((size_t)argc + 1, sizeof(*rest));
 	if (rest == NULL) {
-		fprintf(stderr, "vrsctl: error: out of memory\n");
+		cmd_error("out of memory");
 		return EXIT_ERR;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 					   : is_flag(a, "--state") ? "--state"
 								   : "--log-format";
 			if ((v = flag_value(argc, argv, &i, name)) == NULL || *v == 0) {
-				fprintf(stderr, "vrsctl: error: %s needs a value\n", name);
+				cmd_error("%s needs a value", name);
 				free(rest);
 				return EXIT_ERR;
 			}
@@ -139,11 +139,9 @@ int main(int argc, char **argv)
 				g.state = v;
 			} else if (strcmp(v, "json") == 0 || strcmp(v, "text") == 0) {
 				g.log_json = strcmp(v, "json") == 0;
+				cmd_set_log_json(g.log_json);
 			} else {
-				fprintf(
-				    stderr,
-				    "vrsctl: error: --log-format must be text or json, not '%s'\n",
-				    v);
+				cmd_error("--log-format must be text or json, not '%s'", v);
 				free(rest);
 				return EXIT_ERR;
 			}
@@ -191,8 +189,9 @@ int main(int argc, char **argv)
 		if (strcmp(commands[i].name, rest[0]) == 0)
 			cmd = &commands[i];
 	if (cmd == NULL) {
-		fprintf(stderr, "vrsctl: error: unknown command '%s'\n", rest[0]);
-		print_usage(stderr);
+		cmd_error("unknown command '%s'", rest[0]);
+		if (!g.log_json)
+			print_usage(stderr);
 		free(rest);
 		return EXIT_ERR;
 	}
@@ -200,7 +199,7 @@ int main(int argc, char **argv)
 	free(rest);
 	/* a command whose output was lost cannot succeed */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "vrsctl: error: writing to stdout failed\n");
+		cmd_error("writing to stdout failed");
 		return EXIT_ERR;
 	}
 	return rc;

@@ -84,7 +84,9 @@ static void progress_line(void *ud, const char *subject, const char *msg, const 
 	(void)msg;
 	bool tty = *(bool *)ud;
 
-	if (tty)
+	if (cmd_log_json())
+		cmd_message("info", NULL, 0, 0, line);
+	else if (tty)
 		fprintf(stderr, "\r\033[K%s", line);
 	else
 		fprintf(stderr, "%s\n", line);
@@ -138,7 +140,7 @@ static int check(struct cmd_ctx *c)
 	if (cmd_env_int("VRS_POLL_MS", 0, 3600000, 0, &A.ro.poll_ms) < 0)
 		return EXIT_ERR;
 	if (!A.auto_approve && !report && !isatty(STDIN_FILENO)) {
-		fprintf(stderr, "vrsctl: error: apply without a terminal needs --auto-approve\n");
+		cmd_error("apply without a terminal needs --auto-approve");
 		return EXIT_ERR;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -160,7 +162,7 @@ static int report_result(struct cmd_ctx *c, int erc, const struct reconcile_resu
 		return EXIT_OK;
 	}
 	if (rr->cancelled) {
-		fprintf(stderr, "vrsctl: apply cancelled; nothing changed\n");
+		cmd_info("apply cancelled; nothing changed");
 		return EXIT_ERR;
 	}
 	if (A.refresh == R_REPORT) {
@@ -220,8 +222,8 @@ static int run(struct cmd_ctx *c)
 	if (tty_err && !g->quiet && rr.stats.total)
 		fputs("\r\033[K", stderr);
 	if (rr.adopted && !g->quiet)
-		fprintf(stderr, "vrsctl: adopted %zu object%s left by an interrupted run\n",
-			rr.adopted, rr.adopted == 1 ? "" : "s");
+		cmd_info("adopted %zu object%s left by an interrupted run", rr.adopted,
+			 rr.adopted == 1 ? "" : "s");
 	if (conflicts.n)
 		cmd_print_diags(&conflicts, g->specs, "nothing applied");
 	else if (erc < 0 && rr.stats.total == 0)

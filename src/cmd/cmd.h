@@ -96,6 +96,19 @@ void cmd_http_trace(void *ud, const char *service, const char *line);
 /* shared helpers for the commands (cmd/common.c) */
 /* print "vrsctl: error: MSG" or "FILE:LINE:COL: error: MSG" for an error value */
 void cmd_print_err(const struct vrs_err *e);
+/*
+ * Every message on stderr goes through here: text ("vrsctl: error: MSG",
+ * "FILE:LINE:COL: error: MSG", "vrsctl: MSG" for info) or, after
+ * cmd_set_log_json(true) (--log-format json), one JSON object a line:
+ * {"time", "level", ["file", "line", "col",] "message"}.
+ */
+void cmd_set_log_json(bool json);
+bool cmd_log_json(void);
+void cmd_message(const char *level, const char *file, int line, int col, const char *msg);
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cmd_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "2026-12-03T17:30:00.123Z" */
+void cmd_iso_now(char *out, size_t n);
 /* the exit status for a failure of this kind: EXIT_LOCKED or EXIT_ERR */
 int cmd_exit_status(const struct vrs_err *e);
 /* print e and return its exit status */

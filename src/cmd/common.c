@@ -4,18 +4,100 @@
  * of values several commands take (durations, --format, --target).
  */
 #include "cmd/cmd.h"
+#include "util/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* --log-format json: a parsed global flag, set once by main.c */
+static bool log_json;
+
+void cmd_set_log_json(bool json)
+{
+	log_json = json;
+}
+
+bool cmd_log_json(void)
+{
+	return log_json;
+}
+
+void cmd_iso_now(char *out, size_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+void cmd_message(const char *level, const char *file, int line, int col, const char *msg)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (log_json) {
+		char t[40];
+
+		cmd_iso_now(t, sizeof(t));
+		buf_puts(&b, "{\"time\": ");
+		buf_json_str(&b, t);
+		buf_puts(&b, ", \"level\": ");
+		buf_json_str(&b, level);
+		if (file) {
+			buf_puts(&b, ", \"file\": ");
+			buf_json_str(&b, file);
+			buf_printf(&b, ", \"line\": %d, \"col\": %d", line, col);
+		}
+		buf_puts(&b, ", \"message\": ");
+		buf_json_str(&b, msg);
+		buf_puts(&b, "}\n");
+	} else if (file) {
+		buf_printf(&b, "%s:%d:%d: %s: %s\n", file, line, col, level, msg);
+	} else if (strcmp(level, "info") == 0) {
+		buf_printf(&b, "vrsctl: %s\n", msg);
+	} else {
+		buf_printf(&b, "vrsctl: %s: %s\n", level, msg);
+	}
+	/* one write per message: lines of concurrent writers never interleave */
+	fwrite(b.data, 1, b.len, stderr);
+	buf_release(&b);
+}
+
+static void vmessage(const char *level, const char *fmt, va_list ap)
+{
+	char msg[2048];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	cmd_message(level, NULL, 0, 0, msg);
+}
+
+void cmd_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage("error", fmt, ap);
+	va_end(ap);
+}
+
+void cmd_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage("info", fmt, ap);
+	va_end(ap);
+}
 
 void cmd_print_err(const struct vrs_err *e)
 {
-	if (e->file)
-		fprintf(stderr, "%s:%d:%d: error: %s\n", e->file, e->line, e->col, e->msg);
-	else
-		fprintf(stderr, "vrsctl: error: %s\n", e->msg);
+	cmd_message("error", e->file, e->line, e->col, e->msg);
 }
 
 int cmd_exit_status(const struct vrs_err *e)
@@ -37,9 +119,14 @@ int cmd_fail(const struct vrs_err *e)
 void cmd_print_diags(struct diag_list *d, const char *specs, const char *what)
 {
 	diag_sort(d);
-	diag_print(d, stderr);
-	fprintf(stderr, "vrsctl: %zu %s in %s%s%s\n", d->n, d->n == 1 ? "error" : "errors", specs,
-		what ? "; " : "", what ? what : "");
+	for (size_t i = 0; i < d->n; i++) {
+		const struct diag *x = &d->v[i];
+		cmd_message("error", x->file, x->line, x->col, x->msg);
+		if (x->note)
+			cmd_message("note", x->note_file, x->note_line, x->note_col, x->note);
+	}
+	cmd_info("%zu %s in %s%s%s", d->n, d->n == 1 ? "error" : "errors", specs, what ? "; " : "",
+		 what ? what : "");
 }
 
 bool cmd_wants_help(int argc, char **argv, const char *usage)
@@ -57,13 +144,15 @@ bool cmd_wants_help(int argc, char **argv, const char *usage)
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "vrsctl: error: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nRun 'vrsctl %s --help' for usage.\n", cmd);
+	cmd_error("%s: %s", cmd, msg);
+	if (!log_json)
+		fprintf(stderr, "Run 'vrsctl %s --help' for usage.\n", cmd);
 	return EXIT_ERR;
 }
 
@@ -103,8 +192,7 @@ int cmd_env_int(const char *name, int lo, int hi, int dflt, int *out)
 	if (v == NULL || *v == 0)
 		return 0;
 	if (opt_number(v, lo, hi, &n) < 0) {
-		fprintf(stderr, "vrsctl: error: %s wants a number from %d to %d, not '%s'\n", name,
-			lo, hi, v);
+		cmd_error("%s wants a number from %d to %d, not '%s'", name, lo, hi, v);
 		return -1;
 	}
 	*out = (int)n;

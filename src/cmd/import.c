@@ -34,8 +34,7 @@ static int run(struct cmd_ctx *c)
 
 	for (int i = 0; i < c->nargs; i++)
 		if (world_project(&c->in.desired, c->args[i]) == NULL) {
-			fprintf(stderr, "vrsctl: error: no project '%s' in %s\n", c->args[i],
-				c->g->specs);
+			cmd_error("no project '%s' in %s", c->args[i], c->g->specs);
 			return EXIT_ERR;
 		}
 	err_clear(&err);

@@ -130,7 +130,7 @@ static int show(struct cmd_ctx *c, const struct plan_args *a, const struct m_obs
 	if (a->out && save(&plan, &c->in.desired, a->out) < 0)
 		goto out;
 	if (renderers[a->format](&plan, &c->in.desired, c->g->color, c->g->verbose > 0, &out) < 0) {
-		fprintf(stderr, "vrsctl: error: rendering the plan failed (out of memory?)\n");
+		cmd_error("rendering the plan failed (out of memory?)");
 		goto out;
 	}
 	fwrite(out.data, 1, out.len, stdout);

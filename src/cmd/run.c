@@ -86,7 +86,7 @@ int cmd_run(const struct cmd *cmd, int argc, char **argv, const struct global_op
 	c.name = cmd->name;
 	world_init(&c.recorded);
 	if ((c.args = calloc((size_t)argc + 1, sizeof(*c.args))) == NULL) {
-		fprintf(stderr, "vrsctl: error: out of memory\n");
+		cmd_error("out of memory");
 		return EXIT_ERR;
 	}
 	if (opt_parse(c.name, s->opts ? s->opts : none, argc, argv, c.args, &c.nargs) < 0)

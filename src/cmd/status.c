@@ -152,7 +152,7 @@ static int run(struct cmd_ctx *c)
 	struct buf b;
 
 	if (slug && world_project(w, slug) == NULL) {
-		fprintf(stderr, "vrsctl: error: no project '%s' in state %s\n", slug, c->g->state);
+		cmd_error("no project '%s' in state %s", slug, c->g->state);
 		return EXIT_ERR;
 	}
 	buf_init(&b);

@@ -74,17 +74,6 @@ struct watch_ctx {
 	int last_rc;
 };
 
-static void iso_now(char *out, size_t n)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-}
-
 static void on_event(void *ud, const struct watch_event *ev)
 {
 	struct watch_ctx *c = ud;
@@ -93,7 +82,7 @@ static void on_event(void *ud, const struct watch_event *ev)
 
 	if (c->g->quiet && strcmp(ev->level, "error") != 0)
 		return;
-	iso_now(t, sizeof(t));
+	cmd_iso_now(t, sizeof(t));
 	buf_init(&b);
 	if (c->g->log_json) {
 		buf_puts(&b, "{\"time\": ");
