@@ -106,6 +106,16 @@ def records(sim):
     cn = c.call("nameserver.info", domain="example.com", type="CNAME")["resData"]["record"][0]
     t.ok(r["code"] == 1000 and cn["content"] == "www.example.com" and cn["ttl"] == 3600 and cn["prio"] == 0,
          "CNAME via roId: trailing dot stripped, ttl 3600 / prio 0 defaults")
+    t.eq(c.call("nameserver.createRecord", domain="example.com", name="blog", type="A", content="192.0.2.7")["code"], 2308,
+         "an A record beside a CNAME -> 2308")
+    t.eq(c.call("nameserver.createRecord", domain="example.com", name="www", type="CNAME", content="example.com")["code"], 2308,
+         "a CNAME beside an A record -> 2308")
+    t.eq(c.call("nameserver.createRecord", domain="example.com", name="blog", type="CNAME", content="other.example.com")["code"], 2308,
+         "a second CNAME at a name -> 2308")
+    r = c.call("nameserver.createRecord", domain="example.com", name="www", type="A", content="192.0.2.8")
+    t.eq((r["code"], len(c.call("nameserver.info", domain="example.com", name="www", type="A")["resData"]["record"])), (1000, 2),
+         "a second A record of other content is accepted: round-robin")
+    c.call("nameserver.deleteRecord", id=r["resData"]["id"])
     r = c.call("nameserver.createRecord", domain="example.com", name="m", type="MX", content="mail.example.com", prio=10)
     t.eq(c.call("nameserver.info", domain="example.com", type="MX")["resData"]["record"][0]["prio"], 10, "MX prio")
     r = c.call("nameserver.info", domain="example.com", name="www", type="A")

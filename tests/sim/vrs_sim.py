@@ -1681,6 +1681,13 @@ class Inwx:
         r = self.record_fields(p, z["domain"])
         if any(x["name"] == r["name"] and x["type"] == r["type"] and x["content"] == r["content"] for x in z["records"]):
             raise InwxError(2302, "Record already exists")
+        # one name, one CNAME (RFC 1034 3.6.2; contracts/inwx-api.md section 6.4): a CNAME is refused
+        # beside any other record of its name, and any record beside a CNAME. A second A/AAAA of
+        # other content is accepted: that is round-robin DNS, not a replacement.
+        at_name = [x for x in z["records"] if x["name"] == r["name"]]
+        if any(r["type"] == "CNAME" or x["type"] == "CNAME" for x in at_name):
+            raise InwxError(2308, "Data management policy violation: a CNAME cannot coexist with "
+                            "other records of the same name (%s)" % r["name"])
         if testing:
             return 1000, None
         r["id"] = self.sim.next_record_id()
