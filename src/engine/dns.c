@@ -13,7 +13,6 @@
  */
 #include "engine/engine_int.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,25 +244,6 @@ static bool own_record(const struct run *eng, const char *id)
 	return false;
 }
 
-/* the same content as DNS reads it: addresses by value, names without case or final dot */
-static bool content_same(const char *type, const char *a, const char *b)
-{
-	unsigned char x[16], y[16];
-	size_t la, lb;
-
-	if (strcmp(type, "A") == 0 || strcmp(type, "AAAA") == 0) {
-		int af = type[1] ? AF_INET6 : AF_INET;
-		if (inet_pton(af, a, x) == 1 && inet_pton(af, b, y) == 1)
-			return memcmp(x, y, af == AF_INET ? 4 : 16) == 0;
-		return strcmp(a, b) == 0;
-	}
-	la = strlen(a);
-	lb = strlen(b);
-	la -= la && a[la - 1] == '.';
-	lb -= lb && b[lb - 1] == '.';
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 static void dns_create_send(struct job *j);
 
 /*
@@ -284,7 +264,8 @@ static void dns_check_zone(struct job *j, const struct inwx_zone_info *zi)
 		    strcasecmp(r->name, dj->name) != 0 || own_record(j->eng, r->id))
 			continue;
 		same_type = strcmp(r->type, dj->type) == 0;
-		if (same_type && r->content && content_same(dj->type, r->content, dj->content))
+		if (same_type && r->content &&
+		    model_record_content_same(dj->type, r->content, dj->content))
 			same = same ? same : r;
 		else if (cname || same_type || strcmp(r->type, "CNAME") == 0)
 			clash = r;
@@ -386,8 +367,8 @@ static void on_lookup(void *ud, int rc, void *res, struct vrs_err *err)
 	for (size_t i = 0; i < z->n_records; i++) {
 		const struct inwx_record *r = &z->records[i];
 		if (r->name && r->type && r->id && strcasecmp(r->name, dj->name) == 0 &&
-		    strcmp(r->type, dj->type) == 0 && r->content &&
-		    strcmp(r->content, dj->content) == 0) {
+		    strcmp(r->type, dj->type) == 0 &&
+		    model_record_content_same(dj->type, r->content, dj->content)) {
 			char *id = strdup(r->id);
 			inwx_zone_info_free(z);
 			dns_done(j, id, "dns_created", "record adopted");
@@ -460,9 +441,12 @@ static void dns_create_send(struct job *j)
 				       .content = dj->content,
 				       .ttl = 3600};
 	struct vrs_err err;
+	char summary[600];
 
 	err_clear(&err);
-	if (engine_journal_open(j->eng, j, j->a->key, dj->zone, &err) < 0 ||
+	/* "ZONE CONTENT": crash recovery adopts only a record of this content */
+	snprintf(summary, sizeof(summary), "%s %s", dj->zone, dj->content);
+	if (engine_journal_open(j->eng, j, j->a->key, summary, &err) < 0 ||
 	    inwx_record_create_async(j->eng->pv->inwx, &in, on_created, j, &err) < 0)
 		dns_failed(j, &err);
 }
