@@ -319,6 +319,7 @@ struct o_offer {
 	int avail;		 /* 1 free, 0 taken, -1 unknown */
 	long long price_cents;	 /* registration (or transfer) price; -1 unknown */
 	long long renewal_cents; /* -1 unknown */
+	bool premium;		 /* a premium name: the prices are its own, not the TLD's */
 	bool auth_code_needed;	 /* transfers: the TLD asks for an auth code */
 	bool in_account;	 /* already in our INWX account (bought before) */
 	long long expires_at;	 /* in_account: unix seconds, 0 unknown */

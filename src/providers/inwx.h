@@ -96,10 +96,11 @@ struct inwx_created {
 };
 struct inwx_check {
 	char *domain, *status;
-	int avail; /* 1 free, 0 taken, -1 unknown */
-	double price;
+	int avail;    /* 1 free, 0 taken, -1 unknown */
+	double price; /* the regular price; a premium name costs premium_create */
 	char *currency;
 	bool premium;
+	double premium_create, premium_renew; /* premium.prices.*.price; -1 when absent */
 };
 struct inwx_check_list {
 	struct inwx_check *v;

@@ -150,6 +150,15 @@ def domains(sim):
     t.eq([x["avail"] for x in r["resData"]["domain"]], [1, 0, 0, 0], "domain.check: taken-*, seed taken_domains, own domains")
     r = c.call("domain.check", domain="solo.de")
     t.ok(r["resData"]["domain"][0]["tld"] == "de", "domain.check with a string")
+    r = c.call("domain.check", domain=["premium-shop.de", "plain-shop.de"], wide=2)["resData"]["domain"]
+    prem = r[0].get("premium") or {}
+    t.ok(prem.get("currency") == "EUR" and prem["prices"]["create"]["price"] == 500.0 and r[0]["price"] < 500.0
+         and "premium" not in r[1], "domain.check wide: a premium name has its own prices beside the regular price", r)
+    r = c.call("domain.check", domain="premium-shop.de")["resData"]["domain"][0]
+    t.ok("premium" not in r, "without wide no premium block", r)
+    r = c.call("domain.create", domain="premium-shop.de", period="1Y", registrant=4711)
+    t.ok(r["code"] == 1001 and r["resData"]["price"] == 500.0, "domain.create of a premium name charges its premium price", r)
+    sim.admin().post("/_sim/state", {"op": "delete_domain", "domain": "premium-shop.de"})
     r = c.call("domain.getPrices", tld=["com", "de"])
     t.ok([p["tld"] for p in r["resData"]["price"]] == ["com", "de"] and r["resData"]["price"][0]["currency"] == "EUR", "domain.getPrices")
     r = c.call("domain.getRules")
