@@ -212,6 +212,8 @@ static void on_poll(void *ud, int rc, void *res, struct vrs_err *err)
 
 /* ---- ordering -------------------------------------------------------------------------- */
 
+static void on_landed(void *ud, int rc, void *res, struct vrs_err *err);
+
 static void on_ordered(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -221,6 +223,12 @@ static void on_ordered(void *ud, int rc, void *res, struct vrs_err *err)
 
 	if (rc < 0) {
 		char m[1200];
+		struct vrs_err e2;
+		err_clear(&e2);
+		/* the session ended with the order: did it land? look before ordering again */
+		if (err->code == VRS_E_TRANSIENT && err->remote_code &&
+		    inwx_domain_info_async(j->eng->pv->inwx, d->fqdn, on_landed, j, &e2) == 0)
+			return;
 		snprintf(m, sizeof(m), "%s of %s: %s", d->transfer ? "transfer" : "registration",
 			 d->fqdn, err->msg);
 		fail(j, m);
@@ -452,6 +460,47 @@ static void decide(struct job *j)
 	order(j, NULL);
 }
 
+/* the domain is in the account already: record it, buy nothing */
+static void adopt_found(struct job *j, struct inwx_domain *info)
+{
+	struct dom_job *d = dj_of(j);
+
+	d->ro_id = info->ro_id;
+	d->expires_at = info->ex_date;
+	engine_log(j->eng, j->p->slug, "adopted", NULL, NULL,
+		   "the domain is already in the INWX account; nothing bought", NULL, NULL, "inwx",
+		   NULL);
+	if (status_ok(info->status)) {
+		inwx_domain_free(info);
+		domain_now_ours(j);
+	} else {
+		inwx_domain_free(info);
+		record(j, d->transfer ? DS_PENDING_TRANSFER : DS_PENDING_REGISTRATION, NULL, NULL,
+		       SJ_ADOPTED);
+	}
+}
+
+/* the session ended with the order: it is adopted if it landed, else ordered next run */
+static void on_landed(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct job *j = ud;
+	struct dom_job *d = dj_of(j);
+	char m[600];
+
+	if (rc == 0) {
+		adopt_found(j, res);
+		return;
+	}
+	snprintf(m, sizeof(m),
+		 "%s of %s: the INWX session ended with the order and it did not land%s%s%s; "
+		 "the next run orders it again",
+		 d->transfer ? "transfer" : "registration", d->fqdn,
+		 err->code == VRS_E_NOT_FOUND ? "" : " (lookup: ",
+		 err->code == VRS_E_NOT_FOUND ? "" : err->msg,
+		 err->code == VRS_E_NOT_FOUND ? "" : ")");
+	fail(j, m);
+}
+
 /* before buying: is it already ours (an earlier run, or a crash after the order)? */
 static void on_lookup(void *ud, int rc, void *res, struct vrs_err *err)
 {
@@ -462,19 +511,7 @@ static void on_lookup(void *ud, int rc, void *res, struct vrs_err *err)
 
 	err_clear(&e2);
 	if (rc == 0) {
-		d->ro_id = info->ro_id;
-		d->expires_at = info->ex_date;
-		engine_log(j->eng, j->p->slug, "adopted", NULL, NULL,
-			   "the domain is already in the INWX account; nothing bought", NULL, NULL,
-			   "inwx", NULL);
-		if (status_ok(info->status)) {
-			inwx_domain_free(info);
-			domain_now_ours(j);
-		} else {
-			inwx_domain_free(info);
-			record(j, d->transfer ? DS_PENDING_TRANSFER : DS_PENDING_REGISTRATION, NULL,
-			       NULL, SJ_ADOPTED);
-		}
+		adopt_found(j, info);
 		return;
 	}
 	if (err->code != VRS_E_NOT_FOUND) {
