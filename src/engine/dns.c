@@ -2,8 +2,14 @@
  * dns.c — the INWX side of apply: a domain's A, AAAA and www CNAME records
  * in the right zone (a subdomain's base domain, else the domain itself).
  * Record ids are kept per domain in `inwx_record_ids` ({"a","aaaa","www"}).
- * A create that failed unclearly, or met "object exists", looks the record
- * up by zone + name + type and adopts it instead of creating a second one.
+ * Before a create, the zone's records are read once per run (one
+ * nameserver.info per zone, shared by every create in it): a record at the
+ * name identical to the one wanted (name, type, content) is adopted, not
+ * created; a different one is a conflict (a CNAME cannot stand beside
+ * anything, a second A/AAAA would make round-robin DNS) that fails only its
+ * project, naming the record, and changes nothing. A create that failed
+ * unclearly, or met "object exists", looks the record up by zone + name +
+ * type and adopts it instead of creating a second one.
  */
 #include "engine/engine_int.h"
 
@@ -56,6 +62,8 @@ static struct dom_ids *dom_ids_get(struct run *eng, const char *fqdn)
 	}
 }
 
+static void dns_zones_free(struct dns_zones *zs);
+
 static void dns_free_all(struct run *eng)
 {
 	for (size_t i = 0; i < eng->ndoms; i++) {
@@ -65,6 +73,8 @@ static void dns_free_all(struct run *eng)
 		free(eng->doms[i].ids.www);
 	}
 	free(eng->doms);
+	dns_zones_free(eng->dns_zones);
+	eng->dns_zones = NULL;
 }
 
 static char **id_slot(struct dom_ids *ids, enum rec_kind k)
@@ -136,9 +146,12 @@ static int record_ids_tx(struct run *eng, struct job *j, const char *id, struct 
 static void dns_done(struct job *j, const char *id, const char *log, const char *progress)
 {
 	struct dns_job *dj = j->ctx;
-	char msg[600];
+	char msg[700];
 
-	snprintf(msg, sizeof(msg), "%s %s %s in %s", dj->name, dj->type, dj->content, dj->zone);
+	snprintf(msg, sizeof(msg), "%s %s %s in %s%s", dj->name, dj->type, dj->content, dj->zone,
+		 log && strcmp(log, "adopted") == 0
+		     ? ": already in the zone, identical; adopted, not created"
+		     : "");
 	engine_finish(j->eng, j, id, log, msg, record_ids_tx, progress);
 	free(j->ctx);
 	j->ctx = NULL;
@@ -153,6 +166,194 @@ static void dns_failed(struct job *j, const struct vrs_err *err)
 
 static void on_created(void *ud, int rc, void *res, struct vrs_err *err);
 
+/* ---- the zones read before creates ------------------------------------------------- */
+
+/* a zone's records as read once in this run; jobs wait here while it is read */
+struct dns_zone {
+	struct run *eng;
+	char *zone;
+	struct inwx_zone_info *zi; /* NULL until read */
+	bool reading;
+	struct job **wait;
+	size_t nwait, await;
+};
+
+struct dns_zones {
+	struct dns_zone **v;
+	size_t n;
+};
+
+static void dns_zones_free(struct dns_zones *zs)
+{
+	for (size_t i = 0; zs && i < zs->n; i++) {
+		if (zs->v[i]->zi)
+			inwx_zone_info_free(zs->v[i]->zi);
+		free(zs->v[i]->zone);
+		free(zs->v[i]->wait);
+		free(zs->v[i]);
+	}
+	if (zs)
+		free(zs->v);
+	free(zs);
+}
+
+static struct dns_zone *dns_zone_get(struct run *eng, const char *zone)
+{
+	struct dns_zones *zs = eng->dns_zones;
+	struct dns_zone **v, *z;
+
+	if (zs == NULL && (zs = eng->dns_zones = calloc(1, sizeof(*zs))) == NULL)
+		return NULL;
+	for (size_t i = 0; i < zs->n; i++)
+		if (strcasecmp(zs->v[i]->zone, zone) == 0)
+			return zs->v[i];
+	v = realloc(zs->v, (zs->n + 1) * sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	zs->v = v;
+	if ((z = calloc(1, sizeof(*z))) == NULL)
+		return NULL;
+	if ((z->zone = strdup(zone)) == NULL) {
+		free(z);
+		return NULL;
+	}
+	z->eng = eng;
+	zs->v[zs->n++] = z;
+	return z;
+}
+
+/* is this record id one vrsctl recorded (at the start, or in this run)? */
+static bool own_record(const struct run *eng, const char *id)
+{
+	for (size_t i = 0; i < eng->recorded->nprojects; i++) {
+		const struct m_project *p = &eng->recorded->projects[i];
+		for (size_t k = 0; k < p->ndomains; k++) {
+			const struct m_domain *d = &p->domains[k];
+			if ((d->record_a && strcmp(d->record_a, id) == 0) ||
+			    (d->record_aaaa && strcmp(d->record_aaaa, id) == 0) ||
+			    (d->record_www && strcmp(d->record_www, id) == 0))
+				return true;
+		}
+	}
+	for (size_t i = 0; i < eng->ndoms; i++) {
+		const struct dom_ids *x = &eng->doms[i].ids;
+		if ((x->a && strcmp(x->a, id) == 0) || (x->aaaa && strcmp(x->aaaa, id) == 0) ||
+		    (x->www && strcmp(x->www, id) == 0))
+			return true;
+	}
+	return false;
+}
+
+static void dns_create_send(struct job *j);
+
+/*
+ * What the zone holds at the wanted name decides: an identical record is
+ * adopted; a CNAME wanted beside anything, or an A/AAAA wanted beside a
+ * CNAME or beside another A/AAAA of other content, is a conflict; else create.
+ */
+static void dns_check_zone(struct job *j, const struct inwx_zone_info *zi)
+{
+	struct dns_job *dj = j->ctx;
+	const struct inwx_record *same = NULL, *clash = NULL;
+	bool cname = strcmp(dj->type, "CNAME") == 0;
+
+	for (size_t i = 0; i < zi->n_records && clash == NULL; i++) {
+		const struct inwx_record *r = &zi->records[i];
+		bool same_type;
+		if (r->name == NULL || r->type == NULL || r->id == NULL ||
+		    strcasecmp(r->name, dj->name) != 0 || own_record(j->eng, r->id))
+			continue;
+		same_type = strcmp(r->type, dj->type) == 0;
+		if (same_type && r->content &&
+		    model_record_content_same(dj->type, r->content, dj->content))
+			same = same ? same : r;
+		else if (cname || same_type || strcmp(r->type, "CNAME") == 0)
+			clash = r;
+	}
+	if (clash) {
+		char msg[900];
+		snprintf(msg, sizeof(msg),
+			 "%s %s: the zone %s already has %s %s %s (record %s) at that name; %s; "
+			 "vrsctl changes nothing there: remove or change that record at INWX",
+			 dj->name, dj->type, dj->zone, clash->name, clash->type,
+			 clash->content ? clash->content : "", clash->id,
+			 cname ? "a CNAME cannot stand beside other records of its name"
+			 : strcmp(clash->type, "CNAME") == 0
+			     ? "no other record can stand beside a CNAME"
+			     : "a second record would make round-robin DNS");
+		job_fail(j->eng, j, msg);
+		free(j->ctx);
+		j->ctx = NULL;
+		return;
+	}
+	if (same) {
+		char *id = strdup(same->id);
+		dns_done(j, id, "adopted", "record adopted");
+		free(id);
+		return;
+	}
+	dns_create_send(j);
+}
+
+static void on_zone_read(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct dns_zone *z = ud;
+	struct job **wait = z->wait;
+	size_t n = z->nwait;
+
+	z->wait = NULL;
+	z->nwait = z->await = 0;
+	z->reading = false;
+	if (rc == 0)
+		z->zi = res;
+	/* a failed read is tried again by the next create in the zone */
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0)
+			dns_check_zone(wait[i], z->zi);
+		else
+			dns_failed(wait[i], err);
+	}
+	free(wait);
+}
+
+/* a create: read the zone once (or wait for the read under way), then check */
+static void dns_create(struct run *eng, struct job *j)
+{
+	struct dns_job *dj = j->ctx;
+	struct dns_zone *z = dns_zone_get(eng, dj->zone);
+	struct vrs_err err;
+
+	err_clear(&err);
+	if (z == NULL) {
+		job_fail(eng, j, "out of memory");
+		free(j->ctx);
+		j->ctx = NULL;
+		return;
+	}
+	if (z->zi) {
+		dns_check_zone(j, z->zi);
+		return;
+	}
+	if (z->nwait == z->await) {
+		size_t na = z->await ? z->await * 2 : 8;
+		struct job **v = realloc(z->wait, na * sizeof(*v));
+		if (v == NULL) {
+			job_fail(eng, j, "out of memory");
+			free(j->ctx);
+			j->ctx = NULL;
+			return;
+		}
+		z->wait = v;
+		z->await = na;
+	}
+	z->wait[z->nwait++] = j;
+	if (z->reading)
+		return;
+	z->reading = true;
+	if (inwx_zone_info_async(eng->pv->inwx, z->zone, NULL, on_zone_read, z, &err) < 0)
+		on_zone_read(z, -1, NULL, &err);
+}
+
 static void on_lookup(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -166,8 +367,8 @@ static void on_lookup(void *ud, int rc, void *res, struct vrs_err *err)
 	for (size_t i = 0; i < z->n_records; i++) {
 		const struct inwx_record *r = &z->records[i];
 		if (r->name && r->type && r->id && strcasecmp(r->name, dj->name) == 0 &&
-		    strcmp(r->type, dj->type) == 0 && r->content &&
-		    strcmp(r->content, dj->content) == 0) {
+		    strcmp(r->type, dj->type) == 0 &&
+		    model_record_content_same(dj->type, r->content, dj->content)) {
 			char *id = strdup(r->id);
 			inwx_zone_info_free(z);
 			dns_done(j, id, "dns_created", "record adopted");
@@ -231,6 +432,25 @@ static void on_changed(void *ud, int rc, void *res, struct vrs_err *err)
 		dns_done(j, j->remote_id, "dns_updated", "record updated");
 }
 
+static void dns_create_send(struct job *j)
+{
+	struct dns_job *dj = j->ctx;
+	struct inwx_record_input in = {.domain = dj->zone,
+				       .name = dj->name,
+				       .type = dj->type,
+				       .content = dj->content,
+				       .ttl = 3600};
+	struct vrs_err err;
+	char summary[600];
+
+	err_clear(&err);
+	/* "ZONE CONTENT": crash recovery adopts only a record of this content */
+	snprintf(summary, sizeof(summary), "%s %s", dj->zone, dj->content);
+	if (engine_journal_open(j->eng, j, j->a->key, summary, &err) < 0 ||
+	    inwx_record_create_async(j->eng->pv->inwx, &in, on_created, j, &err) < 0)
+		dns_failed(j, &err);
+}
+
 static void dns_start(struct run *eng, struct job *j)
 {
 	struct dns_job *dj = calloc(1, sizeof(*dj));
@@ -255,18 +475,15 @@ static void dns_start(struct run *eng, struct job *j)
 		dns_done(j, NULL, NULL, NULL);
 		return;
 	}
+	if (j->a->op == OP_CREATE) {
+		dns_create(eng, j);
+		return;
+	}
 	if (engine_journal_open(eng, j, j->a->key, dj->zone, &err) < 0) {
 		dns_failed(j, &err);
 		return;
 	}
-	if (j->a->op == OP_CREATE) {
-		struct inwx_record_input in = {.domain = dj->zone,
-					       .name = dj->name,
-					       .type = dj->type,
-					       .content = dj->content,
-					       .ttl = 3600};
-		rc = inwx_record_create_async(eng->pv->inwx, &in, on_created, j, &err);
-	} else if (j->a->op == OP_DELETE) {
+	if (j->a->op == OP_DELETE) {
 		rc = inwx_record_delete_async(eng->pv->inwx, *slot, false, on_changed, j, &err);
 	} else {
 		struct inwx_record_update up = {.content = dj->content};

@@ -27,6 +27,8 @@ struct dom_job {
 	const struct m_domain *want, *rec;
 	const char *fqdn;
 	long long price_cents, renewal_cents;
+	long long check_cents; /* domain.check's regular price: when getPrices has no row */
+	bool premium;
 	bool transfer;
 	long long ro_id;
 	long long expires_at;
@@ -210,6 +212,8 @@ static void on_poll(void *ud, int rc, void *res, struct vrs_err *err)
 
 /* ---- ordering -------------------------------------------------------------------------- */
 
+static void on_landed(void *ud, int rc, void *res, struct vrs_err *err);
+
 static void on_ordered(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -219,6 +223,12 @@ static void on_ordered(void *ud, int rc, void *res, struct vrs_err *err)
 
 	if (rc < 0) {
 		char m[1200];
+		struct vrs_err e2;
+		err_clear(&e2);
+		/* the session ended with the order: did it land? look before ordering again */
+		if (err->code == VRS_E_TRANSIENT && err->remote_code &&
+		    inwx_domain_info_async(j->eng->pv->inwx, d->fqdn, on_landed, j, &e2) == 0)
+			return;
 		snprintf(m, sizeof(m), "%s of %s: %s", d->transfer ? "transfer" : "registration",
 			 d->fqdn, err->msg);
 		fail(j, m);
@@ -331,6 +341,14 @@ static int waiting_tx(struct run *eng, void *arg, struct vrs_err *err)
 	return engine_set_status(eng, j->p, PS_PENDING_DOMAIN, NULL, err);
 }
 
+static void on_priced(void *ud, int rc, void *res, struct vrs_err *err);
+static void decide(struct job *j);
+
+/*
+ * The price compared with max_price_cents is the one INWX will charge: a
+ * premium name's premium.prices.create.price (domain.check with wide),
+ * else the TLD's list price (domain.getPrices).
+ */
 static void on_checked(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -338,7 +356,7 @@ static void on_checked(void *ud, int rc, void *res, struct vrs_err *err)
 	struct dom_job *d = dj_of(j);
 	struct inwx_check_list *l = res;
 	const struct inwx_check *c = NULL;
-	char msg[400], a[32], b[32];
+	char msg[400];
 
 	if (rc < 0) {
 		fail(j, err->msg);
@@ -355,13 +373,63 @@ static void on_checked(void *ud, int rc, void *res, struct vrs_err *err)
 		fail(j, msg);
 		return;
 	}
-	d->price_cents = c->price > 0 ? euros_to_cents(c->price) : -1;
+	d->check_cents = c->price > 0 ? euros_to_cents(c->price) : -1;
+	if (c->premium) {
+		/* a premium name costs its own price; unknown, it is never under a cap */
+		d->premium = true;
+		d->price_cents = c->premium_create > 0 ? euros_to_cents(c->premium_create) : -1;
+		d->renewal_cents = c->premium_renew > 0 ? euros_to_cents(c->premium_renew) : -1;
+		inwx_check_list_free(l);
+		decide(j);
+		return;
+	}
 	inwx_check_list_free(l);
+	{
+		/* else the list price of its TLD */
+		const char *tld = tld_of(d->fqdn);
+		struct vrs_err e2;
+		err_clear(&e2);
+		if (inwx_domain_prices_async(eng->pv->inwx, &tld, 1, on_priced, j, &e2) < 0)
+			fail(j, e2.msg);
+	}
+}
+
+static void on_priced(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct job *j = ud;
+	struct dom_job *d = dj_of(j);
+	struct inwx_price_list *l = res;
+
+	if (rc < 0) {
+		fail(j, err->msg);
+		return;
+	}
+	d->price_cents = d->check_cents;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct inwx_price *pr = &l->v[i];
+		if (pr->tld == NULL || strcmp(pr->tld, tld_of(d->fqdn)) != 0)
+			continue;
+		if (pr->create_price > 0)
+			d->price_cents = euros_to_cents(pr->create_price);
+		if (pr->renewal_price > 0)
+			d->renewal_cents = euros_to_cents(pr->renewal_price);
+	}
+	inwx_price_list_free(l);
+	decide(j);
+}
+
+/* the price INWX will charge is known: under the cap, approved, or not bought */
+static void decide(struct job *j)
+{
+	struct run *eng = j->eng;
+	struct dom_job *d = dj_of(j);
+	char msg[400], a[32], b[32];
+
 	if (d->want && d->want->max_price_cents >= 0) {
 		if (d->price_cents < 0 || d->price_cents > d->want->max_price_cents) {
 			snprintf(msg, sizeof(msg),
-				 "%s costs %s, above max_price_cents %s; nothing was bought",
-				 d->fqdn,
+				 "%s costs %s%s, above max_price_cents %s; nothing was bought",
+				 d->fqdn, d->premium ? "(premium) " : "",
 				 d->price_cents < 0 ? "an unknown price"
 						    : cents_display(d->price_cents, a, sizeof(a)),
 				 cents_display(d->want->max_price_cents, b, sizeof(b)));
@@ -392,6 +460,47 @@ static void on_checked(void *ud, int rc, void *res, struct vrs_err *err)
 	order(j, NULL);
 }
 
+/* the domain is in the account already: record it, buy nothing */
+static void adopt_found(struct job *j, struct inwx_domain *info)
+{
+	struct dom_job *d = dj_of(j);
+
+	d->ro_id = info->ro_id;
+	d->expires_at = info->ex_date;
+	engine_log(j->eng, j->p->slug, "adopted", NULL, NULL,
+		   "the domain is already in the INWX account; nothing bought", NULL, NULL, "inwx",
+		   NULL);
+	if (status_ok(info->status)) {
+		inwx_domain_free(info);
+		domain_now_ours(j);
+	} else {
+		inwx_domain_free(info);
+		record(j, d->transfer ? DS_PENDING_TRANSFER : DS_PENDING_REGISTRATION, NULL, NULL,
+		       SJ_ADOPTED);
+	}
+}
+
+/* the session ended with the order: it is adopted if it landed, else ordered next run */
+static void on_landed(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct job *j = ud;
+	struct dom_job *d = dj_of(j);
+	char m[600];
+
+	if (rc == 0) {
+		adopt_found(j, res);
+		return;
+	}
+	snprintf(m, sizeof(m),
+		 "%s of %s: the INWX session ended with the order and it did not land%s%s%s; "
+		 "the next run orders it again",
+		 d->transfer ? "transfer" : "registration", d->fqdn,
+		 err->code == VRS_E_NOT_FOUND ? "" : " (lookup: ",
+		 err->code == VRS_E_NOT_FOUND ? "" : err->msg,
+		 err->code == VRS_E_NOT_FOUND ? "" : ")");
+	fail(j, m);
+}
+
 /* before buying: is it already ours (an earlier run, or a crash after the order)? */
 static void on_lookup(void *ud, int rc, void *res, struct vrs_err *err)
 {
@@ -402,19 +511,7 @@ static void on_lookup(void *ud, int rc, void *res, struct vrs_err *err)
 
 	err_clear(&e2);
 	if (rc == 0) {
-		d->ro_id = info->ro_id;
-		d->expires_at = info->ex_date;
-		engine_log(j->eng, j->p->slug, "adopted", NULL, NULL,
-			   "the domain is already in the INWX account; nothing bought", NULL, NULL,
-			   "inwx", NULL);
-		if (status_ok(info->status)) {
-			inwx_domain_free(info);
-			domain_now_ours(j);
-		} else {
-			inwx_domain_free(info);
-			record(j, d->transfer ? DS_PENDING_TRANSFER : DS_PENDING_REGISTRATION, NULL,
-			       NULL, SJ_ADOPTED);
-		}
+		adopt_found(j, info);
 		return;
 	}
 	if (err->code != VRS_E_NOT_FOUND) {

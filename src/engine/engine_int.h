@@ -57,6 +57,7 @@ struct dom_rt {
 };
 
 struct deploy_waits;
+struct dns_zones;
 
 /* one apply: its inputs and what the executors keep for its length */
 struct run {
@@ -71,6 +72,7 @@ struct run {
 	/* the executors' data for the run, freed by their release() */
 	struct dom_rt *doms; /* dns.c */
 	size_t ndoms, adoms;
+	struct dns_zones *dns_zones;  /* dns.c: zones read before creating records */
 	struct deploy_waits *deploys; /* deploy.c */
 };
 

@@ -2,7 +2,8 @@
  * recover.c — adoption after a crash. A journal row left open means "this
  * call may or may not have happened". For creates, the object is looked up
  * by its deterministic name (Coolify project `vrs-<slug>`, app `<slug>`,
- * INWX record by zone + name + type) and recorded when found; every other
+ * INWX record by zone + name + type, and only with the content the create
+ * sent) and recorded when found; every other
  * open row is closed as failed, and the next plan simply does the step
  * again (updates, env upserts, deploys, starts, stops and deletes are safe
  * to repeat).
@@ -32,6 +33,44 @@ static const struct m_domain *rec_domain(const struct m_world *w, const char *fq
 	return d;
 }
 
+/*
+ * An open record create: key NAME/TYPE, request summary "ZONE CONTENT". Only
+ * a record of that name, type and content is the one the create sent; one
+ * of other content (changed since, or a stranger's) is never adopted, nor
+ * anything for a row that does not say its content (the next plan creates
+ * the record, and dns.c checks the name first).
+ */
+static int lookup_record(struct recover *r, const struct state_journal_entry *e, char **found,
+			 struct vrs_err *err)
+{
+	const char *slash = strrchr(e->key, '/');
+	const char *sp = e->request_summary ? strchr(e->request_summary, ' ') : NULL;
+	struct inwx_zone_info *z = NULL;
+	struct inwx_record_filter f = {0};
+	char name[300], zone[300];
+
+	if (r->pv->inwx == NULL)
+		return err_set(err, "inwx is not configured");
+	if (slash == NULL || sp == NULL || sp[1] == 0 || (size_t)(slash - e->key) >= sizeof(name) ||
+	    (size_t)(sp - e->request_summary) >= sizeof(zone))
+		return 0;
+	snprintf(name, sizeof(name), "%.*s", (int)(slash - e->key), e->key);
+	snprintf(zone, sizeof(zone), "%.*s", (int)(sp - e->request_summary), e->request_summary);
+	f.name = name;
+	f.type = slash + 1;
+	if (inwx_zone_info(r->pv->inwx, zone, &f, &z, err) < 0)
+		return -1;
+	for (size_t i = 0; i < z->n_records && *found == NULL; i++) {
+		const struct inwx_record *x = &z->records[i];
+		if (x->id && x->name && strcasecmp(x->name, name) == 0 && x->type &&
+		    strcmp(x->type, f.type) == 0 &&
+		    model_record_content_same(f.type, x->content, sp + 1))
+			*found = strdup(x->id);
+	}
+	inwx_zone_info_free(z);
+	return 0;
+}
+
 /* look the object of an open create up; *found gets its id (caller frees) */
 static int lookup(struct recover *r, const struct state_journal_entry *e, char **found,
 		  struct vrs_err *err)
@@ -58,28 +97,8 @@ static int lookup(struct recover *r, const struct state_journal_entry *e, char *
 		}
 		return 0;
 	}
-	if (e->resource == RES_DNS_RECORD) {
-		/* key NAME/TYPE; the zone was the request summary */
-		const char *slash = strrchr(e->key, '/');
-		struct inwx_zone_info *z = NULL;
-		struct inwx_record_filter f = {0};
-		char name[300];
-
-		if (r->pv->inwx == NULL)
-			return err_set(err, "inwx is not configured");
-		if (slash == NULL || e->request_summary == NULL)
-			return 0;
-		snprintf(name, sizeof(name), "%.*s", (int)(slash - e->key), e->key);
-		f.name = name;
-		f.type = slash + 1;
-		if (inwx_zone_info(r->pv->inwx, e->request_summary, &f, &z, err) < 0)
-			return -1;
-		for (size_t i = 0; i < z->n_records; i++)
-			if (z->records[i].name && strcasecmp(z->records[i].name, name) == 0 &&
-			    z->records[i].type && strcmp(z->records[i].type, slash + 1) == 0)
-				*found = strdup(z->records[i].id);
-		inwx_zone_info_free(z);
-	}
+	if (e->resource == RES_DNS_RECORD)
+		return lookup_record(r, e, found, err);
 	return 0;
 }
 

@@ -78,27 +78,40 @@ static void fill_offer(struct o_offer *f, const char *domain, const struct inwx_
 		       const struct inwx_price_list *prices, const struct inwx_rule_list *rules)
 {
 	const char *tld = strrchr(domain, '.');
+	long long regular = -1;
 
 	tld = tld ? tld + 1 : domain;
 	f->domain = strdup(domain);
 	f->avail = -1;
 	f->price_cents = f->renewal_cents = -1;
 	f->auth_code_needed = true;
+
+	/* the price INWX will charge: a premium name's own, else the TLD's list price */
 	for (size_t k = 0; checks && k < checks->n; k++) {
-		if (checks->v[k].domain && strcmp(checks->v[k].domain, domain) == 0) {
-			f->avail = checks->v[k].avail;
-			if (checks->v[k].price > 0)
-				f->price_cents = (long long)(checks->v[k].price * 100 + 0.5);
+		const struct inwx_check *c = &checks->v[k];
+		if (c->domain == NULL || strcmp(c->domain, domain) != 0)
+			continue;
+		f->avail = c->avail;
+		if (c->price > 0)
+			regular = (long long)(c->price * 100 + 0.5);
+		if (c->premium) {
+			f->premium = true;
+			if (c->premium_create > 0)
+				f->price_cents = (long long)(c->premium_create * 100 + 0.5);
+			if (c->premium_renew > 0)
+				f->renewal_cents = (long long)(c->premium_renew * 100 + 0.5);
 		}
 	}
-	for (size_t k = 0; prices && k < prices->n; k++) {
+	for (size_t k = 0; prices && k < prices->n && !f->premium; k++) {
 		const struct inwx_price *pr = &prices->v[k];
 		if (pr->tld == NULL || strcmp(pr->tld, tld) != 0)
 			continue;
 		f->renewal_cents = (long long)(pr->renewal_price * 100 + 0.5);
-		if (f->price_cents < 0)
+		if (pr->create_price > 0)
 			f->price_cents = (long long)(pr->create_price * 100 + 0.5);
 	}
+	if (f->price_cents < 0 && !f->premium)
+		f->price_cents = regular;
 	if (rules)
 		f->auth_code_needed = inwx_rules_auth_code_needed(rules, tld);
 }

@@ -319,6 +319,7 @@ struct o_offer {
 	int avail;		 /* 1 free, 0 taken, -1 unknown */
 	long long price_cents;	 /* registration (or transfer) price; -1 unknown */
 	long long renewal_cents; /* -1 unknown */
+	bool premium;		 /* a premium name: the prices are its own, not the TLD's */
 	bool auth_code_needed;	 /* transfers: the TLD asks for an auth code */
 	bool in_account;	 /* already in our INWX account (bought before) */
 	long long expires_at;	 /* in_account: unix seconds, 0 unknown */
@@ -445,6 +446,11 @@ int model_record_key(char *buf, size_t n, enum m_rec_kind k, const char *fqdn);
  * AAAA or CNAME, or the fqdn does not fit in n.
  */
 int model_record_parse(const char *key, enum m_rec_kind *k, char *fqdn, size_t n);
+/*
+ * Do two contents of a record of this type say the same thing, as DNS reads
+ * them? Addresses (A, AAAA) by value, names without case or final dot.
+ */
+bool model_record_content_same(const char *type, const char *a, const char *b);
 /* the id recorded for a domain's record of kind k (NULL when none, or d NULL) */
 const char *domain_record_id(const struct m_domain *d, enum m_rec_kind k);
 /* the zone of a domain's records: a subdomain's base domain, else the domain itself */

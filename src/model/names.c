@@ -6,8 +6,10 @@
  */
 #include "model/model.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* snprintf's result as 0 / -1 (did not fit) */
 static int fits(int k, size_t n)
@@ -82,4 +84,24 @@ const struct m_domain *project_domain(const struct m_project *p, const char *fqd
 		if (p->domains[i].fqdn && strcmp(p->domains[i].fqdn, fqdn) == 0)
 			return &p->domains[i];
 	return NULL;
+}
+
+bool model_record_content_same(const char *type, const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	size_t la, lb;
+
+	if (type == NULL || a == NULL || b == NULL)
+		return false;
+	if (strcmp(type, "A") == 0 || strcmp(type, "AAAA") == 0) {
+		int af = type[1] ? AF_INET6 : AF_INET;
+		if (inet_pton(af, a, x) == 1 && inet_pton(af, b, y) == 1)
+			return memcmp(x, y, af == AF_INET ? 4 : 16) == 0;
+		return strcmp(a, b) == 0;
+	}
+	la = strlen(a);
+	lb = strlen(b);
+	la -= la && a[la - 1] == '.';
+	lb -= lb && b[lb - 1] == '.';
+	return la == lb && strncasecmp(a, b, la) == 0;
 }

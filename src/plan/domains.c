@@ -153,8 +153,11 @@ void plan_registrations(struct builder *b, struct pctx *c)
 			   RES_DOMAIN_REGISTRATION, dd->fqdn, slug, SVC_INWX, dd->pos);
 		if (of && of->price_cents >= 0 && dd->type == DT_REGISTERED) {
 			b->v[i].a.cost_cents = of->price_cents;
-			pb_chg(b, i, "price", NULL,
-			       cents_display(of->price_cents, money, sizeof(money)));
+			char shown[64];
+			snprintf(shown, sizeof(shown), "%s%s",
+				 cents_display(of->price_cents, money, sizeof(money)),
+				 of->premium ? " (premium)" : "");
+			pb_chg(b, i, "price", NULL, shown);
 		}
 		if (of && of->renewal_cents >= 0 && dd->type == DT_REGISTERED) {
 			char r[64];

@@ -365,6 +365,13 @@ static int kick(struct inwx *w, struct vrs_err *err)
 	return send_op(w, op, err);
 }
 
+/* calls that must not be sent twice: a resend could buy, move or write twice */
+static bool lands_once(const char *method)
+{
+	return strcmp(method, "domain.create") == 0 || strcmp(method, "domain.transfer") == 0 ||
+	       strcmp(method, "nameserver.createRecord") == 0;
+}
+
 static void on_op(void *ud, int rc, struct http_response *resp, struct vrs_err *err)
 {
 	struct iop *op = ud;
@@ -396,9 +403,22 @@ static void on_op(void *ud, int rc, struct http_response *resp, struct vrs_err *
 	}
 	st = inwx_status_of(code);
 	if ((st == INWX_E_SESSION || st == INWX_E_AUTH || st == INWX_E_USAGE) && op->relogins < 2) {
-		/* session gone: log in again and resend */
+		/* session gone: log in again (with the next call) */
 		cJSON_Delete(j);
 		clear_session(w);
+		if (lands_once(op->method)) {
+			/* it may have landed: never resent blind; the caller looks it up first */
+			err_setc(
+			    &e, VRS_E_TRANSIENT,
+			    "inwx: %s: the session ended (%d) with the call; whether it landed "
+			    "is unknown: look it up before sending it again",
+			    op->method, code);
+			e.transient = true;
+			e.remote_code = code;
+			pop_deliver(w, -1, NULL, &e);
+			kick_cb(w);
+			return;
+		}
 		op->relogins++;
 		kick_cb(w);
 		return;

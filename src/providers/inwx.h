@@ -8,7 +8,10 @@
  * account has 2FA and opts.totp_secret is set; a TAN is never reused: a second
  * unlock waits for the next 30 s window). 2500, or 2200 on a session that was
  * good, drops the session: the client logs in again and resends the call (at
- * most twice per call). 2400 is transient: http retries it with backoff.
+ * most twice per call) — except domain.create, domain.transfer and
+ * nameserver.createRecord, which may have landed: those fail with
+ * VRS_E_TRANSIENT (err.transient) and the caller looks them up before
+ * sending them again. 2400 is transient: http retries it with backoff.
  * A failed login (2200/2002/2005) is sticky: later calls fail at once.
  *
  * Result codes 1000/1001/1500 are success; others give errors like
@@ -96,10 +99,11 @@ struct inwx_created {
 };
 struct inwx_check {
 	char *domain, *status;
-	int avail; /* 1 free, 0 taken, -1 unknown */
-	double price;
+	int avail;    /* 1 free, 0 taken, -1 unknown */
+	double price; /* the regular price; a premium name costs premium_create */
 	char *currency;
 	bool premium;
+	double premium_create, premium_renew; /* premium.prices.*.price; -1 when absent */
 };
 struct inwx_check_list {
 	struct inwx_check *v;

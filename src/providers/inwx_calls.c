@@ -170,6 +170,8 @@ int inwx_domain_check_async(struct inwx *w, const char *const *domains, size_t n
 		return err_set(err, "inwx: domain.check: no domain given");
 	p = cJSON_CreateObject();
 	cJSON_AddItemToObject(p, "domain", str_array(domains, n));
+	/* wide: premium names then carry their own prices (premium.prices.create.price) */
+	cJSON_AddNumberToObject(p, "wide", 2);
 	return inwx_submit(w, "domain.check", p, INWX_K_CHECKS, NULL, true, cb, ud, err);
 }
 

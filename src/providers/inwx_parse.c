@@ -340,6 +340,16 @@ static void check_fill(const cJSON *j, void *p)
 	c->premium = cJSON_IsObject(prem) || pj_bool(j, "premium", false);
 	if (c->currency == NULL && cJSON_IsObject(prem))
 		c->currency = pj_str(prem, "currency");
+	/* premium.prices.{create,renew}.price: what INWX charges for a premium name */
+	if (cJSON_IsObject(prem)) {
+		const cJSON *pr = cJSON_GetObjectItemCaseSensitive(prem, "prices");
+		const cJSON *cr = cJSON_GetObjectItemCaseSensitive(pr, "create");
+		const cJSON *rn = cJSON_GetObjectItemCaseSensitive(pr, "renew");
+		c->premium_create = cJSON_IsObject(cr) ? pj_num(cr, "price", -1) : -1;
+		c->premium_renew = cJSON_IsObject(rn) ? pj_num(rn, "price", -1) : -1;
+	} else {
+		c->premium_create = c->premium_renew = -1;
+	}
 }
 
 static void price_fill(const cJSON *j, void *p)

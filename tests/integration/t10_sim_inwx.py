@@ -106,6 +106,16 @@ def records(sim):
     cn = c.call("nameserver.info", domain="example.com", type="CNAME")["resData"]["record"][0]
     t.ok(r["code"] == 1000 and cn["content"] == "www.example.com" and cn["ttl"] == 3600 and cn["prio"] == 0,
          "CNAME via roId: trailing dot stripped, ttl 3600 / prio 0 defaults")
+    t.eq(c.call("nameserver.createRecord", domain="example.com", name="blog", type="A", content="192.0.2.7")["code"], 2308,
+         "an A record beside a CNAME -> 2308")
+    t.eq(c.call("nameserver.createRecord", domain="example.com", name="www", type="CNAME", content="example.com")["code"], 2308,
+         "a CNAME beside an A record -> 2308")
+    t.eq(c.call("nameserver.createRecord", domain="example.com", name="blog", type="CNAME", content="other.example.com")["code"], 2308,
+         "a second CNAME at a name -> 2308")
+    r = c.call("nameserver.createRecord", domain="example.com", name="www", type="A", content="192.0.2.8")
+    t.eq((r["code"], len(c.call("nameserver.info", domain="example.com", name="www", type="A")["resData"]["record"])), (1000, 2),
+         "a second A record of other content is accepted: round-robin")
+    c.call("nameserver.deleteRecord", id=r["resData"]["id"])
     r = c.call("nameserver.createRecord", domain="example.com", name="m", type="MX", content="mail.example.com", prio=10)
     t.eq(c.call("nameserver.info", domain="example.com", type="MX")["resData"]["record"][0]["prio"], 10, "MX prio")
     r = c.call("nameserver.info", domain="example.com", name="www", type="A")
@@ -140,6 +150,15 @@ def domains(sim):
     t.eq([x["avail"] for x in r["resData"]["domain"]], [1, 0, 0, 0], "domain.check: taken-*, seed taken_domains, own domains")
     r = c.call("domain.check", domain="solo.de")
     t.ok(r["resData"]["domain"][0]["tld"] == "de", "domain.check with a string")
+    r = c.call("domain.check", domain=["premium-shop.de", "plain-shop.de"], wide=2)["resData"]["domain"]
+    prem = r[0].get("premium") or {}
+    t.ok(prem.get("currency") == "EUR" and prem["prices"]["create"]["price"] == 500.0 and r[0]["price"] < 500.0
+         and "premium" not in r[1], "domain.check wide: a premium name has its own prices beside the regular price", r)
+    r = c.call("domain.check", domain="premium-shop.de")["resData"]["domain"][0]
+    t.ok("premium" not in r, "without wide no premium block", r)
+    r = c.call("domain.create", domain="premium-shop.de", period="1Y", registrant=4711)
+    t.ok(r["code"] == 1001 and r["resData"]["price"] == 500.0, "domain.create of a premium name charges its premium price", r)
+    sim.admin().post("/_sim/state", {"op": "delete_domain", "domain": "premium-shop.de"})
     r = c.call("domain.getPrices", tld=["com", "de"])
     t.ok([p["tld"] for p in r["resData"]["price"]] == ["com", "de"] and r["resData"]["price"][0]["currency"] == "EUR", "domain.getPrices")
     r = c.call("domain.getRules")

@@ -361,6 +361,7 @@ class Sim:
             self.failed_transfers = {}
             self.taken_domains, self.auth_codes = [], {}
             self.no_auth_code_tlds = []
+            self.premium_domains = {}
             self.api_enabled = not self.opts.coolify_api_disabled
             self.allowed_ips = []
             if self.seed_data:
@@ -408,6 +409,8 @@ class Sim:
         self.auth_codes = dict(i.get("auth_codes", data.get("auth_codes", {})))
         # TLDs whose transfers need no auth code (domain.getRules says "NO")
         self.no_auth_code_tlds = list(i.get("no_auth_code_tlds", []))
+        # premium names: {"domain": {"create": EUR, "renew": EUR, "transfer": EUR}}
+        self.premium_domains = dict(i.get("premium_domains", {}))
         self.failed_transfers = dict(i.get("failed_transfers", {}))
 
     def dump(self):
@@ -418,7 +421,8 @@ class Sim:
                             "applications": self.apps, "deployments": self.deployments},
                 "inwx": {"zones": self.zones, "domains": self.domains, "contacts": self.contacts,
                          "taken_domains": self.taken_domains, "auth_codes": self.auth_codes,
-                         "failed_transfers": self.failed_transfers},
+                         "failed_transfers": self.failed_transfers,
+                         "premium_domains": self.premium_domains},
                 "meta": self.meta,
             }
 
@@ -1684,6 +1688,13 @@ class Inwx:
         r = self.record_fields(p, z["domain"])
         if any(x["name"] == r["name"] and x["type"] == r["type"] and x["content"] == r["content"] for x in z["records"]):
             raise InwxError(2302, "Record already exists")
+        # one name, one CNAME (RFC 1034 3.6.2; contracts/inwx-api.md section 6.4): a CNAME is refused
+        # beside any other record of its name, and any record beside a CNAME. A second A/AAAA of
+        # other content is accepted: that is round-robin DNS, not a replacement.
+        at_name = [x for x in z["records"] if x["name"] == r["name"]]
+        if any(r["type"] == "CNAME" or x["type"] == "CNAME" for x in at_name):
+            raise InwxError(2308, "Data management policy violation: a CNAME cannot coexist with "
+                            "other records of the same name (%s)" % r["name"])
         if testing:
             return 1000, None
         r["id"] = self.sim.next_record_id()
@@ -1722,6 +1733,14 @@ class Inwx:
         return (dom in self.sim.taken_domains or dom.split(".")[0].startswith("taken-")
                 or self.sim.domain(name=dom) is not None)
 
+    def premium_prices(self, dom):
+        """A premium name's own prices, or None: seeded in inwx.premium_domains, or any name
+        whose first label starts with "premium-" (500.00 EUR to create and renew)."""
+        pr = self.sim.premium_domains.get(dom)
+        if pr is None and dom.split(".")[0].startswith("premium-"):
+            pr = {"create": 500.0, "renew": 500.0, "transfer": 500.0}
+        return pr
+
     def domain_check(self, p, testing):
         doms = p.get("domain")
         if doms is None and p.get("sld") is not None:
@@ -1736,9 +1755,18 @@ class Inwx:
             d = d.lower().rstrip(".")
             sld, _, tld = d.partition(".")
             taken = self.is_taken(d)
-            out.append({"domain": d, "avail": 0 if taken else 1, "status": "taken" if taken else "free",
-                        "name": sld, "tld": tld, "checkmethod": "REGISTRY",
-                        "price": TLD_PRICES.get(tld.split(".")[-1], 19.99), "checktime": 0.01})
+            row = {"domain": d, "avail": 0 if taken else 1, "status": "taken" if taken else "free",
+                   "name": sld, "tld": tld, "checkmethod": "REGISTRY",
+                   "price": TLD_PRICES.get(tld.split(".")[-1], 19.99), "checktime": 0.01}
+            # premium names (inwx/WHMCS inwx.php, inwx_CheckAvailability): "price" stays the
+            # regular one; what INWX charges is premium.prices.create.price. The block comes
+            # with "wide" (contracts/inwx-api.md section 6.1).
+            pr = self.premium_prices(d)
+            if pr and not taken and int_param(p, "wide", 0) >= 1:
+                row["premium"] = {"currency": "EUR",
+                                  "prices": {k: {"price": pr.get(k, pr["create"])}
+                                             for k in ("create", "renew", "transfer")}}
+            out.append(row)
         return 1000, {"domain": out}
 
     def domain_getPrices(self, p, testing):
@@ -1780,6 +1808,8 @@ class Inwx:
             raise InwxError(2302, "Domain is not available")
         tld = dom.rsplit(".", 1)[1]
         price = TLD_PRICES.get(tld, 19.99)
+        if self.premium_prices(dom):
+            price = self.premium_prices(dom)["create"]   # a premium name is charged its own price
         if testing:
             return 1000, None
         d = self.sim.make_domain({"domain": dom, "period": p.get("period", "1Y"), "status": "ORDERED",

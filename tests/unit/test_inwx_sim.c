@@ -80,11 +80,17 @@ static void test_inwx_all_calls(void **state)
 	inwx_created_free(cr);
 	FAILS(inwx_zone_info(x->w, "missing.de", NULL, &zi, &x->err), "nameserver.info: 2303");
 
-	const char *doms[] = {"free-domain.de", "taken-domain.de"};
-	OK(inwx_domain_check(x->w, doms, 2, &chk, &x->err));
-	assert_int_equal(chk->n, 2);
+	const char *doms[] = {"free-domain.de", "taken-domain.de", "premium-domain.de"};
+	OK(inwx_domain_check(x->w, doms, 3, &chk, &x->err));
+	assert_int_equal(chk->n, 3);
 	assert_int_equal(chk->v[0].avail, 1);
 	assert_int_equal(chk->v[1].avail, 0);
+	/* a premium name: its own prices (sent with wide), beside the regular price */
+	assert_false(chk->v[0].premium);
+	assert_true(chk->v[0].premium_create < 0);
+	assert_true(chk->v[2].premium);
+	assert_true(chk->v[2].premium_create > 499.0 && chk->v[2].premium_renew > 499.0);
+	assert_true(chk->v[2].price < chk->v[2].premium_create);
 	inwx_check_list_free(chk);
 	const char *tlds[] = {"de", "com"};
 	OK(inwx_domain_prices(x->w, tlds, 2, &pr, &x->err));
