@@ -33,11 +33,13 @@ static int env_add(struct env_set *s, const char *key, char *value, bool secret,
 {
 	char fp[65];
 
-	s->v[s->n] = (struct coolify_env_input){.key = key,
-						.value = value,
-						.is_runtime = true,
-						.is_buildtime = false,
-						.is_literal = true};
+	s->v[s->n] =
+	    (struct coolify_env_input){.key = key,
+				       .value = value,
+				       .is_runtime = true,
+				       .is_buildtime = false,
+				       .is_literal = true,
+				       .is_multiline = value && strchr(value, '\n') != NULL};
 	s->values[s->n] = value;
 	s->fps[s->n] = NULL;
 	if (secret) {

@@ -226,6 +226,7 @@ static void start_app_create(struct run *run, struct job *j, struct vrs_err *err
 	in.ports_exposes = port;
 	in.domains = fqdns[0] ? fqdns : NULL;
 	in.health_check_path = w->app.health_path;
+	in.health_check_enabled = w->app.health_path != NULL;
 	in.autogenerate_domain = false;
 	in.instant_deploy = false;
 	if ((j->journal_id == 0 &&
@@ -264,6 +265,7 @@ static void start_app_update(struct run *run, struct job *j, struct vrs_err *err
 	up.domains = fqdns;
 	up.ports_exposes = port;
 	up.health_check_path = w->app.health_path;
+	up.health_check_enabled = w->app.health_path != NULL;
 	if (engine_journal_open(run, j, j->p->slug, "update", err) < 0 ||
 	    coolify_app_update_async(run->pv->coolify, j->p->coolify_app_uuid, &up, on_app_updated,
 				     j, err) < 0)

@@ -133,7 +133,8 @@ struct coolify_app_create {
 	const char *image_name, *image_tag; /* docker_registry_image_{name,tag}; name required */
 	const char *ports_exposes;	    /* e.g. "8000" */
 	const char *domains;		    /* comma-separated https:// URLs, or NULL */
-	const char *health_check_path;
+	const char *health_check_path;	    /* sent with health_check_enabled (off by default) */
+	bool health_check_enabled;
 	bool autogenerate_domain; /* sent explicitly */
 	bool instant_deploy;	  /* sent explicitly; prefer false + coolify_deploy */
 };
@@ -141,6 +142,7 @@ struct coolify_app_create {
 struct coolify_app_update {
 	const char *name, *description, *domains, *image_name, *image_tag, *ports_exposes;
 	const char *health_check_path;
+	bool health_check_enabled; /* sent when true: Coolify's checks are off by default */
 };
 struct coolify_env_input {
 	const char *key, *value, *comment; /* comment may be NULL */

@@ -242,6 +242,26 @@ KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9 \-_./@&()#,:+]{3,255}$")
 PORTS_RE = re.compile(r"^\d+(,\d+)*$")
 IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9._\-/]*(:\d+)?[a-z0-9._\-/]*$")
+# bootstrap/helpers/api.php (sharedDataApplications): health_check_path rule
+HEALTH_PATH_RE = re.compile(r"^[a-zA-Z0-9/\-_.~%,;]+$")
+
+
+def health_path_errors(b, errs):
+    """422 for a health_check_path outside Coolify's rule (create and PATCH)."""
+    v = b.get("health_check_path")
+    if isinstance(v, str) and "health_check_path" not in errs and not HEALTH_PATH_RE.match(v):
+        errs["health_check_path"] = ["The health check path field format is invalid."]
+
+
+def health_never_ok(sim, app):
+    """Coolify runs the check inside the container with curl or wget (with neither, every
+    check fails): an image flagged --image-without-curl never gets healthy once checks are on."""
+    if not app.get("health_check_enabled"):
+        return False
+    image = app.get("docker_registry_image_name") or ""
+    tag = app.get("docker_registry_image_tag") or "latest"
+    flagged = getattr(sim.opts, "image_without_curl", None) or []
+    return image in flagged or "%s:%s" % (image, tag) in flagged
 
 
 class ApiError(Exception):
@@ -660,6 +680,8 @@ class Sim:
              "logs": json.dumps([{"output": "sim deployment", "type": "stdout"}]),
              "sim_created_at": t, "sim_server_uuid": app["server_uuid"]}
         if self.fault_hits("deploy_failed", app["name"]) or not (server.get("is_reachable") and server.get("is_usable")):
+            d["sim_outcome"] = "failed"
+        if health_never_ok(self, app):
             d["sim_outcome"] = "failed"
         self.deployments.append(d)
         app["sim_last_deployment"] = du
@@ -1176,6 +1198,7 @@ class Coolify:
             errs["docker_registry_image_name"] = ["The docker registry image name format is invalid."]
         if build_pack != "dockerimage" and b.get("build_pack") not in (None, "nixpacks", "railpack", "static", "dockerfile", "dockercompose"):
             errs["build_pack"] = ["The selected build pack is invalid."]
+        health_path_errors(b, errs)
         if errs:
             raise validation(errs)
         p = self.need_project(b["project_uuid"])
@@ -1230,6 +1253,8 @@ class Coolify:
                                         "destination_uuid", "domains", "autogenerate_domain",
                                         "force_domain_override", "instant_deploy", "is_force_https_enabled"):
                 a[k] = v
+        a.setdefault("health_check_enabled", False)   # default off (migration 2024_07_19_132617)
+        a.setdefault("health_check_path", "/")
         self.sim.apps.append(a)
         if b.get("instant_deploy"):
             self.sim.new_deployment(a)
@@ -1248,6 +1273,7 @@ class Coolify:
         img = b.get("docker_registry_image_name")
         if isinstance(img, str) and (not IMAGE_RE.match(img) or ":" in img.rsplit("/", 1)[-1]):
             errs["docker_registry_image_name"] = ["The docker registry image name format is invalid."]
+        health_path_errors(b, errs)
         if errs:
             raise validation(errs)
         s = self.sim.server(a["server_uuid"]) or {}
@@ -2475,6 +2501,8 @@ def main(argv=None):
     ap.add_argument("--jitter", type=float, default=0)
     ap.add_argument("--fault", action="append")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--image-without-curl", action="append", default=[],
+                    help="an image (name or name:tag) with neither curl nor wget: health checks never pass")
     opts = ap.parse_args(argv)
     if opts.inwx_2fa:
         try:
