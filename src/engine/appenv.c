@@ -5,6 +5,7 @@
  * and no longer wanted are deleted one by one.
  */
 #include "engine/engine_int.h"
+#include "model/trim.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,14 @@ static int env_build(struct run *run, struct job *j, struct env_set *s, struct v
 				err_set(err, "%s '%s' is not set",
 					e->kind == VK_FROM_FILE ? "from_file" : "from_env", e->ref);
 			return err_prefix(err, "env %s", e->key);
+		}
+		if (e->kind != VK_LITERAL && m_coolify_trims(v)) {
+			secret_free(v);
+			return err_setc(err, VRS_E_INVALID,
+					"env %s: the secret's value (%s '%s') begins or ends with "
+					"whitespace, which Coolify would remove; remove it there",
+					e->key, e->kind == VK_FROM_FILE ? "from_file" : "from_env",
+					e->ref);
 		}
 		if (env_add(s, e->key, v, e->kind != VK_LITERAL, run->fp_key) < 0)
 			return err_set(err, "out of memory");

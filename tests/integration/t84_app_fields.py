@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""What vrsctl sends to Coolify for an app (issue 11, items 4 and 7): the
+"""What vrsctl sends to Coolify for an app (issue 11, items 4, 6 and 7): the
 simulator behaves as Coolify does (health checks off unless enabled, the
 health path rule, an image without curl/wget never healthy, bulk env flags'
-defaults), and vrsctl converges through it (health checks on at create and
-patch, secrets runtime-only, multi-line values sent as such). Prints TAP."""
+defaults, every request string trimmed and "" made null, env values trimmed
+on read), and vrsctl converges through it (health checks on at create and
+patch, secrets runtime-only, multi-line values sent as such, a secret file's
+final newline never an update, a secret Coolify would trim failing only its
+project, named but not shown). Prints TAP."""
 
 import os
 import sys
@@ -139,6 +142,96 @@ def converge(w):
     t.eq(w.status()["roma"]["status"], "active", "the patched project is active again")
 
 
+TRIM_BASE = BASE
+TRIM_ROMA = """kind: Project
+slug: roma
+name: Pizzeria Roma
+owner_email: info@pizzeria-roma.de
+project_type: gastro
+app:
+  image: "ghcr.io/vrs/core:1.0"
+  env:
+    SMTP_PASSWORD: {from_file: %s}
+"""
+TRIM_LUNA = """kind: Project
+slug: luna
+name: Cafe Luna
+owner_email: info@cafe-luna.de
+project_type: gastro
+app:
+  image: "ghcr.io/vrs/core:1.0"
+  env:
+    API_TOKEN: {from_env: LUNA_API_TOKEN}
+"""
+PADDED = "  padded-Secret-77 "
+
+
+def sim_trimming(w):
+    c = w.sim.coolify()
+    r = c.post("/projects", {"name": "trim-me", "description": "  spaced out \n"})
+    p = c.get("/projects/" + r.json["uuid"]).json
+    t.eq(p.get("description"), "spaced out", "sim: request strings are trimmed")
+    r = c.post("/projects", {"name": "empty-desc", "description": "   "})
+    t.eq(c.get("/projects/" + r.json["uuid"]).json.get("description"), None,
+         "sim: a string that trims to \"\" becomes null")
+    srv = c.get("/servers").json[0]["uuid"]
+    a = c.post("/applications/dockerimage", {
+        "project_uuid": r.json["uuid"], "server_uuid": srv, "environment_name": "production",
+        "docker_registry_image_name": "ghcr.io/vrs/core", "ports_exposes": "8000",
+        "autogenerate_domain": False, "name": "trim-app"}).json["uuid"]
+    c.patch("/applications/%s/envs/bulk" % a, {"data": [{"key": "X", "value": " v\n"},
+                                                       {"key": "M", "value": "a\n b"}]})
+    app = next(x for x in w.sim_state()["coolify"]["applications"] if x["uuid"] == a)
+    envs = {e["key"]: e for e in app["envs"] if not e["is_preview"]}
+    t.eq(envs["X"]["value"], "v", "sim: env values are stored trimmed")
+    t.eq(envs["M"]["value"], "a\n b", "sim: inner newlines and spaces are kept")
+
+
+def trimming(root):
+    secret = os.path.join(root, "smtp.secret")
+    with open(secret, "w") as f:
+        f.write("from-file-Secret-42\n")
+    os.chmod(secret, 0o600)
+    write_specs(root, {"base.yaml": TRIM_BASE, "projects/roma.yaml": TRIM_ROMA % secret,
+                       "projects/luna.yaml": TRIM_LUNA})
+    w = World(root, copy_specs=False)
+    w.env["LUNA_API_TOKEN"] = PADDED
+    try:
+        sim_trimming(w)
+        p = w.apply()
+        t.ok(p.returncode != 0, "apply exits non-zero when a secret would be trimmed", p.returncode)
+        st = w.status()
+        t.eq(st["roma"]["status"], "active", "the project with a clean secret file is active")
+        t.eq(st["luna"]["status"], "error", "the project whose secret Coolify would trim is in error")
+        out = p.stdout + p.stderr
+        t.ok("API_TOKEN" in out and "whitespace" in out, "the error names the variable", out[-800:])
+        dump = out.encode()
+        for suffix in ("", "-wal"):
+            if os.path.exists(w.state + suffix):
+                with open(w.state + suffix, "rb") as f:
+                    dump += f.read()
+        t.ok(PADDED.strip().encode() not in dump, "the secret's value is in no output and not in the state")
+        roma = w.apps_by_name()["roma"][0]
+        env = {e["key"]: e.get("value") for e in roma["envs"] if not e["is_preview"]}
+        t.eq(env.get("SMTP_PASSWORD"), "from-file-Secret-42", "the file's value arrives without its newline")
+        t.eq([a for a in w.apps_by_name().get("luna", []) for e in a["envs"] if e["key"] == "API_TOKEN"], [],
+             "nothing of the refused secret reached Coolify")
+        # fix the source; then a second apply writes nothing for roma
+        w.env["LUNA_API_TOKEN"] = PADDED.strip()
+        p = w.apply()
+        t.eq(p.returncode, 0, "apply after fixing the secret exits 0")
+        t.eq(w.status()["luna"]["status"], "active", "the fixed project converges")
+        w.reset_calls()
+        p = w.apply()
+        t.eq(p.returncode, 0, "a further apply exits 0")
+        t.eq(vrsenv.write_calls(w.calls()), 0, "a further apply writes nothing (the file's newline is no change)")
+    finally:
+        if t.failed:
+            for o in w.outputs[-2:]:
+                print("# " + o[-1500:].replace("\n", "\n# "))
+        w.close()
+
+
 def main():
     import tempfile
     root = tempfile.mkdtemp(prefix="vrs-t84-")
@@ -153,6 +246,12 @@ def main():
                 print("# " + o[-1500:].replace("\n", "\n# "))
         w.close()
     vrsenv.shutil.rmtree(root, ignore_errors=True)
+    import tempfile as tf
+    root = tf.mkdtemp(prefix="vrs-t84-")
+    try:
+        trimming(root)
+    finally:
+        vrsenv.shutil.rmtree(root, ignore_errors=True)
     sys.exit(t.done())
 
 

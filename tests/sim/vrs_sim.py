@@ -838,8 +838,30 @@ def app_view(sim, a, sensitive):
     return out
 
 
+# Laravel's TrimStrings then ConvertEmptyStringsToNull (app/Http/Kernel.php, global middleware):
+# every request string trimmed (Str::trim: \s under /u plus U+FEFF, U+200B, U+200E), then "" -> None;
+# nested arrays too; TrimStrings skips the password fields
+TRIM_RE = re.compile("^[\\s\ufeff\u200b\u200e]+|[\\s\ufeff\u200b\u200e]+$")
+NEVER_TRIM = ("current_password", "password", "password_confirmation")
+
+
+def laravel_input(v, key=None):
+    if isinstance(v, dict):
+        return {k: laravel_input(x, k) for k, x in v.items()}
+    if isinstance(v, list):
+        return [laravel_input(x) for x in v]
+    if isinstance(v, str):
+        if key not in NEVER_TRIM:
+            v = TRIM_RE.sub("", v)
+        return None if v == "" else v
+    return v
+
+
 def env_view(e, sensitive):
     out = dict(e)
+    for k in ("value", "real_value"):   # EnvironmentVariable's value accessor: trim() on read
+        if isinstance(out.get(k), str):
+            out[k] = out[k].strip(" \t\n\r\0\x0b")
     if not sensitive or e.get("is_shown_once"):
         out.pop("value", None)
         out.pop("real_value", None)
@@ -2344,7 +2366,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             req.sensitive = sim.opts.coolify_sensitive
         else:
             req.sensitive = bool(abilities & {"root", "read:sensitive"})
-        req.body = jbody if isinstance(jbody, dict) else {}
+        req.body = laravel_input(jbody) if isinstance(jbody, dict) else {}
+        req.query = laravel_input(req.query)
         try:
             if route["strict"]:
                 ctype = (self.headers.get("Content-Type") or "").lower()
