@@ -194,6 +194,7 @@ enum coolify_ep {
 	COOLIFY_HEALTH,
 	COOLIFY_SERVERS_LIST,
 	COOLIFY_SERVER_GET,
+	COOLIFY_SERVER_DESTINATIONS,
 	COOLIFY_PROJECTS_LIST,
 	COOLIFY_PROJECT_CREATE,
 	COOLIFY_PROJECT_GET,
@@ -232,6 +233,10 @@ int coolify_servers_list_async(struct coolify *c, coolify_cb cb, void *ud,
 			       struct vrs_err *err); /* server_list */
 int coolify_server_get_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
 			     struct vrs_err *err); /* server */
+/* GET /servers/{uuid}/destinations: a server_list whose items carry only a
+ * destination's uuid and name (the fields the two objects share) */
+int coolify_server_destinations_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
+				      struct vrs_err *err); /* server_list */
 int coolify_projects_list_async(struct coolify *c, coolify_cb cb, void *ud,
 				struct vrs_err *err); /* project_list (no envs) */
 int coolify_project_create_async(struct coolify *c, const char *name, const char *description,

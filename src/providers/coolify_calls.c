@@ -207,6 +207,8 @@ static const struct endpoint endpoints[COOLIFY_EP__MAX] = {
     [COOLIFY_HEALTH] = {"GET", "/health", {0}, true, COOLIFY_K_TEXT, NULL},
     [COOLIFY_SERVERS_LIST] = {"GET", "/servers", {0}, true, COOLIFY_K_SERVERS, NULL},
     [COOLIFY_SERVER_GET] = {"GET", "/servers/{}", {"server uuid"}, true, COOLIFY_K_SERVER, NULL},
+    [COOLIFY_SERVER_DESTINATIONS] =
+	{"GET", "/servers/{}/destinations", {"server uuid"}, true, COOLIFY_K_SERVERS, NULL},
     [COOLIFY_PROJECTS_LIST] = {"GET", "/projects", {0}, true, COOLIFY_K_PROJECTS, NULL},
     [COOLIFY_PROJECT_CREATE] = {"POST", "/projects", {0}, false, COOLIFY_K_ACK, body_project},
     [COOLIFY_PROJECT_GET] =
@@ -325,6 +327,11 @@ int coolify_server_get_async(struct coolify *c, const char *uuid, coolify_cb cb,
 			     struct vrs_err *err)
 {
 	return coolify_call(c, COOLIFY_SERVER_GET, ID1(uuid), NULL, NULL, cb, ud, err);
+}
+int coolify_server_destinations_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
+				      struct vrs_err *err)
+{
+	return coolify_call(c, COOLIFY_SERVER_DESTINATIONS, ID1(uuid), NULL, NULL, cb, ud, err);
 }
 int coolify_projects_list_async(struct coolify *c, coolify_cb cb, void *ud, struct vrs_err *err)
 {
