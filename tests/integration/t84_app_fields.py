@@ -225,6 +225,8 @@ def trimming(root):
         p = w.apply()
         t.eq(p.returncode, 0, "a further apply exits 0")
         t.eq(vrsenv.write_calls(w.calls()), 0, "a further apply writes nothing (the file's newline is no change)")
+        t.ok(not any("Sanitizer" in o or "runtime error:" in o for o in w.outputs),
+             "no sanitizer report in any run")
     finally:
         if t.failed:
             for o in w.outputs[-2:]:
@@ -240,6 +242,8 @@ def main():
     try:
         sim_fidelity(w)
         converge(w)
+        t.ok(not any("Sanitizer" in o or "runtime error:" in o for o in w.outputs),
+             "no sanitizer report in any run")
     finally:
         if t.failed:
             for o in w.outputs[-2:]:

@@ -116,6 +116,8 @@ def main():
         out = p.stdout + p.stderr
         t.eq(w.status()["sole"]["status"], "error", "a destination the server lacks fails the project")
         t.ok("destination 'nowhere' not found" in out, "the error names the missing destination", out[-600:])
+        t.ok(not any("Sanitizer" in o or "runtime error:" in o for o in w.outputs),
+             "no sanitizer report in any run")
     finally:
         if t.failed:
             for o in w.outputs[-2:]:
