@@ -5,6 +5,7 @@
  * and no longer wanted are deleted one by one.
  */
 #include "engine/engine_int.h"
+#include "model/trim.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,11 +34,13 @@ static int env_add(struct env_set *s, const char *key, char *value, bool secret,
 {
 	char fp[65];
 
-	s->v[s->n] = (struct coolify_env_input){.key = key,
-						.value = value,
-						.is_runtime = true,
-						.is_buildtime = false,
-						.is_literal = true};
+	s->v[s->n] =
+	    (struct coolify_env_input){.key = key,
+				       .value = value,
+				       .is_runtime = true,
+				       .is_buildtime = false,
+				       .is_literal = true,
+				       .is_multiline = value && strchr(value, '\n') != NULL};
 	s->values[s->n] = value;
 	s->fps[s->n] = NULL;
 	if (secret) {
@@ -75,6 +78,14 @@ static int env_build(struct run *run, struct job *j, struct env_set *s, struct v
 				err_set(err, "%s '%s' is not set",
 					e->kind == VK_FROM_FILE ? "from_file" : "from_env", e->ref);
 			return err_prefix(err, "env %s", e->key);
+		}
+		if (e->kind != VK_LITERAL && m_coolify_trims(v)) {
+			secret_free(v);
+			return err_setc(err, VRS_E_INVALID,
+					"env %s: the secret's value (%s '%s') begins or ends with "
+					"whitespace, which Coolify would remove; remove it there",
+					e->key, e->kind == VK_FROM_FILE ? "from_file" : "from_env",
+					e->ref);
 		}
 		if (env_add(s, e->key, v, e->kind != VK_LITERAL, run->fp_key) < 0)
 			return err_set(err, "out of memory");

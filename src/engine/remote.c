@@ -197,7 +197,83 @@ static void on_app_created(void *ud, int rc, void *res, struct vrs_err *err)
 		      j->p->want->app.image, record_app, "application created");
 }
 
+/*
+ * The destination a new app goes to on srv, from the server's destinations
+ * (GET /servers/{uuid}/destinations): the one the Server spec names (uuid or
+ * name); none named: NULL (Coolify takes the only one), or an error when the
+ * server has several, since Coolify would answer 400 for each app.
+ */
+static int pick_destination(const struct m_server *srv, const struct coolify_server_list *l,
+			    const char **uuid, struct vrs_err *err)
+{
+	struct buf names;
+
+	*uuid = NULL;
+	for (size_t i = 0; srv->destination && i < l->n; i++)
+		if ((l->v[i].uuid && strcmp(l->v[i].uuid, srv->destination) == 0) ||
+		    (l->v[i].name && strcmp(l->v[i].name, srv->destination) == 0)) {
+			*uuid = l->v[i].uuid;
+			return 0;
+		}
+	if (srv->destination == NULL && l->n <= 1)
+		return 0;
+	buf_init(&names);
+	for (size_t i = 0; i < l->n; i++)
+		buf_printf(&names, "%s%s (%s)", i ? ", " : "", l->v[i].name ? l->v[i].name : "?",
+			   l->v[i].uuid);
+	if (srv->destination)
+		err_setc(err, VRS_E_INVALID,
+			 "server %s: destination '%s' not found in Coolify (it has: %s)", srv->name,
+			 srv->destination, names.data ? names.data : "none");
+	else
+		err_setc(err, VRS_E_INVALID,
+			 "server %s has %zu Coolify destinations (%s); name one with "
+			 "'destination:' in its Server spec",
+			 srv->name, l->n, names.data ? names.data : "");
+	buf_release(&names);
+	return -1;
+}
+
+static void create_app_in(struct run *run, struct job *j, const char *dest, struct vrs_err *err);
+
+static void on_destinations(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct job *j = ud;
+	const struct m_server *srv = world_server(j->eng->desired, j->p->server);
+	const char *dest = NULL;
+	struct vrs_err e2;
+
+	if (rc < 0) {
+		job_fail_err(j->eng, j, err);
+		return;
+	}
+	err_clear(&e2);
+	if (srv == NULL || pick_destination(srv, res, &dest, &e2) < 0) {
+		if (srv == NULL)
+			err_set(&e2, "no placed server to create the application on");
+		coolify_server_list_free(res);
+		job_fail_err(j->eng, j, &e2);
+		return;
+	}
+	create_app_in(j->eng, j, dest, &e2); /* the body is built before it returns */
+	coolify_server_list_free(res);
+}
+
+/* the server's destinations first: a server with several needs destination_uuid */
 static void start_app_create(struct run *run, struct job *j, struct vrs_err *err)
+{
+	const struct m_server *srv = j->p->server ? world_server(run->desired, j->p->server) : NULL;
+
+	if (srv == NULL || srv->coolify_uuid == NULL) {
+		create_app_in(run, j, NULL, err); /* says what is missing */
+		return;
+	}
+	if (coolify_server_destinations_async(run->pv->coolify, srv->coolify_uuid, on_destinations,
+					      j, err) < 0)
+		job_fail_err(run, j, err);
+}
+
+static void create_app_in(struct run *run, struct job *j, const char *dest, struct vrs_err *err)
 {
 	const struct m_project *w = j->p->want;
 	const struct m_server *srv = j->p->server ? world_server(run->desired, j->p->server) : NULL;
@@ -219,6 +295,7 @@ static void start_app_create(struct run *run, struct job *j, struct vrs_err *err
 	in.server_uuid = srv->coolify_uuid;
 	in.environment_uuid = j->p->coolify_env_uuid;
 	in.environment_name = j->p->coolify_env_uuid ? NULL : "production";
+	in.destination_uuid = dest;
 	in.name = j->p->slug;
 	in.description = managed_marker;
 	in.image_name = name;
@@ -226,6 +303,7 @@ static void start_app_create(struct run *run, struct job *j, struct vrs_err *err
 	in.ports_exposes = port;
 	in.domains = fqdns[0] ? fqdns : NULL;
 	in.health_check_path = w->app.health_path;
+	in.health_check_enabled = w->app.health_path != NULL;
 	in.autogenerate_domain = false;
 	in.instant_deploy = false;
 	if ((j->journal_id == 0 &&
@@ -264,6 +342,7 @@ static void start_app_update(struct run *run, struct job *j, struct vrs_err *err
 	up.domains = fqdns;
 	up.ports_exposes = port;
 	up.health_check_path = w->app.health_path;
+	up.health_check_enabled = w->app.health_path != NULL;
 	if (engine_journal_open(run, j, j->p->slug, "update", err) < 0 ||
 	    coolify_app_update_async(run->pv->coolify, j->p->coolify_app_uuid, &up, on_app_updated,
 				     j, err) < 0)

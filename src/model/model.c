@@ -75,6 +75,7 @@ void server_release(struct m_server *s)
 	free(s->hetzner_server_type);
 	free(s->hetzner_location);
 	free(s->notes);
+	free(s->destination);
 }
 
 void domain_release(struct m_domain *d)

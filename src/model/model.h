@@ -96,6 +96,7 @@ struct m_server {
 	char *hetzner_server_type;
 	char *hetzner_location;
 	char *notes;
+	char *destination; /* desired only: the Coolify destination (uuid or name) for new apps */
 	struct m_pos pos;
 	long long id; /* recorded only: database id */
 };

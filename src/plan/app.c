@@ -136,8 +136,11 @@ void plan_app(struct builder *b, struct pctx *c)
 			ofq = oapp->fqdn;
 			drift = drift ? "image and fqdns" : "fqdns";
 		}
+		/* a recorded health path that differs (NULL: recorded before it was kept) */
+		bool hp =
+		    rp->app.health_path && !pb_str_eq(rp->app.health_path, dp->app.health_path);
 		if (!pb_str_eq(oimg, dp->app.image) || !pb_str_eq(ofq, nf) ||
-		    strcmp(oport, nport)) {
+		    strcmp(oport, nport) || hp) {
 			c->a_app = pb_act(b, OP_UPDATE, RES_COOLIFY_APP, slug, slug, SVC_COOLIFY,
 					  dp->app.pos.file ? dp->app.pos : src);
 			if (!pb_str_eq(oimg, dp->app.image))
@@ -146,6 +149,9 @@ void plan_app(struct builder *b, struct pctx *c)
 				pb_chg(b, c->a_app, "port", oport, nport);
 			if (!pb_str_eq(ofq, nf))
 				pb_chg(b, c->a_app, "fqdns", ofq, nf);
+			if (hp)
+				pb_chg(b, c->a_app, "health_path", rp->app.health_path,
+				       dp->app.health_path);
 			if (drift)
 				pb_drift(b, c->a_app, "drift: %s changed outside vrsctl", drift);
 		}

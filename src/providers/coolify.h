@@ -133,7 +133,8 @@ struct coolify_app_create {
 	const char *image_name, *image_tag; /* docker_registry_image_{name,tag}; name required */
 	const char *ports_exposes;	    /* e.g. "8000" */
 	const char *domains;		    /* comma-separated https:// URLs, or NULL */
-	const char *health_check_path;
+	const char *health_check_path;	    /* sent with health_check_enabled (off by default) */
+	bool health_check_enabled;
 	bool autogenerate_domain; /* sent explicitly */
 	bool instant_deploy;	  /* sent explicitly; prefer false + coolify_deploy */
 };
@@ -141,6 +142,7 @@ struct coolify_app_create {
 struct coolify_app_update {
 	const char *name, *description, *domains, *image_name, *image_tag, *ports_exposes;
 	const char *health_check_path;
+	bool health_check_enabled; /* sent when true: Coolify's checks are off by default */
 };
 struct coolify_env_input {
 	const char *key, *value, *comment; /* comment may be NULL */
@@ -192,6 +194,7 @@ enum coolify_ep {
 	COOLIFY_HEALTH,
 	COOLIFY_SERVERS_LIST,
 	COOLIFY_SERVER_GET,
+	COOLIFY_SERVER_DESTINATIONS,
 	COOLIFY_PROJECTS_LIST,
 	COOLIFY_PROJECT_CREATE,
 	COOLIFY_PROJECT_GET,
@@ -230,6 +233,10 @@ int coolify_servers_list_async(struct coolify *c, coolify_cb cb, void *ud,
 			       struct vrs_err *err); /* server_list */
 int coolify_server_get_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
 			     struct vrs_err *err); /* server */
+/* GET /servers/{uuid}/destinations: a server_list whose items carry only a
+ * destination's uuid and name (the fields the two objects share) */
+int coolify_server_destinations_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
+				      struct vrs_err *err); /* server_list */
 int coolify_projects_list_async(struct coolify *c, coolify_cb cb, void *ud,
 				struct vrs_err *err); /* project_list (no envs) */
 int coolify_project_create_async(struct coolify *c, const char *name, const char *description,

@@ -38,10 +38,11 @@ static cJSON *env_json(const struct coolify_env_input *in, bool all_flags)
 	cJSON_AddBoolToObject(o, "is_preview", in->is_preview);
 	cJSON_AddBoolToObject(o, "is_literal", in->is_literal);
 	cJSON_AddBoolToObject(o, "is_multiline", in->is_multiline);
+	/* always explicit: without them the bulk call makes every variable build-time too */
+	cJSON_AddBoolToObject(o, "is_runtime", in->is_runtime);
+	cJSON_AddBoolToObject(o, "is_buildtime", in->is_buildtime);
 	if (all_flags) {
 		cJSON_AddBoolToObject(o, "is_shown_once", in->is_shown_once);
-		cJSON_AddBoolToObject(o, "is_runtime", in->is_runtime);
-		cJSON_AddBoolToObject(o, "is_buildtime", in->is_buildtime);
 		add_str(o, "comment", in->comment);
 	}
 	return o;
@@ -100,6 +101,7 @@ static int body_app_create(const char *const *ids, const void *p, char **out, st
 	add_str(o, "ports_exposes", in->ports_exposes);
 	add_str(o, "domains", in->domains);
 	add_str(o, "health_check_path", in->health_check_path);
+	cJSON_AddBoolToObject(o, "health_check_enabled", in->health_check_enabled);
 	cJSON_AddBoolToObject(o, "autogenerate_domain", in->autogenerate_domain);
 	cJSON_AddBoolToObject(o, "instant_deploy", in->instant_deploy);
 	*out = print_and_delete(o);
@@ -118,6 +120,8 @@ static int body_app_update(const char *const *ids, const void *p, char **out, st
 	add_str(o, "docker_registry_image_tag", in->image_tag);
 	add_str(o, "ports_exposes", in->ports_exposes);
 	add_str(o, "health_check_path", in->health_check_path);
+	if (in->health_check_enabled)
+		cJSON_AddTrueToObject(o, "health_check_enabled");
 	if (cJSON_GetArraySize(o) == 0) {
 		cJSON_Delete(o);
 		return err_set(err, "coolify: PATCH /applications/%s: nothing to update", ids[0]);
@@ -203,6 +207,8 @@ static const struct endpoint endpoints[COOLIFY_EP__MAX] = {
     [COOLIFY_HEALTH] = {"GET", "/health", {0}, true, COOLIFY_K_TEXT, NULL},
     [COOLIFY_SERVERS_LIST] = {"GET", "/servers", {0}, true, COOLIFY_K_SERVERS, NULL},
     [COOLIFY_SERVER_GET] = {"GET", "/servers/{}", {"server uuid"}, true, COOLIFY_K_SERVER, NULL},
+    [COOLIFY_SERVER_DESTINATIONS] =
+	{"GET", "/servers/{}/destinations", {"server uuid"}, true, COOLIFY_K_SERVERS, NULL},
     [COOLIFY_PROJECTS_LIST] = {"GET", "/projects", {0}, true, COOLIFY_K_PROJECTS, NULL},
     [COOLIFY_PROJECT_CREATE] = {"POST", "/projects", {0}, false, COOLIFY_K_ACK, body_project},
     [COOLIFY_PROJECT_GET] =
@@ -321,6 +327,11 @@ int coolify_server_get_async(struct coolify *c, const char *uuid, coolify_cb cb,
 			     struct vrs_err *err)
 {
 	return coolify_call(c, COOLIFY_SERVER_GET, ID1(uuid), NULL, NULL, cb, ud, err);
+}
+int coolify_server_destinations_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
+				      struct vrs_err *err)
+{
+	return coolify_call(c, COOLIFY_SERVER_DESTINATIONS, ID1(uuid), NULL, NULL, cb, ud, err);
 }
 int coolify_projects_list_async(struct coolify *c, coolify_cb cb, void *ud, struct vrs_err *err)
 {

@@ -182,6 +182,13 @@ int dc_check_value(struct dc *c, const struct sp_node *v, int check, const char 
 					      "must not contain spaces or control characters");
 		if (check == FC_PATH && *s != '/')
 			return dc_err(c, v, "'%s' must start with '/'", dc_show(s, b));
+		/* Coolify's health_check_path rule: ^[a-zA-Z0-9/\-_.~%,;]+$ */
+		if (check == FC_PATH &&
+		    s[strspn(s, "abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-_.~%,;")])
+			return dc_err(c, v,
+				      "'%s' may contain only letters, digits and / - _ . ~ %% , ;",
+				      dc_show(s, b));
 		break;
 	default:
 		break;

@@ -100,6 +100,7 @@ static const struct field server_fields[] = {
     FE("mode", struct m_server, status, en_mode),
     {"hetzner", FT_SUB, 0, 0, 0, 0, 0, NULL, hetzner_fields, NULL},
     FS("notes", FC_NONE, 0, struct m_server, notes),
+    FS("destination", FC_TOKEN, 0, struct m_server, destination),
     FEND,
 };
 

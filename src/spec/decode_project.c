@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/trim.h"
 #include "spec/decode_int.h"
 #include "spec/valid.h"
 
@@ -172,6 +173,10 @@ static int fn_env(struct dc *c, const struct sp_node *v, void *obj)
 			       "{from_file: PATH}, got null");
 		} else if (x->type == SP_SCALAR && spec_secret_name(k->u.str)) {
 			dc_err(c, x, "secret values must be references (from_env/from_file)");
+		} else if (x->type == SP_SCALAR && m_coolify_trims(x->u.str)) {
+			dc_err(c, x,
+			       "the value begins or ends with whitespace, which Coolify removes "
+			       "(a block scalar '|-' drops the final newline)");
 		} else if (x->type == SP_SCALAR) {
 			e->key = dc_strdup(c, k->u.str);
 			e->kind = VK_LITERAL;

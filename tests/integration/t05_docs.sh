@@ -211,6 +211,12 @@ reject "literal secret for a *_PASSWORD env key" "$base
 reject "literal secret for a lower-case *token* env key" "$base
   env:
     api_token: abc"
+reject "health path with a query string" "$base
+  health_path: /health?full=1"
+reject "env literal ending in whitespace (Coolify trims it)" "$base
+  env:
+    GREETING: |
+      Buongiorno"
 reject "literal transfer auth code" "$base
 domains:
   - {domain: pizzeria-roma.de, type: transferred, auth_code: Xy7-abc}"

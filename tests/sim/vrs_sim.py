@@ -244,6 +244,26 @@ KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 PROJECT_NAME_RE = re.compile(r"^[A-Za-z0-9 \-_./@&()#,:+]{3,255}$")
 PORTS_RE = re.compile(r"^\d+(,\d+)*$")
 IMAGE_RE = re.compile(r"^[a-z0-9][a-z0-9._\-/]*(:\d+)?[a-z0-9._\-/]*$")
+# bootstrap/helpers/api.php (sharedDataApplications): health_check_path rule
+HEALTH_PATH_RE = re.compile(r"^[a-zA-Z0-9/\-_.~%,;]+$")
+
+
+def health_path_errors(b, errs):
+    """422 for a health_check_path outside Coolify's rule (create and PATCH)."""
+    v = b.get("health_check_path")
+    if isinstance(v, str) and "health_check_path" not in errs and not HEALTH_PATH_RE.match(v):
+        errs["health_check_path"] = ["The health check path field format is invalid."]
+
+
+def health_never_ok(sim, app):
+    """Coolify runs the check inside the container with curl or wget (with neither, every
+    check fails): an image flagged --image-without-curl never gets healthy once checks are on."""
+    if not app.get("health_check_enabled"):
+        return False
+    image = app.get("docker_registry_image_name") or ""
+    tag = app.get("docker_registry_image_tag") or "latest"
+    flagged = getattr(sim.opts, "image_without_curl", None) or []
+    return image in flagged or "%s:%s" % (image, tag) in flagged
 
 
 class ApiError(Exception):
@@ -668,6 +688,8 @@ class Sim:
              "sim_created_at": t, "sim_server_uuid": app["server_uuid"]}
         if self.fault_hits("deploy_failed", app["name"]) or not (server.get("is_reachable") and server.get("is_usable")):
             d["sim_outcome"] = "failed"
+        if health_never_ok(self, app):
+            d["sim_outcome"] = "failed"
         self.deployments.append(d)
         app["sim_last_deployment"] = du
         app["status"] = "running:unknown"
@@ -823,8 +845,30 @@ def app_view(sim, a, sensitive):
     return out
 
 
+# Laravel's TrimStrings then ConvertEmptyStringsToNull (app/Http/Kernel.php, global middleware):
+# every request string trimmed (Str::trim: \s under /u plus U+FEFF, U+200B, U+200E), then "" -> None;
+# nested arrays too; TrimStrings skips the password fields
+TRIM_RE = re.compile("^[\\s\ufeff\u200b\u200e]+|[\\s\ufeff\u200b\u200e]+$")
+NEVER_TRIM = ("current_password", "password", "password_confirmation")
+
+
+def laravel_input(v, key=None):
+    if isinstance(v, dict):
+        return {k: laravel_input(x, k) for k, x in v.items()}
+    if isinstance(v, list):
+        return [laravel_input(x) for x in v]
+    if isinstance(v, str):
+        if key not in NEVER_TRIM:
+            v = TRIM_RE.sub("", v)
+        return None if v == "" else v
+    return v
+
+
 def env_view(e, sensitive):
     out = dict(e)
+    for k in ("value", "real_value"):   # EnvironmentVariable's value accessor: trim() on read
+        if isinstance(out.get(k), str):
+            out[k] = out[k].strip(" \t\n\r\0\x0b")
     if not sensitive or e.get("is_shown_once"):
         out.pop("value", None)
         out.pop("real_value", None)
@@ -1183,6 +1227,7 @@ class Coolify:
             errs["docker_registry_image_name"] = ["The docker registry image name format is invalid."]
         if build_pack != "dockerimage" and b.get("build_pack") not in (None, "nixpacks", "railpack", "static", "dockerfile", "dockercompose"):
             errs["build_pack"] = ["The selected build pack is invalid."]
+        health_path_errors(b, errs)
         if errs:
             raise validation(errs)
         p = self.need_project(b["project_uuid"])
@@ -1237,6 +1282,8 @@ class Coolify:
                                         "destination_uuid", "domains", "autogenerate_domain",
                                         "force_domain_override", "instant_deploy", "is_force_https_enabled"):
                 a[k] = v
+        a.setdefault("health_check_enabled", False)   # default off (migration 2024_07_19_132617)
+        a.setdefault("health_check_path", "/")
         self.sim.apps.append(a)
         if b.get("instant_deploy"):
             self.sim.new_deployment(a)
@@ -1255,6 +1302,7 @@ class Coolify:
         img = b.get("docker_registry_image_name")
         if isinstance(img, str) and (not IMAGE_RE.match(img) or ":" in img.rsplit("/", 1)[-1]):
             errs["docker_registry_image_name"] = ["The docker registry image name format is invalid."]
+        health_path_errors(b, errs)
         if errs:
             raise validation(errs)
         s = self.sim.server(a["server_uuid"]) or {}
@@ -2360,7 +2408,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             req.sensitive = sim.opts.coolify_sensitive
         else:
             req.sensitive = bool(abilities & {"root", "read:sensitive"})
-        req.body = jbody if isinstance(jbody, dict) else {}
+        req.body = laravel_input(jbody) if isinstance(jbody, dict) else {}
+        req.query = laravel_input(req.query)
         try:
             if route["strict"]:
                 ctype = (self.headers.get("Content-Type") or "").lower()
@@ -2517,6 +2566,8 @@ def main(argv=None):
     ap.add_argument("--jitter", type=float, default=0)
     ap.add_argument("--fault", action="append")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--image-without-curl", action="append", default=[],
+                    help="an image (name or name:tag) with neither curl nor wget: health checks never pass")
     opts = ap.parse_args(argv)
     if opts.inwx_2fa:
         try:

@@ -118,6 +118,10 @@ static void test_coolify_all_calls(void **state)
 	coolify_env_list_free(envs);
 	OK(coolify_envs_list(x->c, papp->uuid, &envs, &x->err));
 	assert_true(envs->n >= 3);
+	/* the bulk items carry their flags: without them Coolify makes them build-time too */
+	for (size_t i = 0; i < envs->n; i++)
+		if (strcmp(envs->v[i].key, "VRS_PLUGINS") == 0)
+			assert_true(envs->v[i].is_runtime && !envs->v[i].is_buildtime);
 	coolify_env_list_free(envs);
 	OK(coolify_env_delete(x->c, papp->uuid, eack->uuid, NULL, &x->err));
 	coolify_ack_free(eack);

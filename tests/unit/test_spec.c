@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "model/trim.h"
 #include "spec/node.h"
 #include "spec/spec.h"
 
@@ -525,6 +526,28 @@ static void test_load_dir(void **state)
 	assert_int_equal(system(q), 0);
 }
 
+/* what Coolify's TrimStrings would change: ASCII and Unicode spaces at either end */
+static void test_coolify_trims(void **state)
+{
+	(void)state;
+	assert_false(m_coolify_trims(""));
+	assert_false(m_coolify_trims(NULL));
+	assert_false(m_coolify_trims("a"));
+	assert_false(m_coolify_trims("a b\nc"));
+	assert_false(m_coolify_trims("caf\xc3\xa9")); /* é: not a space */
+	assert_true(m_coolify_trims(" a"));
+	assert_true(m_coolify_trims("a\n"));
+	assert_true(m_coolify_trims("\ta"));
+	assert_true(m_coolify_trims("a\r"));
+	assert_true(m_coolify_trims(" "));
+	assert_true(m_coolify_trims("\xef\xbb\xbf"
+				    "a"));	       /* BOM */
+	assert_true(m_coolify_trims("a\xc2\xa0"));     /* NBSP */
+	assert_true(m_coolify_trims("a\xe2\x80\x8b")); /* zero-width space */
+	assert_true(m_coolify_trims("\xe3\x80\x80"
+				    "a")); /* ideographic space */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +562,7 @@ int main(void)
 	    cmocka_unit_test(test_secrets_not_echoed),
 	    cmocka_unit_test(test_hostile),
 	    cmocka_unit_test(test_load_dir),
+	    cmocka_unit_test(test_coolify_trims),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
