@@ -20,26 +20,7 @@ t = Tap()
 AUTH = "Xy7-transfer-CODE-4242"
 TOTP = "JBSWY3DPEHPK3PXP"
 
-PLATFORM = """kind: Server
-name: s1
-coolify_uuid: "srv1"
-ip_address: 203.0.113.10
----
-kind: BaseDomain
-domain: vrs.gmbh
-display_name: VRS
-default: true
----
-kind: ProjectType
-code: gastro
-name: Gastro
----
-kind: Registrar
-contacts: {registrant: "4711", admin: "4711", tech: "4711", billing: "4711"}
-nameservers: [ns.inwx.de, ns2.inwx.de]
-period: 1
-renewal_mode: AUTORENEW
-"""
+PLATFORM = vrsenv.PLATFORM_REGISTRAR
 
 
 def project(slug, domain_yaml):

@@ -10,24 +10,12 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vrsenv  # noqa: E402
 from vrsenv import Tap, World, write_specs  # noqa: E402
 
 t = Tap()
 
-PLATFORM = """kind: Server
-name: s1
-coolify_uuid: "srv1"
-ip_address: 203.0.113.10
----
-kind: BaseDomain
-domain: vrs.gmbh
-display_name: VRS
-default: true
----
-kind: ProjectType
-code: gastro
-name: Gastro
-"""
+PLATFORM = vrsenv.PLATFORM_DNS
 
 
 def project(slug):

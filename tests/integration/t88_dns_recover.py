@@ -19,20 +19,7 @@ from vrsenv import Tap, World, write_specs  # noqa: E402
 
 t = Tap()
 
-PLATFORM = """kind: Server
-name: s1
-coolify_uuid: "srv1"
-ip_address: 203.0.113.10
----
-kind: BaseDomain
-domain: vrs.gmbh
-display_name: VRS
-default: true
----
-kind: ProjectType
-code: gastro
-name: Gastro
-"""
+PLATFORM = vrsenv.PLATFORM_DNS
 
 PROJECT = ("kind: Project\nslug: kappa\nname: kappa\nowner_email: o@example.org\nproject_type: gastro\n"
            "app: {image: \"ghcr.io/vrs-gmbh/vrs-core:1.4.2\"}\ndomains:\n  - subdomain: kappa\n")

@@ -25,6 +25,43 @@ VRSCTL = os.environ.get("VRSCTL") or os.path.join(TOP, "build", "vrsctl")
 SANITIZED = os.environ.get("VRS_SANITIZED") == "1"
 SMTP_SECRET = "s3cr3t-smtp-Value-91"
 
+# the platform half of small spec trees: one server, one base domain, one
+# project type (PLATFORM_DNS), and a Registrar for purchases (PLATFORM_REGISTRAR)
+PLATFORM_DNS = """kind: Server
+name: s1
+coolify_uuid: "srv1"
+ip_address: 203.0.113.10
+---
+kind: BaseDomain
+domain: vrs.gmbh
+display_name: VRS
+default: true
+---
+kind: ProjectType
+code: gastro
+name: Gastro
+"""
+PLATFORM_REGISTRAR = """kind: Server
+name: s1
+coolify_uuid: "srv1"
+ip_address: 203.0.113.10
+---
+kind: BaseDomain
+domain: vrs.gmbh
+display_name: VRS
+default: true
+---
+kind: ProjectType
+code: gastro
+name: Gastro
+---
+kind: Registrar
+contacts: {registrant: "4711", admin: "4711", tech: "4711", billing: "4711"}
+nameservers: [ns.inwx.de, ns2.inwx.de]
+period: 1
+renewal_mode: AUTORENEW
+"""
+
 
 def write_specs(root, files):
     """files: {relative path: yaml text}"""
