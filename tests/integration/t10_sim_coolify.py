@@ -214,8 +214,17 @@ def run(sim):
     t.eq(c.post("/deployments/%s/cancel" % r.json["deployment_uuid"]).status, 400, "cancel terminal -> 400")
     r = c.post("/applications/%s/start" % a)
     t.ok(r.json["message"] == "Deployment request queued." and r.json["deployment_uuid"], "start -> deployment_uuid")
+    first = r.json["deployment_uuid"]
+    lst = c.get("/deployments").json
+    t.ok(isinstance(lst, list) and len(lst) == 1, "GET /deployments with one active: a list", lst)
+    time.sleep(0.15)  # first is in_progress now (an updated row: behind the untouched ones)
     r = c.post("/deploy?uuid=%s&force=true" % a)
     t.eq(r.json["deployments"][0]["message"], "Application shop deployment queued.", "force=true always enqueues")
+    second = r.json["deployments"][0]["deployment_uuid"]
+    lst = c.get("/deployments").json
+    t.ok(isinstance(lst, dict) and list(lst) == ["1", "0"] and lst["1"]["deployment_uuid"] == first
+         and lst["0"]["deployment_uuid"] == second and lst["1"]["status"] == "in_progress",
+         "GET /deployments: sortBy('id') without values() -> an object keyed by row position", lst)
     adm.post("/_sim/state", {"op": "finish_deployments"})
     t.eq(c.get("/applications/" + a).json["status"], "running:healthy", "admin finish_deployments")
     r = c.post("/deploy?tag=vrs-shop")
@@ -236,6 +245,15 @@ def run(sim):
     # delete
     t.eq(c.delete("/projects/" + p).json, {"message": "Project has resources, so it cannot be deleted."}, "delete non-empty project -> 400")
     t.eq(c.delete("/applications/%s?delete_volumes=false" % a).json, {"message": "Application deletion request queued."}, "DELETE app with flags")
+    # the deletion is queued (DeleteResourceJob): the app stays for --delete-time (1 s)
+    t.eq(c.get("/applications/" + a).status, 200, "a queued deletion: the app still answers")
+    t.ok(any(x["uuid"] == a for x in c.get("/applications").json), "and is still listed")
+    t.eq(c.delete("/projects/" + p).json, {"message": "Project has resources, so it cannot be deleted."},
+         "its project meanwhile -> 400 has resources")
+    t.eq(adm.get("/_sim/state").json["meta"]["app_deletions"][-1]["query"], {"delete_volumes": "false"},
+         "the DELETE's query flags are recorded")
+    time.sleep(1.2)
+    t.eq(c.get("/applications/" + a).status, 404, "after the job ran the app is gone")
     t.eq(c.delete("/applications/" + a).status, 404, "deleted app -> 404")
     t.eq(c.delete("/projects/" + p).json, {"message": "Project deleted."}, "delete empty project")
 

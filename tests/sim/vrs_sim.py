@@ -47,6 +47,14 @@ CLI
   --seed N                random seed (uuids, ids, fault decisions): reproducible runs
   --deploy-time S         deployment queued -> in_progress -> finished over S seconds
                           (default 0.3; first third queued, computed lazily)
+  --delete-time S         DELETE /applications/{uuid} only queues the deletion (Coolify's
+                          DeleteResourceJob): the app stays listed and readable, and its
+                          project/environment answer 400 "has resources", for S seconds
+                          (default 1.0; 0 = gone at once). Each DELETE's query flags are
+                          recorded in meta.app_deletions [{"uuid","name","query"}].
+                          (GET /deployments answers an object keyed by row position, as
+                          Coolify's sortBy() without values() does, whenever the rows'
+                          positions differ from id order; meta.keyed_deployment_lists counts it.)
   --rate-limit N          Coolify requests per minute per token (default 200; 0 = off)
   --latency MS, --jitter MS   added to every API request (a "latency" fault rule)
   --fault JSON            fault rule (object) or {"rules":[...]}; repeatable
@@ -71,6 +79,7 @@ Admin endpoints (both ports, no auth, not counted, never faulted)
             "proxy" objects are merged, e.g. {"settings":{"deployment_queue_limit":1}})
       {"op":"set_deployment","uuid":U,"fields":{"status":"failed"}}
       {"op":"finish_deployments"}              every active deployment -> finished now
+      {"op":"finish_deletions"}                every queued app deletion -> done now
       {"op":"add_zone","domain":Z}              (with SOA + NS records)
       {"op":"delete_zone","domain":Z}
       {"op":"add_record","zone":Z,"name":N,"type":T,"content":C,"ttl":3600,"prio":0}
@@ -612,9 +621,19 @@ class Sim:
                 return d
         return None
 
+    # ---- queued app deletions (DeleteResourceJob), lazy like deployments
+    def reap_deleted(self, now=None):
+        now = time.time() if now is None else now
+        gone = [a for a in self.apps
+                if a.get("sim_deleting_at") is not None and now - a["sim_deleting_at"] >= self.opts.delete_time]
+        for a in gone:
+            self.apps.remove(a)
+            self.dirty = True
+
     # ---- deployments (lazy progression)
     def settle(self):
         now = time.time()
+        self.reap_deleted(now)
         dt = self.opts.deploy_time
         for d in self.deployments:
             if d["status"] in TERMINAL:
@@ -1278,7 +1297,12 @@ class Coolify:
             v = req.query.get(k)
             if v is not None and v.lower() not in ("true", "false", "1", "0"):
                 raise validation({k: ["The %s field must be true or false." % human(k)]})
-        self.sim.apps.remove(a)
+        # the controller only dispatches DeleteResourceJob; the app goes when the job has run
+        self.sim.meta.setdefault("app_deletions", []).append(
+            {"uuid": a["uuid"], "name": a.get("name"), "query": dict(req.query)})
+        if a.get("sim_deleting_at") is None:
+            a["sim_deleting_at"] = time.time()
+        self.sim.reap_deleted()
         return 200, {"message": "Application deletion request queued."}
 
     def app_start(self, req):
@@ -1439,8 +1463,17 @@ class Coolify:
         return out
 
     def deployments(self, req):
-        return 200, [self.dep_view(d, req.sensitive) for d in self.sim.deployments
-                     if d["status"] in ("queued", "in_progress")]
+        # DeployController::deployments: whereIn(status, [in_progress, queued])->get()->sortBy('id'),
+        # without values(). The database hands rows back in heap order, where an updated row
+        # (queued -> in_progress) has moved behind the untouched ones; sortBy keeps those
+        # positions as keys, so the JSON is an object {"1":{..},"0":{..}} whenever they differ.
+        active = [d for d in self.sim.deployments if d["status"] in ("queued", "in_progress")]
+        heap = [d for d in active if d["status"] == "queued"] + [d for d in active if d["status"] != "queued"]
+        keyed = sorted(enumerate(heap), key=lambda kd: kd[1]["id"])
+        if [k for k, _ in keyed] == list(range(len(keyed))):
+            return 200, [self.dep_view(d, req.sensitive) for _, d in keyed]
+        self.sim.meta["keyed_deployment_lists"] = self.sim.meta.get("keyed_deployment_lists", 0) + 1
+        return 200, {str(k): self.dep_view(d, req.sensitive) for k, d in keyed}
 
     def need_deployment(self, uuid):
         d = next((x for x in self.sim.deployments if x["deployment_uuid"] == uuid), None)
@@ -1938,6 +1971,11 @@ def admin_op(sim, op):
         a = sim.app(d["application_uuid"])
         if a and d["status"] in TERMINAL and a.get("sim_last_deployment") == d["deployment_uuid"]:
             a["status"] = "running:healthy" if d["status"] == "finished" else "exited:unhealthy"
+    elif kind == "finish_deletions":
+        for a in sim.apps:
+            if a.get("sim_deleting_at") is not None:
+                a["sim_deleting_at"] = time.time() - sim.opts.delete_time - 1
+        sim.settle()
     elif kind == "finish_deployments":
         for d in sim.deployments:
             if d["status"] in ("queued", "in_progress"):
@@ -2470,6 +2508,7 @@ def main(argv=None):
     ap.add_argument("--seed-file")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--deploy-time", type=float, default=0.3)
+    ap.add_argument("--delete-time", type=float, default=1.0)
     ap.add_argument("--rate-limit", type=int, default=200)
     ap.add_argument("--latency", type=float, default=0)
     ap.add_argument("--jitter", type=float, default=0)
