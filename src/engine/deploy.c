@@ -9,6 +9,10 @@
  * deployment is first seen out of queued (--deploy-timeout). A list that
  * fails (or fails to parse) still counts: the deadlines are checked on
  * every answer, so a deployment is timed out even when polling is broken.
+ *
+ * A full build queue (429 on /deploy) is not a failed try: the job waits
+ * for Retry-After without a call slot (polling and the other calls go on)
+ * and sends the deploy again, within the queue deadline.
  */
 #include "engine/engine_int.h"
 
@@ -24,6 +28,7 @@ struct wait {
 	struct job *j;		     /* NULL: ended, removed at the next compaction */
 	long long queue_deadline_ms; /* while queued */
 	long long run_deadline_ms;   /* once running; 0 until it left queued */
+	long long resend_ms;	     /* not deployed yet: the queue was full; send then */
 	bool polling;		     /* its deployment read is in flight */
 };
 
@@ -63,7 +68,7 @@ static int wait_add(struct run *run, struct job *j, long long queue_deadline_ms)
 	     at--)
 		;
 	memmove(&dw->v[at + 1], &dw->v[at], (dw->n - at) * sizeof(*dw->v));
-	dw->v[at] = (struct wait){j, queue_deadline_ms, 0, false};
+	dw->v[at] = (struct wait){j, queue_deadline_ms, 0, 0, false};
 	dw->n++;
 	return 0;
 }
@@ -111,6 +116,44 @@ static int deploy_started_tx(struct run *run, struct job *j, const char *id, str
 	return 0;
 }
 
+/* the server's deploy queue is full: send again after retry_ms, without a call slot */
+static void queue_full_wait(struct run *run, struct job *j, long long retry_ms, int queue_s)
+{
+	long long now = engine_now_ms();
+	struct wait *w;
+
+	engine_release_call(run, j);
+	if (wait_add(run, j, now + (long long)queue_s * 1000) < 0 ||
+	    (w = wait_of(run, j)) == NULL) {
+		job_fail(run, j, "out of memory");
+		return;
+	}
+	w->resend_ms = now + retry_ms;
+	engine_progress(run, j->p->slug, "Coolify's deploy queue is full: deploying again in %llds",
+			(retry_ms + 999) / 1000);
+}
+
+static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err);
+
+/* a queue-full wait whose time has come: deploy again (not counted as a try) */
+static void resend(struct run *run, struct wait *w, long long now)
+{
+	struct job *j = w->j;
+	const char *uuid = j->p->coolify_app_uuid;
+	struct vrs_err err;
+
+	if (now > w->queue_deadline_ms) {
+		wait_fail(run, j, "Coolify's deploy queue stayed full past --deploy-queue-timeout");
+		return;
+	}
+	if (now < w->resend_ms)
+		return;
+	w->j = NULL; /* on_deployed adds the deployment's own wait */
+	err_clear(&err);
+	if (coolify_deploy_async(run->pv->coolify, &uuid, 1, true, on_deployed, j, &err) < 0)
+		job_fail_err(run, j, &err);
+}
+
 static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -133,6 +176,13 @@ static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err)
 				return;
 		}
 		job_fail_err(run, j, err);
+		return;
+	}
+	if (r->queue_full) {
+		double ra = r->retry_after_s >= 0 ? r->retry_after_s : 60;
+
+		coolify_deploy_result_free(r);
+		queue_full_wait(run, j, (long long)(ra * 1000), queue_s);
 		return;
 	}
 	if (r->n == 0 || r->v[0].deployment_uuid == NULL) {
@@ -301,13 +351,13 @@ static void on_active_listed(void *ud, int rc, void *res, struct vrs_err *err)
 	if (rc < 0) {
 		/* unreadable or failed: the next tick asks again, but the deadlines run on */
 		for (size_t i = 0; i < dw->n; i++)
-			if (dw->v[i].j && !dw->v[i].polling)
+			if (dw->v[i].j && !dw->v[i].polling && !dw->v[i].resend_ms)
 				(void)wait_expired(run, &dw->v[i], now);
 		wait_compact(dw);
 		return;
 	}
 	for (size_t i = 0; i < dw->n; i++)
-		if (dw->v[i].j && !dw->v[i].polling)
+		if (dw->v[i].j && !dw->v[i].polling && !dw->v[i].resend_ms)
 			check_one(run, &dw->v[i], l, now);
 	coolify_deployment_list_free(l);
 	wait_compact(dw);
@@ -320,6 +370,16 @@ void deploy_step(struct run *run, int *wait_ms)
 
 	if (dw == NULL)
 		return;
+	wait_compact(dw);
+	for (size_t i = 0; i < dw->n; i++) {
+		struct wait *w = &dw->v[i];
+
+		if (w->j == NULL || !w->resend_ms)
+			continue;
+		if (w->resend_ms - now < *wait_ms)
+			*wait_ms = w->resend_ms - now < 0 ? 0 : (int)(w->resend_ms - now);
+		resend(run, w, now);
+	}
 	wait_compact(dw);
 	if (dw->n > 0 && !dw->poll_in_flight && now >= dw->next_poll_ms) {
 		struct vrs_err err;

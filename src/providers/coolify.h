@@ -95,6 +95,9 @@ struct coolify_deploy_item {
 struct coolify_deploy_result {
 	struct coolify_deploy_item *v;
 	size_t n;
+	/* 429 from the deploy queue (full): nothing listed; wait retry_after_s (-1: none given) */
+	bool queue_full;
+	double retry_after_s;
 };
 struct coolify_deployment {
 	int64_t id;

@@ -9,7 +9,9 @@ the deadlines of item 5), against the simulator with each behaviour on:
   33-project apply; a list that fails to parse still counts against the
   deployment's deadline;
 - --deploy-timeout counts running time only (from leaving queued),
-  --deploy-queue-timeout the time in queued.
+  --deploy-queue-timeout the time in queued;
+- a full deploy queue (429 with Retry-After on POST /deploy) is waited out,
+  not counted as a failed try, while the other deployments go on.
 Prints TAP."""
 
 import os
@@ -128,11 +130,34 @@ def deadlines():
         w.close()
 
 
+def queue_full():
+    # one build at a time per server and one queued: most POST /deploy answer 429
+    w = World(MULTI, sim_args=("--deploy-time", "0.4", "--deploy-retry-after", "1"))
+    try:
+        for srv in w.sim_state()["coolify"]["servers"]:
+            w.patch({"op": "set_server", "uuid": srv["uuid"],
+                     "fields": {"settings": {"deployment_queue_limit": 1, "concurrent_builds": 1}}})
+        p = w.apply(timeout=240)
+        t.eq(p.returncode, 0, "33-project apply through full deploy queues (429 + Retry-After) converges")
+        show(p)
+        t.eq({k: v["status"] for k, v in w.status().items() if v["status"] != "active"}, {},
+             "every project is active")
+        st = w.sim_state()
+        t.ok(st["meta"].get("deploy_queue_full", 0) >= 5, "the queues were full many times",
+             st["meta"].get("deploy_queue_full"))
+        ok = [d for d in st["coolify"]["deployments"] if d["status"] == "finished"]
+        t.eq(len(ok), 33, "one finished deployment per project: a 429 is not a failed try, nothing doubled")
+        t.ok("queue is full" in p.stderr + p.stdout, "apply says it waits for the queue")
+    finally:
+        w.close()
+
+
 def main():
     keyed_list_and_async_delete()
     delete_wait_runs_out()
     unparsable_polls_count()
     deadlines()
+    queue_full()
     return t.done()
 
 
