@@ -119,6 +119,14 @@ def deadlines():
         t.eq(p.returncode, 0, "--deploy-timeout 5s: 6 s in all, 4 s running -> finishes (queued time not counted)")
         show(p)
         t.eq(w.status()["kunde-01"]["status"], "active", "and the project is active")
+        p = w.run("watch", "--help")
+        t.ok(p.returncode == 0 and "--deploy-timeout" in p.stdout and "--deploy-queue-timeout" in p.stdout,
+             "watch has --deploy-timeout and --deploy-queue-timeout", p.stdout[-500:])
+        p = w.run("watch", "--once", "--deploy-queue-timeout", "0s")
+        t.ok(p.returncode != 0 and "--deploy-queue-timeout" in p.stderr, "watch refuses a zero deadline",
+             p.stderr[-300:])
+        p = w.apply("--deploy-timeout", "0s")
+        t.ok(p.returncode != 0 and "--deploy-timeout" in p.stderr, "a zero --deploy-timeout is refused", p.stderr[-300:])
         p = w.apply("--target", "project/kunde-02", "--deploy-timeout", "2s", timeout=60)
         t.eq(p.returncode, 1, "--deploy-timeout 2s: 4 s running -> times out")
         t.ok("deploy-timeout" in p.stdout + p.stderr, "naming --deploy-timeout", (p.stdout + p.stderr)[-300:])
