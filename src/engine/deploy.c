@@ -291,21 +291,47 @@ static void wait_running(struct run *run, struct wait *w, long long now)
 		w->run_deadline_ms = now + (long long)run_s * 1000;
 }
 
-/* a passed deadline ends the wait (true) */
+static void queue_timeout_msg(struct run *run, char *msg, size_t n)
+{
+	snprintf(msg, n, "deployment still queued after %ds (--deploy-queue-timeout)",
+		 run->o->deploy_queue_timeout_s > 0 ? run->o->deploy_queue_timeout_s : 3600);
+}
+
+/* after the cancel of a deployment queued too long (whatever its answer): the job fails */
+static void on_cancelled(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct job *j = ud;
+	char msg[160];
+
+	(void)err;
+	if (rc == 0)
+		coolify_ack_free(res);
+	queue_timeout_msg(j->eng, msg, sizeof(msg));
+	wait_fail(j->eng, j, msg);
+}
+
+/* a passed deadline ends the wait (true); a queued deployment is cancelled first */
 static bool wait_expired(struct run *run, struct wait *w, long long now)
 {
 	char msg[160];
+	struct vrs_err err;
 
-	if (w->run_deadline_ms == 0 && now > w->queue_deadline_ms)
-		snprintf(
-		    msg, sizeof(msg), "deployment still queued after %ds (--deploy-queue-timeout)",
-		    run->o->deploy_queue_timeout_s > 0 ? run->o->deploy_queue_timeout_s : 3600);
-	else if (w->run_deadline_ms != 0 && now > w->run_deadline_ms)
+	if (w->run_deadline_ms == 0 && now > w->queue_deadline_ms) {
+		err_clear(&err);
+		w->polling = true; /* until the cancel's answer ends it */
+		if (w->j->remote_id &&
+		    coolify_deployment_cancel_async(run->pv->coolify, w->j->remote_id, on_cancelled,
+						    w->j, &err) == 0)
+			return true;
+		w->polling = false;
+		queue_timeout_msg(run, msg, sizeof(msg));
+	} else if (w->run_deadline_ms != 0 && now > w->run_deadline_ms) {
 		snprintf(msg, sizeof(msg),
 			 "deployment did not finish within %ds (--deploy-timeout)",
 			 run->o->deploy_timeout_s > 0 ? run->o->deploy_timeout_s : 1800);
-	else
+	} else {
 		return false;
+	}
 	wait_fail(run, w->j, msg);
 	return true;
 }

@@ -134,6 +134,9 @@ def deadlines():
         t.eq(p.returncode, 1, "--deploy-queue-timeout 1s: 2 s queued -> times out")
         t.ok("deploy-queue-timeout" in p.stdout + p.stderr, "naming --deploy-queue-timeout",
              (p.stdout + p.stderr)[-300:])
+        deps = [d for d in w.sim_state()["coolify"]["deployments"] if d["application_name"] == "kunde-03"]
+        t.eq([d["status"] for d in deps], ["cancelled-by-user"],
+             "the deployment queued too long is cancelled at Coolify (it would run some day)")
     finally:
         w.close()
 
