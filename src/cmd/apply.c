@@ -20,6 +20,7 @@ static const char apply_usage[] =
     "usage: vrsctl apply [PLANFILE] [--auto-approve] [--parallelism N] [--allow-delete]\n"
     "                    [--approve-costs] [--max-delete-percent P] [--force]\n"
     "                    [--refresh[=report]] [--target KIND/KEY]...\n"
+    "                    [--deploy-timeout DUR] [--deploy-queue-timeout DUR]\n"
     "\n"
     "Converge the world to the specs: plan, show the plan, ask (or --auto-approve),\n"
     "then create, update and deploy through Coolify and INWX, recording every step.\n"
@@ -41,8 +42,11 @@ static struct {
 	bool auto_approve;
 	int refresh;
 	struct opt_list targets;
+	long long deploy_timeout, deploy_queue_timeout;
 	struct reconcile_opts ro;
-} A = {.ro = {.parallelism = 10, .max_delete_percent = 10}};
+} A = {.deploy_timeout = 30 * 60000LL,
+       .deploy_queue_timeout = 60 * 60000LL,
+       .ro = {.parallelism = 10, .max_delete_percent = 10}};
 
 static const struct opt_word refresh_words[] = {
     {NULL, R_HEAL}, {"heal", R_HEAL}, {"report", R_REPORT}};
@@ -67,6 +71,11 @@ static const struct opt opts[] = {
 	     "when there is drift)"},
     {OPT_LIST, "--target", NULL, &A.targets, .arg = "KIND/KEY",
      .help = "only this object and what it needs (repeatable)"},
+    {OPT_DURATION, "--deploy-timeout", NULL, &A.deploy_timeout, 1000, 7 * 86400000LL, .arg = "DUR",
+     .help = "a deployment's running time, counted from when it leaves\nthe build queue "
+	     "(default 30m)"},
+    {OPT_DURATION, "--deploy-queue-timeout", NULL, &A.deploy_queue_timeout, 1000, 7 * 86400000LL,
+     .arg = "DUR", .help = "how long a deployment may wait in Coolify's build queue\n(default 1h)"},
     {.type = OPT_END},
 };
 
@@ -137,8 +146,11 @@ static int check(struct cmd_ctx *c)
 		return cmd_usage_error(c->name, "unexpected argument '%s'", c->args[1]);
 	if (cmd_check_targets(c->name, &A.targets) != EXIT_OK)
 		return EXIT_ERR;
-	if (cmd_env_int("VRS_POLL_MS", 0, 3600000, 0, &A.ro.poll_ms) < 0)
+	if (cmd_env_int("VRS_POLL_MS", 0, 3600000, 0, &A.ro.poll_ms) < 0 ||
+	    cmd_env_int("VRS_DELETE_WAIT_MS", 0, 3600000, 0, &A.ro.delete_wait_ms) < 0)
 		return EXIT_ERR;
+	A.ro.deploy_timeout_s = (int)(A.deploy_timeout / 1000);
+	A.ro.deploy_queue_timeout_s = (int)(A.deploy_queue_timeout / 1000);
 	if (!A.auto_approve && !report && !isatty(STDIN_FILENO)) {
 		cmd_error("apply without a terminal needs --auto-approve");
 		return EXIT_ERR;

@@ -19,6 +19,7 @@ static const char watch_usage[] =
     "usage: vrsctl watch [--debounce DUR] [--interval DUR] [--once] [--refresh=report]\n"
     "                    [--metrics-file PATH] [--parallelism N] [--allow-delete]\n"
     "                    [--max-delete-percent P] [--force] [--approve-costs]\n"
+    "                    [--deploy-timeout DUR] [--deploy-queue-timeout DUR]\n"
     "\n"
     "Run as a daemon: apply the specs whenever they change (inotify on the specs tree,\n"
     "new directories included; a burst of changes such as an editor's save or a git\n"
@@ -38,11 +39,14 @@ enum { R_HEAL = 1, R_REPORT };
 
 static struct {
 	long long debounce, interval;
+	long long deploy_timeout, deploy_queue_timeout;
 	int refresh;
 	struct watch_opts wo;
 	struct watch_metrics m;
 } A = {.debounce = 300,
        .interval = 600000,
+       .deploy_timeout = 30 * 60000LL,
+       .deploy_queue_timeout = 60 * 60000LL,
        .wo = {.base = {.parallelism = 10, .max_delete_percent = 10}}};
 
 static const struct opt_word refresh_words[] = {
@@ -66,6 +70,10 @@ static const struct opt opts[] = {
      .help = "as for apply"},
     {OPT_BOOL, "--force", NULL, &A.wo.base.force, .help = "as for apply"},
     {OPT_BOOL, "--approve-costs", NULL, &A.wo.base.approve_costs, .help = "as for apply"},
+    {OPT_DURATION, "--deploy-timeout", NULL, &A.deploy_timeout, 1000, 7 * 86400000LL, .arg = "DUR",
+     .help = "as for apply (default 30m)"},
+    {OPT_DURATION, "--deploy-queue-timeout", NULL, &A.deploy_queue_timeout, 1000, 7 * 86400000LL,
+     .arg = "DUR", .help = "as for apply (default 1h)"},
     {.type = OPT_END},
 };
 
@@ -143,8 +151,11 @@ static int check(struct cmd_ctx *c)
 {
 	if (c->nargs > 0)
 		return cmd_usage_error(c->name, "unknown argument '%s'", c->args[0]);
-	if (cmd_env_int("VRS_POLL_MS", 0, 3600000, 0, &A.wo.base.poll_ms) < 0)
+	if (cmd_env_int("VRS_POLL_MS", 0, 3600000, 0, &A.wo.base.poll_ms) < 0 ||
+	    cmd_env_int("VRS_DELETE_WAIT_MS", 0, 3600000, 0, &A.wo.base.delete_wait_ms) < 0)
 		return EXIT_ERR;
+	A.wo.base.deploy_timeout_s = (int)(A.deploy_timeout / 1000);
+	A.wo.base.deploy_queue_timeout_s = (int)(A.deploy_queue_timeout / 1000);
 	return EXIT_OK;
 }
 

@@ -3,6 +3,16 @@
  * then wait for its end without holding a call slot; one list call per
  * tick serves every running deployment, and each that left the list is
  * asked once how it ended.
+ *
+ * Two deadlines: one for waiting in Coolify's build queue (status queued,
+ * --deploy-queue-timeout) and one for running, counted from when the
+ * deployment is first seen out of queued (--deploy-timeout). A list that
+ * fails (or fails to parse) still counts: the deadlines are checked on
+ * every answer, so a deployment is timed out even when polling is broken.
+ *
+ * A full build queue (429 on /deploy) is not a failed try: the job waits
+ * for Retry-After without a call slot (polling and the other calls go on)
+ * and sends the deploy again, within the queue deadline.
  */
 #include "engine/engine_int.h"
 
@@ -15,9 +25,11 @@
 
 /* a deployment started and not ended */
 struct wait {
-	struct job *j; /* NULL: ended, removed at the next compaction */
-	long long deadline_ms;
-	bool polling; /* its deployment read is in flight */
+	struct job *j;		     /* NULL: ended, removed at the next compaction */
+	long long queue_deadline_ms; /* while queued */
+	long long run_deadline_ms;   /* once running; 0 until it left queued */
+	long long resend_ms;	     /* not deployed yet: the queue was full; send then */
+	bool polling;		     /* its deployment read is in flight */
 };
 
 struct deploy_waits {
@@ -37,7 +49,7 @@ static struct wait *wait_of(struct run *run, const struct job *j)
 	return NULL;
 }
 
-static int wait_add(struct run *run, struct job *j, long long deadline_ms)
+static int wait_add(struct run *run, struct job *j, long long queue_deadline_ms)
 {
 	struct deploy_waits *dw = run->deploys;
 	size_t at;
@@ -56,7 +68,7 @@ static int wait_add(struct run *run, struct job *j, long long deadline_ms)
 	     at--)
 		;
 	memmove(&dw->v[at + 1], &dw->v[at], (dw->n - at) * sizeof(*dw->v));
-	dw->v[at] = (struct wait){j, deadline_ms, false};
+	dw->v[at] = (struct wait){j, queue_deadline_ms, 0, 0, false};
 	dw->n++;
 	return 0;
 }
@@ -104,12 +116,50 @@ static int deploy_started_tx(struct run *run, struct job *j, const char *id, str
 	return 0;
 }
 
+/* the server's deploy queue is full: send again after retry_ms, without a call slot */
+static void queue_full_wait(struct run *run, struct job *j, long long retry_ms, int queue_s)
+{
+	long long now = engine_now_ms();
+	struct wait *w;
+
+	engine_release_call(run, j);
+	if (wait_add(run, j, now + (long long)queue_s * 1000) < 0 ||
+	    (w = wait_of(run, j)) == NULL) {
+		job_fail(run, j, "out of memory");
+		return;
+	}
+	w->resend_ms = now + retry_ms;
+	engine_progress(run, j->p->slug, "Coolify's deploy queue is full: deploying again in %llds",
+			(retry_ms + 999) / 1000);
+}
+
+static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err);
+
+/* a queue-full wait whose time has come: deploy again (not counted as a try) */
+static void resend(struct run *run, struct wait *w, long long now)
+{
+	struct job *j = w->j;
+	const char *uuid = j->p->coolify_app_uuid;
+	struct vrs_err err;
+
+	if (now > w->queue_deadline_ms) {
+		wait_fail(run, j, "Coolify's deploy queue stayed full past --deploy-queue-timeout");
+		return;
+	}
+	if (now < w->resend_ms)
+		return;
+	w->j = NULL; /* on_deployed adds the deployment's own wait */
+	err_clear(&err);
+	if (coolify_deploy_async(run->pv->coolify, &uuid, 1, true, on_deployed, j, &err) < 0)
+		job_fail_err(run, j, &err);
+}
+
 static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
 	struct run *run = j->eng;
 	struct coolify_deploy_result *r = res;
-	int timeout_s = run->o->deploy_timeout_s > 0 ? run->o->deploy_timeout_s : 1800;
+	int queue_s = run->o->deploy_queue_timeout_s > 0 ? run->o->deploy_queue_timeout_s : 3600;
 	struct vrs_err e2;
 
 	if (rc < 0) {
@@ -128,6 +178,13 @@ static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err)
 		job_fail_err(run, j, err);
 		return;
 	}
+	if (r->queue_full) {
+		double ra = r->retry_after_s >= 0 ? r->retry_after_s : 60;
+
+		coolify_deploy_result_free(r);
+		queue_full_wait(run, j, (long long)(ra * 1000), queue_s);
+		return;
+	}
 	if (r->n == 0 || r->v[0].deployment_uuid == NULL) {
 		coolify_deploy_result_free(r);
 		job_fail(run, j, "coolify: POST /deploy: no deployment was queued");
@@ -143,7 +200,7 @@ static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err)
 	}
 	/* the job now waits for the poller, without holding a call slot */
 	engine_release_call(run, j);
-	if (wait_add(run, j, engine_now_ms() + (long long)timeout_s * 1000) < 0) {
+	if (wait_add(run, j, engine_now_ms() + (long long)queue_s * 1000) < 0) {
 		job_fail(run, j, "out of memory");
 		return;
 	}
@@ -167,6 +224,8 @@ void deploy_start(struct run *run, struct job *j)
 }
 
 /* ---- waiting for the end ---------------------------------------------------------- */
+
+static void wait_running(struct run *run, struct wait *w, long long now);
 
 static int active_tx(struct run *run, void *arg, struct vrs_err *err)
 {
@@ -218,7 +277,63 @@ static void on_deployment_got(void *ud, int rc, void *res, struct vrs_err *err)
 	}
 	if (d->status && coolify_deployment_terminal(d->status))
 		deploy_end(j->eng, j, d->status);
+	else if (w && d->status && strcmp(d->status, "queued") != 0)
+		wait_running(j->eng, w, engine_now_ms());
 	coolify_deployment_free(d);
+}
+
+/* the deployment left queued: its running time counts from now */
+static void wait_running(struct run *run, struct wait *w, long long now)
+{
+	int run_s = run->o->deploy_timeout_s > 0 ? run->o->deploy_timeout_s : 1800;
+
+	if (w->run_deadline_ms == 0)
+		w->run_deadline_ms = now + (long long)run_s * 1000;
+}
+
+static void queue_timeout_msg(struct run *run, char *msg, size_t n)
+{
+	snprintf(msg, n, "deployment still queued after %ds (--deploy-queue-timeout)",
+		 run->o->deploy_queue_timeout_s > 0 ? run->o->deploy_queue_timeout_s : 3600);
+}
+
+/* after the cancel of a deployment queued too long (whatever its answer): the job fails */
+static void on_cancelled(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct job *j = ud;
+	char msg[160];
+
+	(void)err;
+	if (rc == 0)
+		coolify_ack_free(res);
+	queue_timeout_msg(j->eng, msg, sizeof(msg));
+	wait_fail(j->eng, j, msg);
+}
+
+/* a passed deadline ends the wait (true); a queued deployment is cancelled first */
+static bool wait_expired(struct run *run, struct wait *w, long long now)
+{
+	char msg[160];
+	struct vrs_err err;
+
+	if (w->run_deadline_ms == 0 && now > w->queue_deadline_ms) {
+		err_clear(&err);
+		w->polling = true; /* until the cancel's answer ends it */
+		if (w->j->remote_id &&
+		    coolify_deployment_cancel_async(run->pv->coolify, w->j->remote_id, on_cancelled,
+						    w->j, &err) == 0)
+			return true;
+		w->polling = false;
+		queue_timeout_msg(run, msg, sizeof(msg));
+	} else if (w->run_deadline_ms != 0 && now > w->run_deadline_ms) {
+		snprintf(msg, sizeof(msg),
+			 "deployment did not finish within %ds (--deploy-timeout)",
+			 run->o->deploy_timeout_s > 0 ? run->o->deploy_timeout_s : 1800);
+	} else {
+		return false;
+	}
+	wait_fail(run, w->j, msg);
+	return true;
 }
 
 /* one waiting deployment against the list of active ones */
@@ -226,18 +341,21 @@ static void check_one(struct run *run, struct wait *w, const struct coolify_depl
 		      long long now)
 {
 	struct job *j = w->j;
-	bool active = false;
+	const struct coolify_deployment *d = NULL;
 	struct vrs_err err;
 
-	for (size_t k = 0; k < l->n && !active; k++)
-		active =
-		    l->v[k].deployment_uuid && strcmp(l->v[k].deployment_uuid, j->remote_id) == 0;
-	if (active) {
-		if (now > w->deadline_ms)
-			wait_fail(run, j, "deployment did not finish in time");
+	for (size_t k = 0; k < l->n && d == NULL; k++)
+		if (l->v[k].deployment_uuid && strcmp(l->v[k].deployment_uuid, j->remote_id) == 0)
+			d = &l->v[k];
+	if (d) {
+		if (d->status == NULL || strcmp(d->status, "queued") != 0)
+			wait_running(run, w, now);
+		(void)wait_expired(run, w, now);
 		return;
 	}
-	/* no longer active: ask once how it ended */
+	/* no longer active: ask once how it ended (unless its time is up) */
+	if (wait_expired(run, w, now))
+		return;
 	err_clear(&err);
 	w->polling = true;
 	if (coolify_deployment_get_async(run->pv->coolify, j->remote_id, on_deployment_got, j,
@@ -256,10 +374,16 @@ static void on_active_listed(void *ud, int rc, void *res, struct vrs_err *err)
 
 	(void)err;
 	dw->poll_in_flight = false;
-	if (rc < 0)
-		return; /* next tick */
+	if (rc < 0) {
+		/* unreadable or failed: the next tick asks again, but the deadlines run on */
+		for (size_t i = 0; i < dw->n; i++)
+			if (dw->v[i].j && !dw->v[i].polling && !dw->v[i].resend_ms)
+				(void)wait_expired(run, &dw->v[i], now);
+		wait_compact(dw);
+		return;
+	}
 	for (size_t i = 0; i < dw->n; i++)
-		if (dw->v[i].j && !dw->v[i].polling)
+		if (dw->v[i].j && !dw->v[i].polling && !dw->v[i].resend_ms)
 			check_one(run, &dw->v[i], l, now);
 	coolify_deployment_list_free(l);
 	wait_compact(dw);
@@ -272,6 +396,16 @@ void deploy_step(struct run *run, int *wait_ms)
 
 	if (dw == NULL)
 		return;
+	wait_compact(dw);
+	for (size_t i = 0; i < dw->n; i++) {
+		struct wait *w = &dw->v[i];
+
+		if (w->j == NULL || !w->resend_ms)
+			continue;
+		if (w->resend_ms - now < *wait_ms)
+			*wait_ms = w->resend_ms - now < 0 ? 0 : (int)(w->resend_ms - now);
+		resend(run, w, now);
+	}
 	wait_compact(dw);
 	if (dw->n > 0 && !dw->poll_in_flight && now >= dw->next_poll_ms) {
 		struct vrs_err err;

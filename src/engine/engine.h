@@ -41,9 +41,11 @@ struct engine_opts {
 	bool allow_delete;  /* destructive actions run only with it */
 	bool approve_costs; /* purchases run only with it (or under max_price_cents) */
 	const char *triggered_by;
-	const char *spec_commit; /* NULL when the specs are not a git checkout */
-	int poll_ms;		 /* deployment poll tick; default 1000 */
-	int deploy_timeout_s;	 /* give up waiting for a deployment; default 1800 */
+	const char *spec_commit;    /* NULL when the specs are not a git checkout */
+	int poll_ms;		    /* deployment poll tick; default 1000 */
+	int deploy_timeout_s;	    /* running time allowed, from leaving queued; default 1800 */
+	int deploy_queue_timeout_s; /* time allowed in queued; default 3600 */
+	int delete_wait_ms;	    /* wait for a deleted app to go; default 60000 */
 	engine_progress_fn progress;
 	void *progress_ud;
 	/* set from a signal handler: start nothing new, finish what is in flight */
@@ -137,6 +139,9 @@ struct reconcile_opts {
 	void *tick_ud;
 	const char *triggered_by, *spec_commit;
 	int poll_ms;
+	int deploy_timeout_s;	       /* running time, from leaving queued; 0: 1800 */
+	int deploy_queue_timeout_s;    /* time in queued; 0: 3600 */
+	int delete_wait_ms;	       /* wait for a deleted app to go; 0: 60000 */
 	providers_trace_fn http_trace; /* -vv: HTTP trace (masked); NULL: none */
 	void *http_trace_ud;
 };

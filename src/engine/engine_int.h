@@ -58,6 +58,7 @@ struct dom_rt {
 
 struct deploy_waits;
 struct dns_zones;
+struct app_gones;
 
 /* one apply: its inputs and what the executors keep for its length */
 struct run {
@@ -74,6 +75,7 @@ struct run {
 	size_t ndoms, adoms;
 	struct dns_zones *dns_zones;  /* dns.c: zones read before creating records */
 	struct deploy_waits *deploys; /* deploy.c */
+	struct app_gones *gones;      /* appgone.c */
 };
 
 /* the handle of one action while it runs; the scheduler keeps the rest */
@@ -179,5 +181,9 @@ void appenv_start(struct run *run, struct job *j);
 void deploy_start(struct run *run, struct job *j);
 void deploy_step(struct run *run, int *wait_ms);
 void deploy_release(struct run *run);
+/* appgone.c: after an accepted DELETE, wait (bounded) until the app is gone, then done_tx */
+void appgone_wait(struct run *run, struct job *j, record_fn done_tx);
+void appgone_step(struct run *run, int *wait_ms);
+void appgone_release(struct run *run);
 
 #endif

@@ -390,6 +390,37 @@ static int project_deleted_tx(struct run *run, struct job *j, const char *id, st
 	return state_project_set_uuid(run->st, j->p->slug, SU_COOLIFY_ENVIRONMENT, NULL, err);
 }
 
+static int project_waits_tx(struct run *run, void *arg, struct vrs_err *err)
+{
+	struct job *j = arg;
+
+	if (j->journal_id &&
+	    state_journal_close(run->st, j->journal_id, SJ_FAILED, NULL, j->saved_err.msg, err) < 0)
+		return -1;
+	j->journal_id = 0;
+	return engine_log(run, j->p->slug, "coolify_project_delete_waiting", NULL, NULL,
+			  j->saved_err.msg, NULL, j->p->coolify_project_uuid, "coolify", err);
+}
+
+/*
+ * 400 on a project's delete: it still has resources (an app whose queued
+ * deletion has not run yet). Not an error: the project waits for the next run.
+ */
+static void project_delete_waits(struct run *run, struct job *j, const struct vrs_err *why)
+{
+	struct vrs_err e2;
+
+	j->saved_err = *why;
+	err_clear(&e2);
+	if (engine_tx(run, project_waits_tx, j, &e2) < 0) {
+		job_fail_err(run, j, &e2);
+		return;
+	}
+	job_defer(run, j,
+		  "Coolify project still has resources (a deletion is queued): it is "
+		  "deleted on the next run");
+}
+
 static void on_simple(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -411,10 +442,20 @@ static void on_simple(void *ud, int rc, void *res, struct vrs_err *err)
 			if (rc2 == 0)
 				return;
 		}
+		if (j->a->op == OP_DELETE && j->a->resource == RES_COOLIFY_PROJECT &&
+		    err->http_status == 400) {
+			project_delete_waits(j->eng, j, err);
+			return;
+		}
 		if (!(j->a->op == OP_DELETE && err->http_status == 404)) {
 			job_fail_err(j->eng, j, err);
 			return;
 		}
+	} else if (j->a->op == OP_DELETE && j->a->resource == RES_COOLIFY_APP) {
+		/* accepted means queued: the app goes when Coolify's job has run */
+		coolify_ack_free(res);
+		appgone_wait(j->eng, j, app_deleted_tx);
+		return;
 	}
 	coolify_ack_free(res);
 	switch (j->a->op) {
@@ -456,7 +497,7 @@ static void start_simple(struct run *run, struct job *j, struct vrs_err *err)
 	else if (j->a->op == OP_START)
 		rc = coolify_app_start_async(c, uuid, on_simple, j, err);
 	else if (j->a->resource == RES_COOLIFY_APP)
-		rc = coolify_app_delete_async(c, uuid, 0, on_simple, j, err);
+		rc = coolify_app_delete_async(c, uuid, COOLIFY_KEEP_VOLUMES, on_simple, j, err);
 	else
 		rc = coolify_project_delete_async(c, uuid, on_simple, j, err);
 	if (rc < 0)
@@ -509,4 +550,16 @@ static void coolify_start(struct run *run, struct job *j)
 	}
 }
 
-const struct executor coolify_executor = {"coolify", coolify_start, deploy_step, deploy_release};
+static void coolify_step(struct run *run, int *wait_ms)
+{
+	deploy_step(run, wait_ms);
+	appgone_step(run, wait_ms);
+}
+
+static void coolify_release(struct run *run)
+{
+	deploy_release(run);
+	appgone_release(run);
+}
+
+const struct executor coolify_executor = {"coolify", coolify_start, coolify_step, coolify_release};

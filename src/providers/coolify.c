@@ -6,6 +6,7 @@
  */
 #include "providers/coolify_int.h"
 
+#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +28,29 @@ struct cop {
 	char *method, *label;
 };
 
+/*
+ * POST /deploy's own 429: the server's deploy queue is full
+ * (DeployController: "Deployment queue is full. ..." + Retry-After: 60),
+ * unlike the throttle's 429 ("Too Many Attempts."): not a reason to hold
+ * back every other call, so it is delivered as a typed result.
+ */
+static bool deploy_queue_full(const struct cop *op, const struct http_response *r)
+{
+	cJSON *j, *m;
+	bool full;
+
+	if (op == NULL || op->kind != COOLIFY_K_DEPLOY_RESULT || r->status != 429 || !r->body)
+		return false;
+	j = cJSON_Parse(r->body);
+	m = cJSON_GetObjectItemCaseSensitive(j, "message");
+	full = cJSON_IsString(m) && strstr(m->valuestring, "queue is full") != NULL;
+	cJSON_Delete(j);
+	return full;
+}
+
 static enum http_verdict classify(void *ud, const struct http_response *r, struct vrs_err *err)
 {
-	(void)ud;
-	if (r->status >= 200 && r->status < 300)
+	if ((r->status >= 200 && r->status < 300) || deploy_queue_full(ud, r))
 		return HTTP_OK;
 	coolify_error_text(r->status, r->body, r->content_type, err);
 	return err->transient ? HTTP_RETRY : HTTP_FAIL;
@@ -127,6 +147,19 @@ static void on_done(void *ud, int rc, struct http_response *resp, struct vrs_err
 		return;
 	}
 	err_clear(&e2);
+	if (resp->status == 429) { /* deploy_queue_full said so */
+		struct coolify_deploy_result *dr = calloc(1, sizeof(*dr));
+
+		if (dr) {
+			dr->queue_full = true;
+			dr->retry_after_s = resp->retry_after_s;
+		} else {
+			err_set(&e2, "coolify: out of memory");
+		}
+		op->cb(op->ud, dr ? 0 : -1, dr, dr ? NULL : &e2);
+		cop_free(op);
+		return;
+	}
 	if (coolify_parse(op->kind, resp->body, &res, &e2) < 0) {
 		size_t l = strlen(e2.msg);
 
@@ -188,6 +221,7 @@ int coolify_submit(struct coolify *c, const char *method, const char *path, char
 	req.headers = hdrs;
 	req.idempotent = idempotent;
 	req.classify = classify;
+	req.classify_ud = op;
 	rc = (op->method && op->label) ? http_submit(c->pool, c->svc, &req, on_done, op, err)
 				       : err_set(err, "coolify: out of memory");
 	if (rc < 0)

@@ -95,6 +95,9 @@ struct coolify_deploy_item {
 struct coolify_deploy_result {
 	struct coolify_deploy_item *v;
 	size_t n;
+	/* 429 from the deploy queue (full): nothing listed; wait retry_after_s (-1: none given) */
+	bool queue_full;
+	double retry_after_s;
 };
 struct coolify_deployment {
 	int64_t id;
@@ -217,6 +220,7 @@ enum coolify_ep {
 	COOLIFY_DEPLOYMENTS_LIST,
 	COOLIFY_DEPLOYMENT_GET,
 	COOLIFY_APP_DEPLOYMENTS,
+	COOLIFY_DEPLOYMENT_CANCEL,
 	COOLIFY_EP__MAX
 };
 int coolify_call(struct coolify *c, enum coolify_ep ep, const char *const *ids, const char *query,
@@ -284,6 +288,8 @@ int coolify_deployments_list_async(struct coolify *c, coolify_cb cb, void *ud,
 				   struct vrs_err *err); /* deployment_list (active only) */
 int coolify_deployment_get_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
 				 struct vrs_err *err); /* deployment */
+int coolify_deployment_cancel_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
+				    struct vrs_err *err); /* ack */
 int coolify_app_deployments_async(struct coolify *c, const char *app_uuid, int skip, int take,
 				  coolify_cb cb, void *ud,
 				  struct vrs_err *err); /* deployment_list */

@@ -244,6 +244,8 @@ static const struct endpoint endpoints[COOLIFY_EP__MAX] = {
 	{"GET", "/deployments/{}", {"deployment uuid"}, true, COOLIFY_K_DEPLOYMENT, NULL},
     [COOLIFY_APP_DEPLOYMENTS] =
 	{"GET", "/deployments/applications/{}", {APP}, true, COOLIFY_K_APP_DEPLOYMENTS, NULL},
+    [COOLIFY_DEPLOYMENT_CANCEL] =
+	{"POST", "/deployments/{}/cancel", {"deployment uuid"}, true, COOLIFY_K_ACK, NULL},
 };
 #undef APP
 
@@ -456,6 +458,11 @@ int coolify_deployment_get_async(struct coolify *c, const char *uuid, coolify_cb
 				 struct vrs_err *err)
 {
 	return coolify_call(c, COOLIFY_DEPLOYMENT_GET, ID1(uuid), NULL, NULL, cb, ud, err);
+}
+int coolify_deployment_cancel_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
+				    struct vrs_err *err)
+{
+	return coolify_call(c, COOLIFY_DEPLOYMENT_CANCEL, ID1(uuid), NULL, NULL, cb, ud, err);
 }
 int coolify_app_deployments_async(struct coolify *c, const char *app_uuid, int skip, int take,
 				  coolify_cb cb, void *ud, struct vrs_err *err)

@@ -421,6 +421,20 @@ static void *parse_one(const cJSON *j, size_t sz, int (*fn)(const cJSON *, void 
 	return x;
 }
 
+/* an object keyed by indexes ({"2":{..},"0":{..}}: a Laravel collection out of order)
+ * becomes an array in place, in the object's order; NULL for any other object */
+static const cJSON *keyed_as_array(cJSON *obj)
+{
+	for (const cJSON *it = cJSON_IsObject(obj) ? obj->child : NULL; it; it = it->next)
+		if (!it->string || !*it->string ||
+		    strspn(it->string, "0123456789") != strlen(it->string))
+			return NULL;
+	if (!cJSON_IsObject(obj))
+		return NULL;
+	obj->type = (obj->type & ~0xFF) | cJSON_Array;
+	return obj;
+}
+
 char *coolify_trimmed_text(const char *body)
 {
 	size_t n;
@@ -512,7 +526,10 @@ int coolify_parse(enum coolify_kind kind, const char *body, void **out, struct v
 		break;
 	case COOLIFY_K_DEPLOYMENTS:
 	case COOLIFY_K_APP_DEPLOYMENTS: {
-		const cJSON *arr = cJSON_IsArray(j) ? j : pj_arr(j, "deployments");
+		/* GET /deployments: a sortBy() without values() gives {"2":{...},"0":{...}} */
+		const cJSON *arr = cJSON_IsArray(j)		   ? j
+				   : kind == COOLIFY_K_DEPLOYMENTS ? keyed_as_array(j)
+								   : pj_arr(j, "deployments");
 		struct coolify_deployment_list *l =
 		    parse_list(arr, sizeof(*l), sizeof(struct coolify_deployment),
 			       parse_deployment_v, deployment_clear_v);

@@ -22,6 +22,7 @@ def main():
         rate_limit()
         sensitive_and_state()
         fuzz_and_queue()
+        build_queue()
         cli_checks()
     finally:
         sim.stop()
@@ -214,8 +215,17 @@ def run(sim):
     t.eq(c.post("/deployments/%s/cancel" % r.json["deployment_uuid"]).status, 400, "cancel terminal -> 400")
     r = c.post("/applications/%s/start" % a)
     t.ok(r.json["message"] == "Deployment request queued." and r.json["deployment_uuid"], "start -> deployment_uuid")
+    first = r.json["deployment_uuid"]
+    lst = c.get("/deployments").json
+    t.ok(isinstance(lst, list) and len(lst) == 1, "GET /deployments with one active: a list", lst)
+    time.sleep(0.15)  # first is in_progress now (an updated row: behind the untouched ones)
     r = c.post("/deploy?uuid=%s&force=true" % a)
     t.eq(r.json["deployments"][0]["message"], "Application shop deployment queued.", "force=true always enqueues")
+    second = r.json["deployments"][0]["deployment_uuid"]
+    lst = c.get("/deployments").json
+    t.ok(isinstance(lst, dict) and list(lst) == ["1", "0"] and lst["1"]["deployment_uuid"] == first
+         and lst["0"]["deployment_uuid"] == second and lst["1"]["status"] == "in_progress",
+         "GET /deployments: sortBy('id') without values() -> an object keyed by row position", lst)
     adm.post("/_sim/state", {"op": "finish_deployments"})
     t.eq(c.get("/applications/" + a).json["status"], "running:healthy", "admin finish_deployments")
     r = c.post("/deploy?tag=vrs-shop")
@@ -236,6 +246,15 @@ def run(sim):
     # delete
     t.eq(c.delete("/projects/" + p).json, {"message": "Project has resources, so it cannot be deleted."}, "delete non-empty project -> 400")
     t.eq(c.delete("/applications/%s?delete_volumes=false" % a).json, {"message": "Application deletion request queued."}, "DELETE app with flags")
+    # the deletion is queued (DeleteResourceJob): the app stays for --delete-time (1 s)
+    t.eq(c.get("/applications/" + a).status, 200, "a queued deletion: the app still answers")
+    t.ok(any(x["uuid"] == a for x in c.get("/applications").json), "and is still listed")
+    t.eq(c.delete("/projects/" + p).json, {"message": "Project has resources, so it cannot be deleted."},
+         "its project meanwhile -> 400 has resources")
+    t.eq(adm.get("/_sim/state").json["meta"]["app_deletions"][-1]["query"], {"delete_volumes": "false"},
+         "the DELETE's query flags are recorded")
+    time.sleep(1.2)
+    t.eq(c.get("/applications/" + a).status, 404, "after the job ran the app is gone")
     t.eq(c.delete("/applications/" + a).status, 404, "deleted app -> 404")
     t.eq(c.delete("/projects/" + p).json, {"message": "Project deleted."}, "delete empty project")
 
@@ -419,6 +438,38 @@ def fuzz_and_queue():
         r = c.post("/deploy?uuid=" + b)
         t.ok(r.status == 429 and r.headers.get("retry-after") == "60" and "queue is full" in r.json["message"],
              "deploy queue full -> 429 Retry-After 60", r)
+    finally:
+        sim.stop()
+
+
+def build_queue():
+    """Coolify's build queue: settings.concurrent_builds (2) per server, one per app; a full
+    queue (deployment_queue_limit queued) answers 429 and a batch keeps what it queued before."""
+    sim = simlib.Sim("--seed", "9", "--rate-limit", "0", "--deploy-time", "0.9", "--quiet")
+    try:
+        c, adm = sim.coolify(), sim.admin()
+        s = c.get("/servers").json[0]["uuid"]
+        p = c.post("/projects", {"name": "queue"}).json["uuid"]
+        mk = {"project_uuid": p, "server_uuid": s, "environment_name": "production",
+              "docker_registry_image_name": "nginx", "autogenerate_domain": False}
+        apps = [c.post("/applications/dockerimage", dict(mk, name="q%d" % i)).json["uuid"] for i in range(3)]
+        r = c.post("/deploy?uuid=" + ",".join(apps)).json["deployments"]
+        deps = [x["deployment_uuid"] for x in r]
+        time.sleep(0.45)
+        st = [c.get("/deployments/" + d).json["status"] for d in deps]
+        t.eq(st, ["in_progress", "in_progress", "queued"], "2 builds at a time per server: the third waits queued")
+        time.sleep(0.5)
+        st = [c.get("/deployments/" + d).json["status"] for d in deps]
+        t.eq(st, ["finished", "finished", "in_progress"], "it starts when a build slot frees")
+        adm.post("/_sim/state", {"op": "finish_deployments"})
+        adm.post("/_sim/state", {"op": "set_server", "uuid": s,
+                                 "fields": {"settings": {"deployment_queue_limit": 1, "concurrent_builds": 1}}})
+        r = c.post("/deploy?uuid=%s,%s&force=true" % (apps[0], apps[1]))
+        t.ok(r.status == 429 and "queue is full" in r.json["message"], "a batch that fills the queue -> 429", r)
+        active = c.get("/deployments").json
+        active = list(active.values()) if isinstance(active, dict) else active
+        t.eq([d["application_name"] for d in active], ["q0"], "but the batch's first app was queued (partial batch)")
+        t.ok(adm.get("/_sim/state").json["meta"].get("deploy_queue_full", 0) >= 1, "queue-full answers are counted")
     finally:
         sim.stop()
 

@@ -47,6 +47,19 @@ CLI
   --seed N                random seed (uuids, ids, fault decisions): reproducible runs
   --deploy-time S         deployment queued -> in_progress -> finished over S seconds
                           (default 0.3; first third queued, computed lazily)
+  --deploy-retry-after S  Retry-After of POST /deploy's 429 when a server's queue is full
+                          (default 60, as Coolify). Builds run settings.concurrent_builds
+                          (default 2) at a time per server, one per app; the rest wait queued;
+                          more than settings.deployment_queue_limit (25) queued -> that 429
+                          (counted in meta.deploy_queue_full).
+  --delete-time S         DELETE /applications/{uuid} only queues the deletion (Coolify's
+                          DeleteResourceJob): the app stays listed and readable, and its
+                          project/environment answer 400 "has resources", for S seconds
+                          (default 1.0; 0 = gone at once). Each DELETE's query flags are
+                          recorded in meta.app_deletions [{"uuid","name","query"}].
+                          (GET /deployments answers an object keyed by row position, as
+                          Coolify's sortBy() without values() does, whenever the rows'
+                          positions differ from id order; meta.keyed_deployment_lists counts it.)
   --rate-limit N          Coolify requests per minute per token (default 200; 0 = off)
   --latency MS, --jitter MS   added to every API request (a "latency" fault rule)
   --fault JSON            fault rule (object) or {"rules":[...]}; repeatable
@@ -73,6 +86,7 @@ Admin endpoints (both ports, no auth, not counted, never faulted)
             "proxy" objects are merged, e.g. {"settings":{"deployment_queue_limit":1}})
       {"op":"set_deployment","uuid":U,"fields":{"status":"failed"}}
       {"op":"finish_deployments"}              every active deployment -> finished now
+      {"op":"finish_deletions"}                every queued app deletion -> done now
       {"op":"add_zone","domain":Z}              (with SOA + NS records)
       {"op":"delete_zone","domain":Z}
       {"op":"add_record","zone":Z,"name":N,"type":T,"content":C,"ttl":3600,"prio":0}
@@ -639,26 +653,63 @@ class Sim:
                 return d
         return None
 
+    # ---- queued app deletions (DeleteResourceJob), lazy like deployments
+    def reap_deleted(self, now=None):
+        now = time.time() if now is None else now
+        gone = [a for a in self.apps
+                if a.get("sim_deleting_at") is not None and now - a["sim_deleting_at"] >= self.opts.delete_time]
+        for a in gone:
+            self.apps.remove(a)
+            self.dirty = True
+
     # ---- deployments (lazy progression)
     def settle(self):
+        """Coolify's build queue, replayed up to now: a queued deployment starts (no sooner
+        than a third of --deploy-time after its creation) once its server runs fewer than
+        settings.concurrent_builds (default 2) builds and its app none (next_queuable); it
+        runs for the other two thirds. Events are taken in time order."""
         now = time.time()
+        self.reap_deleted(now)
         dt = self.opts.deploy_time
-        for d in self.deployments:
-            if d["status"] in TERMINAL:
+        clock = 0.0
+        while True:
+            active = [d for d in self.deployments if d["status"] in ("queued", "in_progress")]
+            if not active:
+                return
+            running = [d for d in active if d["status"] == "in_progress"]
+            ev, at = None, None
+            for d in running:
+                end = d.get("sim_started_at", d["sim_created_at"] + dt / 3) + dt * 2 / 3
+                if at is None or end < at:
+                    ev, at = d, end
+            busy = {}
+            for d in running:
+                busy[d.get("sim_server_uuid")] = busy.get(d.get("sim_server_uuid"), 0) + 1
+            apps = {d["application_uuid"] for d in running}
+            for d in active:
+                if d["status"] != "queued" or d["application_uuid"] in apps:
+                    continue
+                srv = self.server(d.get("sim_server_uuid")) or {"settings": {}}
+                if busy.get(d.get("sim_server_uuid"), 0) >= max(1, srv["settings"].get("concurrent_builds", 2)):
+                    continue
+                start = max(d["sim_created_at"] + dt / 3, clock)
+                if at is None or start < at:
+                    ev, at = d, start
+            if ev is None or at > now:
+                return
+            clock = at
+            self.dirty = True
+            if ev["status"] == "queued":
+                ev["status"] = "in_progress"
+                ev["sim_started_at"] = at
+                ev["updated_at"] = iso(at)
                 continue
-            age = now - d["sim_created_at"]
-            if age >= dt:
-                outcome = d.get("sim_outcome", "finished")
-                d["status"] = outcome
-                d["finished_at"] = d["updated_at"] = iso(d["sim_created_at"] + dt)
-                app = self.app(d["application_uuid"])
-                if app is not None and app.get("sim_last_deployment") == d["deployment_uuid"]:
-                    app["status"] = "running:healthy" if outcome == "finished" else "exited:unhealthy"
-                self.dirty = True
-            elif age >= dt / 3 and d["status"] == "queued":
-                d["status"] = "in_progress"
-                d["updated_at"] = iso(now)
-                self.dirty = True
+            outcome = ev.get("sim_outcome", "finished")
+            ev["status"] = outcome
+            ev["finished_at"] = ev["updated_at"] = iso(at)
+            app = self.app(ev["application_uuid"])
+            if app is not None and app.get("sim_last_deployment") == ev["deployment_uuid"]:
+                app["status"] = "running:healthy" if outcome == "finished" else "exited:unhealthy"
 
     def active_deployment(self, app):
         for d in self.deployments:
@@ -666,9 +717,9 @@ class Sim:
                 return d
         return None
 
-    def server_active(self, server_uuid):
+    def server_active(self, server_uuid, statuses=("queued", "in_progress")):
         return sum(1 for d in self.deployments
-                   if d["status"] in ("queued", "in_progress") and d.get("sim_server_uuid") == server_uuid)
+                   if d["status"] in statuses and d.get("sim_server_uuid") == server_uuid)
 
     def new_deployment(self, app, force=False, restart_only=False):
         t = time.time()
@@ -1333,7 +1384,12 @@ class Coolify:
             v = req.query.get(k)
             if v is not None and v.lower() not in ("true", "false", "1", "0"):
                 raise validation({k: ["The %s field must be true or false." % human(k)]})
-        self.sim.apps.remove(a)
+        # the controller only dispatches DeleteResourceJob; the app goes when the job has run
+        self.sim.meta.setdefault("app_deletions", []).append(
+            {"uuid": a["uuid"], "name": a.get("name"), "query": dict(req.query)})
+        if a.get("sim_deleting_at") is None:
+            a["sim_deleting_at"] = time.time()
+        self.sim.reap_deleted()
         return 200, {"message": "Application deletion request queued."}
 
     def app_start(self, req):
@@ -1474,14 +1530,18 @@ class Coolify:
             raise ApiError(404, {"message": "No resources found."})
         out = []
         for a in apps:
+            # queue_application_deployment: the queue check (queued rows on the server >=
+            # settings.deployment_queue_limit) comes before the duplicate check; the apps of a
+            # batch before the full one stay queued (Coolify does not say which)
+            s = self.sim.server(a["server_uuid"]) or {"settings": {}}
+            if self.sim.server_active(a["server_uuid"], ("queued",)) >= s["settings"].get("deployment_queue_limit", 25):
+                self.sim.meta["deploy_queue_full"] = self.sim.meta.get("deploy_queue_full", 0) + 1
+                raise ApiError(429, {"message": "Deployment queue is full. Please wait for existing deployments to complete."},
+                               {"Retry-After": "%g" % self.sim.opts.deploy_retry_after})
             if not force and self.sim.active_deployment(a):
                 out.append({"message": "Deployment already queued for this commit.", "resource_uuid": a["uuid"],
                             "deployment_uuid": self.sim.uuid()})
                 continue
-            s = self.sim.server(a["server_uuid"]) or {"settings": {}}
-            if self.sim.server_active(a["server_uuid"]) >= s["settings"].get("deployment_queue_limit", 25):
-                raise ApiError(429, {"message": "Deployment queue is full. Please wait for existing deployments to complete."},
-                               {"Retry-After": "60"})
             d = self.sim.new_deployment(a, force=force)
             out.append({"message": "Application %s deployment queued." % a["name"], "resource_uuid": a["uuid"],
                         "deployment_uuid": d["deployment_uuid"]})
@@ -1494,8 +1554,17 @@ class Coolify:
         return out
 
     def deployments(self, req):
-        return 200, [self.dep_view(d, req.sensitive) for d in self.sim.deployments
-                     if d["status"] in ("queued", "in_progress")]
+        # DeployController::deployments: whereIn(status, [in_progress, queued])->get()->sortBy('id'),
+        # without values(). The database hands rows back in heap order, where an updated row
+        # (queued -> in_progress) has moved behind the untouched ones; sortBy keeps those
+        # positions as keys, so the JSON is an object {"1":{..},"0":{..}} whenever they differ.
+        active = [d for d in self.sim.deployments if d["status"] in ("queued", "in_progress")]
+        heap = [d for d in active if d["status"] == "queued"] + [d for d in active if d["status"] != "queued"]
+        keyed = sorted(enumerate(heap), key=lambda kd: kd[1]["id"])
+        if [k for k, _ in keyed] == list(range(len(keyed))):
+            return 200, [self.dep_view(d, req.sensitive) for _, d in keyed]
+        self.sim.meta["keyed_deployment_lists"] = self.sim.meta.get("keyed_deployment_lists", 0) + 1
+        return 200, {str(k): self.dep_view(d, req.sensitive) for k, d in keyed}
 
     def need_deployment(self, uuid):
         d = next((x for x in self.sim.deployments if x["deployment_uuid"] == uuid), None)
@@ -2019,11 +2088,21 @@ def admin_op(sim, op):
         a = sim.app(d["application_uuid"])
         if a and d["status"] in TERMINAL and a.get("sim_last_deployment") == d["deployment_uuid"]:
             a["status"] = "running:healthy" if d["status"] == "finished" else "exited:unhealthy"
+    elif kind == "finish_deletions":
+        for a in sim.apps:
+            if a.get("sim_deleting_at") is not None:
+                a["sim_deleting_at"] = time.time() - sim.opts.delete_time - 1
+        sim.settle()
     elif kind == "finish_deployments":
+        sim.settle()
         for d in sim.deployments:
             if d["status"] in ("queued", "in_progress"):
-                d["sim_created_at"] = time.time() - sim.opts.deploy_time - 1
-        sim.settle()
+                d["status"] = d.get("sim_outcome", "finished")
+                d["finished_at"] = d["updated_at"] = iso(time.time())
+                app = sim.app(d["application_uuid"])
+                if app is not None and app.get("sim_last_deployment") == d["deployment_uuid"]:
+                    app["status"] = "running:healthy" if d["status"] == "finished" else "exited:unhealthy"
+        sim.dirty = True
     elif kind == "add_zone":
         if sim.zone(name=op["domain"]):
             raise ValueError("zone exists")
@@ -2561,6 +2640,8 @@ def main(argv=None):
     ap.add_argument("--seed-file")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--deploy-time", type=float, default=0.3)
+    ap.add_argument("--delete-time", type=float, default=1.0)
+    ap.add_argument("--deploy-retry-after", type=float, default=60)
     ap.add_argument("--rate-limit", type=int, default=200)
     ap.add_argument("--latency", type=float, default=0)
     ap.add_argument("--jitter", type=float, default=0)

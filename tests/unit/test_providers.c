@@ -191,6 +191,21 @@ static void test_coolify_parse_shapes(void **state)
 	coolify_deployment_list_free(dl);
 	assert_int_equal(coolify_parse(COOLIFY_K_DEPLOYMENTS, "[]", &r, &err), 0);
 	coolify_deployment_list_free(r);
+	/* GET /deployments as Laravel's sortBy() without values() answers it */
+	assert_int_equal(coolify_parse(COOLIFY_K_DEPLOYMENTS,
+				       "{\"2\":{\"deployment_uuid\":\"d2\",\"status\":\"queued\"},"
+				       "\"0\":{\"deployment_uuid\":\"d0\",\"status\":"
+				       "\"in_progress\"}}",
+				       &r, &err),
+			 0);
+	dl = r;
+	assert_int_equal(dl->n, 2);
+	assert_string_equal(dl->v[0].deployment_uuid, "d2");
+	assert_string_equal(dl->v[1].status, "in_progress");
+	coolify_deployment_list_free(dl);
+	assert_int_equal(
+	    coolify_parse(COOLIFY_K_DEPLOYMENTS, "{\"x\":{\"deployment_uuid\":\"d\"}}", &r, &err),
+	    -1);
 	assert_int_equal(coolify_parse(COOLIFY_K_ENVS,
 				       "[{\"uuid\":\"v1\",\"key\":\"A\",\"is_preview\":0},"
 				       "{\"uuid\":\"v2\",\"key\":\"A\",\"is_preview\":\"true\","
