@@ -68,6 +68,7 @@ struct engine {
 	int *dep_off, *deps;		/* dependents of each job (CSR) */
 	char first_error[512];
 	char state_error[512];
+	bool cancelling; /* a stop is cancelling the calls: their failures are interruptions */
 };
 
 static struct engine *engine_of(struct run *run)
@@ -248,11 +249,29 @@ static void job_end(struct engine *eng, struct slot *s, enum job_state state)
 			enqueue(eng, &eng->jobs[eng->deps[k]]);
 }
 
+/*
+ * A job cut short by a stop: no failure is recorded, its journal row stays
+ * open (the call's answer was not seen: the next run's recovery looks it
+ * up), and its project keeps its status (a deployment started stays
+ * bootstrapping, so the next run sees to it).
+ */
+static void job_interrupt(struct engine *eng, struct slot *s)
+{
+	job_end(eng, s, J_SKIPPED);
+	eng->run.stats.skipped++;
+	eng->run.stats.interrupted++;
+	engine_progress(&eng->run, subject_of(&s->job), "%s interrupted", s->job.what);
+}
+
 void job_fail(struct run *run, struct job *j, const char *msg)
 {
 	struct engine *eng = engine_of(run);
 	struct vrs_err err;
 
+	if (eng->cancelling) {
+		job_interrupt(eng, slot_of(j));
+		return;
+	}
 	err_clear(&err);
 	job_end(eng, slot_of(j), J_FAILED);
 	run->stats.failed++;
@@ -270,6 +289,10 @@ void job_fail(struct run *run, struct job *j, const char *msg)
 
 void job_fail_err(struct run *run, struct job *j, const struct vrs_err *err)
 {
+	if (err && err->code == VRS_E_INTERRUPTED) {
+		job_interrupt(engine_of(run), slot_of(j));
+		return;
+	}
 	job_fail(run, j, err && err->msg[0] ? err->msg : "unknown error");
 }
 
@@ -580,6 +603,35 @@ static void engine_release(struct engine *eng)
 	free(eng->run.metadata_json);
 }
 
+/* calls in flight at a stop get this long to answer before they are cut */
+#define STOP_GRACE_MS 2000
+
+/*
+ * A stop: nothing new starts, calls in flight get STOP_GRACE_MS to answer
+ * (no executor timer runs meanwhile: no poll, no resend), then every call
+ * still queued, backing off or in flight is cancelled, and the jobs still
+ * waiting (deployments being polled) are interrupted.
+ */
+static int stop_run(struct engine *eng, struct vrs_err *err)
+{
+	struct http_pool *pool = eng->run.pv->pool;
+	long long until = engine_now_ms() + STOP_GRACE_MS;
+
+	while (eng->in_flight > 0 && http_pool_in_flight(pool) > 0 && !eng->state_error[0] &&
+	       engine_now_ms() < until)
+		if (http_pool_step(pool, 100, err) < 0)
+			return -1;
+	eng->cancelling = true;
+	http_pool_cancel(pool);
+	for (size_t i = 0; i < eng->njobs; i++)
+		if (eng->jobs[i].state == J_RUNNING &&
+		    (eng->jobs[i].waiting || eng->jobs[i].running))
+			job_interrupt(eng, &eng->jobs[i]);
+	eng->cancelling = false;
+	eng->run.stats.stopped = true;
+	return 0;
+}
+
 /* run until every job ended, or nothing more can start */
 static int run_loop(struct engine *eng, struct vrs_err *err)
 {
@@ -590,6 +642,8 @@ static int run_loop(struct engine *eng, struct vrs_err *err)
 
 		if (o->tick)
 			o->tick(o->tick_ud);
+		if (stop_requested(eng))
+			return stop_run(eng, err);
 		for (int s = 0; s < SVC__MAX; s++) {
 			moved |= drain(eng, (enum m_service)s);
 			queued |= eng->qhead[s] < eng->qtail[s];
@@ -622,11 +676,14 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 	if (eng.state_error[0]) {
 		err_set(err, "state: %s", eng.state_error);
 		rc = -1;
+	} else if (stop_requested(&eng) && eng.run.stats.skipped > eng.run.stats.kept) {
+		/* before the failures: what a stop left undone is what the caller must know */
+		eng.run.stats.stopped = true;
+		err_setc(err, VRS_E_INTERRUPTED, "interrupted, %zu actions pending",
+			 eng.run.stats.skipped - eng.run.stats.kept);
+		rc = -1;
 	} else if (eng.run.stats.failed > 0) {
 		err_set(err, "%s", eng.first_error);
-		rc = -1;
-	} else if (stop_requested(&eng) && eng.run.stats.skipped) {
-		err_set(err, "interrupted: %zu actions not started", eng.run.stats.skipped);
 		rc = -1;
 	}
 out:

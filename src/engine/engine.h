@@ -64,6 +64,8 @@ struct engine_stats {
 	size_t projects_waiting;  /* projects in pending_domain after this run */
 	size_t purchases_skipped; /* purchases not approved (--approve-costs / max_price_cents) */
 	size_t projects_failed;
+	size_t interrupted; /* started and cut short by a stop (counted in skipped too) */
+	bool stopped;	    /* a stop ended the run before every action ran */
 };
 
 /*

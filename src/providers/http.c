@@ -253,6 +253,9 @@ int http_submit(struct http_pool *p, struct http_service *s, const struct http_r
 
 	if (http_url_check(req->url, err) < 0)
 		return err_prefix(err, "%s: %s %s", s->name, m, label);
+	if (p->cancelling)
+		return err_setc(err, VRS_E_INTERRUPTED, "%s: %s %s: interrupted before it was sent",
+				s->name, m, label);
 	j = calloc(1, sizeof(*j));
 	if (j == NULL)
 		return err_set(err, "%s: out of memory", s->name);
@@ -454,6 +457,60 @@ int http_pool_step(struct http_pool *p, int wait_ms, struct vrs_err *err)
 	}
 	pump(p);
 	return 0;
+}
+
+/* take j off the multi handle and the running list */
+static void unlink_running(struct http_pool *p, struct job *j)
+{
+	curl_multi_remove_handle(p->multi, j->easy);
+	curl_easy_cleanup(j->easy);
+	j->easy = NULL;
+	j->svc->in_flight--;
+	p->n_running--;
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		p->running = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	j->next = j->prev = NULL;
+}
+
+void http_pool_cancel(struct http_pool *p)
+{
+	struct vrs_err err;
+	struct job *j;
+	bool again = true;
+
+	p->cancelling = true;
+	while (again) {
+		again = false;
+		for (struct http_service *s = p->svcs; s; s = s->next)
+			while ((j = s->qhead) != NULL) {
+				q_remove(s, j);
+				err_clear(&err);
+				if (j->attempt > 0)
+					err_setc(&err, VRS_E_INTERRUPTED,
+						 "%s: %s %s: interrupted; not retried (%s)",
+						 s->name, j->method, j->label, j->last.msg);
+				else
+					err_setc(&err, VRS_E_INTERRUPTED,
+						 "%s: %s %s: interrupted before it was sent",
+						 s->name, j->method, j->label);
+				http_job_deliver(p, j, -1, &err, false, 0);
+				again = true;
+			}
+		while ((j = p->running) != NULL) {
+			unlink_running(p, j);
+			err_clear(&err);
+			err_setc(&err, VRS_E_INTERRUPTED,
+				 "%s: %s %s: interrupted; its answer was not seen", j->svc->name,
+				 j->method, j->label);
+			http_job_deliver(p, j, -1, &err, false, 0);
+			again = true;
+		}
+	}
+	p->cancelling = false;
 }
 
 int http_pool_run(struct http_pool *p, int timeout_ms, struct vrs_err *err)

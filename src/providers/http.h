@@ -125,6 +125,13 @@ int http_submit(struct http_pool *p, struct http_service *s, const struct http_r
 size_t http_pool_pending(const struct http_pool *p);
 /* one step: wait up to wait_ms for activity, run callbacks; 0 or -1 on a curl failure */
 int http_pool_step(struct http_pool *p, int wait_ms, struct vrs_err *err);
+/*
+ * A stop: every request queued (a retry waiting out its backoff, or one not
+ * sent yet) and every one in flight is delivered now as failed, code
+ * VRS_E_INTERRUPTED, not transient; requests submitted from those callbacks
+ * are refused the same way. The pool stays usable afterwards.
+ */
+void http_pool_cancel(struct http_pool *p);
 /* step until nothing is pending (0) or timeout_ms passes (-1, "timeout"); timeout_ms < 0 = none */
 int http_pool_run(struct http_pool *p, int timeout_ms, struct vrs_err *err);
 /* for an external loop: fds to poll (returns count, <= max), and the longest wait in ms (-1 idle)

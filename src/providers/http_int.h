@@ -61,6 +61,7 @@ struct http_pool {
 	struct job *running; /* started, in the multi handle */
 	int n_running, max_total;
 	size_t pending;
+	bool cancelling; /* inside http_pool_cancel: submissions are refused */
 	uint64_t rng;
 	http_trace_fn trace;
 	void *trace_ud;

@@ -18,16 +18,17 @@
  * a retry, "already there"): never by the message's words.
  */
 enum vrs_errcode {
-	VRS_E_FAILED = 0, /* unclassified */
-	VRS_E_NOMEM,	  /* out of memory */
-	VRS_E_LOCKED,	  /* the state is locked by another vrsctl process */
-	VRS_E_NOT_FOUND,  /* the object named does not exist */
-	VRS_E_EXISTS,	  /* the object to create exists already */
-	VRS_E_INVALID,	  /* bad input: specs, arguments, a plan file */
-	VRS_E_IO,	  /* a local file or the database */
-	VRS_E_AUTH,	  /* credentials refused (token, login, 2FA) */
-	VRS_E_REMOTE,	  /* a remote service refused the request for good */
-	VRS_E_TRANSIENT,  /* worth retrying: timeout, 429, 5xx, INWX 2400/2500 */
+	VRS_E_FAILED = 0,  /* unclassified */
+	VRS_E_NOMEM,	   /* out of memory */
+	VRS_E_LOCKED,	   /* the state is locked by another vrsctl process */
+	VRS_E_NOT_FOUND,   /* the object named does not exist */
+	VRS_E_EXISTS,	   /* the object to create exists already */
+	VRS_E_INVALID,	   /* bad input: specs, arguments, a plan file */
+	VRS_E_IO,	   /* a local file or the database */
+	VRS_E_AUTH,	   /* credentials refused (token, login, 2FA) */
+	VRS_E_REMOTE,	   /* a remote service refused the request for good */
+	VRS_E_TRANSIENT,   /* worth retrying: timeout, 429, 5xx, INWX 2400/2500 */
+	VRS_E_INTERRUPTED, /* a stop (SIGTERM/SIGINT) cancelled the call; it may have landed */
 };
 
 struct vrs_err {
