@@ -30,6 +30,7 @@ struct wait {
 	long long run_deadline_ms;   /* once running; 0 until it left queued */
 	long long resend_ms;	     /* not deployed yet: the queue was full; send then */
 	bool polling;		     /* its deployment read is in flight */
+	bool resumed;		     /* started by an interrupted run: if it failed, deploy anew */
 };
 
 struct deploy_waits {
@@ -68,7 +69,7 @@ static int wait_add(struct run *run, struct job *j, long long queue_deadline_ms)
 	     at--)
 		;
 	memmove(&dw->v[at + 1], &dw->v[at], (dw->n - at) * sizeof(*dw->v));
-	dw->v[at] = (struct wait){j, queue_deadline_ms, 0, 0, false};
+	dw->v[at] = (struct wait){.j = j, .queue_deadline_ms = queue_deadline_ms};
 	dw->n++;
 	return 0;
 }
@@ -207,20 +208,44 @@ static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err)
 	engine_progress(run, j->p->slug, "deployment started");
 }
 
-void deploy_start(struct run *run, struct job *j)
+static void deploy_send(struct run *run, struct job *j)
 {
 	const char *uuid = j->p->coolify_app_uuid;
 	struct vrs_err err;
 
 	err_clear(&err);
-	if (uuid == NULL) {
-		job_fail(run, j, "no Coolify application to deploy");
-		return;
-	}
 	/* force: a docker image app has no commit to dedupe on; a redeploy is what we want */
 	if (engine_journal_open(run, j, j->p->slug, "deploy", &err) < 0 ||
 	    coolify_deploy_async(run->pv->coolify, &uuid, 1, true, on_deployed, j, &err) < 0)
 		job_fail_err(run, j, &err);
+}
+
+static bool resume_started(struct run *run, struct job *j);
+
+void deploy_start(struct run *run, struct job *j)
+{
+	if (j->p->coolify_app_uuid == NULL) {
+		job_fail(run, j, "no Coolify application to deploy");
+		return;
+	}
+	if (!resume_started(run, j))
+		deploy_send(run, j);
+}
+
+/* a resumed deployment that failed or is unknown to Coolify: deploy anew (true) */
+static bool resume_failed(struct run *run, struct job *j)
+{
+	struct wait *w = wait_of(run, j);
+
+	if (w == NULL || !w->resumed)
+		return false;
+	wait_forget(run, j);
+	free(j->remote_id);
+	j->remote_id = NULL;
+	engine_progress(run, j->p->slug,
+			"the interrupted run's deployment did not finish: deploying");
+	deploy_send(run, j);
+	return true;
 }
 
 /* ---- waiting for the end ---------------------------------------------------------- */
@@ -244,6 +269,8 @@ static void deploy_end(struct run *run, struct job *j, const char *status)
 {
 	struct vrs_err err;
 
+	if (strcmp(status, "finished") != 0 && resume_failed(run, j))
+		return;
 	wait_forget(run, j);
 	err_clear(&err);
 	if (strcmp(status, "finished") == 0) {
@@ -269,7 +296,7 @@ static void on_deployment_got(void *ud, int rc, void *res, struct vrs_err *err)
 		w->polling = false;
 	if (rc < 0) {
 		/* transient trouble reading it: the next tick asks again */
-		if (err->transient)
+		if (err->transient || (err->code == VRS_E_NOT_FOUND && resume_failed(j->eng, j)))
 			return;
 		wait_forget(j->eng, j);
 		job_fail_err(j->eng, j, err);
@@ -420,4 +447,51 @@ void deploy_step(struct run *run, int *wait_ms)
 		long long left = dw->next_poll_ms - now;
 		*wait_ms = left < 0 ? 0 : left < *wait_ms ? (int)left : *wait_ms;
 	}
+}
+
+/* ---- resuming a deployment an interrupted run left running ------------------------ */
+
+/*
+ * A run stopped (SIGTERM) while its deployment ran leaves the project
+ * bootstrapping with "deployment_started" (and the deployment's uuid) as
+ * the project's newest log row apart from status changes: nothing was
+ * changed since. This run then waits for that deployment instead of
+ * queueing a second one; if it failed (or Coolify no longer knows it), it
+ * deploys anew (resume_failed).
+ */
+static bool resume_started(struct run *run, struct job *j)
+{
+	struct state_log_entry *rows = NULL;
+	const struct state_log_entry *started = NULL;
+	int queue_s = run->o->deploy_queue_timeout_s > 0 ? run->o->deploy_queue_timeout_s : 3600;
+	struct wait *w;
+	size_t n = 0;
+	struct vrs_err err;
+
+	err_clear(&err);
+	if (j->p->status != PS_BOOTSTRAPPING || !j->p->in_state ||
+	    state_log_list(run->st, j->p->slug, 8, &rows, &n, &err) < 0)
+		return false;
+	for (size_t i = 0; i < n && started == NULL; i++) {
+		if (rows[i].action && strcmp(rows[i].action, "status_changed") == 0)
+			continue;
+		if (rows[i].action && strcmp(rows[i].action, "deployment_started") == 0 &&
+		    rows[i].external_id)
+			started = &rows[i];
+		break;
+	}
+	if (started)
+		j->remote_id = strdup(started->external_id);
+	state_log_free(rows, n);
+	if (j->remote_id == NULL)
+		return false;
+	engine_release_call(run, j);
+	if (wait_add(run, j, engine_now_ms() + (long long)queue_s * 1000) < 0 ||
+	    (w = wait_of(run, j)) == NULL) {
+		job_fail(run, j, "out of memory");
+		return true;
+	}
+	w->resumed = true;
+	engine_progress(run, j->p->slug, "waiting for the deployment an interrupted run started");
+	return true;
 }
