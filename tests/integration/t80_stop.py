@@ -4,7 +4,7 @@ simulator:
 
 - during a 30 s deployment apply exits 1 within 10 s, printing "interrupted,
   N actions pending"; the next apply waits for that deployment (no second one)
-  and converges;
+  and converges; if that deployment failed, it deploys anew;
 - while Coolify answers 503 to everything (calls backing off between retries)
   apply exits 1 within 10 s; the next apply, with Coolify back, converges
   without duplicates;
@@ -107,6 +107,25 @@ def during_deployment():
         w.close()
 
 
+def resumed_deployment_failed():
+    w = world(["kappa"], "--deploy-time", "5")
+    try:
+        proc = start(w, "apply", "--auto-approve")
+        t.ok(wait_until(lambda: len(deployments(w)) > 0), "a deployment started")
+        rc, secs, out = stop(proc)
+        t.eq(rc, 1, "SIGTERM: apply exits 1")
+        d = deployments(w, "kappa")[0]
+        w.patch({"op": "set_deployment", "uuid": d["deployment_uuid"], "fields": {"status": "failed"}})
+        p = w.apply(timeout=120)
+        t.eq(p.returncode, 0, "the interrupted run's deployment failed: the next apply deploys anew")
+        if p.returncode:
+            show(p.stdout + p.stderr)
+        t.eq(len(deployments(w, "kappa")), 2, "a second deployment, only because the first failed")
+        t.eq(w.status()["kappa"]["status"], "active", "the project is active")
+    finally:
+        w.close()
+
+
 def while_503():
     slugs = ["k%02d" % i for i in range(20)]
     w = world(slugs)
@@ -147,6 +166,7 @@ def watch_during_deployment():
 
 
 during_deployment()
+resumed_deployment_failed()
 while_503()
 watch_during_deployment()
 t.done()
