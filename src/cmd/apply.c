@@ -34,7 +34,8 @@ static const char apply_usage_end[] =
     "VRS_INWX_URL, VRS_INWX_USER, VRS_INWX_PASSWORD, VRS_INWX_TOTP_SECRET (each\n"
     "secret also as NAME_FILE). See vrsctl(1).\n"
     "\n"
-    "Exit status: 0 converged, 1 error or a failed action, 3 state locked.\n";
+    "Exit status: 0 converged, 1 error, a failed action or a stop by SIGTERM/SIGINT\n"
+    "(\"interrupted, N actions pending\"), 3 state locked.\n";
 
 enum { R_NONE, R_HEAL, R_REPORT };
 

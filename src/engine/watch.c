@@ -10,8 +10,9 @@
  *     editor's write-and-rename or a `git checkout` touching 100 files
  *     gives one reconcile,
  *   - a timerfd for the periodic refresh (drift),
- *   - a signalfd: SIGTERM/SIGINT stop (in-flight calls finish and are
- *     journaled), SIGHUP reloads now.
+ *   - a signalfd: SIGTERM/SIGINT stop (calls in flight get 2 s, then
+ *     they, queued retries and deployment waits are cut: engine.c stop_run;
+ *     the next run resumes), SIGHUP reloads now.
  * Invalid specs are reported and nothing is applied; the last good desired
  * world stays in force for the periodic refresh until the specs are valid
  * again. The caller holds the state lock for the whole life of the loop.
