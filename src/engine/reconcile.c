@@ -276,6 +276,9 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 	world_init(&recorded);
 	memset(&observed, 0, sizeof(observed));
 	plan_init(&plan);
+	/* a stop cuts the blocking calls of recovery and refresh too */
+	if (*pv && (*pv)->pool)
+		http_pool_set_stop((*pv)->pool, o->stop);
 	if (engine_recover(st, *pv, o->triggered_by, &r->adopted, err) < 0)
 		goto out;
 	if (state_load(st, &recorded, err) < 0 || state_meta_get(st, &meta, err) < 0 ||
@@ -341,6 +344,7 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 			goto out;
 		providers_close(*pv);
 		*pv = np;
+		http_pool_set_stop(np->pool, o->stop);
 	}
 	if (o->confirm && !o->confirm(o->confirm_ud, &plan, &in->desired)) {
 		r->cancelled = true;

@@ -513,6 +513,21 @@ void http_pool_cancel(struct http_pool *p)
 	p->cancelling = false;
 }
 
+void http_pool_set_stop(struct http_pool *p, volatile sig_atomic_t *stop)
+{
+	p->stop = stop;
+}
+
+/* one step of a blocking wait: a stop cancels what is pending (callbacks run) */
+static int wait_step(struct http_pool *p, struct vrs_err *err)
+{
+	if (p->stop && *p->stop) {
+		http_pool_cancel(p);
+		return 0;
+	}
+	return http_pool_step(p, 200, err);
+}
+
 int http_pool_run(struct http_pool *p, int timeout_ms, struct vrs_err *err)
 {
 	double deadline = timeout_ms >= 0 ? http_now_s() + timeout_ms / 1000.0 : 0;
@@ -565,7 +580,7 @@ int http_do(struct http_pool *p, struct http_service *s, const struct http_reque
 	if (http_submit(p, s, req, do_done, &d, err) < 0)
 		return -1;
 	while (!d.done)
-		if (http_pool_step(p, 1000, err) < 0)
+		if (wait_step(p, err) < 0)
 			return -1;
 	return d.rc;
 }
@@ -596,7 +611,7 @@ void http_waiter_cb(void *ud, int rc, void *res, struct vrs_err *err)
 int http_waiter_wait(struct http_pool *p, struct http_waiter *w, struct vrs_err *err)
 {
 	while (!w->done)
-		if (http_pool_step(p, 1000, err) < 0)
+		if (wait_step(p, err) < 0)
 			return -1;
 	if (w->rc < 0) {
 		*err = w->err;

@@ -32,6 +32,7 @@
 #define VRS_HTTP_H
 
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -132,6 +133,8 @@ int http_pool_step(struct http_pool *p, int wait_ms, struct vrs_err *err);
  * are refused the same way. The pool stays usable afterwards.
  */
 void http_pool_cancel(struct http_pool *p);
+/* blocking waits (http_do, http_waiter_wait) cancel everything once *stop is set; NULL: none */
+void http_pool_set_stop(struct http_pool *p, volatile sig_atomic_t *stop);
 /* step until nothing is pending (0) or timeout_ms passes (-1, "timeout"); timeout_ms < 0 = none */
 int http_pool_run(struct http_pool *p, int timeout_ms, struct vrs_err *err);
 /* for an external loop: fds to poll (returns count, <= max), and the longest wait in ms (-1 idle)

@@ -61,7 +61,8 @@ struct http_pool {
 	struct job *running; /* started, in the multi handle */
 	int n_running, max_total;
 	size_t pending;
-	bool cancelling; /* inside http_pool_cancel: submissions are refused */
+	bool cancelling;	     /* inside http_pool_cancel: submissions are refused */
+	volatile sig_atomic_t *stop; /* blocking waits cancel once it is set */
 	uint64_t rng;
 	http_trace_fn trace;
 	void *trace_ud;

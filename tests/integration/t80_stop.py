@@ -7,7 +7,7 @@ simulator:
   and converges; if that deployment failed, it deploys anew;
 - while Coolify answers 503 to everything (calls backing off between retries)
   apply exits 1 within 10 s; the next apply, with Coolify back, converges
-  without duplicates;
+  without duplicates; the same during apply --refresh's blocking reads;
 - watch during a long deployment exits 0 within 10 s.
 Times are measured with time.monotonic(); only the issue's bound is asserted.
 Prints TAP."""
@@ -151,6 +151,25 @@ def while_503():
         w.close()
 
 
+def refresh_while_503():
+    slugs = ["r%02d" % i for i in range(5)]
+    w = world(slugs)
+    try:
+        t.eq(w.apply().returncode, 0, "a converged world")
+        w.faults([{"match": "coolify:*", "kind": "http503"}])
+        w.reset_calls()
+        proc = start(w, "apply", "--auto-approve", "--refresh")
+        t.ok(wait_until(lambda: sum(w.calls().get("coolify", {}).values()) >= 2),
+             "apply --refresh is reading a Coolify that answers 503")
+        time.sleep(1.0)
+        rc, secs, out = stop(proc)
+        print("# apply --refresh stopped after %.2f s" % secs)
+        t.eq(rc, 1, "SIGTERM during the refresh's retries: apply exits 1")
+        t.ok(secs < BOUND, "within %d s" % BOUND, "%.2f s" % secs)
+    finally:
+        w.close()
+
+
 def watch_during_deployment():
     w = world(["kappa"], "--deploy-time", "30")
     try:
@@ -168,5 +187,6 @@ def watch_during_deployment():
 during_deployment()
 resumed_deployment_failed()
 while_503()
+refresh_while_503()
 watch_during_deployment()
 t.done()
