@@ -2,6 +2,8 @@
  * masking, backoff and Retry-After, token bucket, URL loopback check, the
  * classification of statuses and curl failures. */
 #include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -259,6 +261,62 @@ static void test_classify_default(void **state)
 	assert_int_equal(http_classify_default(NULL, &r, &err), HTTP_RETRY);
 }
 
+struct cancel_seen {
+	int calls, rc;
+	enum vrs_errcode code;
+	bool transient;
+};
+
+static void on_cancel_done(void *ud, int rc, struct http_response *resp, struct vrs_err *err)
+{
+	struct cancel_seen *c = ud;
+
+	(void)resp;
+	c->calls++;
+	c->rc = rc;
+	c->code = err ? err->code : VRS_E_FAILED;
+	c->transient = err ? err->transient : true;
+}
+
+/* a stop: a request waiting (here: its delay) is delivered at once as interrupted */
+static void test_cancel(void **state)
+{
+	struct vrs_err err;
+	struct http_pool *p;
+	struct http_service *s;
+	struct http_service_cfg cfg = {.name = "svc"};
+	struct http_request req = {
+	    .method = "GET", .url = "http://127.0.0.1:9/x", .delay_ms = 60000};
+	struct http_response out;
+	struct cancel_seen c = {0};
+	volatile sig_atomic_t stop = 1;
+
+	(void)state;
+	err_clear(&err);
+	p = http_pool_new(&err);
+	assert_non_null(p);
+	s = http_service_add(p, &cfg, &err);
+	assert_non_null(s);
+	assert_int_equal(http_submit(p, s, &req, on_cancel_done, &c, &err), 0);
+	assert_int_equal(http_pool_pending(p), 1);
+	http_pool_cancel(p);
+	assert_int_equal(c.calls, 1);
+	assert_int_equal(c.rc, -1);
+	assert_int_equal(c.code, VRS_E_INTERRUPTED);
+	assert_false(c.transient);
+	assert_int_equal(http_pool_pending(p), 0);
+	/* a blocking call under a set stop flag returns at once, interrupted */
+	http_pool_set_stop(p, &stop);
+	err_clear(&err);
+	assert_int_equal(http_do(p, s, &req, &out, &err), -1);
+	assert_int_equal(err.code, VRS_E_INTERRUPTED);
+	http_response_release(&out);
+	/* the pool stays usable: a new request queues */
+	http_pool_set_stop(p, NULL);
+	assert_int_equal(http_submit(p, s, &req, on_cancel_done, &c, &err), 0);
+	http_pool_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,7 +324,7 @@ int main(void)
 	    cmocka_unit_test(test_redact_form),	     cmocka_unit_test(test_backoff),
 	    cmocka_unit_test(test_policy),	     cmocka_unit_test(test_mask_secrets),
 	    cmocka_unit_test(test_bucket),	     cmocka_unit_test(test_url_check),
-	    cmocka_unit_test(test_classify_default),
+	    cmocka_unit_test(test_classify_default), cmocka_unit_test(test_cancel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
