@@ -63,6 +63,8 @@ def stop(proc):
     proc.send_signal(signal.SIGTERM)
     try:
         out, _ = proc.communicate(timeout=30)
+        if vrsenv.SANITIZED:
+            t.ok("Sanitizer" not in out, "no sanitizer report after the stop", out[-1500:])
         return proc.returncode, time.monotonic() - t0, out
     except subprocess.TimeoutExpired:
         proc.kill()
