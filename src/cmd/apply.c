@@ -189,8 +189,11 @@ static int report_result(struct cmd_ctx *c, int erc, const struct reconcile_resu
 	}
 	if (!g->quiet) {
 		printf("Apply %s: %zu done, %zu failed, %zu skipped, of %zu actions.\n",
-		       erc == 0 ? "complete" : "finished with errors", rr->stats.ok,
-		       rr->stats.failed, rr->stats.skipped - rr->stats.kept, rr->stats.total);
+		       erc == 0		   ? "complete"
+		       : rr->stats.stopped ? "interrupted"
+					   : "finished with errors",
+		       rr->stats.ok, rr->stats.failed, rr->stats.skipped - rr->stats.kept,
+		       rr->stats.total);
 		if (rr->stats.kept)
 			printf(
 			    "%zu destructive action%s kept; run with --allow-delete to delete.\n",
