@@ -183,6 +183,8 @@ void deploy_step(struct run *run, int *wait_ms);
 void deploy_release(struct run *run);
 /* appgone.c: after an accepted DELETE, wait (bounded) until the app is gone, then done_tx */
 void appgone_wait(struct run *run, struct job *j, record_fn done_tx);
+/* after an accepted start, wait (bounded by the deploy timeout) until the app runs */
+void appstart_wait(struct run *run, struct job *j, record_fn done_tx);
 void appgone_step(struct run *run, int *wait_ms);
 void appgone_release(struct run *run);
 

@@ -456,6 +456,11 @@ static void on_simple(void *ud, int rc, void *res, struct vrs_err *err)
 		coolify_ack_free(res);
 		appgone_wait(j->eng, j, app_deleted_tx);
 		return;
+	} else if (j->a->op == OP_START) {
+		/* accepted means a deployment is queued: active once the app is seen running */
+		coolify_ack_free(res);
+		appstart_wait(j->eng, j, started_tx);
+		return;
 	}
 	coolify_ack_free(res);
 	switch (j->a->op) {

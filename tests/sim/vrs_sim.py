@@ -1397,6 +1397,10 @@ class Coolify:
         if self.sim.active_deployment(a) and req.query.get("force") != "true":
             return 200, {"message": "Deployment already queued for this commit."}
         d = self.sim.new_deployment(a, force=req.query.get("force") == "true")
+        # the start only queues a deployment: the app is not running until it has run
+        # (then settle() sets running:healthy, or exited:unhealthy when it failed)
+        if d["status"] in ("queued", "in_progress"):
+            a["status"] = "starting"
         return 200, {"message": "Deployment request queued.", "deployment_uuid": d["deployment_uuid"]}
 
     def app_restart(self, req):
