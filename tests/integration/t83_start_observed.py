@@ -4,7 +4,11 @@ only queues a deployment at Coolify, so the simulator answers it with the
 app "starting" and running only once the deployment has run. vrsctl records
 a resumed project active only after GET /applications/{uuid} shows it
 running (the log row says what it saw); a start whose app stays exited
-fails within --deploy-timeout, naming the status last seen. TAP."""
+fails within --deploy-timeout, naming the status last seen.
+
+Resends are spaced (issue 11, item 16): a start or a deploy answered 5xx is
+sent again only after RESEND_FLOOR_MS (250 ms) plus the HTTP layer's
+jittered backoff, seen in the simulator's call times. TAP."""
 
 import os
 import shutil
@@ -55,6 +59,49 @@ def start_rows(w):
                 "AND l.action IN ('app_started', 'app_stopped') ORDER BY l.id")
 
 
+FLOOR_S = 0.25
+
+
+def gaps(w, key):
+    ts = w.admin.get("/_sim/calls/times").json["coolify"].get(key, [])
+    return [b - a for a, b in zip(ts, ts[1:])]
+
+
+def resends_spaced(w):
+    set_lifecycle(w, "suspended")
+    p = w.apply()
+    t.eq(w.status()["roma"]["status"], "suspended", "resend: suspended")
+    w.faults([{"match": "POST /applications/{uuid}/start", "kind": "http500", "count": 2, "name": "roma"}])
+    set_lifecycle(w, None)
+    w.reset_calls()
+    p = w.apply()
+    t.ok(p.returncode == 0 and w.status()["roma"]["status"] == "active",
+         "two 5xx answers to the start: resent, then active", p.stderr[-800:])
+    # (start is idempotent: the HTTP layer's own jittered retries answer these two)
+    t.eq(len(gaps(w, "POST /applications/{uuid}/start")), 2, "the start went out three times")
+
+    write_specs(w.specs, {"projects/roma.yaml": (PROJECT % "").replace("core:1.0", "core:1.1")})
+    w.faults([{"match": "POST /deploy", "kind": "http500", "count": 2}])
+    w.reset_calls()
+    p = w.apply()
+    t.ok(p.returncode == 0, "two 5xx answers to the deploy: resent, converged", p.stderr[-800:])
+    g = gaps(w, "POST /deploy")
+    t.eq(len(g), 2, "the deploy went out three times")
+    t.ok(all(x >= FLOOR_S for x in g), "each resend of the deploy came after the minimum backoff", g)
+
+    # a create answered 5xx is looked up (not there) and sent again, later
+    write_specs(w.specs, {"projects/luna.yaml": PROJECT.replace("roma", "luna").replace("Roma", "Luna") % ""})
+    w.faults([{"match": "POST /applications/dockerimage", "kind": "http500", "count": 2, "name": "luna"}])
+    w.reset_calls()
+    p = w.apply()
+    t.ok(p.returncode == 0 and len(w.apps_by_name().get("luna", [])) == 1,
+         "two 5xx answers to the app create: one app, converged", p.stderr[-800:])
+    g = gaps(w, "POST /applications/dockerimage")
+    t.eq(len(g), 2, "the create went out three times")
+    t.ok(all(x >= FLOOR_S for x in g), "each resend of the create came after the minimum backoff", g)
+    w.faults([])
+
+
 def main():
     root = tempfile.mkdtemp(prefix="vrs-t83-")
     specs = os.path.join(root, "specs")
@@ -102,6 +149,7 @@ def main():
         w.faults([])
         p = w.apply()
         t.eq((p.returncode, w.status()["roma"]["status"]), (0, "active"), "the next apply converges")
+        resends_spaced(w)
     finally:
         w.close()
         shutil.rmtree(root, ignore_errors=True)
