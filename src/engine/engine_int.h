@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct providers {
 	struct http_pool *pool;
@@ -76,6 +77,7 @@ struct run {
 	struct dns_zones *dns_zones;  /* dns.c: zones read before creating records */
 	struct deploy_waits *deploys; /* deploy.c */
 	struct app_gones *gones;      /* appgone.c */
+	struct resends *resends;      /* resend.c */
 };
 
 /* the handle of one action while it runs; the scheduler keeps the rest */
@@ -183,6 +185,16 @@ void deploy_step(struct run *run, int *wait_ms);
 void deploy_release(struct run *run);
 /* appgone.c: after an accepted DELETE, wait (bounded) until the app is gone, then done_tx */
 void appgone_wait(struct run *run, struct job *j, record_fn done_tx);
+/* resend.c: a resend after a transient failure waits RESEND_FLOOR_MS plus the
+ * HTTP layer's jittered backoff for resend n (1 = first), out of its call slot */
+#define RESEND_FLOOR_MS 250
+typedef void (*resend_fn)(struct run *run, struct job *j);
+int resend_delay_ms(int n, uint64_t *rng);
+void resend_later(struct run *run, struct job *j, int n, resend_fn fn);
+void resend_step(struct run *run, int *wait_ms);
+void resend_release(struct run *run);
+/* after an accepted start, wait (bounded by the deploy timeout) until the app runs */
+void appstart_wait(struct run *run, struct job *j, record_fn done_tx);
 void appgone_step(struct run *run, int *wait_ms);
 void appgone_release(struct run *run);
 

@@ -77,6 +77,19 @@ static void get_env(struct job *j)
 		job_fail_err(j->eng, j, &err);
 }
 
+/* a resend (resend.c) of a create its lookup proved did not land */
+static void project_create_again(struct run *run, struct job *j)
+{
+	char name[160];
+	struct vrs_err e2;
+
+	(void)model_coolify_name(name, sizeof(name), j->p->slug); /* slugs: <= 63 chars */
+	err_clear(&e2);
+	if (coolify_project_create_async(run->pv->coolify, name, managed_marker, on_project_created,
+					 j, &e2) < 0)
+		job_fail_err(run, j, &j->saved_err);
+}
+
 static void on_projects_listed(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -99,11 +112,8 @@ static void on_projects_listed(void *ud, int rc, void *res, struct vrs_err *err)
 	coolify_project_list_free(l);
 	/* the list proves the create did not land: a transient failure may be retried */
 	if (j->saved_err.transient && ++j->step < CREATE_ATTEMPTS) {
-		struct vrs_err e2;
-		err_clear(&e2);
-		if (coolify_project_create_async(j->eng->pv->coolify, name, managed_marker,
-						 on_project_created, j, &e2) == 0)
-			return;
+		resend_later(j->eng, j, j->step, project_create_again);
+		return;
 	}
 	job_fail_err(j->eng, j, &j->saved_err);
 }
@@ -147,6 +157,14 @@ static int record_app(struct run *run, struct job *j, const char *id, struct vrs
 	return rc;
 }
 
+static void app_create_again(struct run *run, struct job *j)
+{
+	struct vrs_err e2;
+
+	err_clear(&e2);
+	start_app_create(run, j, &e2);
+}
+
 static void on_apps_listed(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -169,9 +187,7 @@ static void on_apps_listed(void *ud, int rc, void *res, struct vrs_err *err)
 	}
 	coolify_app_list_free(l);
 	if (j->saved_err.transient && ++j->step < CREATE_ATTEMPTS) {
-		struct vrs_err e2;
-		err_clear(&e2);
-		start_app_create(j->eng, j, &e2);
+		resend_later(j->eng, j, j->step, app_create_again);
 		return;
 	}
 	job_fail_err(j->eng, j, &j->saved_err);
@@ -421,6 +437,23 @@ static void project_delete_waits(struct run *run, struct job *j, const struct vr
 		  "deleted on the next run");
 }
 
+static void on_simple(void *ud, int rc, void *res, struct vrs_err *err);
+
+/* a resend (resend.c) of a start or stop after a transient failure */
+static void start_stop_again(struct run *run, struct job *j)
+{
+	struct coolify *c = run->pv->coolify;
+	const char *uuid = j->p->coolify_app_uuid;
+	struct vrs_err e2;
+	int rc;
+
+	err_clear(&e2);
+	rc = j->a->op == OP_STOP ? coolify_app_stop_async(c, uuid, on_simple, j, &e2)
+				 : coolify_app_start_async(c, uuid, on_simple, j, &e2);
+	if (rc < 0)
+		job_fail_err(run, j, &j->saved_err);
+}
+
 static void on_simple(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -430,17 +463,9 @@ static void on_simple(void *ud, int rc, void *res, struct vrs_err *err)
 	if (rc < 0) {
 		/* start and stop may be sent again; deleting what is gone is success */
 		if (err->transient && j->a->op != OP_DELETE && ++j->step < CREATE_ATTEMPTS) {
-			struct vrs_err e2;
-			int rc2;
-			err_clear(&e2);
-			rc2 = j->a->op == OP_STOP ? coolify_app_stop_async(j->eng->pv->coolify,
-									   j->p->coolify_app_uuid,
-									   on_simple, j, &e2)
-						  : coolify_app_start_async(j->eng->pv->coolify,
-									    j->p->coolify_app_uuid,
-									    on_simple, j, &e2);
-			if (rc2 == 0)
-				return;
+			j->saved_err = *err;
+			resend_later(j->eng, j, j->step, start_stop_again);
+			return;
 		}
 		if (j->a->op == OP_DELETE && j->a->resource == RES_COOLIFY_PROJECT &&
 		    err->http_status == 400) {
@@ -455,6 +480,11 @@ static void on_simple(void *ud, int rc, void *res, struct vrs_err *err)
 		/* accepted means queued: the app goes when Coolify's job has run */
 		coolify_ack_free(res);
 		appgone_wait(j->eng, j, app_deleted_tx);
+		return;
+	} else if (j->a->op == OP_START) {
+		/* accepted means a deployment is queued: active once the app is seen running */
+		coolify_ack_free(res);
+		appstart_wait(j->eng, j, started_tx);
 		return;
 	}
 	coolify_ack_free(res);
@@ -554,12 +584,14 @@ static void coolify_step(struct run *run, int *wait_ms)
 {
 	deploy_step(run, wait_ms);
 	appgone_step(run, wait_ms);
+	resend_step(run, wait_ms);
 }
 
 static void coolify_release(struct run *run)
 {
 	deploy_release(run);
 	appgone_release(run);
+	resend_release(run);
 }
 
 const struct executor coolify_executor = {"coolify", coolify_start, coolify_step, coolify_release};
