@@ -72,6 +72,26 @@ def apps_in(w, project):
             if a["name"] == "kappa" and a.get("project_uuid") == puuid]
 
 
+def sim_lists():
+    """The simulator as Coolify: GET /applications is team-wide with names not unique; the
+    environment read lists that environment's apps only; tags are taken at create only."""
+    w = world()
+    a1 = add_app(w, "one", "kappa")
+    a2 = add_app(w, "two", "kappa")
+    c = w.sim.coolify()
+    r = c.get("/applications")
+    t.eq(sorted(a["uuid"] for a in r.json if a["name"] == "kappa"), sorted([a1, a2]),
+         "sim: GET /applications lists both same-named apps of the team")
+    t.ok(all("project_uuid" not in a and "environment_uuid" not in a for a in r.json),
+         "sim: an app object names no project or environment uuid")
+    r = c.get("/projects/%s/production" % project_uuid(w, "one"))
+    t.eq([a["uuid"] for a in r.json.get("applications", [])], [a1],
+         "sim: GET /projects/{uuid}/production lists that environment's apps only")
+    r = c.patch("/applications/%s" % a1, {"tags": ["vrsctl"]})
+    t.eq(r.status, 422, "sim: tags cannot be set by PATCH")
+    w.close()
+
+
 def lost_answer():
     """The create landed, its answer was lost; a stranger's `kappa` is in another project."""
     w = world()
@@ -165,7 +185,7 @@ def crash_recovery():
 
 
 def main():
-    for f in (lost_answer, unmarked_inside_then_import, crash_recovery):
+    for f in (sim_lists, lost_answer, unmarked_inside_then_import, crash_recovery):
         try:
             f()
         except Exception as e:  # a crash is a failure, with a TAP line
