@@ -175,6 +175,19 @@ int engine_enter_provisioning(struct run *run, struct job *j, struct vrs_err *er
 /* the new value of a change of the action, or NULL */
 const char *action_change_new(const struct m_action *a, const char *field);
 
+/* ---- ownership (recover.c) --------------------------------------------------- */
+
+/* the description mark of what vrsctl made (or `vrsctl import` took over) */
+extern const char engine_managed_marker[];
+/*
+ * The app named slug in env (an environment read with coolify_environment_get,
+ * which lists its applications): *out gets it when it carries the marker;
+ * NULL when there is none; an unmarked one is an error naming it (VRS_E_EXISTS),
+ * never adopted. where names the environment in the message.
+ */
+int engine_owned_app(const struct coolify_environment *env, const char *slug, const char *where,
+		     const struct coolify_app **out, struct vrs_err *err);
+
 /* ---- the Coolify executor's parts (remote.c calls them) ----------------------- */
 
 /* appenv.c */

@@ -276,6 +276,15 @@ int coolify_apps_list(struct coolify *c, struct coolify_app_list **out, struct v
 {
 	BLOCK(COOLIFY_K_APPS, out, coolify_apps_list_async(c, http_waiter_cb, &w_, err));
 }
+int coolify_app_update(struct coolify *c, const char *uuid, const struct coolify_app_update *in,
+		       struct vrs_err *err)
+{
+	struct http_waiter w;
+
+	memset(&w, 0, sizeof(w));
+	return coolify_wait(c, coolify_app_update_async(c, uuid, in, http_waiter_cb, &w, err), &w,
+			    COOLIFY_K_ACK, NULL, err);
+}
 
 /* ---------- access probes (vrsctl doctor) ---------- */
 
