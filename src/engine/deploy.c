@@ -155,6 +155,17 @@ static void resend(struct run *run, struct wait *w, long long now)
 		job_fail_err(run, j, &err);
 }
 
+/* a resend (resend.c) of a deploy after a transient failure */
+static void deploy_again(struct run *run, struct job *j)
+{
+	const char *uuid = j->p->coolify_app_uuid;
+	struct vrs_err e3;
+
+	err_clear(&e3);
+	if (coolify_deploy_async(run->pv->coolify, &uuid, 1, true, on_deployed, j, &e3) < 0)
+		job_fail_err(run, j, &j->saved_err);
+}
+
 static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -169,12 +180,9 @@ static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err)
 		 * deployment of the same image is harmless, a project in error is not.
 		 */
 		if (err->transient && ++j->step < DEPLOY_ATTEMPTS) {
-			const char *uuid = j->p->coolify_app_uuid;
-			struct vrs_err e3;
-			err_clear(&e3);
-			if (coolify_deploy_async(run->pv->coolify, &uuid, 1, true, on_deployed, j,
-						 &e3) == 0)
-				return;
+			j->saved_err = *err;
+			resend_later(run, j, j->step, deploy_again);
+			return;
 		}
 		job_fail_err(run, j, err);
 		return;

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct providers {
 	struct http_pool *pool;
@@ -76,6 +77,7 @@ struct run {
 	struct dns_zones *dns_zones;  /* dns.c: zones read before creating records */
 	struct deploy_waits *deploys; /* deploy.c */
 	struct app_gones *gones;      /* appgone.c */
+	struct resends *resends;      /* resend.c */
 };
 
 /* the handle of one action while it runs; the scheduler keeps the rest */
@@ -173,6 +175,19 @@ int engine_enter_provisioning(struct run *run, struct job *j, struct vrs_err *er
 /* the new value of a change of the action, or NULL */
 const char *action_change_new(const struct m_action *a, const char *field);
 
+/* ---- ownership (recover.c) --------------------------------------------------- */
+
+/* the description mark of what vrsctl made (or `vrsctl import` took over) */
+extern const char engine_managed_marker[];
+/*
+ * The app named slug in env (an environment read with coolify_environment_get,
+ * which lists its applications): *out gets it when it carries the marker;
+ * NULL when there is none; an unmarked one is an error naming it (VRS_E_EXISTS),
+ * never adopted. where names the environment in the message.
+ */
+int engine_owned_app(const struct coolify_environment *env, const char *slug, const char *where,
+		     const struct coolify_app **out, struct vrs_err *err);
+
 /* ---- the Coolify executor's parts (remote.c calls them) ----------------------- */
 
 /* appenv.c */
@@ -183,6 +198,16 @@ void deploy_step(struct run *run, int *wait_ms);
 void deploy_release(struct run *run);
 /* appgone.c: after an accepted DELETE, wait (bounded) until the app is gone, then done_tx */
 void appgone_wait(struct run *run, struct job *j, record_fn done_tx);
+/* resend.c: a resend after a transient failure waits RESEND_FLOOR_MS plus the
+ * HTTP layer's jittered backoff for resend n (1 = first), out of its call slot */
+#define RESEND_FLOOR_MS 250
+typedef void (*resend_fn)(struct run *run, struct job *j);
+int resend_delay_ms(int n, uint64_t *rng);
+void resend_later(struct run *run, struct job *j, int n, resend_fn fn);
+void resend_step(struct run *run, int *wait_ms);
+void resend_release(struct run *run);
+/* after an accepted start, wait (bounded by the deploy timeout) until the app runs */
+void appstart_wait(struct run *run, struct job *j, record_fn done_tx);
 void appgone_step(struct run *run, int *wait_ms);
 void appgone_release(struct run *run);
 

@@ -5,9 +5,13 @@
  * INWX zones. Found objects are recorded (uuids, record ids) exactly as if
  * vrsctl had created them, so the next plan only updates what differs
  * (typically the environment, then a deployment) instead of creating
- * duplicates. Nothing remote is changed. Reads with list calls: one GET
- * /projects, one GET /applications, one nameserver.info per zone, plus one
- * environment read per adopted Coolify project.
+ * duplicates. The application is looked for only inside `vrs-<slug>`'s
+ * production environment (GET /projects/{uuid}/production lists its apps;
+ * GET /applications would list the whole team, and names are not unique):
+ * import is the one way to take over an app vrsctl did not make, and it
+ * marks such an app (PATCH of its description with managed-by=vrsctl), the
+ * only remote change import makes. Reads: one GET /projects, one
+ * nameserver.info per zone, one environment read per adopted project.
  */
 #include "engine/engine_int.h"
 
@@ -27,7 +31,6 @@ struct importer {
 	const struct m_world *desired;
 	const struct m_world *recorded;
 	struct coolify_project_list *projects;
-	struct coolify_app_list *apps;
 	struct zone_cache *zones;
 	size_t nzones;
 	const char *who;
@@ -78,6 +81,31 @@ static const char *record_id(const struct inwx_zone_info *z, const char *name, c
 	return NULL;
 }
 
+/* the app named slug in env (marked or not) */
+static const struct coolify_app *env_app(const struct coolify_environment *env, const char *slug)
+{
+	for (size_t i = 0; i < env->n_apps; i++)
+		if (env->apps[i].name && env->apps[i].uuid && strcmp(env->apps[i].name, slug) == 0)
+			return &env->apps[i];
+	return NULL;
+}
+
+/* an app import takes over gets the marker (kept after its own description) */
+static int mark_app(struct importer *im, const struct coolify_app *app, struct vrs_err *err)
+{
+	struct coolify_app_update up = {0};
+	char desc[1024];
+
+	if (app->description && strstr(app->description, engine_managed_marker))
+		return 0;
+	if (app->description && app->description[0])
+		snprintf(desc, sizeof(desc), "%.900s %s", app->description, engine_managed_marker);
+	else
+		snprintf(desc, sizeof(desc), "%s", engine_managed_marker);
+	up.description = desc;
+	return coolify_app_update(im->pv->coolify, app->uuid, &up, err);
+}
+
 /* adopt one project; *found says whether anything of it exists remotely */
 static int import_project(struct importer *im, const struct m_project *p, struct engine_import *res,
 			  struct vrs_err *err)
@@ -85,6 +113,7 @@ static int import_project(struct importer *im, const struct m_project *p, struct
 	char name[160], msg[512];
 	const struct coolify_project *cp = NULL;
 	const struct coolify_app *app = NULL;
+	struct coolify_environment *env = NULL;
 	const struct m_project *rp = world_project(im->recorded, p->slug);
 	const char *server = p->server ? p->server : rp ? rp->server : NULL;
 	const struct m_server *srv;
@@ -96,18 +125,16 @@ static int import_project(struct importer *im, const struct m_project *p, struct
 	for (size_t i = 0; im->projects && i < im->projects->n; i++)
 		if (im->projects->v[i].name && strcmp(im->projects->v[i].name, name) == 0)
 			cp = &im->projects->v[i];
-	for (size_t i = 0; im->apps && i < im->apps->n; i++)
-		if (im->apps->v[i].name && strcmp(im->apps->v[i].name, p->slug) == 0)
-			app = &im->apps->v[i];
 	if (server == NULL && im->desired->nservers == 1)
 		server = im->desired->servers[0].name;
 	srv = server ? world_server(im->desired, server) : NULL;
-	if (cp && cp->uuid) {
-		struct coolify_environment *env = NULL;
-		if (coolify_environment_get(im->pv->coolify, cp->uuid, "production", &env, NULL) ==
-		    0) {
-			env_uuid = env->uuid ? strdup(env->uuid) : NULL;
-			coolify_environment_free(env);
+	if (cp && cp->uuid &&
+	    coolify_environment_get(im->pv->coolify, cp->uuid, "production", &env, NULL) == 0) {
+		env_uuid = env->uuid ? strdup(env->uuid) : NULL;
+		app = env_app(env, p->slug);
+		if (app && mark_app(im, app, err) < 0) {
+			err_prefix(err, "import %s", p->slug);
+			goto out;
 		}
 	}
 	if (state_begin(im->st, err) < 0)
@@ -179,6 +206,8 @@ fail:
 	state_rollback(im->st, NULL);
 out:
 	free(env_uuid);
+	if (env)
+		coolify_environment_free(env);
 	return rc;
 }
 
@@ -200,8 +229,7 @@ int engine_import(struct state *st, struct providers *pv, const struct inputs *i
 	}
 	if (state_load(st, &recorded, err) < 0)
 		goto out;
-	if (pv->coolify && (coolify_projects_list(pv->coolify, &im.projects, err) < 0 ||
-			    coolify_apps_list(pv->coolify, &im.apps, err) < 0))
+	if (pv->coolify && coolify_projects_list(pv->coolify, &im.projects, err) < 0)
 		goto out;
 	/* global records first, so projects can reference them */
 	if (state_begin(st, err) < 0)
@@ -247,8 +275,6 @@ out:
 	free(im.zones);
 	if (im.projects)
 		coolify_project_list_free(im.projects);
-	if (im.apps)
-		coolify_app_list_free(im.apps);
 	world_release(&recorded);
 	return rc;
 }

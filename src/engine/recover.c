@@ -1,7 +1,8 @@
 /*
  * recover.c — adoption after a crash. A journal row left open means "this
  * call may or may not have happened". For creates, the object is looked up
- * by its deterministic name (Coolify project `vrs-<slug>`, app `<slug>`,
+ * by its deterministic name (Coolify project `vrs-<slug>`, app `<slug>`
+ * inside that project's environment and only with the managed-by marker,
  * INWX record by zone + name + type, and only with the content the create
  * sent) and recorded when found; every other
  * open row is closed as failed, and the next plan simply does the step
@@ -15,13 +16,36 @@
 #include <string.h>
 #include <strings.h>
 
+const char engine_managed_marker[] = "managed-by=vrsctl";
+
+int engine_owned_app(const struct coolify_environment *env, const char *slug, const char *where,
+		     const struct coolify_app **out, struct vrs_err *err)
+{
+	*out = NULL;
+	for (size_t i = 0; env && i < env->n_apps; i++) {
+		const struct coolify_app *a = &env->apps[i];
+		if (a->name == NULL || a->uuid == NULL || strcmp(a->name, slug) != 0)
+			continue;
+		if (a->description && strstr(a->description, engine_managed_marker)) {
+			*out = a;
+			return 0;
+		}
+		return err_setc(
+		    err, VRS_E_EXISTS,
+		    "an application named '%s' (uuid %s) that vrsctl did not make is in "
+		    "%s: it is not adopted (`vrsctl import %s` takes it over)",
+		    slug, a->uuid, where, slug);
+	}
+	return 0;
+}
+
 struct recover {
 	struct state *st;
 	struct providers *pv;
 	struct m_world rec;
 	struct coolify_project_list *projects;
-	struct coolify_app_list *apps;
 	const char *triggered_by;
+	char why[600]; /* why an open create's object was not adopted, or empty */
 };
 
 static const struct m_domain *rec_domain(const struct m_world *w, const char *fqdn)
@@ -71,6 +95,45 @@ static int lookup_record(struct recover *r, const struct state_journal_entry *e,
 	return 0;
 }
 
+/*
+ * An open app create: the app is looked for in the project's recorded
+ * environment only (GET /applications lists the whole team; names are not
+ * unique) and adopted only when marked. An unmarked one of that name is not
+ * adopted: the row closes failed naming it (r->why), and the project's next
+ * create fails naming it too.
+ */
+static int lookup_app(struct recover *r, const struct state_journal_entry *e, char **found,
+		      struct vrs_err *err)
+{
+	const struct m_project *p =
+	    e->project_slug ? world_project(&r->rec, e->project_slug) : NULL;
+	struct coolify_environment *env = NULL;
+	const struct coolify_app *a = NULL;
+	char name[160], where[200];
+	struct vrs_err why;
+
+	if (p == NULL || p->coolify_project_uuid == NULL || e->remote_name == NULL)
+		return 0; /* no project of its own recorded: nothing of it can exist */
+	if (coolify_environment_get(r->pv->coolify, p->coolify_project_uuid,
+				    p->coolify_environment_uuid ? p->coolify_environment_uuid
+								: "production",
+				    &env, err) < 0) {
+		if (err->code != VRS_E_NOT_FOUND)
+			return -1;
+		err_clear(err);
+		return 0;
+	}
+	(void)model_coolify_name(name, sizeof(name), p->slug); /* slugs: <= 63 chars */
+	snprintf(where, sizeof(where), "%s/production", name);
+	err_clear(&why);
+	if (engine_owned_app(env, e->remote_name, where, &a, &why) < 0)
+		snprintf(r->why, sizeof(r->why), "interrupted; %s", why.msg);
+	else if (a)
+		*found = strdup(a->uuid);
+	coolify_environment_free(env);
+	return 0;
+}
+
 /* look the object of an open create up; *found gets its id (caller frees) */
 static int lookup(struct recover *r, const struct state_journal_entry *e, char **found,
 		  struct vrs_err *err)
@@ -87,13 +150,8 @@ static int lookup(struct recover *r, const struct state_journal_entry *e, char *
 				if (r->projects->v[i].name &&
 				    strcmp(r->projects->v[i].name, e->remote_name) == 0)
 					*found = strdup(r->projects->v[i].uuid);
-		} else {
-			if (!r->apps && coolify_apps_list(r->pv->coolify, &r->apps, err) < 0)
-				return -1;
-			for (size_t i = 0; i < r->apps->n; i++)
-				if (r->apps->v[i].name &&
-				    strcmp(r->apps->v[i].name, e->remote_name) == 0)
-					*found = strdup(r->apps->v[i].uuid);
+		} else if (lookup_app(r, e, found, err) < 0) {
+			return -1;
 		}
 		return 0;
 	}
@@ -164,6 +222,7 @@ int engine_recover(struct state *st, struct providers *pv, const char *triggered
 		char *id = NULL;
 		bool create = e->op == OP_CREATE;
 
+		r.why[0] = 0;
 		if (create && lookup(&r, e, &id, err) < 0) {
 			err_prefix(err, "recovering %s %s %s", m_op_name(e->op),
 				   m_resource_name(e->resource), e->key);
@@ -191,8 +250,9 @@ int engine_recover(struct state *st, struct providers *pv, const char *triggered
 			}
 			(*adopted)++;
 		} else if (state_journal_close(st, e->id, SJ_FAILED, NULL,
-					       create ? "interrupted; not found remotely"
-						      : "interrupted; will be planned again",
+					       r.why[0] ? r.why
+					       : create ? "interrupted; not found remotely"
+							: "interrupted; will be planned again",
 					       err) < 0) {
 			state_rollback(st, NULL);
 			goto out;
@@ -205,8 +265,6 @@ int engine_recover(struct state *st, struct providers *pv, const char *triggered
 out:
 	if (r.projects)
 		coolify_project_list_free(r.projects);
-	if (r.apps)
-		coolify_app_list_free(r.apps);
 	world_release(&r.rec);
 	state_journal_free(rows, n);
 	return rc;

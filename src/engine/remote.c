@@ -7,15 +7,14 @@
  * callback record the result, close the journal row and write the log row
  * in one transaction (engine_finish). Creates are not blindly retried after
  * an unclear failure (the object may exist): the name is looked up first
- * and an existing object is adopted.
+ * and an existing object is adopted (an app only inside the project's own
+ * environment and only when it carries the managed-by=vrsctl marker).
  */
 #include "engine/engine_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char managed_marker[] = "managed-by=vrsctl";
 
 /* a create that surely did not land (not found after a transient failure) is tried again */
 #define CREATE_ATTEMPTS 4
@@ -77,6 +76,19 @@ static void get_env(struct job *j)
 		job_fail_err(j->eng, j, &err);
 }
 
+/* a resend (resend.c) of a create its lookup proved did not land */
+static void project_create_again(struct run *run, struct job *j)
+{
+	char name[160];
+	struct vrs_err e2;
+
+	(void)model_coolify_name(name, sizeof(name), j->p->slug); /* slugs: <= 63 chars */
+	err_clear(&e2);
+	if (coolify_project_create_async(run->pv->coolify, name, engine_managed_marker,
+					 on_project_created, j, &e2) < 0)
+		job_fail_err(run, j, &j->saved_err);
+}
+
 static void on_projects_listed(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -99,11 +111,8 @@ static void on_projects_listed(void *ud, int rc, void *res, struct vrs_err *err)
 	coolify_project_list_free(l);
 	/* the list proves the create did not land: a transient failure may be retried */
 	if (j->saved_err.transient && ++j->step < CREATE_ATTEMPTS) {
-		struct vrs_err e2;
-		err_clear(&e2);
-		if (coolify_project_create_async(j->eng->pv->coolify, name, managed_marker,
-						 on_project_created, j, &e2) == 0)
-			return;
+		resend_later(j->eng, j, j->step, project_create_again);
+		return;
 	}
 	job_fail_err(j->eng, j, &j->saved_err);
 }
@@ -147,31 +156,50 @@ static int record_app(struct run *run, struct job *j, const char *id, struct vrs
 	return rc;
 }
 
-static void on_apps_listed(void *ud, int rc, void *res, struct vrs_err *err)
+static void app_create_again(struct run *run, struct job *j)
+{
+	struct vrs_err e2;
+
+	err_clear(&e2);
+	start_app_create(run, j, &e2);
+}
+
+/*
+ * After an unclear create: the app is looked for in the project's own
+ * environment only (GET /applications lists the whole team, and names are
+ * not unique), and adopted only when it carries the marker.
+ */
+static void on_env_apps(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
-	struct coolify_app_list *l = res;
+	struct coolify_environment *env = res;
+	const struct coolify_app *a = NULL;
+	char where[200], name[160];
+	struct vrs_err e2;
 
 	if (rc < 0) {
 		job_fail_err(j->eng, j, err);
 		return;
 	}
-	for (size_t i = 0; i < l->n; i++) {
-		if (l->v[i].name && strcmp(l->v[i].name, j->p->slug) == 0 && l->v[i].uuid) {
-			free(j->p->coolify_app_uuid);
-			j->p->coolify_app_uuid = strdup(l->v[i].uuid);
-			coolify_app_list_free(l);
-			engine_finish(j->eng, j, j->p->coolify_app_uuid, "coolify_app_created",
-				      "adopted after an unclear create", record_app,
-				      "application adopted");
-			return;
-		}
+	(void)model_coolify_name(name, sizeof(name), j->p->slug); /* slugs: <= 63 chars */
+	snprintf(where, sizeof(where), "%s/production", name);
+	err_clear(&e2);
+	if (engine_owned_app(env, j->p->slug, where, &a, &e2) < 0) {
+		coolify_environment_free(env);
+		job_fail_err(j->eng, j, &e2);
+		return;
 	}
-	coolify_app_list_free(l);
+	if (a) {
+		free(j->p->coolify_app_uuid);
+		j->p->coolify_app_uuid = strdup(a->uuid);
+		coolify_environment_free(env);
+		engine_finish(j->eng, j, j->p->coolify_app_uuid, "coolify_app_created",
+			      "adopted after an unclear create", record_app, "application adopted");
+		return;
+	}
+	coolify_environment_free(env);
 	if (j->saved_err.transient && ++j->step < CREATE_ATTEMPTS) {
-		struct vrs_err e2;
-		err_clear(&e2);
-		start_app_create(j->eng, j, &e2);
+		resend_later(j->eng, j, j->step, app_create_again);
 		return;
 	}
 	job_fail_err(j->eng, j, &j->saved_err);
@@ -186,7 +214,10 @@ static void on_app_created(void *ud, int rc, void *res, struct vrs_err *err)
 	if (rc < 0) {
 		j->saved_err = *err;
 		err_clear(&e2);
-		if (coolify_apps_list_async(j->eng->pv->coolify, on_apps_listed, j, &e2) < 0)
+		if (coolify_environment_get_async(j->eng->pv->coolify, j->p->coolify_project_uuid,
+						  j->p->coolify_env_uuid ? j->p->coolify_env_uuid
+									 : "production",
+						  on_env_apps, j, &e2) < 0)
 			job_fail_err(j->eng, j, err);
 		return;
 	}
@@ -297,7 +328,8 @@ static void create_app_in(struct run *run, struct job *j, const char *dest, stru
 	in.environment_name = j->p->coolify_env_uuid ? NULL : "production";
 	in.destination_uuid = dest;
 	in.name = j->p->slug;
-	in.description = managed_marker;
+	in.description = engine_managed_marker;
+	in.tag = "vrsctl";
 	in.image_name = name;
 	in.image_tag = tag;
 	in.ports_exposes = port;
@@ -421,6 +453,23 @@ static void project_delete_waits(struct run *run, struct job *j, const struct vr
 		  "deleted on the next run");
 }
 
+static void on_simple(void *ud, int rc, void *res, struct vrs_err *err);
+
+/* a resend (resend.c) of a start or stop after a transient failure */
+static void start_stop_again(struct run *run, struct job *j)
+{
+	struct coolify *c = run->pv->coolify;
+	const char *uuid = j->p->coolify_app_uuid;
+	struct vrs_err e2;
+	int rc;
+
+	err_clear(&e2);
+	rc = j->a->op == OP_STOP ? coolify_app_stop_async(c, uuid, on_simple, j, &e2)
+				 : coolify_app_start_async(c, uuid, on_simple, j, &e2);
+	if (rc < 0)
+		job_fail_err(run, j, &j->saved_err);
+}
+
 static void on_simple(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -430,17 +479,9 @@ static void on_simple(void *ud, int rc, void *res, struct vrs_err *err)
 	if (rc < 0) {
 		/* start and stop may be sent again; deleting what is gone is success */
 		if (err->transient && j->a->op != OP_DELETE && ++j->step < CREATE_ATTEMPTS) {
-			struct vrs_err e2;
-			int rc2;
-			err_clear(&e2);
-			rc2 = j->a->op == OP_STOP ? coolify_app_stop_async(j->eng->pv->coolify,
-									   j->p->coolify_app_uuid,
-									   on_simple, j, &e2)
-						  : coolify_app_start_async(j->eng->pv->coolify,
-									    j->p->coolify_app_uuid,
-									    on_simple, j, &e2);
-			if (rc2 == 0)
-				return;
+			j->saved_err = *err;
+			resend_later(j->eng, j, j->step, start_stop_again);
+			return;
 		}
 		if (j->a->op == OP_DELETE && j->a->resource == RES_COOLIFY_PROJECT &&
 		    err->http_status == 400) {
@@ -455,6 +496,11 @@ static void on_simple(void *ud, int rc, void *res, struct vrs_err *err)
 		/* accepted means queued: the app goes when Coolify's job has run */
 		coolify_ack_free(res);
 		appgone_wait(j->eng, j, app_deleted_tx);
+		return;
+	} else if (j->a->op == OP_START) {
+		/* accepted means a deployment is queued: active once the app is seen running */
+		coolify_ack_free(res);
+		appstart_wait(j->eng, j, started_tx);
 		return;
 	}
 	coolify_ack_free(res);
@@ -512,8 +558,8 @@ static void project_create(struct run *run, struct job *j, struct vrs_err *err)
 
 	(void)model_coolify_name(name, sizeof(name), j->p->slug); /* slugs: <= 63 chars */
 	if (engine_journal_open(run, j, name, name, err) < 0 ||
-	    coolify_project_create_async(run->pv->coolify, name, managed_marker, on_project_created,
-					 j, err) < 0)
+	    coolify_project_create_async(run->pv->coolify, name, engine_managed_marker,
+					 on_project_created, j, err) < 0)
 		job_fail_err(run, j, err);
 }
 
@@ -554,12 +600,14 @@ static void coolify_step(struct run *run, int *wait_ms)
 {
 	deploy_step(run, wait_ms);
 	appgone_step(run, wait_ms);
+	resend_step(run, wait_ms);
 }
 
 static void coolify_release(struct run *run)
 {
 	deploy_release(run);
 	appgone_release(run);
+	resend_release(run);
 }
 
 const struct executor coolify_executor = {"coolify", coolify_start, coolify_step, coolify_release};

@@ -135,6 +135,12 @@ static void cop_free(struct cop *op)
 	free(op);
 }
 
+/* the pool went away before the answer: the caller hears nothing (its run is over) */
+static void cop_drop(void *ud)
+{
+	cop_free(ud);
+}
+
 static void on_done(void *ud, int rc, struct http_response *resp, struct vrs_err *err)
 {
 	struct cop *op = ud;
@@ -222,6 +228,7 @@ int coolify_submit(struct coolify *c, const char *method, const char *path, char
 	req.idempotent = idempotent;
 	req.classify = classify;
 	req.classify_ud = op;
+	req.drop = cop_drop;
 	rc = (op->method && op->label) ? http_submit(c->pool, c->svc, &req, on_done, op, err)
 				       : err_set(err, "coolify: out of memory");
 	if (rc < 0)
@@ -276,6 +283,15 @@ int coolify_apps_list(struct coolify *c, struct coolify_app_list **out, struct v
 {
 	BLOCK(COOLIFY_K_APPS, out, coolify_apps_list_async(c, http_waiter_cb, &w_, err));
 }
+int coolify_app_update(struct coolify *c, const char *uuid, const struct coolify_app_update *in,
+		       struct vrs_err *err)
+{
+	struct http_waiter w;
+
+	memset(&w, 0, sizeof(w));
+	return coolify_wait(c, coolify_app_update_async(c, uuid, in, http_waiter_cb, &w, err), &w,
+			    COOLIFY_K_ACK, NULL, err);
+}
 
 /* ---------- access probes (vrsctl doctor) ---------- */
 
@@ -304,6 +320,14 @@ struct pop {
 	void *ud;
 	char *label;
 };
+
+static void pop_drop(void *ud)
+{
+	struct pop *op = ud;
+
+	free(op->label);
+	free(op);
+}
 
 void coolify_probe_free(struct coolify_probe *p)
 {
@@ -409,6 +433,7 @@ int coolify_probe_async(struct coolify *c, enum coolify_probe_kind kind, coolify
 	/* nothing the probes send can create anything, so a retry is harmless */
 	req.idempotent = true;
 	req.classify = probe_classify;
+	req.drop = pop_drop;
 	rc = op->label ? http_submit(c->pool, c->svc, &req, on_probe, op, err)
 		       : err_set(err, "coolify: out of memory");
 	if (rc < 0) {

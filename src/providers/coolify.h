@@ -133,6 +133,7 @@ struct coolify_app_create {
 	const char *environment_name, *environment_uuid; /* at least one */
 	const char *destination_uuid;			 /* when the server has several */
 	const char *name, *description;
+	const char *tag; /* sent as tags: [tag] (>= 2 chars; Coolify sets tags only at create) */
 	const char *image_name, *image_tag; /* docker_registry_image_{name,tag}; name required */
 	const char *ports_exposes;	    /* e.g. "8000" */
 	const char *domains;		    /* comma-separated https:// URLs, or NULL */
@@ -297,7 +298,7 @@ int coolify_app_deployments_async(struct coolify *c, const char *app_uuid, int s
 /*
  * Blocking: coolify_wait drives the pool until the async call that returned
  * rc (queued with http_waiter_cb and the zeroed waiter w) is done; 0 with
- * *out = its result (freed when out is NULL), -1 with err. The four forms
+ * *out = its result (freed when out is NULL), -1 with err. The forms
  * below are the ones refresh, import and recover use; the unit tests have
  * the others (tests/unit/coolify_block.h). Never from inside a callback.
  */
@@ -310,6 +311,8 @@ int coolify_environment_get(struct coolify *c, const char *project_uuid,
 			    const char *env_name_or_uuid, struct coolify_environment **out,
 			    struct vrs_err *err);
 int coolify_apps_list(struct coolify *c, struct coolify_app_list **out, struct vrs_err *err);
+int coolify_app_update(struct coolify *c, const char *uuid, const struct coolify_app_update *in,
+		       struct vrs_err *err); /* import marks an app it takes over */
 
 /*
  * ---- access probes (vrsctl doctor) ----

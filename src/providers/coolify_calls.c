@@ -96,6 +96,10 @@ static int body_app_create(const char *const *ids, const void *p, char **out, st
 	add_str(o, "destination_uuid", in->destination_uuid);
 	add_str(o, "name", in->name);
 	add_str(o, "description", in->description);
+	if (in->tag) {
+		cJSON *tags = cJSON_AddArrayToObject(o, "tags");
+		cJSON_AddItemToArray(tags, cJSON_CreateString(in->tag));
+	}
 	add_str(o, "docker_registry_image_name", in->image_name);
 	add_str(o, "docker_registry_image_tag", in->image_tag);
 	add_str(o, "ports_exposes", in->ports_exposes);

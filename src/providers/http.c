@@ -113,6 +113,8 @@ void http_pool_free(struct http_pool *p)
 
 		p->running = j->next;
 		curl_multi_remove_handle(p->multi, j->easy);
+		if (j->drop)
+			j->drop(j->ud);
 		http_job_free(j);
 	}
 	while (p->svcs) {
@@ -123,6 +125,8 @@ void http_pool_free(struct http_pool *p)
 			struct job *j = s->qhead;
 
 			s->qhead = j->next;
+			if (j->drop)
+				j->drop(j->ud);
 			http_job_free(j);
 		}
 		free(s->name);
@@ -296,6 +300,7 @@ int http_submit(struct http_pool *p, struct http_service *s, const struct http_r
 	j->classify_ud = req->classify_ud;
 	j->cb = cb;
 	j->ud = ud;
+	j->drop = req->drop;
 	j->not_before = req->delay_ms > 0 ? http_now_s() + req->delay_ms / 1000.0 : 0;
 	http_q_push(s, j, false);
 	p->pending++;

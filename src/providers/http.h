@@ -100,11 +100,13 @@ struct http_request {
 	int delay_ms;		    /* do not start before now + delay_ms */
 	http_classify_fn classify;
 	void *classify_ud;
+	/* the pool was freed with the request unanswered: no callback, drop(ud) frees ud */
+	void (*drop)(void *ud);
 };
 
 /* pool lifecycle */
 struct http_pool *http_pool_new(struct vrs_err *err);
-void http_pool_free(struct http_pool *p); /* in-flight requests are dropped without callbacks */
+void http_pool_free(struct http_pool *p); /* unanswered requests: no callback, their drop() */
 void http_pool_set_trace(struct http_pool *p, http_trace_fn fn, void *ud);
 /* mask this literal (len >= 4) in every trace line; the pool keeps a copy */
 int http_pool_add_secret(struct http_pool *p, const char *secret);

@@ -27,6 +27,7 @@ struct job {
 	void *classify_ud;
 	http_done_fn cb;
 	void *ud;
+	void (*drop)(void *ud);
 	double not_before;
 	int attempt;
 	CURL *easy;

@@ -5,6 +5,7 @@
  * statuses and curl failures into transient / refused (see http.h).
  */
 #include "providers/http.h"
+#include "util/backoff.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -60,13 +61,7 @@ double http_bucket_take(struct http_bucket *b, double now)
 
 uint64_t http_rng_next(uint64_t *rng)
 {
-	uint64_t x = *rng ? *rng : 0x9e3779b97f4a7c15ull;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*rng = x;
-	return x;
+	return backoff_rng_next(rng);
 }
 
 void http_retry_defaults(const struct http_retry_cfg *in, struct http_retry_cfg *out)
@@ -81,16 +76,9 @@ void http_retry_defaults(const struct http_retry_cfg *in, struct http_retry_cfg 
 double http_backoff_s(const struct http_retry_cfg *cfg, int n, uint64_t *rng)
 {
 	struct http_retry_cfg c;
-	double ceil_s, u;
 
 	http_retry_defaults(cfg, &c);
-	if (n < 1)
-		n = 1;
-	ceil_s = n > 60 ? c.cap_s : c.base_s * ldexp(1.0, n - 1);
-	if (ceil_s > c.cap_s)
-		ceil_s = c.cap_s;
-	u = (double)(http_rng_next(rng) >> 11) * (1.0 / 9007199254740992.0);
-	return ceil_s * u;
+	return backoff_jitter_s(c.base_s, c.cap_s, n, rng);
 }
 
 int http_url_check(const char *url, struct vrs_err *err)

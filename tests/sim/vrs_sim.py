@@ -105,7 +105,9 @@ Admin endpoints (both ports, no auth, not counted, never faulted)
   GET  /_sim/calls        {"coolify":{"GET /applications":N,"PATCH /applications/{uuid}":N,...},
                            "inwx":{"nameserver.createRecord":N,...}}  (templates as in OpenAPI;
                           unmatched paths counted as "METHOD /raw/path"; faulted calls count)
-  POST /_sim/calls/reset  zero the counters
+  GET  /_sim/calls/times  {"coolify":{"POST /deploy":[unix seconds, ...],...}}: when each
+                          Coolify call arrived (same keys as /_sim/calls)
+  POST /_sim/calls/reset  zero the counters (and the times)
   GET  /_sim/faults       {"rules":[...]} (with "remaining" for count rules)
   POST /_sim/faults       replace the rules: {"rules":[rule,...]}
   POST /_sim/reset        state back to the seed file (or empty + default server), counters,
@@ -382,6 +384,7 @@ class Sim:
             self.rng = random.Random(self.opts.seed)
             self.fault_rng = random.Random((self.opts.seed or 0) + 7919)
             self.calls = {"coolify": {}, "inwx": {}}
+            self.call_times = {}
             self.rules = copy.deepcopy(self.flag_rules)
             self.rate = {}
             self.sessions = {}
@@ -1397,6 +1400,10 @@ class Coolify:
         if self.sim.active_deployment(a) and req.query.get("force") != "true":
             return 200, {"message": "Deployment already queued for this commit."}
         d = self.sim.new_deployment(a, force=req.query.get("force") == "true")
+        # the start only queues a deployment: the app is not running until it has run
+        # (then settle() sets running:healthy, or exited:unhealthy when it failed)
+        if d["status"] in ("queued", "in_progress"):
+            a["status"] = "starting"
         return 200, {"message": "Deployment request queued.", "deployment_uuid": d["deployment_uuid"]}
 
     def app_restart(self, req):
@@ -2353,6 +2360,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/_sim/calls" and method == "GET":
             with sim.lock:
                 return self.send(200, sim.calls)
+        if path == "/_sim/calls/times" and method == "GET":
+            with sim.lock:
+                return self.send(200, {"coolify": sim.call_times})
         if path == "/_sim/routes" and method == "GET":
             return self.send(200, [{"method": r["method"], "path": r["path"], "required": r["required"],
                                     "allowed": r["allowed"], "ability": r["ability"]}
@@ -2365,6 +2375,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/_sim/calls/reset":
             with sim.lock:
                 sim.calls = {"coolify": {}, "inwx": {}}
+                sim.call_times = {}
             return self.send(200, {"ok": True})
         if path == "/_sim/reset":
             sim.reset()
@@ -2426,6 +2437,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 jbody = None
         with sim.lock:
             sim.calls["coolify"][key] = sim.calls["coolify"].get(key, 0) + 1
+            sim.call_times.setdefault(key, []).append(time.time())
             names = api.names_for(route, params if route else (), jbody, query)
         delay, fault = sim.pick_faults("coolify", key, names)
         if delay:

@@ -67,13 +67,6 @@ static inline int coolify_app_create(struct coolify *c, const struct coolify_app
 	COOLIFY_BLOCK(COOLIFY_K_ACK, out,
 		      coolify_app_create_async(c, in, http_waiter_cb, &w_, err));
 }
-static inline int coolify_app_update(struct coolify *c, const char *uuid,
-				     const struct coolify_app_update *in, struct coolify_ack **out,
-				     struct vrs_err *err)
-{
-	COOLIFY_BLOCK(COOLIFY_K_ACK, out,
-		      coolify_app_update_async(c, uuid, in, http_waiter_cb, &w_, err));
-}
 static inline int coolify_app_delete(struct coolify *c, const char *uuid, unsigned flags,
 				     struct coolify_ack **out, struct vrs_err *err)
 {

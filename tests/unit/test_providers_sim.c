@@ -96,7 +96,7 @@ static void test_coolify_all_calls(void **state)
 	coolify_app_free(app);
 	struct coolify_app_update up = {
 	    .image_tag = "1.4.3", .domains = "https://roma.vrs.gmbh,https://www.roma.vrs.gmbh"};
-	OK(coolify_app_update(x->c, papp->uuid, &up, NULL, &x->err));
+	OK(coolify_app_update(x->c, papp->uuid, &up, &x->err));
 	OK(coolify_app_get(x->c, papp->uuid, &app, &x->err));
 	assert_string_equal(app->image_tag, "1.4.3");
 	coolify_app_free(app);
