@@ -4,6 +4,7 @@
 # TAP on stdout). Ends with the line "N passed, N failed".
 #
 #   tests/run.sh --bin build/vrsctl --unit build/tests [--sanitized] [--only unit|cases|integration]
+#                [--match GLOB]   (only the unit tests, cases and integration scripts whose name matches)
 #
 # Integration tests get: VRSCTL (absolute path of the binary), TOP (repo
 # root), SIM (simulator script), VRS_SANITIZED (1 under ASan). They print TAP
@@ -11,13 +12,14 @@
 # without a "not ok" line counts as one failure.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-BIN=build/vrsctl UNIT=build/tests SAN=0 ONLY=""
+BIN=build/vrsctl UNIT=build/tests SAN=0 ONLY="" MATCH="*"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--bin) BIN=$2; shift ;;
 	--unit) UNIT=$2; shift ;;
 	--sanitized) SAN=1 ;;
 	--only) ONLY=$2; shift ;;
+	--match) MATCH="*$2*"; shift ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -63,6 +65,8 @@ run_unit() {
 	[ -d "$UNIT" ] || return 0
 	for t in "$UNIT"/test_*; do
 		[ -x "$t" ] || continue
+		# shellcheck disable=SC2053
+		[[ $(basename "$t") == $MATCH ]] || continue
 		out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1); rc=$?
 		tap_count "unit/$(basename "$t")" "$out" $rc
 	done
@@ -102,6 +106,7 @@ run_case() {
 run_cases() {
 	local d
 	for d in "$TOP"/tests/cases/[0-9]*/; do
+		[[ $(basename "$d") == $MATCH ]] || continue
 		[ -d "$d" ] && run_case "${d%/}"
 	done
 }
@@ -110,6 +115,7 @@ run_integration() {
 	local t out rc
 	for t in "$TOP"/tests/integration/t*.sh "$TOP"/tests/integration/t*.py; do
 		[ -f "$t" ] || continue
+		[[ $(basename "$t") == $MATCH ]] || continue
 		local t0=$SECONDS
 		case "$t" in *.py) out=$(cd "$TOP" && timeout 600 "$PY" "$t" 2>&1); rc=$? ;;
 		*) out=$(cd "$TOP" && timeout 600 bash "$t" 2>&1); rc=$? ;;
