@@ -1,5 +1,5 @@
 /*
- * deploy.c — the Coolify executor's deployments: start one (journaled),
+ * deploy.c — the Coolify executor's deployments: start one (deploy_send.c),
  * then wait for its end without holding a call slot; one list call per
  * tick serves every running deployment, and each that left the list is
  * asked once how it ended.
@@ -10,37 +10,16 @@
  * fails (or fails to parse) still counts: the deadlines are checked on
  * every answer, so a deployment is timed out even when polling is broken.
  *
- * A full build queue (429 on /deploy) is not a failed try: the job waits
- * for Retry-After without a call slot (polling and the other calls go on)
- * and sends the deploy again, within the queue deadline.
+ * Sending (batched, a full queue, an unclear answer) is deploy_send.c's;
+ * a job enters the poller's list here once its deployment is known.
  */
-#include "engine/engine_int.h"
+#include "engine/deploy_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* a POST /deploy that surely did not land is sent again */
-#define DEPLOY_ATTEMPTS 4
-
-/* a deployment started and not ended */
-struct wait {
-	struct job *j;		     /* NULL: ended, removed at the next compaction */
-	long long queue_deadline_ms; /* while queued */
-	long long run_deadline_ms;   /* once running; 0 until it left queued */
-	long long resend_ms;	     /* not deployed yet: the queue was full; send then */
-	bool polling;		     /* its deployment read is in flight */
-	bool resumed;		     /* started by an interrupted run: if it failed, deploy anew */
-};
-
-struct deploy_waits {
-	struct wait *v; /* in action order */
-	size_t n, cap;
-	bool poll_in_flight;
-	long long next_poll_ms;
-};
-
-static struct wait *wait_of(struct run *run, const struct job *j)
+struct wait *deploy_wait_of(struct run *run, const struct job *j)
 {
 	struct deploy_waits *dw = run->deploys;
 
@@ -50,18 +29,21 @@ static struct wait *wait_of(struct run *run, const struct job *j)
 	return NULL;
 }
 
-static int wait_add(struct run *run, struct job *j, long long queue_deadline_ms)
+struct wait *deploy_wait_add(struct run *run, struct job *j, long long queue_deadline_ms)
 {
 	struct deploy_waits *dw = run->deploys;
 	size_t at;
 
-	if (dw == NULL && (dw = run->deploys = calloc(1, sizeof(*dw))) == NULL)
-		return -1;
+	if (dw == NULL) {
+		if ((dw = run->deploys = calloc(1, sizeof(*dw))) == NULL)
+			return NULL;
+		dw->rng = (uint64_t)engine_now_ms() ^ (uint64_t)(uintptr_t)run;
+	}
 	if (dw->n == dw->cap) {
 		size_t cap = dw->cap ? dw->cap * 2 : 32;
 		struct wait *v = realloc(dw->v, cap * sizeof(*v));
 		if (v == NULL)
-			return -1;
+			return NULL;
 		dw->v = v;
 		dw->cap = cap;
 	}
@@ -71,12 +53,12 @@ static int wait_add(struct run *run, struct job *j, long long queue_deadline_ms)
 	memmove(&dw->v[at + 1], &dw->v[at], (dw->n - at) * sizeof(*dw->v));
 	dw->v[at] = (struct wait){.j = j, .queue_deadline_ms = queue_deadline_ms};
 	dw->n++;
-	return 0;
+	return &dw->v[at];
 }
 
 static void wait_forget(struct run *run, const struct job *j)
 {
-	struct wait *w = wait_of(run, j);
+	struct wait *w = deploy_wait_of(run, j);
 
 	if (w)
 		w->j = NULL;
@@ -94,20 +76,33 @@ static void wait_compact(struct deploy_waits *dw)
 
 void deploy_release(struct run *run)
 {
-	if (run->deploys)
+	if (run->deploys) {
+		deploy_send_release(run->deploys);
 		free(run->deploys->v);
+	}
 	free(run->deploys);
 	run->deploys = NULL;
 }
 
-/* a waiting deployment's end */
-static void wait_fail(struct run *run, struct job *j, const char *msg)
+int deploy_queue_s(const struct run *run)
+{
+	return run->o->deploy_queue_timeout_s > 0 ? run->o->deploy_queue_timeout_s : 3600;
+}
+
+/* a deploy job's end other than its deployment's */
+void deploy_wait_fail(struct run *run, struct job *j, const char *msg)
 {
 	wait_forget(run, j);
 	job_fail(run, j, msg);
 }
 
-/* ---- starting ------------------------------------------------------------------- */
+void deploy_wait_fail_err(struct run *run, struct job *j, const struct vrs_err *err)
+{
+	wait_forget(run, j);
+	job_fail_err(run, j, err);
+}
+
+/* ---- started -------------------------------------------------------------------- */
 
 static int deploy_started_tx(struct run *run, struct job *j, const char *id, struct vrs_err *err)
 {
@@ -117,115 +112,27 @@ static int deploy_started_tx(struct run *run, struct job *j, const char *id, str
 	return 0;
 }
 
-/* the server's deploy queue is full: send again after retry_ms, without a call slot */
-static void queue_full_wait(struct run *run, struct job *j, long long retry_ms, int queue_s)
-{
-	long long now = engine_now_ms();
-	struct wait *w;
-
-	engine_release_call(run, j);
-	if (wait_add(run, j, now + (long long)queue_s * 1000) < 0 ||
-	    (w = wait_of(run, j)) == NULL) {
-		job_fail(run, j, "out of memory");
-		return;
-	}
-	w->resend_ms = now + retry_ms;
-	engine_progress(run, j->p->slug, "Coolify's deploy queue is full: deploying again in %llds",
-			(retry_ms + 999) / 1000);
-}
-
-static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err);
-
-/* a queue-full wait whose time has come: deploy again (not counted as a try) */
-static void resend(struct run *run, struct wait *w, long long now)
+void deploy_known(struct run *run, struct wait *w, const char *deployment_uuid, const char *how)
 {
 	struct job *j = w->j;
-	const char *uuid = j->p->coolify_app_uuid;
 	struct vrs_err err;
 
-	if (now > w->queue_deadline_ms) {
-		wait_fail(run, j, "Coolify's deploy queue stayed full past --deploy-queue-timeout");
+	free(j->remote_id);
+	if ((j->remote_id = strdup(deployment_uuid)) == NULL) {
+		deploy_wait_fail(run, j, "out of memory");
 		return;
 	}
-	if (now < w->resend_ms)
-		return;
-	w->j = NULL; /* on_deployed adds the deployment's own wait */
 	err_clear(&err);
-	if (coolify_deploy_async(run->pv->coolify, &uuid, 1, true, on_deployed, j, &err) < 0)
-		job_fail_err(run, j, &err);
-}
-
-/* a resend (resend.c) of a deploy after a transient failure */
-static void deploy_again(struct run *run, struct job *j)
-{
-	const char *uuid = j->p->coolify_app_uuid;
-	struct vrs_err e3;
-
-	err_clear(&e3);
-	if (coolify_deploy_async(run->pv->coolify, &uuid, 1, true, on_deployed, j, &e3) < 0)
-		job_fail_err(run, j, &j->saved_err);
-}
-
-static void on_deployed(void *ud, int rc, void *res, struct vrs_err *err)
-{
-	struct job *j = ud;
-	struct run *run = j->eng;
-	struct coolify_deploy_result *r = res;
-	int queue_s = run->o->deploy_queue_timeout_s > 0 ? run->o->deploy_queue_timeout_s : 3600;
-	struct vrs_err e2;
-
-	if (rc < 0) {
-		/*
-		 * The client does not resend a POST that may have landed; a second
-		 * deployment of the same image is harmless, a project in error is not.
-		 */
-		if (err->transient && ++j->step < DEPLOY_ATTEMPTS) {
-			j->saved_err = *err;
-			resend_later(run, j, j->step, deploy_again);
-			return;
-		}
-		job_fail_err(run, j, err);
-		return;
-	}
-	if (r->queue_full) {
-		double ra = r->retry_after_s >= 0 ? r->retry_after_s : 60;
-
-		coolify_deploy_result_free(r);
-		queue_full_wait(run, j, (long long)(ra * 1000), queue_s);
-		return;
-	}
-	if (r->n == 0 || r->v[0].deployment_uuid == NULL) {
-		coolify_deploy_result_free(r);
-		job_fail(run, j, "coolify: POST /deploy: no deployment was queued");
-		return;
-	}
-	j->remote_id = strdup(r->v[0].deployment_uuid);
-	coolify_deploy_result_free(r);
-	err_clear(&e2);
 	if (engine_record_result(run, j, j->remote_id, "deployment_started", NULL,
-				 deploy_started_tx, &e2) < 0) {
-		job_fail(run, j, e2.msg);
+				 deploy_started_tx, &err) < 0) {
+		deploy_wait_fail(run, j, err.msg);
 		return;
 	}
-	/* the job now waits for the poller, without holding a call slot */
-	engine_release_call(run, j);
-	if (wait_add(run, j, engine_now_ms() + (long long)queue_s * 1000) < 0) {
-		job_fail(run, j, "out of memory");
-		return;
-	}
-	engine_progress(run, j->p->slug, "deployment started");
-}
-
-static void deploy_send(struct run *run, struct job *j)
-{
-	const char *uuid = j->p->coolify_app_uuid;
-	struct vrs_err err;
-
-	err_clear(&err);
-	/* force: a docker image app has no commit to dedupe on; a redeploy is what we want */
-	if (engine_journal_open(run, j, j->p->slug, "deploy", &err) < 0 ||
-	    coolify_deploy_async(run->pv->coolify, &uuid, 1, true, on_deployed, j, &err) < 0)
-		job_fail_err(run, j, &err);
+	/* the poller waits for it; the queue deadline counts from now */
+	w->phase = PH_RUN;
+	w->polling = false;
+	w->queue_deadline_ms = engine_now_ms() + (long long)deploy_queue_s(run) * 1000;
+	engine_progress(run, j->p->slug, "%s", how);
 }
 
 static bool resume_started(struct run *run, struct job *j);
@@ -243,7 +150,7 @@ void deploy_start(struct run *run, struct job *j)
 /* a resumed deployment that failed or is unknown to Coolify: deploy anew (true) */
 static bool resume_failed(struct run *run, struct job *j)
 {
-	struct wait *w = wait_of(run, j);
+	struct wait *w = deploy_wait_of(run, j);
 
 	if (w == NULL || !w->resumed)
 		return false;
@@ -297,7 +204,7 @@ static void deploy_end(struct run *run, struct job *j, const char *status)
 static void on_deployment_got(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
-	struct wait *w = wait_of(j->eng, j);
+	struct wait *w = deploy_wait_of(j->eng, j);
 	struct coolify_deployment *d = res;
 
 	if (w)
@@ -342,7 +249,7 @@ static void on_cancelled(void *ud, int rc, void *res, struct vrs_err *err)
 	if (rc == 0)
 		coolify_ack_free(res);
 	queue_timeout_msg(j->eng, msg, sizeof(msg));
-	wait_fail(j->eng, j, msg);
+	deploy_wait_fail(j->eng, j, msg);
 }
 
 /* a passed deadline ends the wait (true); a queued deployment is cancelled first */
@@ -367,7 +274,7 @@ static bool wait_expired(struct run *run, struct wait *w, long long now)
 	} else {
 		return false;
 	}
-	wait_fail(run, w->j, msg);
+	deploy_wait_fail(run, w->j, msg);
 	return true;
 }
 
@@ -396,7 +303,7 @@ static void check_one(struct run *run, struct wait *w, const struct coolify_depl
 	if (coolify_deployment_get_async(run->pv->coolify, j->remote_id, on_deployment_got, j,
 					 &err) < 0) {
 		w->polling = false;
-		wait_fail(run, j, err.msg);
+		deploy_wait_fail(run, j, err.msg);
 	}
 }
 
@@ -412,13 +319,13 @@ static void on_active_listed(void *ud, int rc, void *res, struct vrs_err *err)
 	if (rc < 0) {
 		/* unreadable or failed: the next tick asks again, but the deadlines run on */
 		for (size_t i = 0; i < dw->n; i++)
-			if (dw->v[i].j && !dw->v[i].polling && !dw->v[i].resend_ms)
+			if (dw->v[i].j && !dw->v[i].polling && dw->v[i].phase == PH_RUN)
 				(void)wait_expired(run, &dw->v[i], now);
 		wait_compact(dw);
 		return;
 	}
 	for (size_t i = 0; i < dw->n; i++)
-		if (dw->v[i].j && !dw->v[i].polling && !dw->v[i].resend_ms)
+		if (dw->v[i].j && !dw->v[i].polling && dw->v[i].phase == PH_RUN)
 			check_one(run, &dw->v[i], l, now);
 	coolify_deployment_list_free(l);
 	wait_compact(dw);
@@ -428,21 +335,16 @@ void deploy_step(struct run *run, int *wait_ms)
 {
 	struct deploy_waits *dw = run->deploys;
 	long long now = engine_now_ms();
+	size_t running = 0;
 
 	if (dw == NULL)
 		return;
 	wait_compact(dw);
-	for (size_t i = 0; i < dw->n; i++) {
-		struct wait *w = &dw->v[i];
-
-		if (w->j == NULL || !w->resend_ms)
-			continue;
-		if (w->resend_ms - now < *wait_ms)
-			*wait_ms = w->resend_ms - now < 0 ? 0 : (int)(w->resend_ms - now);
-		resend(run, w, now);
-	}
+	deploy_send_step(run, now, wait_ms);
 	wait_compact(dw);
-	if (dw->n > 0 && !dw->poll_in_flight && now >= dw->next_poll_ms) {
+	for (size_t i = 0; i < dw->n; i++)
+		running += dw->v[i].phase == PH_RUN;
+	if (running > 0 && !dw->poll_in_flight && now >= dw->next_poll_ms) {
 		struct vrs_err err;
 		err_clear(&err);
 		dw->next_poll_ms = now + (run->o->poll_ms > 0 ? run->o->poll_ms : 1000);
@@ -451,7 +353,7 @@ void deploy_step(struct run *run, int *wait_ms)
 		    0)
 			dw->poll_in_flight = true;
 	}
-	if (dw->n > 0 && !dw->poll_in_flight) {
+	if (running > 0 && !dw->poll_in_flight) {
 		long long left = dw->next_poll_ms - now;
 		*wait_ms = left < 0 ? 0 : left < *wait_ms ? (int)left : *wait_ms;
 	}
@@ -471,7 +373,6 @@ static bool resume_started(struct run *run, struct job *j)
 {
 	struct state_log_entry *rows = NULL;
 	const struct state_log_entry *started = NULL;
-	int queue_s = run->o->deploy_queue_timeout_s > 0 ? run->o->deploy_queue_timeout_s : 3600;
 	struct wait *w;
 	size_t n = 0;
 	struct vrs_err err;
@@ -494,8 +395,8 @@ static bool resume_started(struct run *run, struct job *j)
 	if (j->remote_id == NULL)
 		return false;
 	engine_release_call(run, j);
-	if (wait_add(run, j, engine_now_ms() + (long long)queue_s * 1000) < 0 ||
-	    (w = wait_of(run, j)) == NULL) {
+	if ((w = deploy_wait_add(
+		 run, j, engine_now_ms() + (long long)deploy_queue_s(run) * 1000)) == NULL) {
 		job_fail(run, j, "out of memory");
 		return true;
 	}

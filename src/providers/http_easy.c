@@ -123,6 +123,15 @@ int http_job_start(struct http_pool *p, struct job *j)
 			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)j->body_len);
 		}
 	}
+	/*
+	 * libcurl sends a request again by itself when a reused keep-alive
+	 * connection dies before any answer ("Connection died, retrying a fresh
+	 * connect"): for a write that may have landed (a batched deploy, a
+	 * create) that is a blind duplicate. Such a request gets its own
+	 * connection, so a drop reaches the caller, who looks before resending.
+	 */
+	if (!j->idempotent)
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	if (curl_multi_add_handle(p->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		j->easy = NULL;

@@ -51,7 +51,10 @@ CLI
                           (default 60, as Coolify). Builds run settings.concurrent_builds
                           (default 2) at a time per server, one per app; the rest wait queued;
                           more than settings.deployment_queue_limit (25) queued -> that 429
-                          (counted in meta.deploy_queue_full).
+                          (counted in meta.deploy_queue_full). A batch uuid=a,b,c queues its
+                          apps in order and answers that 429 at the first full server: the
+                          apps before it stay queued (DeployController::by_uuids);
+                          meta.deploy_batches lists how many uuids each POST /deploy named.
   --delete-time S         DELETE /applications/{uuid} only queues the deletion (Coolify's
                           DeleteResourceJob): the app stays listed and readable, and its
                           project/environment answer 400 "has resources", for S seconds
@@ -1528,7 +1531,11 @@ class Coolify:
             raise ApiError(400, {"message": "You must provide uuid or tag."})
         force = str(p.get("force", "false")).lower() in ("true", "1")
         if uuids:
-            apps = [self.sim.app(u.strip()) for u in str(uuids).split(",")]
+            # DeployController::by_uuids: array_filter(explode(',', uuid)); unknown uuids are
+            # skipped silently. meta.deploy_batches records how many each call named.
+            named = [u.strip() for u in str(uuids).split(",") if u.strip()]
+            self.sim.meta.setdefault("deploy_batches", []).append(len(named))
+            apps = [self.sim.app(u) for u in named]
             apps = [a for a in apps if a]
         else:
             want = set(str(tags).split(","))
