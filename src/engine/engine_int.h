@@ -187,6 +187,13 @@ extern const char engine_managed_marker[];
  */
 int engine_owned_app(const struct coolify_environment *env, const char *slug, const char *where,
 		     const struct coolify_app **out, struct vrs_err *err);
+/*
+ * The project named name (vrs-<slug>) in the team-wide list: *out gets a
+ * marked one; NULL when none has the name; only unmarked ones is an error
+ * naming one (VRS_E_EXISTS), never adopted.
+ */
+int engine_owned_project(const struct coolify_project_list *l, const char *name, const char *slug,
+			 const struct coolify_project **out, struct vrs_err *err);
 
 /* ---- the Coolify executor's parts (remote.c calls them) ----------------------- */
 

@@ -9,8 +9,9 @@
  * production environment (GET /projects/{uuid}/production lists its apps;
  * GET /applications would list the whole team, and names are not unique):
  * import is the one way to take over an app vrsctl did not make, and it
- * marks such an app (PATCH of its description with managed-by=vrsctl), the
- * only remote change import makes. Reads: one GET /projects, one
+ * marks such an app (PATCH of its description with managed-by=vrsctl) and
+ * its project `vrs-<slug>` likewise (PATCH /projects/{uuid}; a marked one of
+ * that name is preferred), the only remote changes import makes. Reads: one GET /projects, one
  * nameserver.info per zone, one environment read per adopted project.
  */
 #include "engine/engine_int.h"
@@ -106,6 +107,37 @@ static int mark_app(struct importer *im, const struct coolify_app *app, struct v
 	return coolify_app_update(im->pv->coolify, app->uuid, &up, err);
 }
 
+/* the project named name: a marked one first (names are not unique), else the last listed */
+static const struct coolify_project *named_project(const struct coolify_project_list *l,
+						   const char *name)
+{
+	const struct coolify_project *cp = NULL;
+
+	for (size_t i = 0; l && i < l->n; i++) {
+		const struct coolify_project *x = &l->v[i];
+		if (x->name == NULL || x->uuid == NULL || strcmp(x->name, name) != 0)
+			continue;
+		if (x->description && strstr(x->description, engine_managed_marker))
+			return x;
+		cp = x;
+	}
+	return cp;
+}
+
+/* a project import takes over gets the marker too, as its app does */
+static int mark_project(struct importer *im, const struct coolify_project *cp, struct vrs_err *err)
+{
+	char desc[1024];
+
+	if (cp->description && strstr(cp->description, engine_managed_marker))
+		return 0;
+	if (cp->description && cp->description[0])
+		snprintf(desc, sizeof(desc), "%.900s %s", cp->description, engine_managed_marker);
+	else
+		snprintf(desc, sizeof(desc), "%s", engine_managed_marker);
+	return coolify_project_set_description(im->pv->coolify, cp->uuid, desc, err);
+}
+
 /* adopt one project; *found says whether anything of it exists remotely */
 static int import_project(struct importer *im, const struct m_project *p, struct engine_import *res,
 			  struct vrs_err *err)
@@ -122,9 +154,11 @@ static int import_project(struct importer *im, const struct m_project *p, struct
 	int rc = -1;
 
 	(void)model_coolify_name(name, sizeof(name), p->slug); /* slugs: <= 63 chars */
-	for (size_t i = 0; im->projects && i < im->projects->n; i++)
-		if (im->projects->v[i].name && strcmp(im->projects->v[i].name, name) == 0)
-			cp = &im->projects->v[i];
+	cp = named_project(im->projects, name);
+	if (cp && mark_project(im, cp, err) < 0) {
+		err_prefix(err, "import %s", p->slug);
+		goto out;
+	}
 	if (server == NULL && im->desired->nservers == 1)
 		server = im->desired->servers[0].name;
 	srv = server ? world_server(im->desired, server) : NULL;

@@ -39,6 +39,30 @@ int engine_owned_app(const struct coolify_environment *env, const char *slug, co
 	return 0;
 }
 
+int engine_owned_project(const struct coolify_project_list *l, const char *name, const char *slug,
+			 const struct coolify_project **out, struct vrs_err *err)
+{
+	const struct coolify_project *stranger = NULL;
+
+	*out = NULL;
+	for (size_t i = 0; l && i < l->n; i++) {
+		const struct coolify_project *p = &l->v[i];
+		if (p->name == NULL || p->uuid == NULL || strcmp(p->name, name) != 0)
+			continue;
+		if (p->description && strstr(p->description, engine_managed_marker)) {
+			*out = p;
+			return 0;
+		}
+		stranger = p;
+	}
+	if (stranger == NULL)
+		return 0;
+	return err_setc(err, VRS_E_EXISTS,
+			"a Coolify project named '%s' (uuid %s) that vrsctl did not make exists: "
+			"it is not adopted (`vrsctl import %s` takes it over)",
+			name, stranger->uuid, slug);
+}
+
 struct recover {
 	struct state *st;
 	struct providers *pv;
@@ -143,13 +167,20 @@ static int lookup(struct recover *r, const struct state_journal_entry *e, char *
 		if (r->pv->coolify == NULL)
 			return err_set(err, "coolify is not configured");
 		if (e->resource == RES_COOLIFY_PROJECT) {
+			const struct coolify_project *p = NULL;
+			struct vrs_err why;
+
 			if (!r->projects &&
 			    coolify_projects_list(r->pv->coolify, &r->projects, err) < 0)
 				return -1;
-			for (size_t i = 0; i < r->projects->n; i++)
-				if (r->projects->v[i].name &&
-				    strcmp(r->projects->v[i].name, e->remote_name) == 0)
-					*found = strdup(r->projects->v[i].uuid);
+			/* team-wide and names are not unique: only a marked one is vrsctl's */
+			err_clear(&why);
+			if (engine_owned_project(r->projects, e->remote_name,
+						 e->project_slug ? e->project_slug : "", &p,
+						 &why) < 0)
+				snprintf(r->why, sizeof(r->why), "interrupted; %s", why.msg);
+			else if (p)
+				*found = strdup(p->uuid);
 		} else if (lookup_app(r, e, found, err) < 0) {
 			return -1;
 		}

@@ -93,20 +93,28 @@ static void on_projects_listed(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
 	struct coolify_project_list *l = res;
+	const struct coolify_project *found = NULL;
 	char name[160];
+	struct vrs_err e2;
 
 	if (rc < 0) {
 		job_fail_err(j->eng, j, err);
 		return;
 	}
 	(void)model_coolify_name(name, sizeof(name), j->p->slug); /* slugs: <= 63 chars */
-	for (size_t i = 0; i < l->n; i++) {
-		if (l->v[i].name && strcmp(l->v[i].name, name) == 0) {
-			j->p->coolify_project_uuid = strdup(l->v[i].uuid);
-			coolify_project_list_free(l);
-			get_env(j);
-			return;
-		}
+	/* the list is team-wide and names are not unique: only a marked one is ours */
+	err_clear(&e2);
+	if (engine_owned_project(l, name, j->p->slug, &found, &e2) < 0) {
+		coolify_project_list_free(l);
+		job_fail_err(j->eng, j, &e2);
+		return;
+	}
+	if (found) {
+		free(j->p->coolify_project_uuid);
+		j->p->coolify_project_uuid = strdup(found->uuid);
+		coolify_project_list_free(l);
+		get_env(j);
+		return;
 	}
 	coolify_project_list_free(l);
 	/* the list proves the create did not land: a transient failure may be retried */

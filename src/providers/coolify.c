@@ -293,6 +293,17 @@ int coolify_app_update(struct coolify *c, const char *uuid, const struct coolify
 			    COOLIFY_K_ACK, NULL, err);
 }
 
+int coolify_project_set_description(struct coolify *c, const char *uuid, const char *description,
+				    struct vrs_err *err)
+{
+	struct http_waiter w;
+
+	memset(&w, 0, sizeof(w));
+	return coolify_wait(
+	    c, coolify_project_update_async(c, uuid, NULL, description, http_waiter_cb, &w, err),
+	    &w, COOLIFY_K_ACK, NULL, err);
+}
+
 /* ---------- access probes (vrsctl doctor) ---------- */
 
 /*

@@ -203,6 +203,7 @@ enum coolify_ep {
 	COOLIFY_PROJECT_CREATE,
 	COOLIFY_PROJECT_GET,
 	COOLIFY_PROJECT_DELETE,
+	COOLIFY_PROJECT_UPDATE,
 	COOLIFY_ENVIRONMENT_GET,
 	COOLIFY_APPS_LIST,
 	COOLIFY_APP_GET,
@@ -250,6 +251,10 @@ int coolify_project_get_async(struct coolify *c, const char *uuid, coolify_cb cb
 			      struct vrs_err *err); /* project with envs */
 int coolify_project_delete_async(struct coolify *c, const char *uuid, coolify_cb cb, void *ud,
 				 struct vrs_err *err); /* ack */
+/* PATCH /projects/{uuid}: NULL fields are not sent */
+int coolify_project_update_async(struct coolify *c, const char *uuid, const char *name,
+				 const char *description, coolify_cb cb, void *ud,
+				 struct vrs_err *err); /* ack (uuid) */
 int coolify_environment_get_async(struct coolify *c, const char *project_uuid,
 				  const char *env_name_or_uuid, coolify_cb cb, void *ud,
 				  struct vrs_err *err); /* environment with apps */
@@ -313,6 +318,9 @@ int coolify_environment_get(struct coolify *c, const char *project_uuid,
 int coolify_apps_list(struct coolify *c, struct coolify_app_list **out, struct vrs_err *err);
 int coolify_app_update(struct coolify *c, const char *uuid, const struct coolify_app_update *in,
 		       struct vrs_err *err); /* import marks an app it takes over */
+/* PATCH /projects/{uuid} with the description only (import marks a project it takes over) */
+int coolify_project_set_description(struct coolify *c, const char *uuid, const char *description,
+				    struct vrs_err *err);
 
 /*
  * ---- access probes (vrsctl doctor) ----

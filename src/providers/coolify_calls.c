@@ -78,6 +78,22 @@ static int body_project(const char *const *ids, const void *in, char **out, stru
 	return 0;
 }
 
+/* PATCH /projects/{uuid}: name and description are both optional there */
+static int body_project_update(const char *const *ids, const void *in, char **out,
+			       struct vrs_err *err)
+{
+	const struct project_in *p = in;
+	cJSON *o;
+
+	(void)ids;
+	(void)err;
+	o = cJSON_CreateObject();
+	add_str(o, "name", p->name);
+	add_str(o, "description", p->description);
+	*out = print_and_delete(o);
+	return 0;
+}
+
 static int body_app_create(const char *const *ids, const void *p, char **out, struct vrs_err *err)
 {
 	const struct coolify_app_create *in = p;
@@ -219,6 +235,8 @@ static const struct endpoint endpoints[COOLIFY_EP__MAX] = {
 	{"GET", "/projects/{}", {"project uuid"}, true, COOLIFY_K_PROJECT, NULL},
     [COOLIFY_PROJECT_DELETE] =
 	{"DELETE", "/projects/{}", {"project uuid"}, true, COOLIFY_K_ACK, NULL},
+    [COOLIFY_PROJECT_UPDATE] =
+	{"PATCH", "/projects/{}", {"project uuid"}, true, COOLIFY_K_ACK, body_project_update},
     [COOLIFY_ENVIRONMENT_GET] = {"GET",
 				 "/projects/{}/{}",
 				 {"project uuid", "environment"},
@@ -359,6 +377,14 @@ int coolify_project_delete_async(struct coolify *c, const char *uuid, coolify_cb
 				 struct vrs_err *err)
 {
 	return coolify_call(c, COOLIFY_PROJECT_DELETE, ID1(uuid), NULL, NULL, cb, ud, err);
+}
+int coolify_project_update_async(struct coolify *c, const char *uuid, const char *name,
+				 const char *description, coolify_cb cb, void *ud,
+				 struct vrs_err *err)
+{
+	struct project_in p = {name, description};
+
+	return coolify_call(c, COOLIFY_PROJECT_UPDATE, ID1(uuid), NULL, &p, cb, ud, err);
 }
 int coolify_environment_get_async(struct coolify *c, const char *project_uuid,
 				  const char *env_name_or_uuid, coolify_cb cb, void *ud,
