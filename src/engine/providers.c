@@ -50,10 +50,21 @@ fail:
 	return -1;
 }
 
+/* an INWX session still open at the end is logged out within this long, even after a stop */
+#define INWX_LOGOUT_MS 3000
+
 void providers_close(struct providers *pv)
 {
 	if (pv == NULL)
 		return;
+	if (pv->inwx && inwx_logged_in(pv->inwx)) {
+		struct vrs_err err;
+		/* the runs are over: their calls in flight are forgotten, not answered */
+		http_pool_set_stop(pv->pool, NULL);
+		http_pool_drop(pv->pool);
+		err_clear(&err);
+		(void)inwx_end_session(pv->inwx, INWX_LOGOUT_MS, &err); /* nobody to tell */
+	}
 	if (pv->inwx)
 		inwx_free(pv->inwx);
 	if (pv->coolify)

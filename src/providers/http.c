@@ -518,6 +518,27 @@ void http_pool_cancel(struct http_pool *p)
 	p->cancelling = false;
 }
 
+void http_pool_drop(struct http_pool *p)
+{
+	struct job *j;
+
+	while ((j = p->running) != NULL) {
+		unlink_running(p, j);
+		p->pending--;
+		if (j->drop)
+			j->drop(j->ud);
+		http_job_free(j);
+	}
+	for (struct http_service *s = p->svcs; s; s = s->next)
+		while ((j = s->qhead) != NULL) {
+			q_remove(s, j);
+			p->pending--;
+			if (j->drop)
+				j->drop(j->ud);
+			http_job_free(j);
+		}
+}
+
 void http_pool_set_stop(struct http_pool *p, volatile sig_atomic_t *stop)
 {
 	p->stop = stop;

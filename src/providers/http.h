@@ -107,6 +107,9 @@ struct http_request {
 /* pool lifecycle */
 struct http_pool *http_pool_new(struct vrs_err *err);
 void http_pool_free(struct http_pool *p); /* unanswered requests: no callback, their drop() */
+/* forget every request queued or in flight as http_pool_free does, keeping the pool
+ * (their callers' runs are over: a later blocking call must not answer them) */
+void http_pool_drop(struct http_pool *p);
 void http_pool_set_trace(struct http_pool *p, http_trace_fn fn, void *ud);
 /* mask this literal (len >= 4) in every trace line; the pool keeps a copy */
 int http_pool_add_secret(struct http_pool *p, const char *secret);

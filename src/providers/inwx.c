@@ -1,7 +1,8 @@
 /*
  * inwx.c — INWX DomRobot JSON-RPC client: one serialised session (login,
- * cookie replay, 2FA unlock, re-login on 2500), the call queue and
- * pagination (see inwx.h; methods in inwx_calls.c, results in inwx_parse.c).
+ * a cookie jar fed by every answer, 2FA unlock, re-login on 2500, logout at
+ * the end), the call queue and pagination (see inwx.h; methods in
+ * inwx_calls.c, results in inwx_parse.c).
  */
 #include "providers/inwx_int.h"
 
@@ -175,6 +176,13 @@ static void fail_all(struct inwx *w, struct vrs_err *err)
 	}
 }
 
+/* the cookie jar (inwx_jar.c) takes every answer's cookies */
+static void take_cookies(struct inwx *w, const struct http_response *resp)
+{
+	if (resp && resp->cookies && resp->cookies[0])
+		(void)inwx_jar_take(&w->cookie_hdr, resp->cookies); /* OOM: the jar stays */
+}
+
 static void clear_session(struct inwx *w)
 {
 	w->logged_in = false;
@@ -217,9 +225,9 @@ static void on_unlock(void *ud, int rc, struct http_response *resp, struct vrs_e
 	cJSON *j;
 	struct vrs_err e;
 
-	(void)resp;
 	if (!login_answer(w, rc, err, &j))
 		return;
+	take_cookies(w, resp);
 	err_clear(&e);
 	if (inwx_check_code(j, "account.unlock", &e) < 0) {
 		cJSON_Delete(j);
@@ -295,10 +303,10 @@ static void on_login(void *ud, int rc, struct http_response *resp, struct vrs_er
 		login_failed(w, &e, sticky);
 		return;
 	}
+	/* a new session: the jar starts from this answer's cookies */
 	free(w->cookie_hdr);
 	w->cookie_hdr = NULL;
-	if (resp && resp->cookies && asprintf(&w->cookie_hdr, "Cookie: %s", resp->cookies) < 0)
-		w->cookie_hdr = NULL;
+	take_cookies(w, resp);
 	tfa = pj_str(cJSON_GetObjectItemCaseSensitive(j, "resData"), "tfa");
 	cJSON_Delete(j);
 	if (tfa && strcmp(tfa, "0") != 0 && strcmp(tfa, "") != 0) {
@@ -383,9 +391,11 @@ static void on_op(void *ud, int rc, struct http_response *resp, struct vrs_err *
 	bool ok;
 	void *res;
 
-	(void)resp;
 	op->slot.resp = NULL;
 	w->busy = false;
+	if (rc == 0)
+		take_cookies(
+		    w, resp); /* a session the server refreshed goes on under its new cookie */
 	if (rc < 0) {
 		cJSON_Delete(j);
 		e = *err;
@@ -540,6 +550,54 @@ void inwx_free(struct inwx *w)
 	}
 	free(w->cookie_hdr);
 	free(w);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int inwx_end_session(struct inwx *w, int timeout_ms, struct vrs_err *err)
+{
+	struct http_waiter wt;
+	double until = mono_s() + timeout_ms / 1000.0;
+
+	if (!w->logged_in)
+		return 0;
+	/* what a finished run left queued is nobody's any more */
+	while (w->qhead) {
+		struct iop *op = w->qhead;
+
+		w->qhead = op->next;
+		op_free(op);
+	}
+	w->qtail = NULL;
+	w->busy = false;
+	cJSON_Delete(w->lslot.resp);
+	w->lslot.resp = NULL;
+	memset(&wt, 0, sizeof(wt));
+	if (inwx_logout_async(w, http_waiter_cb, &wt, err) < 0) {
+		clear_session(w);
+		return -1;
+	}
+	while (!wt.done && mono_s() < until)
+		if (http_pool_step(w->pool, 100, err) < 0)
+			break;
+	if (!wt.done) {
+		/* the logout stays queued, unanswered; inwx_free frees it */
+		http_pool_drop(w->pool);
+		clear_session(w);
+		return err_set(err, "inwx: account.logout: no answer within %d ms", timeout_ms);
+	}
+	clear_session(w);
+	if (wt.rc < 0) {
+		*err = wt.err;
+		return -1;
+	}
+	return 0;
 }
 
 struct http_service *inwx_service(struct inwx *w)

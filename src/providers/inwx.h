@@ -228,7 +228,14 @@ enum inwx_login_outcome inwx_login_outcome(const struct inwx *w);
 /* async (result type in the comment) */
 int inwx_login_async(struct inwx *w, inwx_cb cb, void *ud, struct vrs_err *err);  /* account */
 int inwx_logout_async(struct inwx *w, inwx_cb cb, void *ud, struct vrs_err *err); /* NULL */
-int inwx_info_async(struct inwx *w, inwx_cb cb, void *ud, struct vrs_err *err);	  /* account */
+/*
+ * The end of a command (apply, watch's exit): an open session is logged out
+ * (account.logout), waiting at most timeout_ms for the answer. Calls still
+ * queued are forgotten without callbacks, so the caller first drops the
+ * pool's requests (http_pool_drop). 0 also when there was no session.
+ */
+int inwx_end_session(struct inwx *w, int timeout_ms, struct vrs_err *err);
+int inwx_info_async(struct inwx *w, inwx_cb cb, void *ud, struct vrs_err *err); /* account */
 int inwx_zones_list_async(struct inwx *w, const char *filter, inwx_cb cb, void *ud,
 			  struct vrs_err *err); /* zone_list, all pages */
 int inwx_zone_create_async(struct inwx *w, const char *domain, const char *type,

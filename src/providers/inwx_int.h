@@ -52,4 +52,8 @@ int inwx_submit(struct inwx *w, const char *method, cJSON *params, enum inwx_kin
 		const char *items_key, bool idempotent, inwx_cb cb, void *ud, struct vrs_err *err);
 struct http_pool *inwx_pool(struct inwx *w);
 
+/* inwx_jar.c: merge an answer's Set-Cookie pairs ("a=1; b=2") into *cookie_hdr
+ * ("Cookie: ..."), the same names replaced; -1 (jar unchanged) when out of memory */
+int inwx_jar_take(char **cookie_hdr, const char *set);
+
 #endif

@@ -39,6 +39,12 @@ CLI
                           6 digits, ±1 step; each TAN accepted once)
   --inwx-burst N          more than N INWX write calls per second per session -> 2400
                           (default 0 = off)
+  --inwx-cookie-refresh N every Nth call of a session answers with a new domrobot cookie
+                          (Set-Cookie) and the old one stops working (2200 "Not logged in"):
+                          a client must keep the cookie of every answer, as a cookie jar does.
+                          Default 0 (off: whether INWX does this is not documented).
+                          account.login/account.logout are counted in meta.inwx_logins /
+                          meta.inwx_logouts.
   --domain-polls N        domain.create/transfer become final after N domain.info calls (2)
   --state-file PATH       load at start if present; saved (atomically) shortly after every
                           mutation and at exit (SIGTERM/SIGINT)
@@ -1666,6 +1672,7 @@ class Inwx:
             raise InwxError(2200, "You need to unlock your account with account.unlock first.")
         if method == "account.logout":
             sim.sessions.pop(sid, None)
+            sim.meta["inwx_logouts"] = sim.meta.get("inwx_logouts", 0) + 1
             return 1500, None, {}, None
         if method in INWX_WRITES and sim.opts.inwx_burst:
             now = time.time()
@@ -1678,7 +1685,16 @@ class Inwx:
         fn = getattr(self, method.replace(".", "_"))
         testing = params.get("testing") in (True, 1, "1", "true")
         code, res = fn(params, testing)
-        return code, res, {}, None
+        cookie = None
+        n = sim.opts.inwx_cookie_refresh
+        if n and sid in sim.sessions:
+            # the session moves to a new cookie; the old one no longer names it
+            sess["calls"] = sess.get("calls", 0) + 1
+            if sess["calls"] % n == 0:
+                cookie = "%032x" % sim.rng.getrandbits(128)
+                sim.sessions[cookie] = sim.sessions.pop(sid)
+                sim.meta["inwx_cookie_refreshes"] = sim.meta.get("inwx_cookie_refreshes", 0) + 1
+        return code, res, {}, cookie
 
     def login(self, p):
         sim = self.sim
@@ -1691,6 +1707,7 @@ class Inwx:
             raise InwxError(2200, "Invalid credentials", "INVALID")
         sid = "%032x" % sim.rng.getrandbits(128)
         sim.sessions[sid] = {"unlocked": not sim.opts.inwx_2fa, "user": user}
+        sim.meta["inwx_logins"] = sim.meta.get("inwx_logins", 0) + 1
         res = {"customerId": 12345, "accountId": 12345, "tfa": "GOOGLE-AUTH" if sim.opts.inwx_2fa else "0",
                "builddate": "2025-11-01T00:00:00Z", "version": "sim-1.0"}
         return 1000, res, {}, sid
@@ -2654,6 +2671,7 @@ def main(argv=None):
     ap.add_argument("--inwx-password", default="sim-password")
     ap.add_argument("--inwx-2fa")
     ap.add_argument("--inwx-burst", type=int, default=0)
+    ap.add_argument("--inwx-cookie-refresh", type=int, default=0)
     ap.add_argument("--domain-polls", type=int, default=2)
     ap.add_argument("--state-file")
     ap.add_argument("--seed-file")
