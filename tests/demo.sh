@@ -20,12 +20,8 @@ echo "== starting the Coolify and INWX simulators on 127.0.0.1"
 sim_pid=$!
 for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.05; done
 [ -f "$work/ready.json" ] || { echo "demo: the simulator did not start" >&2; exit 1; }
-ports=$(cat "$work/ready.json")
-coolify_port=$(echo "$ports" | sed 's/.*"coolify": *\([0-9]*\).*/\1/')
-inwx_port=$(echo "$ports" | sed 's/.*"inwx": *\([0-9]*\).*/\1/')
-
-export VRS_COOLIFY_URL="http://127.0.0.1:$coolify_port"
-export VRS_INWX_URL="http://127.0.0.1:$inwx_port/jsonrpc/"
+# VRS_COOLIFY_URL, VRS_INWX_URL, VRS_NAMESERVER (its DNS server), ... from the ready file
+eval "$(tests/sim/env.sh "$work/ready.json")"
 export VRS_INWX_USER=sim-user
 # secrets the way production passes them: files only the operator can read
 umask 077

@@ -136,11 +136,8 @@ static int record_ids_tx(struct run *eng, struct job *j, const char *id, struct 
 	/* the domain row is gone when the domain was removed in this same run */
 	if (dj->want == NULL && j->a->op == OP_DELETE)
 		return 0;
-	if (state_domain_set_records(eng->st, dj->fqdn, ids->a, ids->aaaa, ids->www, err) < 0)
-		return -1;
-	if (j->a->op != OP_DELETE && dj->kind == RK_A)
-		return state_domain_set_status(eng->st, dj->fqdn, DS_ACTIVE, err);
-	return 0;
+	/* the domain goes active when its nameservers serve it (dnsgate.c), not at the write */
+	return state_domain_set_records(eng->st, dj->fqdn, ids->a, ids->aaaa, ids->www, err);
 }
 
 static void dns_done(struct job *j, const char *id, const char *log, const char *progress)

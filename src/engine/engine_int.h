@@ -24,6 +24,8 @@ struct providers {
 	struct http_pool *pool;
 	struct coolify *coolify; /* NULL when not configured */
 	struct inwx *inwx;	 /* NULL when not configured */
+	char *nameserver; /* VRS_NAMESERVER (a loopback test setting): every DNS question goes
+			     there; NULL: none */
 };
 
 /* what the engine knows of a project while it runs (recorded + this run's results) */
@@ -60,6 +62,7 @@ struct dom_rt {
 struct deploy_waits;
 struct dns_zones;
 struct app_gones;
+struct dnsgate;
 
 /* one apply: its inputs and what the executors keep for its length */
 struct run {
@@ -78,6 +81,7 @@ struct run {
 	struct deploy_waits *deploys; /* deploy.c */
 	struct app_gones *gones;      /* appgone.c */
 	struct resends *resends;      /* resend.c */
+	struct dnsgate *dnsgate;      /* dnsgate.c */
 };
 
 /* the handle of one action while it runs; the scheduler keeps the rest */
@@ -210,5 +214,14 @@ void resend_release(struct run *run);
 void appstart_wait(struct run *run, struct job *j, record_fn done_tx);
 void appgone_step(struct run *run, int *wait_ms);
 void appgone_release(struct run *run);
+/*
+ * dnsgate.c: before an app's FQDNs go to Coolify, wait (out of the call
+ * slot, bounded by --dns-timeout) until the zone's nameservers serve the
+ * domains it adds; then cont(run, j) sends the call. No domain added: cont at once.
+ */
+typedef void (*gate_fn)(struct run *run, struct job *j);
+void dnsgate_wait(struct run *run, struct job *j, gate_fn cont);
+void dnsgate_step(struct run *run, int *wait_ms);
+void dnsgate_release(struct run *run);
 
 #endif
