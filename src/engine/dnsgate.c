@@ -553,4 +553,5 @@ void dnsgate_release(struct run *run)
 	free(g->z);
 	free(g);
 	run->dnsgate = NULL;
+	run_zones_release(run);
 }

@@ -93,12 +93,13 @@ static void zone_have_names(struct gzone *z)
 	}
 }
 
-static void on_zone_info(void *ud, int rc, void *res, struct vrs_err *err)
+static void on_zone_info(struct run *run, void *ud, const struct inwx_zone_info *zi,
+			 const struct vrs_err *err)
 {
 	struct gzone *z = ud;
-	struct inwx_zone_info *zi = res;
 
-	if (rc < 0) {
+	(void)run;
+	if (zi == NULL) {
 		if (!z->g->closing)
 			zone_fail(z, "reading the nameservers of %s at INWX: %s", z->name,
 				  err->msg);
@@ -110,7 +111,6 @@ static void on_zone_info(void *ud, int rc, void *res, struct vrs_err *err)
 		    strcasecmp(r->name, z->name) == 0)
 			snprintf(z->ns[z->nns++], sizeof(z->ns[0]), "%s", r->content);
 	}
-	inwx_zone_info_free(zi);
 	if (z->g->closing)
 		return;
 	for (size_t i = 0; i < z->nns; i++) { /* compared as DNS names: lower case, no final dot */
@@ -144,7 +144,6 @@ static void on_tld_ns(void *ud, int rc, const struct dns_msg *m, struct vrs_err 
 bool zone_ready(struct gzone *z, struct vrs_err *err)
 {
 	struct run *run = z->g->run;
-	struct inwx_record_filter f = {.type = "NS"};
 
 	if (z->st != Z_NEW)
 		return z->st == Z_READY;
@@ -156,11 +155,7 @@ bool zone_ready(struct gzone *z, struct vrs_err *err)
 	if (z->tld) {
 		if (dns_query_async(z->g->dns, NULL, z->name, DNS_T_NS, on_tld_ns, z, err) < 0)
 			zone_fail(z, "asking for the nameservers of %s: %s", z->name, err->msg);
-	} else if (run->pv->inwx == NULL) {
-		zone_fail(z, "the nameservers of %s are read at INWX: %s", z->name,
-			  "no INWX credentials");
-	} else if (inwx_zone_info_async(run->pv->inwx, z->name, &f, on_zone_info, z, err) < 0) {
-		zone_fail(z, "reading the nameservers of %s at INWX: %s", z->name, err->msg);
-	}
+	} else
+		run_zone_read(run, z->name, on_zone_info, z); /* shared with dns.c's creates */
 	return z->st == Z_READY;
 }

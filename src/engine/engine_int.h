@@ -60,7 +60,7 @@ struct dom_rt {
 };
 
 struct deploy_waits;
-struct dns_zones;
+struct run_zones;
 struct app_gones;
 struct dnsgate;
 
@@ -77,7 +77,7 @@ struct run {
 	/* the executors' data for the run, freed by their release() */
 	struct dom_rt *doms; /* dns.c */
 	size_t ndoms, adoms;
-	struct dns_zones *dns_zones;  /* dns.c: zones read before creating records */
+	struct run_zones *zones;      /* zones.c: the INWX zones read in this run */
 	struct deploy_waits *deploys; /* deploy.c */
 	struct app_gones *gones;      /* appgone.c */
 	struct resends *resends;      /* resend.c */
@@ -178,6 +178,19 @@ int engine_record_drift(struct run *run, struct job *j, const char *action, stru
 int engine_enter_provisioning(struct run *run, struct job *j, struct vrs_err *err);
 /* the new value of a change of the action, or NULL */
 const char *action_change_new(const struct m_action *a, const char *field);
+
+/* ---- the zones read in this run (zones.c) ------------------------------------- */
+
+/* zi: the zone's records (the run keeps them), or NULL and err */
+typedef void (*zone_fn)(struct run *run, void *ud, const struct inwx_zone_info *zi,
+			const struct vrs_err *err);
+/*
+ * The zone's records: one nameserver.info per zone and run, shared; fn runs
+ * at once when the zone was read, else when the read under way ends.
+ */
+void run_zone_read(struct run *run, const char *zone, zone_fn fn, void *ud);
+/* idempotent: every executor that reads zones may call it in its release() */
+void run_zones_release(struct run *run);
 
 /* ---- ownership (recover.c) --------------------------------------------------- */
 
