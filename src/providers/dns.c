@@ -379,10 +379,11 @@ void dns_step(struct dns *d, int block_ms, int *wait_ms)
 		return;
 	for (size_t i = 0; i < d->n; i++) {
 		ares_socket_t s[ARES_GETSOCK_MAXNUM];
-		int bits = ares_getsock(d->v[i].ch, s, ARES_GETSOCK_MAXNUM);
+		/* the bitmask read as unsigned: c-ares' macros shift an int by up to 31 */
+		unsigned bits = (unsigned)ares_getsock(d->v[i].ch, s, ARES_GETSOCK_MAXNUM);
 		for (int k = 0; k < ARES_GETSOCK_MAXNUM; k++) {
-			short ev = (short)((ARES_GETSOCK_READABLE(bits, k) ? POLLIN : 0) |
-					   (ARES_GETSOCK_WRITABLE(bits, k) ? POLLOUT : 0));
+			short ev = (short)((bits >> k & 1u ? POLLIN : 0) |
+					   (bits >> (k + ARES_GETSOCK_MAXNUM) & 1u ? POLLOUT : 0));
 			if (ev == 0)
 				continue;
 			pf[n] = (struct pollfd){.fd = s[k], .events = ev};

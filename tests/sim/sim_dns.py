@@ -9,7 +9,8 @@ truncated (TC, question only) so the client asks again over TCP.
 
 Propagation: with --dns-delay S, a record created, changed or deleted is
 served as it is only S seconds after the change was seen (a thread looks every
-50 ms); until then the old value (or NXDOMAIN for a new name) is served.
+50 ms, and each question looks at its zone); until then the old value (or
+NXDOMAIN for a new name) is served.
 
 The parent: an NS question for a zone's apex is answered as the parent zone
 (the TLD) would: a referral (no AA, no answer, the NS in the authority
@@ -129,18 +130,32 @@ class DnsServer:
             threading.Thread(target=f, daemon=True).start()
 
     # ---- what is served
-    def current(self):
+    def current(self, zone=None):
         out = {}
         with self.sim.lock:
             for z in self.sim.zones:
+                if zone is not None and z["domain"] != zone:
+                    continue
                 for r in z["records"]:
                     out.setdefault((r["name"], r["type"]), []).append((r["content"], r.get("ttl", 3600)))
         return {k: sorted(v) for k, v in out.items()}
 
-    def sync(self):
-        cur, now = self.current(), time.time()
+    def sync(self, zone=None):
+        """What is served follows the zones (all, or one: the zone of a question, so a change
+        is seen by the next question at once, not only by the next tick)."""
+        cur, now = self.current(zone), time.time()
+        with self.sim.lock:
+            deeper = [z["domain"] for z in self.sim.zones
+                      if zone is not None and z["domain"].endswith("." + zone)]
+
+        def inz(key):
+            n = key[0]
+            if zone is None:
+                return True
+            return (n == zone or n.endswith("." + zone)) and not any(
+                n == d or n.endswith("." + d) for d in deeper)
         with self.lock:
-            for key in set(cur) | set(self.view) | set(self.pending):
+            for key in [k for k in set(cur) | set(self.view) | set(self.pending) if inz(k)]:
                 val = cur.get(key)
                 if val == self.view.get(key):
                     self.pending.pop(key, None)
@@ -222,6 +237,7 @@ class DnsServer:
         if zone is None:
             return REFUSED, False, [], [], []
         z = zs[zone]
+        self.sync(zone)
         soa = self.rrset(zone, "SOA")
         soa_rr = [rr(zone, "SOA", t, c) for c, t in soa[:1]]
         tname = TNAME.get(qtype)
