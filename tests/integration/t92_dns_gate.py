@@ -147,8 +147,25 @@ def raw_server():
         t.ok(not a["tc"] and a["an"] == 40, "dns: the same question over TCP gets all 40 records", a)
         log = w.sim_state()["dns"]["dns_log"]
         t.ok(any(x[1] == "big.vrs.gmbh" and x[3] == "tcp" for x in log), "dns: the questions are logged (meta)")
+        env_sh(w)
     finally:
         w.close()
+
+
+def env_sh(w):
+    """tests/sim/env.sh prints the export lines from the ready file (and the HTTPS keys when there)"""
+    sh = os.path.join(vrsenv.TOP, "tests", "sim", "env.sh")
+    out = subprocess.run([sh, w.sim.ready], capture_output=True, text=True).stdout.splitlines()
+    t.eq(out, ["export VRS_COOLIFY_URL=http://127.0.0.1:%d" % w.sim.coolify_port,
+               "export VRS_INWX_URL=http://127.0.0.1:%d/jsonrpc/" % w.sim.inwx_port,
+               "export VRS_NAMESERVER=127.0.0.1:%d" % w.sim.dns_port],
+         "env.sh: the export lines of the ready file")
+    ready = os.path.join(w.dir, "ready-https.json")
+    with open(ready, "w") as f:
+        f.write('{"coolify": 1, "inwx": 2, "dns_port": 3, "https_port": 4, "ca_file": "/tmp/a b/ca.pem"}')
+    out = subprocess.run([sh, ready], capture_output=True, text=True).stdout.splitlines()
+    t.eq(out[3:], ["export VRS_CONNECT_TO=127.0.0.1:4", "export VRS_CA_FILE='/tmp/a b/ca.pem'"],
+         "env.sh: VRS_CONNECT_TO and VRS_CA_FILE when the ready file names them (quoted)")
 
 
 # ---- the gate ------------------------------------------------------------------------------
@@ -203,8 +220,15 @@ def stale_answer():
                "p/luna.yaml": project("luna", sub("luna"))})
     try:
         w.patch({"op": "dns_serve", "name": "luna.vrs.gmbh", "type": "A", "values": ["198.51.100.99"]})
-        p = w.apply("--dns-timeout", "3s")
+        p = w.apply("--dns-timeout", "5s", "--parallelism", "1")
         t.eq(p.returncode, 1, "stale: apply fails")
+        # one call slot: the waiting project held none, so the other converged meanwhile
+        act = w.db("SELECT l.id FROM marketplace_provisioning_log l JOIN marketplace_project p ON "
+                   "p.id = l.project_id WHERE p.slug = 'roma' AND l.new_status = 'active'")
+        err = w.db("SELECT l.id FROM marketplace_provisioning_log l JOIN marketplace_project p ON "
+                   "p.id = l.project_id WHERE p.slug = 'luna' AND l.new_status = 'error'")
+        t.ok(act and err and act[0][0] < err[0][0],
+             "stale: with --parallelism 1 the other project went active while it waited", (act, err))
         s = w.status()
         t.eq(s["roma"]["status"], "active", "stale: the other project is active")
         t.eq(s["luna"]["status"], "error", "stale: the project served a stale address is in error")
