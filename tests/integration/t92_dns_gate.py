@@ -8,6 +8,7 @@ VRS_NAMESERVER must be loopback; and the simulator's DNS server itself (A,
 NODATA, NXDOMAIN, the parent's referral, TC + TCP) by raw queries. TAP."""
 
 import os
+import signal
 import socket
 import sqlite3
 import struct
@@ -39,22 +40,26 @@ def world(files, sim_args=()):
     return World(specs, copy_specs=False, sim_args=tuple(sim_args))
 
 
-def log_rows(w, slug, action):
-    return w.db("SELECT l.message FROM marketplace_provisioning_log l JOIN marketplace_project p "
-                "ON p.id = l.project_id WHERE p.slug = ? AND l.action = ? ORDER BY l.id", slug, action)
-
-
-def domain_status(w, fqdn):
+def ro(w, sql, *args):
+    """read the state while vrsctl may be writing it (or not have created it yet): [] then"""
     try:
         con = sqlite3.connect("file:%s?mode=ro" % w.state, uri=True, timeout=0.2)
         try:
-            r = con.execute("SELECT status FROM marketplace_project_domain WHERE domain = ?",
-                            (fqdn,)).fetchall()
+            return con.execute(sql, args).fetchall()
         finally:
             con.close()
-        return r[0][0] if r else None
     except sqlite3.Error:
-        return None
+        return []
+
+
+def log_rows(w, slug, action):
+    return ro(w, "SELECT l.message FROM marketplace_provisioning_log l JOIN marketplace_project p "
+              "ON p.id = l.project_id WHERE p.slug = ? AND l.action = ? ORDER BY l.id", slug, action)
+
+
+def domain_status(w, fqdn):
+    r = ro(w, "SELECT status FROM marketplace_project_domain WHERE domain = ?", fqdn)
+    return r[0][0] if r else None
 
 
 # ---- raw DNS -------------------------------------------------------------------------------
@@ -263,6 +268,28 @@ def delegated_elsewhere():
         w.close()
 
 
+def stop_while_waiting():
+    w = world({"platform.yaml": vrsenv.PLATFORM_DNS, "p/roma.yaml": project("roma", sub("roma"))},
+              sim_args=("--dns-delay", "600"))
+    try:
+        p = subprocess.Popen([vrsenv.VRSCTL, "--specs", w.specs, "--state", w.state, "apply",
+                              "--auto-approve"], env=w.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+        while p.poll() is None and not log_rows(w, "roma", "dns_waiting"):
+            time.sleep(0.05)
+        p.send_signal(signal.SIGTERM)
+        out = p.communicate(timeout=120)[0]
+        t.ok(p.returncode == 1 and "interrupted" in out and "Sanitizer" not in out,
+             "stop: SIGTERM during the DNS wait ends apply (interrupted)", out[-1500:])
+        t.eq(domain_status(w, "roma.vrs.gmbh"), "pending_dns", "stop: the domain stays pending_dns")
+        w.patch({"op": "dns_delay", "seconds": 0})
+        p = w.apply()
+        t.eq(p.returncode, 0, "stop: the next apply converges")
+        t.eq(domain_status(w, "roma.vrs.gmbh"), "active", "stop: and the domain is active")
+    finally:
+        w.close()
+
+
 def loopback_only():
     w = world({"platform.yaml": vrsenv.PLATFORM_DNS, "p/roma.yaml": project("roma", sub("roma"))})
     try:
@@ -278,5 +305,6 @@ raw_server()
 delayed_converge()
 stale_answer()
 delegated_elsewhere()
+stop_while_waiting()
 loopback_only()
 sys.exit(t.done())

@@ -110,7 +110,7 @@ class DnsServer:
         self.delay = float(delay)
         self.lock = threading.Lock()
         self.view = {}      # (name, type) -> sorted [(content, ttl)] as served
-        self.pending = {}   # (name, type) -> (value, due time)
+        self.pending = {}   # (name, type) -> (value, when the change was seen)
         self.serve = {}     # (name, type) -> [content]: dns_serve overrides
         self.delegate = {}  # domain -> [ns]: dns_delegate overrides
         self.log = []
@@ -162,8 +162,8 @@ class DnsServer:
                     continue
                 p = self.pending.get(key)
                 if p is None or p[0] != val:
-                    p = self.pending[key] = (val, now + self.delay)
-                if now >= p[1]:
+                    p = self.pending[key] = (val, now)
+                if now >= p[1] + self.delay:  # the delay in force now (dns_delay may change it)
                     if val is None:
                         self.view.pop(key, None)
                     else:
