@@ -15,17 +15,15 @@ trap cleanup EXIT INT TERM
 
 echo "== starting the Coolify and INWX simulators on 127.0.0.1"
 /usr/bin/python3 tests/sim/seed_from_specs.py specs "$work/seed.json"
+# --dns-delay: new records reach the simulator's DNS server 1 s later, so the
+# apply shows the DNS gate's wait before the apps get their FQDNs
 /usr/bin/python3 tests/sim/vrs_sim.py --coolify 127.0.0.1:0 --inwx 127.0.0.1:0 \
-	--ready-file "$work/ready.json" --seed-file "$work/seed.json" --quiet &
+	--ready-file "$work/ready.json" --seed-file "$work/seed.json" --quiet --dns-delay 1 &
 sim_pid=$!
 for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.05; done
 [ -f "$work/ready.json" ] || { echo "demo: the simulator did not start" >&2; exit 1; }
-ports=$(cat "$work/ready.json")
-coolify_port=$(echo "$ports" | sed 's/.*"coolify": *\([0-9]*\).*/\1/')
-inwx_port=$(echo "$ports" | sed 's/.*"inwx": *\([0-9]*\).*/\1/')
-
-export VRS_COOLIFY_URL="http://127.0.0.1:$coolify_port"
-export VRS_INWX_URL="http://127.0.0.1:$inwx_port/jsonrpc/"
+# VRS_COOLIFY_URL, VRS_INWX_URL, VRS_NAMESERVER (its DNS server), ... from the ready file
+eval "$(tests/sim/env.sh "$work/ready.json")"
 export VRS_INWX_USER=sim-user
 # secrets the way production passes them: files only the operator can read
 umask 077

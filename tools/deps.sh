@@ -39,12 +39,13 @@ need() { # kind what package [optional]
 need cmd pkg-config pkg-config
 need cmd cc gcc
 need cmd make make
-# libraries (DESIGN: libyaml, SQLite, libcurl, cJSON, libcrypto; cmocka for unit tests)
+# libraries (DESIGN: libyaml, SQLite, libcurl, cJSON, libcrypto; c-ares for the DNS gate; cmocka for unit tests)
 need pkg yaml-0.1 libyaml-dev
 need pkg sqlite3 libsqlite3-dev
 need pkg libcurl libcurl4-openssl-dev
 need pkg libcjson libcjson-dev
 need pkg libcrypto libssl-dev
+need pkg libcares libc-ares-dev
 need pkg cmocka libcmocka-dev
 # tools the tests and 'make lint' run
 need cmd clang-format clang-format

@@ -62,8 +62,6 @@ static struct dom_ids *dom_ids_get(struct run *eng, const char *fqdn)
 	}
 }
 
-static void dns_zones_free(struct dns_zones *zs);
-
 static void dns_free_all(struct run *eng)
 {
 	for (size_t i = 0; i < eng->ndoms; i++) {
@@ -73,8 +71,7 @@ static void dns_free_all(struct run *eng)
 		free(eng->doms[i].ids.www);
 	}
 	free(eng->doms);
-	dns_zones_free(eng->dns_zones);
-	eng->dns_zones = NULL;
+	run_zones_release(eng);
 }
 
 static char **id_slot(struct dom_ids *ids, enum rec_kind k)
@@ -136,11 +133,8 @@ static int record_ids_tx(struct run *eng, struct job *j, const char *id, struct 
 	/* the domain row is gone when the domain was removed in this same run */
 	if (dj->want == NULL && j->a->op == OP_DELETE)
 		return 0;
-	if (state_domain_set_records(eng->st, dj->fqdn, ids->a, ids->aaaa, ids->www, err) < 0)
-		return -1;
-	if (j->a->op != OP_DELETE && dj->kind == RK_A)
-		return state_domain_set_status(eng->st, dj->fqdn, DS_ACTIVE, err);
-	return 0;
+	/* the domain goes active when its nameservers serve it (dnsgate.c), not at the write */
+	return state_domain_set_records(eng->st, dj->fqdn, ids->a, ids->aaaa, ids->www, err);
 }
 
 static void dns_done(struct job *j, const char *id, const char *log, const char *progress)
@@ -166,61 +160,7 @@ static void dns_failed(struct job *j, const struct vrs_err *err)
 
 static void on_created(void *ud, int rc, void *res, struct vrs_err *err);
 
-/* ---- the zones read before creates ------------------------------------------------- */
-
-/* a zone's records as read once in this run; jobs wait here while it is read */
-struct dns_zone {
-	struct run *eng;
-	char *zone;
-	struct inwx_zone_info *zi; /* NULL until read */
-	bool reading;
-	struct job **wait;
-	size_t nwait, await;
-};
-
-struct dns_zones {
-	struct dns_zone **v;
-	size_t n;
-};
-
-static void dns_zones_free(struct dns_zones *zs)
-{
-	for (size_t i = 0; zs && i < zs->n; i++) {
-		if (zs->v[i]->zi)
-			inwx_zone_info_free(zs->v[i]->zi);
-		free(zs->v[i]->zone);
-		free(zs->v[i]->wait);
-		free(zs->v[i]);
-	}
-	if (zs)
-		free(zs->v);
-	free(zs);
-}
-
-static struct dns_zone *dns_zone_get(struct run *eng, const char *zone)
-{
-	struct dns_zones *zs = eng->dns_zones;
-	struct dns_zone **v, *z;
-
-	if (zs == NULL && (zs = eng->dns_zones = calloc(1, sizeof(*zs))) == NULL)
-		return NULL;
-	for (size_t i = 0; i < zs->n; i++)
-		if (strcasecmp(zs->v[i]->zone, zone) == 0)
-			return zs->v[i];
-	v = realloc(zs->v, (zs->n + 1) * sizeof(*v));
-	if (v == NULL)
-		return NULL;
-	zs->v = v;
-	if ((z = calloc(1, sizeof(*z))) == NULL)
-		return NULL;
-	if ((z->zone = strdup(zone)) == NULL) {
-		free(z);
-		return NULL;
-	}
-	z->eng = eng;
-	zs->v[zs->n++] = z;
-	return z;
-}
+/* ---- the zones read before creates (zones.c) ------------------------------------ */
 
 /* is this record id one vrsctl recorded (at the start, or in this run)? */
 static bool own_record(const struct run *eng, const char *id)
@@ -295,63 +235,23 @@ static void dns_check_zone(struct job *j, const struct inwx_zone_info *zi)
 	dns_create_send(j);
 }
 
-static void on_zone_read(void *ud, int rc, void *res, struct vrs_err *err)
+static void on_zone_read(struct run *eng, void *ud, const struct inwx_zone_info *zi,
+			 const struct vrs_err *err)
 {
-	struct dns_zone *z = ud;
-	struct job **wait = z->wait;
-	size_t n = z->nwait;
-
-	z->wait = NULL;
-	z->nwait = z->await = 0;
-	z->reading = false;
-	if (rc == 0)
-		z->zi = res;
-	/* a failed read is tried again by the next create in the zone */
-	for (size_t i = 0; i < n; i++) {
-		if (rc == 0)
-			dns_check_zone(wait[i], z->zi);
-		else
-			dns_failed(wait[i], err);
-	}
-	free(wait);
+	(void)eng;
+	/* a failed read is tried again by the next create in the zone (zones.c) */
+	if (zi)
+		dns_check_zone(ud, zi);
+	else
+		dns_failed(ud, err);
 }
 
-/* a create: read the zone once (or wait for the read under way), then check */
+/* a create: the zone read once per run (or the read under way waited for), then checked */
 static void dns_create(struct run *eng, struct job *j)
 {
 	struct dns_job *dj = j->ctx;
-	struct dns_zone *z = dns_zone_get(eng, dj->zone);
-	struct vrs_err err;
 
-	err_clear(&err);
-	if (z == NULL) {
-		job_fail(eng, j, "out of memory");
-		free(j->ctx);
-		j->ctx = NULL;
-		return;
-	}
-	if (z->zi) {
-		dns_check_zone(j, z->zi);
-		return;
-	}
-	if (z->nwait == z->await) {
-		size_t na = z->await ? z->await * 2 : 8;
-		struct job **v = realloc(z->wait, na * sizeof(*v));
-		if (v == NULL) {
-			job_fail(eng, j, "out of memory");
-			free(j->ctx);
-			j->ctx = NULL;
-			return;
-		}
-		z->wait = v;
-		z->await = na;
-	}
-	z->wait[z->nwait++] = j;
-	if (z->reading)
-		return;
-	z->reading = true;
-	if (inwx_zone_info_async(eng->pv->inwx, z->zone, NULL, on_zone_read, z, &err) < 0)
-		on_zone_read(z, -1, NULL, &err);
+	run_zone_read(eng, dj->zone, on_zone_read, j);
 }
 
 static void on_lookup(void *ud, int rc, void *res, struct vrs_err *err)

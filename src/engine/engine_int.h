@@ -24,6 +24,8 @@ struct providers {
 	struct http_pool *pool;
 	struct coolify *coolify; /* NULL when not configured */
 	struct inwx *inwx;	 /* NULL when not configured */
+	char *nameserver; /* VRS_NAMESERVER (a loopback test setting): every DNS question goes
+			     there; NULL: none */
 };
 
 /* what the engine knows of a project while it runs (recorded + this run's results) */
@@ -58,8 +60,9 @@ struct dom_rt {
 };
 
 struct deploy_waits;
-struct dns_zones;
+struct run_zones;
 struct app_gones;
+struct dnsgate;
 
 /* one apply: its inputs and what the executors keep for its length */
 struct run {
@@ -74,10 +77,11 @@ struct run {
 	/* the executors' data for the run, freed by their release() */
 	struct dom_rt *doms; /* dns.c */
 	size_t ndoms, adoms;
-	struct dns_zones *dns_zones;  /* dns.c: zones read before creating records */
+	struct run_zones *zones;      /* zones.c: the INWX zones read in this run */
 	struct deploy_waits *deploys; /* deploy.c */
 	struct app_gones *gones;      /* appgone.c */
 	struct resends *resends;      /* resend.c */
+	struct dnsgate *dnsgate;      /* dnsgate.c */
 };
 
 /* the handle of one action while it runs; the scheduler keeps the rest */
@@ -175,6 +179,19 @@ int engine_enter_provisioning(struct run *run, struct job *j, struct vrs_err *er
 /* the new value of a change of the action, or NULL */
 const char *action_change_new(const struct m_action *a, const char *field);
 
+/* ---- the zones read in this run (zones.c) ------------------------------------- */
+
+/* zi: the zone's records (the run keeps them), or NULL and err */
+typedef void (*zone_fn)(struct run *run, void *ud, const struct inwx_zone_info *zi,
+			const struct vrs_err *err);
+/*
+ * The zone's records: one nameserver.info per zone and run, shared; fn runs
+ * at once when the zone was read, else when the read under way ends.
+ */
+void run_zone_read(struct run *run, const char *zone, zone_fn fn, void *ud);
+/* idempotent: every executor that reads zones may call it in its release() */
+void run_zones_release(struct run *run);
+
 /* ---- ownership (recover.c) --------------------------------------------------- */
 
 /* the description mark of what vrsctl made (or `vrsctl import` took over) */
@@ -217,5 +234,14 @@ void resend_release(struct run *run);
 void appstart_wait(struct run *run, struct job *j, record_fn done_tx);
 void appgone_step(struct run *run, int *wait_ms);
 void appgone_release(struct run *run);
+/*
+ * dnsgate.c: before an app's FQDNs go to Coolify, wait (out of the call
+ * slot, bounded by --dns-timeout) until the zone's nameservers serve the
+ * domains it adds; then cont(run, j) sends the call. No domain added: cont at once.
+ */
+typedef void (*gate_fn)(struct run *run, struct job *j);
+void dnsgate_wait(struct run *run, struct job *j, gate_fn cont);
+void dnsgate_step(struct run *run, int *wait_ms);
+void dnsgate_release(struct run *run);
 
 #endif

@@ -4,6 +4,8 @@
  */
 #include "engine/engine_int.h"
 
+#include "providers/dns.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +23,13 @@ int providers_open(bool need_coolify, bool need_inwx, providers_trace_fn trace, 
 	if ((need_coolify && provider_creds_require_coolify(&c, err) < 0) ||
 	    (need_inwx && provider_creds_require_inwx(&c, err) < 0))
 		goto fail;
+	{
+		const char *ns = getenv("VRS_NAMESERVER");
+		if (ns && ns[0] &&
+		    (dns_server_check_loopback(ns, err) < 0 ||
+		     (pv->nameserver = strdup(ns)) == NULL))
+			goto fail;
+	}
 	if ((pv->pool = http_pool_new(err)) == NULL)
 		goto fail;
 	if (trace)
@@ -71,5 +80,6 @@ void providers_close(struct providers *pv)
 		coolify_free(pv->coolify);
 	if (pv->pool)
 		http_pool_free(pv->pool);
+	free(pv->nameserver);
 	free(pv);
 }

@@ -246,6 +246,7 @@ static int apply_plan(struct state *st, struct providers *pv, const struct input
 	eo.tick_ud = o->tick_ud;
 	eo.poll_ms = o->poll_ms;
 	eo.deploy_timeout_s = o->deploy_timeout_s;
+	eo.dns_timeout_s = o->dns_timeout_s;
 	eo.deploy_queue_timeout_s = o->deploy_queue_timeout_s;
 	eo.delete_wait_ms = o->delete_wait_ms;
 	eo.executors = &engine_executors;

@@ -560,6 +560,23 @@ static void start_simple(struct run *run, struct job *j, struct vrs_err *err)
 
 /* ---- dispatch -------------------------------------------------------------------------- */
 
+/* after the DNS gate (dnsgate.c): the FQDNs resolve, the app's call goes */
+static void app_create_go(struct run *run, struct job *j)
+{
+	struct vrs_err err;
+
+	err_clear(&err);
+	start_app_create(run, j, &err);
+}
+
+static void app_update_go(struct run *run, struct job *j)
+{
+	struct vrs_err err;
+
+	err_clear(&err);
+	start_app_update(run, j, &err);
+}
+
 static void project_create(struct run *run, struct job *j, struct vrs_err *err)
 {
 	char name[160];
@@ -585,9 +602,9 @@ static void coolify_start(struct run *run, struct job *j)
 		return;
 	case RES_COOLIFY_APP:
 		if (j->a->op == OP_CREATE)
-			start_app_create(run, j, &err);
+			dnsgate_wait(run, j, app_create_go);
 		else if (j->a->op == OP_UPDATE)
-			start_app_update(run, j, &err);
+			dnsgate_wait(run, j, app_update_go);
 		else
 			start_simple(run, j, &err);
 		return;
@@ -609,6 +626,7 @@ static void coolify_step(struct run *run, int *wait_ms)
 	deploy_step(run, wait_ms);
 	appgone_step(run, wait_ms);
 	resend_step(run, wait_ms);
+	dnsgate_step(run, wait_ms); /* last: it may sleep what the others leave of *wait_ms */
 }
 
 static void coolify_release(struct run *run)
@@ -616,6 +634,7 @@ static void coolify_release(struct run *run)
 	deploy_release(run);
 	appgone_release(run);
 	resend_release(run);
+	dnsgate_release(run);
 }
 
 const struct executor coolify_executor = {"coolify", coolify_start, coolify_step, coolify_release};

@@ -93,6 +93,18 @@ static char *fqdns_of(struct builder *b, const struct m_project *p)
 	return s;
 }
 
+/*
+ * The FQDNs go to Coolify only when the names resolve (the executor's DNS
+ * gate): the app's create, or an update of its FQDNs, comes after the
+ * project's record creates and updates.
+ */
+static void req_dns(struct builder *b, struct pctx *c)
+{
+	for (size_t k = 0; k < c->dns.n; k++)
+		if (b->v[c->dns.v[k]].a.op != OP_DELETE)
+			pb_req(b, c->a_app, c->dns.v[k]);
+}
+
 /* the Coolify project (created once) and the application: create, or update what differs */
 void plan_app(struct builder *b, struct pctx *c)
 {
@@ -124,6 +136,7 @@ void plan_app(struct builder *b, struct pctx *c)
 			pb_drift(b, c->a_app, "drift: application deleted outside vrsctl");
 		pb_req(b, c->a_app, c->a_cp);
 		pb_req(b, c->a_app, c->a_proj);
+		req_dns(b, c);
 	} else {
 		const char *oimg = rp->app.image, *ofq = rf, *drift = NULL;
 		snprintf(oport, sizeof(oport), "%d", rp->app.port);
@@ -147,8 +160,10 @@ void plan_app(struct builder *b, struct pctx *c)
 				pb_chg(b, c->a_app, "image", oimg, dp->app.image);
 			if (strcmp(oport, nport))
 				pb_chg(b, c->a_app, "port", oport, nport);
-			if (!pb_str_eq(ofq, nf))
+			if (!pb_str_eq(ofq, nf)) {
 				pb_chg(b, c->a_app, "fqdns", ofq, nf);
+				req_dns(b, c);
+			}
 			if (hp)
 				pb_chg(b, c->a_app, "health_path", rp->app.health_path,
 				       dp->app.health_path);

@@ -261,9 +261,9 @@ void plan_project(struct builder *b, size_t di)
 	if (!c.remote)
 		goto out;
 	plan_registrations(b, &c);
+	plan_dns(b, &c); /* before the app: its create (or new FQDNs) waits for the records */
 	plan_app(b, &c);
 	plan_env(b, &c);
-	plan_dns(b, &c);
 	plan_deploy(b, &c);
 out:
 	if (rp && rp->status == PS_ERROR && !b->oom) {

@@ -99,6 +99,8 @@ class World:
             "VRS_INWX_URL": "http://127.0.0.1:%d/jsonrpc/" % self.sim.inwx_port,
             "VRS_INWX_USER": "sim-user",
             "VRS_INWX_PASSWORD": "sim-password",
+            # every DNS question (the DNS gate) goes to the simulator's DNS server
+            "VRS_NAMESERVER": "127.0.0.1:%d" % self.sim.dns_port,
             "VRS_POLL_MS": "100",
             "VRS_COOLIFY_RATE": "60000",
             "VRS_TRIGGERED_BY": "ci@example.org",

@@ -77,6 +77,7 @@ class Sim:
         with open(self.ready) as f:
             ports = json.load(f)
         self.coolify_port, self.inwx_port = ports["coolify"], ports["inwx"]
+        self.dns_port = ports.get("dns_port")
 
     def stop(self):
         if self.proc.poll() is None:

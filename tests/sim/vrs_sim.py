@@ -11,8 +11,13 @@ CLI
 
   --coolify HOST:PORT     Coolify listener (loopback only; port 0 = any free port)
   --inwx HOST:PORT        INWX listener (loopback only)
-  --ready-file F          once both listen, write {"coolify": PORT, "inwx": PORT} to F
-                          (atomically: temp file + rename)
+  --ready-file F          once both listen, write {"coolify": PORT, "inwx": PORT, "dns_port": PORT}
+                          to F (atomically: temp file + rename)
+  --dns HOST:PORT         the INWX zones served as a DNS server, UDP and TCP (loopback only;
+                          default 127.0.0.1:0); see sim_dns.py (answers, the parent's delegation
+                          table, the dns_delay / dns_serve / dns_delegate admin ops)
+  --dns-delay S           a record created or changed is served over DNS S seconds later
+                          (default 0); until then the old value or NXDOMAIN
   --coolify-token T       accepted Bearer token (default sim-coolify-token); repeatable.
                           T:ABILITIES gives the token Coolify abilities, comma-separated, from
                           read, read:sensitive, write, write:sensitive, deploy, root
@@ -176,6 +181,8 @@ import sys
 import threading
 import time
 import urllib.parse
+
+import sim_dns
 
 VERSION = "4.3.11"
 ALNUM = string.ascii_lowercase + string.digits
@@ -470,6 +477,7 @@ class Sim:
                          "failed_transfers": self.failed_transfers,
                          "premium_domains": self.premium_domains},
                 "meta": self.meta,
+                **({"dns": self.dns.meta()} if getattr(self, "dns", None) else {}),
             }
 
     def save(self):
@@ -2070,6 +2078,8 @@ def admin_op(sim, op):
     fields = op.get("fields", {})
     if not isinstance(fields, dict):
         raise ValueError("fields must be an object")
+    if kind.startswith("dns_") and getattr(sim, "dns", None):  # the DNS server's knobs (sim_dns.py)
+        return sim.dns.admin(op)
     if kind == "delete_app":
         a = sim.app_by(op)
         if not a:
@@ -2664,6 +2674,8 @@ def main(argv=None):
     ap.add_argument("--coolify", default="127.0.0.1:0")
     ap.add_argument("--inwx", default="127.0.0.1:0")
     ap.add_argument("--ready-file")
+    ap.add_argument("--dns", default="127.0.0.1:0")  # the zones as a DNS server (sim_dns.py)
+    ap.add_argument("--dns-delay", type=float, default=0)
     ap.add_argument("--coolify-token", action="append")
     ap.add_argument("--coolify-sensitive", action="store_true")
     ap.add_argument("--coolify-api-disabled", action="store_true")
@@ -2704,6 +2716,11 @@ def main(argv=None):
     for s in servers:
         threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
     ports = {"coolify": servers[0].server_address[1], "inwx": servers[1].server_address[1]}
+    # the INWX zones served over DNS (UDP + TCP), with the propagation delay
+    dhost, dport = parse_addr(opts.dns, "dns")
+    sim.dns = sim_dns.DnsServer(sim, dhost, dport, opts.dns_delay)
+    sim.dns.start()
+    ports["dns_port"] = sim.dns.port
     if opts.ready_file:
         tmp = opts.ready_file + ".tmp.%d" % os.getpid()
         with open(tmp, "w") as f:

@@ -355,11 +355,11 @@ static void test_fresh_one_project(void **state)
 			       "9 create project pizzeria-roma [1,5,8]\n"
 			       "10 create project_domain roma.vrs.gmbh [4,9]\n"
 			       "11 create coolify_project vrs-pizzeria-roma [9]\n"
-			       "12 create coolify_app pizzeria-roma [9,11]\n"
-			       "13 create app_env pizzeria-roma [12]\n"
-			       "14 create dns_record roma.vrs.gmbh/A [10]\n"
-			       "15 create dns_record roma.vrs.gmbh/AAAA [10]\n"
-			       "16 create dns_record www.roma.vrs.gmbh/CNAME [10]\n"
+			       "12 create dns_record roma.vrs.gmbh/A [10]\n"
+			       "13 create dns_record roma.vrs.gmbh/AAAA [10]\n"
+			       "14 create dns_record www.roma.vrs.gmbh/CNAME [10]\n"
+			       "15 create coolify_app pizzeria-roma [9,11,12,13,14]\n"
+			       "16 create app_env pizzeria-roma [15]\n"
 			       "17 deploy deployment pizzeria-roma [12,13,14,15,16]\n");
 	assert_int_equal(p.nnoop, 0);
 	a = find_action(&p, OP_CREATE, RES_PROJECT, "pizzeria-roma");
@@ -426,8 +426,6 @@ static void test_fresh_domains_owned_registered_transferred(void **state)
 			       "transfer domain_registration roma-alt.de\n"
 			       "register domain_registration roma-pizza.de\n"
 			       "create coolify_project vrs-roma\n"
-			       "create coolify_app roma\n"
-			       "create app_env roma\n"
 			       "create dns_record pizzeria-roma.de/A\n"
 			       "create dns_record pizzeria-roma.de/AAAA\n"
 			       "create dns_record roma-alt.de/A\n"
@@ -440,6 +438,8 @@ static void test_fresh_domains_owned_registered_transferred(void **state)
 			       "create dns_record www.roma-alt.de/CNAME\n"
 			       "create dns_record www.roma-pizza.de/CNAME\n"
 			       "create dns_record www.roma.vrs-preview.de/CNAME\n"
+			       "create coolify_app roma\n"
+			       "create app_env roma\n"
 			       "deploy deployment roma\n");
 	a = find_action(&p, OP_CREATE, RES_COOLIFY_APP, "roma");
 	assert_string_equal(find_change(a, "fqdns")->new,
@@ -502,11 +502,11 @@ static void test_stripe_unconfirmed_pending_payment(void **state)
 	l = plisting(&p, "pizzeria-roma");
 	assert_string_equal(l, "update project pizzeria-roma\n"
 			       "create coolify_project vrs-pizzeria-roma\n"
-			       "create coolify_app pizzeria-roma\n"
-			       "create app_env pizzeria-roma\n"
 			       "create dns_record roma.vrs.gmbh/A\n"
 			       "create dns_record roma.vrs.gmbh/AAAA\n"
 			       "create dns_record www.roma.vrs.gmbh/CNAME\n"
+			       "create coolify_app pizzeria-roma\n"
+			       "create app_env pizzeria-roma\n"
 			       "deploy deployment pizzeria-roma\n");
 	a = find_action(&p, OP_UPDATE, RES_PROJECT, "pizzeria-roma");
 	assert_string_equal(find_change(a, "payment_confirmed")->new, "true");
@@ -824,12 +824,12 @@ static void test_domain_added_and_removed(void **state)
 	build(&d, &r, NULL, NULL, &p);
 	l = listing(&p);
 	assert_string_equal(l, "1 create project_domain pizzeria-roma.de\n"
-			       "2 update coolify_app pizzeria-roma\n"
-			       "3 create dns_record pizzeria-roma.de/A [1]\n"
-			       "4 create dns_record pizzeria-roma.de/AAAA [1]\n"
-			       "5 create dns_record www.pizzeria-roma.de/CNAME [1]\n"
+			       "2 create dns_record pizzeria-roma.de/A [1]\n"
+			       "3 create dns_record pizzeria-roma.de/AAAA [1]\n"
+			       "4 create dns_record www.pizzeria-roma.de/CNAME [1]\n"
+			       "5 update coolify_app pizzeria-roma [2,3,4]\n"
 			       "6 deploy deployment pizzeria-roma [2,3,4,5]\n");
-	a = &p.actions[1];
+	a = &p.actions[4];
 	assert_string_equal(find_change(a, "fqdns")->old, "https://roma.vrs.gmbh");
 	assert_string_equal(find_change(a, "fqdns")->new,
 			    "https://roma.vrs.gmbh,https://pizzeria-roma.de");
@@ -1062,11 +1062,11 @@ static void test_partial_and_unfinished(void **state)
 	r.projects[0].coolify_project_uuid = S("cp");
 	build(&d, &r, NULL, NULL, &p);
 	l = plisting(&p, "pizzeria-roma");
-	assert_string_equal(l, "create coolify_app pizzeria-roma\n"
-			       "create app_env pizzeria-roma\n"
-			       "create dns_record roma.vrs.gmbh/A\n"
+	assert_string_equal(l, "create dns_record roma.vrs.gmbh/A\n"
 			       "create dns_record roma.vrs.gmbh/AAAA\n"
 			       "create dns_record www.roma.vrs.gmbh/CNAME\n"
+			       "create coolify_app pizzeria-roma\n"
+			       "create app_env pizzeria-roma\n"
 			       "deploy deployment pizzeria-roma\n");
 	free(l);
 	plan_release(&p);
@@ -1226,10 +1226,10 @@ static void test_targets(void **state)
 			       "7 create project pizzeria-roma [1,3,6]\n"
 			       "8 create project_domain roma.vrs.gmbh [2,7]\n"
 			       "9 create coolify_project vrs-pizzeria-roma [7]\n"
-			       "10 create coolify_app pizzeria-roma [7,9]\n"
-			       "11 create app_env pizzeria-roma [10]\n"
-			       "12 create dns_record roma.vrs.gmbh/A [8]\n"
-			       "13 create dns_record www.roma.vrs.gmbh/CNAME [8]\n"
+			       "10 create dns_record roma.vrs.gmbh/A [8]\n"
+			       "11 create dns_record www.roma.vrs.gmbh/CNAME [8]\n"
+			       "12 create coolify_app pizzeria-roma [7,9,10,11]\n"
+			       "13 create app_env pizzeria-roma [12]\n"
 			       "14 deploy deployment pizzeria-roma [10,11,12,13]\n");
 	free(l);
 	plan_release(&p);
