@@ -206,6 +206,7 @@ static void converge(struct m_world *r, const char *server)
 		snprintf(id, sizeof(id), "app-%s", p->slug);
 		p->coolify_app_uuid = S(id);
 		p->has_api_key = true;
+		p->managed = true; /* recorded from a spec (it has its vrs_project_ext row) */
 		for (size_t k = 0; k < p->app.nenv; k++) { /* state/ keeps no secret reference */
 			if (p->app.env[k].kind != VK_LITERAL) {
 				free(p->app.env[k].ref);
