@@ -46,8 +46,11 @@ int state_project_upsert(struct state *st, const struct m_project *p, struct vrs
 			rc = st_run(
 			    st, err, what,
 			    "INSERT INTO marketplace_project (slug, api_key, provisioning_status, "
-			    "created_at, updated_at, name, owner_email) "
-			    "VALUES (?1, ?2, 'draft', ?3, ?3, ?4, ?5)",
+			    "created_at, updated_at, name, owner_email, is_active, is_superadmin, "
+			    "provisioning_retry_count, is_demo, preview_protection_enabled, "
+			    "payment_method) VALUES (?1, ?2, 'draft', ?3, ?3, ?4, ?5, 1, 0, 0, 0, "
+			    "0, "
+			    "'invoice')",
 			    "sstss", p->slug, key, now, p->name ? p->name : p->slug,
 			    p->owner_email ? p->owner_email : "");
 		if (rc >= 0)
@@ -333,8 +336,8 @@ int state_domain_upsert(struct state *st, const char *slug, const struct m_domai
 		rc = st_run(
 		    st, err, what,
 		    "INSERT INTO marketplace_project_domain (project_id, domain, domain_type, "
-		    "status, is_primary, base_domain_id, subdomain, created_at, updated_at) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+		    "status, is_primary, base_domain_id, subdomain, ssl_provisioned, created_at, "
+		    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?8)",
 		    "Isssbnst", pid, d->fqdn, m_domain_type_name(d->type),
 		    initial_domain_status(d->type), (int)d->primary, bid, d->subdomain, st_now(st));
 		if (rc >= 0)

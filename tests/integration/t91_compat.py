@@ -5,12 +5,15 @@ vrsctl converged (issue 13): they load every project with its domains, server,
 logs, bundle price and preview tokens; then the application inserts a draft,
 sets Stripe ids and a billing e-mail on a managed project and suspends another;
 two applies exit 0 and lose nothing the application wrote, the suspension stops
-the app, the draft stays unmanaged and its export validates. Prints TAP."""
+the app, the draft stays unmanaged and its export validates. A database the
+models created (db.create_all) before vrsctl ran is joined. Prints TAP."""
 
 import datetime
+import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -32,6 +35,48 @@ domains: [{subdomain: demo-luna}]
 """
 
 
+COMPAT = os.path.join(TOP, "tests", "compat")
+
+
+def compat(script, db):
+    env = dict(os.environ, VRS_COMPAT_DB=db, SQLALCHEMY_SILENCE_UBER_WARNING="1")
+    return subprocess.run(["/usr/bin/python3", os.path.join(COMPAT, script)], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def join_created_db():
+    """the marketplace created the database from its models before vrsctl ran"""
+    w = World(os.path.join(TOP, "specs"))
+    try:
+        p = compat("create_db.py", w.state)
+        t.eq(p.returncode, 0, "the models create the database (db.create_all): " + p.stderr[-300:])
+        p = w.apply()
+        t.eq(p.returncode, 0, "apply joins the marketplace's database and converges: "
+             + p.stderr[-400:])
+        t.eq(w.db("PRAGMA user_version")[0][0] > 0, True, "vrsctl's schema version is set")
+        t.eq(w.db("SELECT provisioning_status, api_key FROM marketplace_project "
+                  "WHERE slug = 'eisdiele'"), [("draft", "eisdiele-key")],
+             "the application's draft is kept as it was")
+        t.eq(w.db("SELECT plugin_name FROM marketplace_license"), [("menu",)],
+             "the application's license table is left alone")
+        p = w.apply()
+        t.eq(p.returncode, 0, "the second apply exits 0: " + p.stderr[-300:])
+        s = w.status()
+        t.eq((s["eisdiele"]["managed"], s["pizzeria-roma"]["managed"]), (False, True),
+             "the draft is unmanaged, the specs' projects managed")
+        p = compat("load_all.py", w.state)
+        t.eq(p.returncode, 0, "the models load the joined state: " + p.stdout[-300:] + p.stderr[-300:])
+        if p.returncode == 0:
+            seen = json.loads(p.stdout)
+            t.eq(sorted(seen), ["cafe-luna", "eisdiele", "pizzeria-roma"], "every project loads")
+            t.eq(seen["pizzeria-roma"]["status"], "active", "vrsctl's projects are active")
+            t.ok(seen["pizzeria-roma"]["server"] and seen["pizzeria-roma"]["domains"]
+                 and seen["pizzeria-roma"]["logs"], "with server, domains and log")
+            t.eq(seen["eisdiele"]["licenses"], ["menu"], "the draft's license loads")
+    finally:
+        w.close()
+
+
 def app_status(w, name):
     a = w.apps_by_name().get(name)
     return a[0].get("status") if a else None
@@ -43,6 +88,7 @@ def main():
     except ImportError:
         t.ok(False, "python3-flask-sqlalchemy is installed (make deps)")
         sys.exit(t.done())
+    join_created_db()
     w = World(os.path.join(TOP, "specs"))
     try:
         with open(os.path.join(w.specs, "projects", "demo-luna.yaml"), "w") as f:

@@ -341,6 +341,14 @@ static void test_join_marketplace_db(void **state)
 	assert_false(w.projects[0].managed);
 	assert_int_equal(w.projects[0].trial_start_date, 1767323045);
 	world_release(&w);
+	/* vrsctl's inserts give every NOT NULL column: SQLAlchemy's tables have no DEFAULTs */
+	{
+		struct m_project np = {
+		    .slug = "neu", .name = "Neu", .owner_email = "n@example.org"};
+		struct state_log_entry e = {.project_slug = "neu", .action = "project_created"};
+		assert_int_equal(state_project_upsert(st, &np, &f->err), 0);
+		assert_int_equal(state_log_add(st, &e, &f->err), 0);
+	}
 	state_close(st);
 	/* opened again: an ordinary state now */
 	st = open_w(f);
@@ -371,6 +379,138 @@ static void test_join_type_contradiction(void **state)
 	free(v);
 }
 
+/* ---- field ownership ---------------------------------------------------- */
+
+/*
+ * Per optional column: after create, a spec that does not name the key
+ * leaves what the application wrote; one that names it writes its value.
+ */
+static const struct {
+	const char *column;
+	unsigned key;
+	const char *app_value; /* SQL literal the application writes */
+	const char *kept;      /* the column as text afterwards */
+	const char *spec;      /* as text once the spec names the key */
+} owned[] = {
+    {"is_active", PK_LIFECYCLE, "0", "0", "1"},
+    {"is_superadmin", PK_SUPERADMIN, "1", "1", "0"},
+    {"payment_method", PK_PAYMENT_METHOD, "'stripe_prepaid'", "stripe_prepaid", "free"},
+    {"billing_email", PK_BILLING_EMAIL, "'app@example.org'", "app@example.org", "spec@example.org"},
+    {"stripe_customer_id", PK_STRIPE_CUSTOMER, "'cus_app'", "cus_app", "cus_spec"},
+    {"stripe_subscription_id", PK_STRIPE_SUBSCRIPTION, "'sub_app'", "sub_app", "sub_spec"},
+    {"is_demo", PK_DEMO, "1", "1", "0"},
+    {"preview_protection_enabled", PK_PREVIEW_PROTECTION, "1", "1", "0"},
+    {"cloned_from_project_id", PK_CLONED_FROM, "2", "2", "NULL"},
+    {"bundle_id", PK_BUNDLE, "1", "1", "NULL"},
+};
+
+static char *column_text(const char *path, const char *col)
+{
+	char sql[200];
+
+	snprintf(sql, sizeof(sql),
+		 "SELECT coalesce(CAST(%s AS TEXT), 'NULL') FROM marketplace_project "
+		 "WHERE slug = 'kunde'",
+		 col);
+	return raw_text(path, sql);
+}
+
+static void test_ownership_per_column(void **state)
+{
+	struct fx *f = *state;
+	struct state *st = open_w(f);
+	struct m_project p = {.slug = "kunde",
+			      .name = "Kunde",
+			      .owner_email = "k@example.org",
+			      .payment_method = PM_FREE,
+			      .payment_confirmed = true,
+			      .billing_email = "spec@example.org",
+			      .stripe_customer_id = "cus_spec",
+			      .stripe_subscription_id = "sub_spec"};
+	struct m_project other = {.slug = "other", .name = "O", .owner_email = "o@example.org"};
+	char sql[300], *v;
+
+	assert_int_equal(state_project_upsert(st, &other, &f->err), 0);
+	assert_int_equal(raw_exec(f->path, "INSERT INTO marketplace_project_type (code, name, "
+					   "created_at, updated_at) VALUES ('t', 'T', 'x', 'x');"
+					   "INSERT INTO marketplace_bundle (code, name, "
+					   "project_type_id, created_at, updated_at) VALUES "
+					   "('b', 'B', 1, 'x', 'x')"),
+			 SQLITE_OK);
+	/* created: every column from the spec and DESIGN §4's defaults */
+	assert_int_equal(state_project_upsert(st, &p, &f->err), 0);
+	v = column_text(f->path, "billing_email || '|' || payment_method || '|' || is_active");
+	assert_string_equal(v, "spec@example.org|free|1");
+	free(v);
+	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++) {
+		snprintf(sql, sizeof(sql),
+			 "UPDATE marketplace_project SET %s = %s, trial_start_date = "
+			 "'2026-01-01 00:00:00.000000', name = 'App name' WHERE slug = 'kunde'",
+			 owned[i].column, owned[i].app_value);
+		assert_int_equal(raw_exec(f->path, sql), SQLITE_OK);
+		p.keys = 0;
+		assert_int_equal(state_project_upsert(st, &p, &f->err), 0);
+		v = column_text(f->path, owned[i].column);
+		if (strcmp(v, owned[i].kept) != 0)
+			fail_msg("%s: not named by the spec, got %s, want the application's %s",
+				 owned[i].column, v, owned[i].kept);
+		free(v);
+		/* the required keys always apply; what upsert never writes stays */
+		v = column_text(f->path, "name || '|' || trial_start_date");
+		assert_string_equal(v, "Kunde|2026-01-01 00:00:00.000000");
+		free(v);
+		p.keys = owned[i].key;
+		assert_int_equal(state_project_upsert(st, &p, &f->err), 0);
+		v = column_text(f->path, owned[i].column);
+		if (strcmp(v, owned[i].spec) != 0)
+			fail_msg("%s: named by the spec, got %s, want %s", owned[i].column, v,
+				 owned[i].spec);
+		free(v);
+	}
+	state_close(st);
+}
+
+/* the plan's view of the same rule: recorded values stand for keys the spec leaves out */
+static void test_project_effective(void **state)
+{
+	struct m_project d = {.slug = "k", .payment_method = PM_INVOICE, .demo = false};
+	struct m_project r = {.slug = "k",
+			      .payment_method = PM_STRIPE_SUBSCRIPTION,
+			      .billing_email = "app@example.org",
+			      .stripe_customer_id = "cus",
+			      .stripe_subscription_id = "sub",
+			      .bundle = "b",
+			      .superadmin = true,
+			      .demo = true,
+			      .cloned_from = "src",
+			      .preview_protection = true,
+			      .lifecycle = LC_SUSPENDED,
+			      .trial_days = 14};
+	struct m_project e;
+
+	(void)state;
+	project_effective(&d, &r, &e);
+	assert_int_equal(e.payment_method, PM_STRIPE_SUBSCRIPTION);
+	assert_string_equal(e.billing_email, "app@example.org");
+	assert_string_equal(e.stripe_customer_id, "cus");
+	assert_string_equal(e.stripe_subscription_id, "sub");
+	assert_string_equal(e.bundle, "b");
+	assert_true(e.superadmin && e.demo && e.preview_protection);
+	assert_string_equal(e.cloned_from, "src");
+	/* vrsctl's own (vrs_project_ext): the spec with its defaults applies */
+	assert_int_equal(e.lifecycle, LC_ACTIVE);
+	assert_int_equal(e.trial_days, 0);
+	d.keys = PK_PAYMENT_METHOD | PK_BILLING_EMAIL | PK_DEMO;
+	project_effective(&d, &r, &e);
+	assert_int_equal(e.payment_method, PM_INVOICE);
+	assert_null(e.billing_email);
+	assert_false(e.demo);
+	assert_string_equal(e.stripe_customer_id, "cus");
+	/* a new row: the spec as it is */
+	project_effective(&d, NULL, &e);
+	assert_null(e.stripe_customer_id);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +521,8 @@ int main(void)
 	    cmocka_unit_test(test_time_formats),
 	    cmocka_unit_test_setup_teardown(test_join_marketplace_db, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_join_type_contradiction, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ownership_per_column, setup, teardown),
+	    cmocka_unit_test(test_project_effective),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
