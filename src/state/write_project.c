@@ -86,19 +86,19 @@ int state_project_upsert(struct state *st, const struct m_project *p, struct vrs
 		    m_payment_method_name(p->payment_method), p->billing_email,
 		    p->stripe_customer_id, p->stripe_subscription_id, (int)p->demo, cid,
 		    (int)p->preview_protection, now, (int)(created ? ~0u >> 1 : p->keys));
+	/* a row taken over from the application: vrsctl has written no status of it yet */
 	if (rc >= 0)
 		rc =
 		    st_run(st, err, what,
 			   "INSERT INTO vrs_project_ext (project_id, lifecycle, payment_confirmed, "
-			   "trial_days, cloned_from_slug, vrs_status) VALUES (?, ?, ?, ?, ?, "
-			   "(SELECT provisioning_status FROM marketplace_project WHERE id = ?1)) "
+			   "trial_days, cloned_from_slug, vrs_status) VALUES (?, ?, ?, ?, ?, ?) "
 			   "ON CONFLICT (project_id) DO UPDATE SET "
 			   "lifecycle = excluded.lifecycle, "
 			   "payment_confirmed = excluded.payment_confirmed, "
 			   "trial_days = excluded.trial_days, "
 			   "cloned_from_slug = excluded.cloned_from_slug",
-			   "Isbis", id, m_lifecycle_name(p->lifecycle), (int)p->payment_confirmed,
-			   p->trial_days, p->cloned_from);
+			   "Isbiss", id, m_lifecycle_name(p->lifecycle), (int)p->payment_confirmed,
+			   p->trial_days, p->cloned_from, created ? "draft" : NULL);
 	/* clones recorded before this project now point at it */
 	if (rc >= 0)
 		rc =
@@ -116,25 +116,29 @@ int state_project_set_status(struct state *st, const char *slug, enum m_prov_sta
 			     const char *error_or_NULL, struct vrs_err *err)
 {
 	char what[160];
+	int rc;
 
 	snprintf(what, sizeof(what), "project %s", slug);
-	/* what vrsctl wrote, so that a status it did not write is known as the application's */
-	if (st_run(st, err, what,
-		   "UPDATE vrs_project_ext SET vrs_status = ?1 WHERE project_id = "
-		   "(SELECT id FROM marketplace_project WHERE slug = ?2)",
-		   "ss", m_prov_status_name(status), slug) < 0)
+	if (st_sp_begin(st, err) < 0)
 		return -1;
-	return st_run1(
-	    st, err, what,
-	    "UPDATE marketplace_project SET provisioning_status = ?1, "
-	    "provisioning_error = ?2, "
-	    "provisioning_started_at = CASE WHEN ?1 IN ('pending_domain', 'provisioning', "
-	    "'bootstrapping') AND provisioning_started_at IS NULL THEN ?3 "
-	    "ELSE provisioning_started_at END, "
-	    "provisioning_completed_at = CASE WHEN ?1 = 'active' THEN ?3 "
-	    "ELSE provisioning_completed_at END, "
-	    "updated_at = ?3 WHERE slug = ?4",
-	    "ssts", m_prov_status_name(status), error_or_NULL, st_now(st), slug);
+	/* what vrsctl wrote, so that a status it did not write is known as the application's */
+	rc = st_run(st, err, what,
+		    "UPDATE vrs_project_ext SET vrs_status = ?1 WHERE project_id = "
+		    "(SELECT id FROM marketplace_project WHERE slug = ?2)",
+		    "ss", m_prov_status_name(status), slug);
+	if (rc >= 0)
+		rc = st_run1(
+		    st, err, what,
+		    "UPDATE marketplace_project SET provisioning_status = ?1, "
+		    "provisioning_error = ?2, "
+		    "provisioning_started_at = CASE WHEN ?1 IN ('pending_domain', 'provisioning', "
+		    "'bootstrapping') AND provisioning_started_at IS NULL THEN ?3 "
+		    "ELSE provisioning_started_at END, "
+		    "provisioning_completed_at = CASE WHEN ?1 = 'active' THEN ?3 "
+		    "ELSE provisioning_completed_at END, "
+		    "updated_at = ?3 WHERE slug = ?4",
+		    "ssts", m_prov_status_name(status), error_or_NULL, st_now(st), slug);
+	return st_sp_end(st, rc < 0 ? -1 : 0);
 }
 
 int state_project_set_stopped_for_app(struct state *st, const char *slug, bool stopped,

@@ -470,6 +470,46 @@ static void test_ownership_per_column(void **state)
 	state_close(st);
 }
 
+/* whose suspension: only a status vrsctl wrote is vrsctl's */
+static void test_suspension_owner(void **state)
+{
+	struct fx *f = *state;
+	struct state *st = open_w(f);
+	struct m_project p = {.slug = "mine", .name = "M", .owner_email = "m@example.org"};
+	struct m_project q = {.slug = "theirs", .name = "T", .owner_email = "t@example.org"};
+	struct m_world w;
+
+	assert_int_equal(state_project_upsert(st, &p, &f->err), 0);
+	assert_int_equal(state_project_set_status(st, "mine", PS_SUSPENDED, NULL, &f->err), 0);
+	/* the application's row, suspended by it, then named by a spec */
+	assert_int_equal(raw_exec(f->path,
+				  "INSERT INTO marketplace_project (name, slug, "
+				  "owner_email, api_key, provisioning_status, created_at, "
+				  "updated_at) VALUES ('T', 'theirs', 't@example.org', 'k', "
+				  "'suspended', 'x', 'x')"),
+			 SQLITE_OK);
+	assert_int_equal(state_project_upsert(st, &q, &f->err), 0);
+	world_init(&w);
+	assert_int_equal(state_load(st, &w, &f->err), 0);
+	assert_string_equal(w.projects[0].slug, "mine");
+	assert_true(w.projects[0].managed);
+	assert_false(w.projects[0].app_suspended);
+	assert_string_equal(w.projects[1].slug, "theirs");
+	assert_true(w.projects[1].managed);
+	assert_true(w.projects[1].app_suspended);
+	world_release(&w);
+	/* the application suspends vrsctl's project: now it is the application's */
+	assert_int_equal(state_project_set_status(st, "mine", PS_ACTIVE, NULL, &f->err), 0);
+	assert_int_equal(raw_exec(f->path, "UPDATE marketplace_project SET provisioning_status = "
+					   "'suspended' WHERE slug = 'mine'"),
+			 SQLITE_OK);
+	world_init(&w);
+	assert_int_equal(state_load(st, &w, &f->err), 0);
+	assert_true(w.projects[0].app_suspended);
+	world_release(&w);
+	state_close(st);
+}
+
 /* the plan's view of the same rule: recorded values stand for keys the spec leaves out */
 static void test_project_effective(void **state)
 {
@@ -523,6 +563,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_join_type_contradiction, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ownership_per_column, setup, teardown),
 	    cmocka_unit_test(test_project_effective),
+	    cmocka_unit_test_setup_teardown(test_suspension_owner, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
