@@ -195,6 +195,16 @@ def marketplace_writes():
              + p.stderr.strip())
         p = w.run("export", "alpha")
         t.eq(p.returncode, 1, "export of a managed project is refused")
+        app_write(w, "INSERT INTO marketplace_project (name, slug, owner_email, api_key, "
+                  "provisioning_status, created_at, updated_at) VALUES ('Typlos', 'typlos', "
+                  "'t@example.org', 'key-typlos', 'draft', ?, ?)", now, now)
+        p = w.run("export", "typlos", "--image", "ghcr.io/vrs-gmbh/vrs-core:1.4.2")
+        t.ok(p.returncode == 1 and "--project-type" in p.stderr,
+             "export of a row without a project type names --project-type: " + p.stderr.strip())
+        p = w.run("export", "typlos", "--image", "ghcr.io/vrs-gmbh/vrs-core:1.4.2",
+                  "--project-type", "gastro")
+        t.ok(p.returncode == 0 and 'project_type: "gastro"' in p.stdout, "--project-type fills it")
+        app_write(w, "DELETE FROM marketplace_project WHERE slug = 'typlos'")
         p = w.run("export", "draft-kunde", "--image", "ghcr.io/vrs-gmbh/vrs-core:1.4.2")
         t.eq(p.returncode, 0, "export of the draft: " + p.stderr)
         body = "\n".join(x for x in p.stdout.splitlines() if not x.startswith("#"))
