@@ -55,6 +55,8 @@ need cmd man man-db
 need file "$PY" python3
 need py yaml python3-yaml
 need py jsonschema python3-jsonschema
+# the compatibility test drives the model specification on Flask-SQLAlchemy (issue 13)
+need py flask_sqlalchemy python3-flask-sqlalchemy
 need file /etc/ssl/certs/ca-certificates.crt ca-certificates
 # optional: the fuzzer (make fuzz) and the INWX reference client test
 if command -v clang >/dev/null 2>&1; then

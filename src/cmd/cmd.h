@@ -80,9 +80,11 @@ struct cmd {
 	const char *summary;
 };
 
+extern const struct cmd_spec cmd_export;
 extern const struct cmd_spec cmd_apply, cmd_doctor, cmd_graph, cmd_import, cmd_init, cmd_log,
     cmd_plan, cmd_retry, cmd_status, cmd_validate, cmd_watch;
 int cmd_preview(int argc, char **argv, const struct global_opts *g);
+int cmd_state(int argc, char **argv, const struct global_opts *g);
 /* plan.c: what `plan --format dot` prints (for graph) */
 int cmd_plan_dot(struct cmd_ctx *c, const struct opt_list *targets, bool refresh);
 
@@ -107,6 +109,9 @@ bool cmd_log_json(void);
 void cmd_message(const char *level, const char *file, int line, int col, const char *msg);
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cmd_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* warn when the state's files are readable by group or others (state_exposed) */
+void cmd_warn_exposed(const char *state_path);
 /* "2026-12-03T17:30:00.123Z" */
 void cmd_iso_now(char *out, size_t n);
 /* the exit status for a failure of this kind: EXIT_LOCKED or EXIT_ERR */

@@ -86,6 +86,15 @@ void cmd_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void cmd_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmessage("warning", fmt, ap);
+	va_end(ap);
+}
+
 void cmd_info(const char *fmt, ...)
 {
 	va_list ap;

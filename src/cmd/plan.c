@@ -94,7 +94,7 @@ static int save(const struct m_plan *plan, const struct m_world *desired, const 
 	err_clear(&err);
 	buf_init(&json);
 	if (plan_render_json(plan, desired, false, false, &json) < 0 ||
-	    file_write_atomic(path, json.data, json.len, &err) < 0) {
+	    file_write_private(path, json.data, json.len, &err) < 0) {
 		if (!err.msg[0])
 			err_set(&err, "rendering the plan failed");
 		cmd_print_err(&err);

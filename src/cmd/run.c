@@ -50,6 +50,8 @@ static int setup(struct cmd_ctx *c, unsigned needs, const char *what)
 	    state_open(c->g->state, needs & NEED_STATE_RW ? STATE_WRITE : STATE_READ, &c->st,
 		       &err) < 0)
 		return cmd_fail(&err);
+	if (needs & (NEED_STATE_RO | NEED_STATE_RW))
+		cmd_warn_exposed(c->g->state);
 	if ((needs & NEED_WORLD) && state_load(c->st, &c->recorded, &err) < 0)
 		return cmd_fail(&err);
 	if ((needs & NEED_NET) &&
@@ -57,6 +59,17 @@ static int setup(struct cmd_ctx *c, unsigned needs, const char *what)
 			   &err) < 0)
 		return cmd_fail(&err);
 	return 0;
+}
+
+void cmd_warn_exposed(const char *state_path)
+{
+	char which[4096];
+	unsigned mode;
+
+	if (state_exposed(state_path, which, sizeof(which), &mode) > 0)
+		cmd_warn("%s is open to group or others (mode %04o) and holds api keys and tokens; "
+			 "fix: chmod 600 %s",
+			 which, mode, which);
 }
 
 static void release(struct cmd_ctx *c)

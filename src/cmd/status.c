@@ -44,6 +44,11 @@ static void json_project(struct buf *b, const struct m_project *p)
 		buf_json_str(b, state_time_fmt(p->provisioning_completed_at, t, sizeof(t)));
 	else
 		buf_puts(b, "null");
+	/* issue 13: rows of the marketplace application, its suspensions */
+	buf_printf(b, ", \"managed\": %s, \"suspended_by\": %s", p->managed ? "true" : "false",
+		   p->status != PS_SUSPENDED ? "null"
+		   : p->app_suspended	     ? "\"application\""
+					     : "\"vrsctl\"");
 	buf_puts(b, ", \"domains\": [");
 	for (size_t i = 0; i < p->ndomains; i++) {
 		const struct m_domain *d = &p->domains[i];
@@ -91,6 +96,15 @@ static void text_table(struct buf *b, const struct m_world *w, const char *slug)
 		if (p->ndomains == 0)
 			buf_puts(b, "-");
 		buf_puts(b, "\n");
+		/* issue 13: rows of the marketplace application, its suspensions */
+		if (!p->managed)
+			buf_printf(b,
+				   "%-*s  unmanaged: recorded by the marketplace application, in "
+				   "no spec (vrsctl export %s)\n",
+				   (int)ws, "", p->slug);
+		else if (p->app_suspended)
+			buf_printf(b, "%-*s  suspended by the marketplace application\n", (int)ws,
+				   "");
 		if (p->provisioning_error)
 			buf_printf(b, "%-*s  error (try %d of %d): %s\n", (int)ws, "",
 				   p->provisioning_retry_count, VRS_MAX_RETRIES,

@@ -197,4 +197,14 @@ char *engine_triggered_by(const char *specs_dir);
 /* HEAD commit of the specs' git checkout, or NULL (caller frees) */
 char *engine_spec_commit(const char *specs_dir);
 
+/*
+ * export.c: the spec YAML of the unmanaged project slug (one the marketplace
+ * application recorded) into out: the row's own fields, never the
+ * marketplace-owned ones; image and project_type (NULL: the row's) fill
+ * what the row lacks, else an error naming --image / --project-type.
+ */
+struct buf;
+int engine_export_project(const struct m_world *recorded, const char *slug, const char *image,
+			  const char *project_type, struct buf *out, struct vrs_err *err);
+
 #endif

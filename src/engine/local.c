@@ -33,6 +33,11 @@ static const char *placement(const struct run *run, const struct job *j)
 	return world_server(run->desired, v) ? v : NULL;
 }
 
+static bool str_is(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
+}
+
 static int project_tx(struct run *run, void *arg, struct vrs_err *err)
 {
 	struct job *j = arg;
@@ -46,9 +51,20 @@ static int project_tx(struct run *run, void *arg, struct vrs_err *err)
 		p->in_state = false;
 		return 0;
 	}
+	/* removed from the specs with nothing remote: the plan archives the row */
+	if (w == NULL && j->a->op == OP_UPDATE &&
+	    str_is(action_change_new(j->a, "status"), "archived"))
+		return engine_set_status(run, p, PS_ARCHIVED, NULL, err);
 	if (w == NULL)
 		return err_set(err, "project '%s' is not in the specs", p->slug);
 	if (state_project_upsert(run->st, w, err) < 0)
+		return -1;
+	if (p->rec && !p->rec->managed &&
+	    engine_log(run, p->slug, "project_managed", NULL, NULL,
+		       "a spec names this project of the marketplace application: vrsctl "
+		       "manages it from now on (keys the spec does not name stay the "
+		       "application's)",
+		       NULL, NULL, "local", err) < 0)
 		return -1;
 	if (!p->in_state) {
 		p->in_state = true;

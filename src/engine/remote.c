@@ -394,10 +394,19 @@ static void start_app_update(struct run *run, struct job *j, struct vrs_err *err
 
 /* ---- start / stop / delete ---------------------------------------------------------- */
 
+/* the application suspended the project (issue 13): its status stays as it wrote it */
+static bool for_app(const struct job *j)
+{
+	return j->p->rec && j->p->rec->app_suspended && j->p->want &&
+	       j->p->want->lifecycle != LC_ARCHIVED;
+}
+
 static int stopped_tx(struct run *run, struct job *j, const char *id, struct vrs_err *err)
 {
 	enum m_lifecycle lc = j->p->want ? j->p->want->lifecycle : LC_ARCHIVED;
 	(void)id;
+	if (for_app(j))
+		return state_project_set_stopped_for_app(run->st, j->p->slug, true, err);
 	return engine_set_status(run, j->p, lc == LC_SUSPENDED ? PS_SUSPENDED : PS_ARCHIVED, NULL,
 				 err);
 }
@@ -405,6 +414,9 @@ static int stopped_tx(struct run *run, struct job *j, const char *id, struct vrs
 static int started_tx(struct run *run, struct job *j, const char *id, struct vrs_err *err)
 {
 	(void)id;
+	if (j->p->rec && j->p->rec->stopped_for_app &&
+	    state_project_set_stopped_for_app(run->st, j->p->slug, false, err) < 0)
+		return -1;
 	return engine_set_status(run, j->p, PS_ACTIVE, NULL, err);
 }
 
@@ -481,7 +493,7 @@ static void start_stop_again(struct run *run, struct job *j)
 static void on_simple(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
-	const char *what = NULL, *log = NULL;
+	const char *what = NULL, *log = NULL, *msg = NULL;
 	record_fn extra = NULL;
 
 	if (rc < 0) {
@@ -515,6 +527,9 @@ static void on_simple(void *ud, int rc, void *res, struct vrs_err *err)
 	switch (j->a->op) {
 	case OP_STOP:
 		what = "application stopped", log = "app_stopped", extra = stopped_tx;
+		if (for_app(j))
+			msg = "application stopped: the project was suspended by the marketplace "
+			      "application, not by vrsctl";
 		break;
 	case OP_START:
 		what = "application started", log = "app_started", extra = started_tx;
@@ -527,7 +542,7 @@ static void on_simple(void *ud, int rc, void *res, struct vrs_err *err)
 			what = "Coolify project deleted", log = "coolify_project_deleted",
 			extra = project_deleted_tx;
 	}
-	engine_finish(j->eng, j, NULL, log, NULL, extra, what);
+	engine_finish(j->eng, j, NULL, log, msg, extra, msg ? msg : what);
 }
 
 static void start_simple(struct run *run, struct job *j, struct vrs_err *err)

@@ -410,3 +410,36 @@ char *bundle_price_display(const struct m_world *w, const struct m_bundle *b, ch
 	snprintf(out, outlen, "%s%s", cents_display(cents, num, sizeof(num)), suffix);
 	return out;
 }
+
+/*
+ * Field ownership (docs/OWNERSHIP.md): on a recorded row, an optional key the
+ * spec does not name is not managed, so the row's value stands. lifecycle,
+ * payment.confirmed and trial are vrsctl's own (vrs_project_ext): the spec,
+ * with its defaults, always applies to them. A shallow copy: out points into
+ * dp and rp, owns nothing.
+ */
+void project_effective(const struct m_project *dp, const struct m_project *rp,
+		       struct m_project *out)
+{
+	*out = *dp;
+	if (rp == NULL)
+		return;
+	if (!(dp->keys & PK_BUNDLE))
+		out->bundle = rp->bundle;
+	if (!(dp->keys & PK_SUPERADMIN))
+		out->superadmin = rp->superadmin;
+	if (!(dp->keys & PK_PAYMENT_METHOD))
+		out->payment_method = rp->payment_method;
+	if (!(dp->keys & PK_BILLING_EMAIL))
+		out->billing_email = rp->billing_email;
+	if (!(dp->keys & PK_STRIPE_CUSTOMER))
+		out->stripe_customer_id = rp->stripe_customer_id;
+	if (!(dp->keys & PK_STRIPE_SUBSCRIPTION))
+		out->stripe_subscription_id = rp->stripe_subscription_id;
+	if (!(dp->keys & PK_DEMO))
+		out->demo = rp->demo;
+	if (!(dp->keys & PK_CLONED_FROM))
+		out->cloned_from = rp->cloned_from;
+	if (!(dp->keys & PK_PREVIEW_PROTECTION))
+		out->preview_protection = rp->preview_protection;
+}

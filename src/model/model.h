@@ -201,6 +201,26 @@ struct m_domain {
 	long long expires_at;	     /* unix seconds, 0: unknown */
 };
 
+/*
+ * Optional Project keys a spec names (m_project.keys): after the row is
+ * created, vrsctl writes such a column only when the spec names its key
+ * (docs/OWNERSHIP.md); the defaults of DESIGN §4 fill a row only on create.
+ */
+enum m_pkey {
+	PK_BUNDLE = 1u << 0,
+	PK_LIFECYCLE = 1u << 1,
+	PK_SUPERADMIN = 1u << 2,
+	PK_PAYMENT_METHOD = 1u << 3,
+	PK_PAYMENT_CONFIRMED = 1u << 4,
+	PK_BILLING_EMAIL = 1u << 5,
+	PK_STRIPE_CUSTOMER = 1u << 6,
+	PK_STRIPE_SUBSCRIPTION = 1u << 7,
+	PK_TRIAL = 1u << 8,
+	PK_DEMO = 1u << 9,
+	PK_CLONED_FROM = 1u << 10,
+	PK_PREVIEW_PROTECTION = 1u << 11,
+};
+
 struct m_project {
 	char *slug; /* unique key, a DNS label */
 	char *name;
@@ -237,6 +257,11 @@ struct m_project {
 	long long trial_start_date, trial_end_date;
 	bool has_api_key;    /* VRS_API_KEY generated and stored */
 	char *applied_fqdns; /* comma-separated FQDN list last sent to Coolify */
+	/* issue 13: the marketplace application shares the rows */
+	unsigned keys;	      /* desired: enum m_pkey bits of the keys the spec names */
+	bool managed;	      /* recorded: vrsctl created or took over the row from a spec */
+	bool app_suspended;   /* recorded: suspended by the application, not by vrsctl */
+	bool stopped_for_app; /* recorded: vrsctl stopped the app for that suspension */
 };
 
 /* INWX defaults for purchases (kind: Registrar) */
@@ -277,6 +302,12 @@ void world_sort(struct m_world *w);
 struct m_server *world_server(const struct m_world *w, const char *name);
 struct m_base_domain *world_base_domain(const struct m_world *w, const char *domain);
 struct m_project_type *world_project_type(const struct m_world *w, const char *code);
+/*
+ * dp as vrsctl applies it to the recorded row rp (NULL: a new row, dp as it
+ * is): optional keys dp does not name take rp's values. Shallow, owns nothing.
+ */
+void project_effective(const struct m_project *dp, const struct m_project *rp,
+		       struct m_project *out);
 struct m_plugin *world_plugin(const struct m_world *w, const char *name);
 struct m_bundle *world_bundle(const struct m_world *w, const char *code);
 struct m_project *world_project(const struct m_world *w, const char *slug);

@@ -127,6 +127,13 @@ int plan_build(const struct m_world *desired, const struct m_world *recorded,
 		size_t before = b.n;
 		if (world_project(b.d, rp->slug))
 			continue;
+		/* a row the application made (a questionnaire's draft) is its own */
+		if (!rp->managed) {
+			pb_noop(&b, rp->slug, rp->pos,
+				"unmanaged: recorded by the marketplace application, in no spec "
+				"(`vrsctl export` writes one)");
+			continue;
+		}
 		plan_archive(&b, NULL, rp);
 		if (b.n == before)
 			pb_noop(&b, rp->slug, rp->pos, "removed from the specs and archived");

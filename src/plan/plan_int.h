@@ -113,6 +113,8 @@ struct pctx {
 	const struct m_server *ds, *rs;
 	const struct o_app *oapp;
 	bool app_rec, gated, noroom, suspended, remote, need_reg, app_missing;
+	bool app_susp;	      /* suspended by the marketplace application: honoured */
+	struct m_project eff; /* the desired project as applied to rp (project_effective) */
 	size_t nd;
 	int a_proj, a_cp, a_app, a_env, a_start;
 	int *a_pd, *a_reg; /* per desired domain: its local record, its registration */

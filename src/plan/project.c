@@ -57,6 +57,8 @@ static size_t project_fields(const struct m_project *p, const char *price, struc
 	fv_str(&f[n++], "payment_method", m_payment_method_name(p->payment_method), "invoice");
 	fv_bool(&f[n++], "payment_confirmed", p->payment_confirmed, "true");
 	fv_str(&f[n++], "billing_email", p->billing_email, NULL);
+	fv_str(&f[n++], "stripe_customer_id", p->stripe_customer_id, NULL);
+	fv_str(&f[n++], "stripe_subscription_id", p->stripe_subscription_id, NULL);
 	fv_int(&f[n++], "trial_days", p->trial_days, "0");
 	fv_bool(&f[n++], "superadmin", p->superadmin, "false");
 	fv_bool(&f[n++], "demo", p->demo, "false");
@@ -142,6 +144,10 @@ static void plan_record(struct builder *b, struct pctx *c)
 		    m_payment_method_name(dp->payment_method));
 	else if (noroom)
 		pb_reason(b, c->a_proj, "no server with free capacity: nothing is provisioned");
+	else if (c->app_susp && !app_rec)
+		pb_reason(b, c->a_proj,
+			  "suspended by the marketplace application: nothing is provisioned "
+			  "until it lifts the suspension");
 	else if (suspended && !app_rec)
 		pb_reason(b, c->a_proj,
 			  "lifecycle: suspended: nothing is provisioned until it is active");
@@ -164,6 +170,10 @@ static void plan_deploy(struct builder *b, struct pctx *c)
 		c->a_start = pb_act(b, OP_START, RES_COOLIFY_APP, slug, slug, SVC_COOLIFY, src);
 		pb_chg(b, c->a_start, "status", "suspended", "active");
 		pb_reason(b, c->a_start, "lifecycle: active");
+	} else if (app_rec && !app_missing && rp->stopped_for_app) {
+		c->a_start = pb_act(b, OP_START, RES_COOLIFY_APP, slug, slug, SVC_COOLIFY, src);
+		pb_chg(b, c->a_start, "status", m_prov_status_name(rp->status), "active");
+		pb_reason(b, c->a_start, "the marketplace application lifted its suspension");
 	} else if (app_rec && !app_missing && rp->status == PS_ACTIVE && app_stopped(oapp)) {
 		c->a_start = pb_act(b, OP_START, RES_COOLIFY_APP, slug, slug, SVC_COOLIFY, src);
 		pb_drift(b, c->a_start, "drift: application %s outside vrsctl", oapp->status);
@@ -193,8 +203,10 @@ static void pctx_init(struct pctx *c, const struct builder *b, size_t di)
 
 	memset(c, 0, sizeof(*c));
 	c->di = di;
-	c->dp = &d->projects[di];
-	c->rp = world_project(b->r, c->dp->slug);
+	c->rp = world_project(b->r, d->projects[di].slug);
+	/* keys the spec does not name keep the row's values (docs/OWNERSHIP.md) */
+	project_effective(&d->projects[di], c->rp, &c->eff);
+	c->dp = &c->eff;
 	c->slug = c->dp->slug;
 	c->sname = b->place[di];
 	c->src = c->dp->pos;
@@ -203,7 +215,9 @@ static void pctx_init(struct pctx *c, const struct builder *b, size_t di)
 	c->app_rec = c->rp && c->rp->coolify_app_uuid;
 	c->gated = payment_gated(c->dp, c->rp);
 	c->noroom = b->place_auto[di] < 0;
-	c->suspended = c->dp->lifecycle == LC_SUSPENDED;
+	/* a suspension the application wrote holds until it lifts it; archived still applies */
+	c->app_susp = c->rp && c->rp->app_suspended && c->dp->lifecycle != LC_ARCHIVED;
+	c->suspended = c->dp->lifecycle == LC_SUSPENDED || c->app_susp;
 	c->remote = !c->gated && !c->noroom && c->ds && !c->suspended;
 	c->nd = c->dp->ndomains;
 	c->a_proj = c->a_cp = c->a_app = c->a_env = c->a_start = -1;
@@ -253,7 +267,16 @@ void plan_project(struct builder *b, size_t di)
 				     : "provisioning";
 	plan_record(b, &c);
 	plan_domain_rows(b, &c);
-	if (c.suspended && c.app_rec && rp->status != PS_SUSPENDED) {
+	if (c.app_susp && c.app_rec && !rp->stopped_for_app) {
+		int i = pb_act(b, OP_STOP, RES_COOLIFY_APP, c.slug, c.slug, SVC_COOLIFY, c.src);
+		pb_reason(b, i,
+			  "suspended by the marketplace application (provisioning_status "
+			  "'suspended' not written by vrsctl): stopped until it lifts it");
+	} else if (c.app_susp && c.app_rec && b->n == nbefore) {
+		pb_noop(b, c.slug, c.src,
+			"suspended by the marketplace application: the app stays stopped until "
+			"it lifts the suspension");
+	} else if (c.suspended && c.app_rec && rp->status != PS_SUSPENDED) {
 		int i = pb_act(b, OP_STOP, RES_COOLIFY_APP, c.slug, c.slug, SVC_COOLIFY, c.src);
 		pb_chg(b, i, "status", m_prov_status_name(rp->status), "suspended");
 		pb_reason(b, i, "lifecycle: suspended");

@@ -237,6 +237,13 @@ static int fn_payment(struct dc *c, const struct sp_node *v, void *obj)
 		return 0;
 	if (dc_decode_map(c, v, payment_fields, p, seen) < 0 && v->type != SP_MAP)
 		return -1;
+	p->keys |=
+	    (dc_seen_of(payment_fields, seen, "method") ? PK_PAYMENT_METHOD : 0u) |
+	    (dc_seen_of(payment_fields, seen, "confirmed") ? PK_PAYMENT_CONFIRMED : 0u) |
+	    (dc_seen_of(payment_fields, seen, "billing_email") ? PK_BILLING_EMAIL : 0u) |
+	    (dc_seen_of(payment_fields, seen, "stripe_customer_id") ? PK_STRIPE_CUSTOMER : 0u) |
+	    (dc_seen_of(payment_fields, seen, "stripe_subscription_id") ? PK_STRIPE_SUBSCRIPTION
+									: 0u);
 	/* Stripe methods wait for confirmation; invoice and free are confirmed */
 	if (dc_seen_of(payment_fields, seen, "confirmed") == NULL)
 		p->payment_confirmed =
@@ -467,6 +474,20 @@ void dc_add_project(struct dc *c, const struct sp_node *root)
 		size_t old = dc_path_push(c, "trial_days", 0);
 		dc_err(c, t2, "give either 'trial' or 'trial_days', not both");
 		dc_path_pop(c, old);
+	}
+	{
+		/* which optional keys the spec names: only those are managed on a recorded row */
+		static const struct {
+			const char *key;
+			unsigned bit;
+		} opt[] = {
+		    {"bundle", PK_BUNDLE},	     {"lifecycle", PK_LIFECYCLE},
+		    {"superadmin", PK_SUPERADMIN},   {"trial", PK_TRIAL},
+		    {"trial_days", PK_TRIAL},	     {"demo", PK_DEMO},
+		    {"cloned_from", PK_CLONED_FROM}, {"preview_protection", PK_PREVIEW_PROTECTION}};
+		for (size_t i = 0; i < sizeof(opt) / sizeof(opt[0]); i++)
+			if (dc_seen_of(project_fields, seen, opt[i].key))
+				p->keys |= opt[i].bit;
 	}
 	a->bundle_pos = dc_pos_of(dc_seen_of(project_fields, seen, "bundle"));
 	a->cloned_pos = dc_pos_of(dc_seen_of(project_fields, seen, "cloned_from"));

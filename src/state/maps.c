@@ -177,6 +177,10 @@ static const struct st_col project_cols[] = {
     COL("a.port", SC_INT, m_project, app.port),
     COL("a.health_path", SC_STR, m_project, app.health_path),
     COL("a.fqdns", SC_STR, m_project, applied_fqdns),
+    COL("x.project_id IS NOT NULL", SC_BOOL, m_project, managed),
+    COL("p.provisioning_status = 'suspended' AND x.vrs_status IS NOT 'suspended'", SC_BOOL,
+	m_project, app_suspended),
+    COLD("x.stopped_for_app", SC_BOOL, m_project, stopped_for_app, 0),
 };
 const struct st_rowmap st_project_map = {
     "projects", ST_COLS(project_cols),

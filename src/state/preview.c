@@ -143,8 +143,8 @@ int state_preview_grant(struct state *st, const struct state_preview *in, struct
 	if (st_prepare(
 		st, &s,
 		"INSERT INTO marketplace_preview_access (project_id, token, code, email, name, "
-		"expires_at, is_reusable, notes, created_at, created_by) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"expires_at, is_reusable, notes, created_at, created_by, is_used, use_count) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
 		err) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, pid);

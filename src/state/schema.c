@@ -9,9 +9,15 @@
  *   - enums are TEXT holding the lower-case values of the model
  *     specification, with CHECK (col IN (...));
  *   - booleans are INTEGER 0/1 with CHECK;
- *   - timestamps are ISO-8601 UTC text, "2026-11-26T17:00:00Z";
+ *   - timestamps are UTC text in SQLAlchemy's SQLite storage format of
+ *     DateTime, "2026-11-26 17:00:00.000000" (from migration 2 on; before,
+ *     ISO "2026-11-26T17:00:00Z", which migration 2 converts). Readers accept
+ *     both. vrsctl binds every timestamp it writes: the DEFAULTs of
+ *     migration 1 (ISO) fill only rows inserted without one, by hand;
  *   - JSON columns (inwx_record_ids, metadata_json) are TEXT holding JSON
- *     (CHECK json_valid).
+ *     (CHECK json_valid); inwx_record_ids holds integers, {"a": 123,
+ *     "www": 456}, as the model documents (from migration 2 on; INWX's ids
+ *     are strings on the wire).
  *
  * marketplace_* tables follow the VRS model specification (seed-models.md)
  * with its table, column, constraint and index names. Single-column unique
@@ -66,7 +72,11 @@
  *     payment_confirmed, trial_days (0: none), cloned_from_slug (the spec's
  *     cloned_from; cloned_from_project_id is linked whenever that project is
  *     recorded, so a clone may be recorded before its source, and keeps the
- *     slug if its source is deleted)
+ *     slug if its source is deleted); from migration 2: vrs_status (the
+ *     provisioning_status vrsctl last wrote: a 'suspended' it did not write
+ *     is the application's), stopped_for_app (vrsctl stopped the app for
+ *     that suspension; started again when the application lifts it). A
+ *     project row without an ext row is unmanaged: the application made it.
  *
  *   vrs_domain_ext — spec and recorded fields of a ProjectDomain with no
  *     model column: domain_id (PK, FK), zone (INWX zone holding its
@@ -325,8 +335,55 @@ static const char schema_v1[] =
 	"auth_code_ref TEXT);\n";
 /* clang-format on */
 
+/*
+ * 2: the formats the marketplace application reads (issue 13). Timestamps
+ * written as ISO "YYYY-MM-DDTHH:MM:SSZ" become SQLAlchemy's "YYYY-MM-DD
+ * HH:MM:SS.000000" (a value in any other form, e.g. the application's own,
+ * is left as it is); inwx_record_ids' decimal string ids become numbers.
+ */
+#define ISO_GLOB "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
+#define TS(table, col)                                                                             \
+	"UPDATE " table " SET " col " = substr(" col ", 1, 10) || ' ' || substr(" col              \
+	", 12, 8) || '.000000' WHERE " col " GLOB " ISO_GLOB ";\n"
+#define TS2(table) TS(table, "created_at") TS(table, "updated_at")
+
+/* clang-format off */
+static const char schema_v2[] =
+	TS2("marketplace_project_type")
+	TS2("marketplace_base_domain")
+	TS2("marketplace_server")
+	TS2("marketplace_plugin_meta")
+	TS2("marketplace_bundle")
+	TS2("marketplace_project")
+	TS("marketplace_project", "trial_start_date")
+	TS("marketplace_project", "trial_end_date")
+	TS("marketplace_project", "provisioning_started_at")
+	TS("marketplace_project", "provisioning_completed_at")
+	TS2("marketplace_project_domain")
+	TS("marketplace_project_domain", "expires_at")
+	TS("marketplace_project_domain", "ssl_expires_at")
+	TS("marketplace_provisioning_log", "created_at")
+	TS("marketplace_preview_access", "created_at")
+	TS("marketplace_preview_access", "expires_at")
+	TS("marketplace_preview_access", "used_at")
+	TS("vrs_journal", "started_at")
+	TS("vrs_journal", "completed_at")
+	TS("vrs_app_config", "applied_at")
+	"UPDATE marketplace_project_domain SET inwx_record_ids = (\n"
+	"  SELECT json_group_object(key, CASE WHEN type = 'text' AND value GLOB '[1-9]*'\n"
+	"    AND NOT value GLOB '*[^0-9]*' AND length(value) <= 15\n"
+	"    THEN CAST(value AS INTEGER) ELSE value END)\n"
+	"  FROM json_each(inwx_record_ids))\n"
+	"WHERE inwx_record_ids IS NOT NULL AND json_type(inwx_record_ids) = 'object';\n"
+	/* the provisioning_status vrsctl last wrote: any other 'suspended' is the application's */
+	"ALTER TABLE vrs_project_ext ADD COLUMN vrs_status TEXT CHECK (vrs_status IS NULL OR vrs_status IN " PROV_STATUS ");\n"
+	"ALTER TABLE vrs_project_ext ADD COLUMN " BOOL("stopped_for_app", 0) ";\n"
+	"UPDATE vrs_project_ext SET vrs_status = (SELECT provisioning_status FROM marketplace_project p WHERE p.id = project_id);\n";
+/* clang-format on */
+
 const struct migration state_migrations[] = {
     {1, schema_v1},
+    {2, schema_v2},
 };
 const int state_nmigrations = (int)(sizeof(state_migrations) / sizeof(state_migrations[0]));
 

@@ -97,7 +97,7 @@ int st_bind_time(sqlite3_stmt *s, int i, long long t)
 
 	if (t == 0)
 		return sqlite3_bind_null(s, i);
-	return sqlite3_bind_text(s, i, state_time_fmt(t, buf, sizeof(buf)), -1, SQLITE_TRANSIENT);
+	return sqlite3_bind_text(s, i, st_time_store(t, buf, sizeof(buf)), -1, SQLITE_TRANSIENT);
 }
 
 char *st_col_strdup(sqlite3_stmt *s, int i)
@@ -226,6 +226,25 @@ char *state_time_fmt(long long t, char *out, size_t outlen)
 	return out;
 }
 
+/*
+ * SQLAlchemy's SQLite storage format of DateTime (naive UTC, microseconds
+ * always written): "2026-12-03 14:23:40.000000". Text comparison then
+ * orders vrsctl's rows and the application's alike.
+ */
+char *st_time_store(long long t, char *out, size_t outlen)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (outlen == 0)
+		return out;
+	out[0] = 0;
+	if (t == 0 || gmtime_r(&tt, &tm) == NULL)
+		return out;
+	strftime(out, outlen, "%Y-%m-%d %H:%M:%S.000000", &tm);
+	return out;
+}
+
 int state_time_parse(const char *s, long long *out)
 {
 	struct tm tm;
@@ -343,6 +362,11 @@ static int open_read(struct state *st, struct vrs_err *err)
 		return -1;
 	if (v == 0 && ntables == 0)
 		return open_memview(st, err);
+	if (v == 0 && st_is_marketplace_db(st))
+		return err_setc(err, VRS_E_INVALID,
+				"state %s is the marketplace application's database without "
+				"vrsctl's tables; run apply to join it",
+				st->path);
 	if (v == 0)
 		return err_setc(err, VRS_E_INVALID,
 				"state %s is not a vrsctl state (no schema version)", st->path);
@@ -361,20 +385,26 @@ static int open_write(struct state *st, struct vrs_err *err)
 	if (mkdir_parents(st->path, err) < 0)
 		return -1;
 	existed = stat(st->path, &sb) == 0;
+	/* created 0600 before SQLite opens it: its -wal and -shm copy the mode */
+	if (!existed && st_create_private(st->path, err) < 0)
+		return -1;
 	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
 	    SQLITE_OK)
 		return st_dberr(st, err, "opening");
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	if (probe(st, &ntables, err) < 0 || check_version(st, &v, err) < 0)
 		return -1;
-	if (v == 0 && ntables != 0)
+	/* the marketplace application's database: joined (join.c), else refused */
+	if (v == 0 && ntables != 0 && !st_is_marketplace_db(st))
 		return err_setc(err, VRS_E_INVALID,
 				"state %s is not a vrsctl state (no schema version)", st->path);
-	st->is_new = !existed || v == 0;
+	st->is_new = !existed || (v == 0 && ntables == 0);
 	if (st_exec(st, "PRAGMA journal_mode = WAL", err) < 0 ||
 	    st_exec(st, "PRAGMA synchronous = NORMAL", err) < 0 ||
 	    st_exec(st, "PRAGMA foreign_keys = ON", err) < 0)
 		return -1;
+	if (v == 0 && ntables != 0)
+		return st_join_marketplace(st, err);
 	return state_migrate(st, err);
 }
 
@@ -589,7 +619,7 @@ int state_lock(const char *state_path, struct state_lock **out, int *holder_pid,
 		return err_setc(err, VRS_E_INVALID, "state %s: path too long", state_path);
 	if (mkdir_parents(path, err) < 0)
 		return -1;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		return err_setc(err, VRS_E_IO, "lock %s: %s", path, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno, holder = 0;

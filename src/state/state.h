@@ -16,8 +16,9 @@
  *   - Objects are addressed by their spec keys (server name, base domain,
  *     project type code, plugin name, bundle code, project slug, domain
  *     fqdn), never by database ids.
- *   - Timestamps are unix seconds in the API (0 = unset) and ISO-8601 UTC
- *     text ("2026-11-26T17:00:00Z") in the database.
+ *   - Timestamps are unix seconds in the API (0 = unset) and UTC text in
+ *     SQLAlchemy's storage format ("2026-11-26 17:00:00.000000") in the
+ *     database; ISO "2026-11-26T17:00:00Z" is read too.
  *   - Writes do not commit by themselves. Wrap a step's writes in
  *     state_begin()/state_commit() (BEGIN IMMEDIATE); a write function
  *     called outside an explicit transaction is still atomic on its own
@@ -38,7 +39,7 @@
 #include "util/err.h"
 
 /* highest schema version (PRAGMA user_version) this binary knows */
-#define STATE_SCHEMA_VERSION 1
+#define STATE_SCHEMA_VERSION 2
 
 struct state;
 
@@ -74,6 +75,21 @@ const char *state_path(const struct state *st);
  * seconds; 0 = the real clock). For tests and reproducible cases.
  */
 void state_set_now(struct state *st, long long now);
+
+/* ---- files (files.c) ---------------------------------------------------- */
+
+/*
+ * The state's files are created 0600. 1 when the state file, its -wal,
+ * -shm or .lock file is readable or writable by group or others (which
+ * names it, *mode its permission bits), else 0; a missing file is fine.
+ */
+int state_exposed(const char *state_path, char *which, size_t n, unsigned *mode);
+/*
+ * A consistent copy of the open state at dest (created 0600, replaced
+ * atomically), by SQLite's online backup API: a running watch may go on
+ * writing meanwhile. The copy is a plain database (journal_mode DELETE).
+ */
+int state_backup(struct state *st, const char *dest, struct vrs_err *err);
 
 /* ---- transactions ------------------------------------------------------- */
 
@@ -172,6 +188,10 @@ int state_bundle_delete(struct state *st, const char *code, struct vrs_err *err)
  * preview_protection. is_active = lifecycle != archived. A new
  * project starts in `draft` with a fresh api_key. Recorded-only fields,
  * placement, domains and app config are not touched (separate calls).
+ * Ownership (docs/OWNERSHIP.md): on a row that existed before the call,
+ * an optional column is written only when p->keys names its key (is_active
+ * with lifecycle); otherwise it keeps the application's value. The ext row
+ * is created too: from then on the project is managed.
  */
 int state_project_upsert(struct state *st, const struct m_project *p, struct vrs_err *err);
 /*
@@ -182,6 +202,9 @@ int state_project_upsert(struct state *st, const struct m_project *p, struct vrs
  */
 int state_project_set_status(struct state *st, const char *slug, enum m_prov_status status,
 			     const char *error_or_NULL, struct vrs_err *err);
+/* vrsctl stopped (true) or started again (false) the app of an application's suspension */
+int state_project_set_stopped_for_app(struct state *st, const char *slug, bool stopped,
+				      struct vrs_err *err);
 /* record placement; server_name NULL removes it */
 int state_project_place(struct state *st, const char *slug, const char *server_name,
 			struct vrs_err *err);
@@ -376,9 +399,12 @@ void state_preview_free(struct state_preview *v, size_t n);
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* "2026-11-26T17:00:00Z" into out (>= 21 bytes); 0 gives "" */
+/* for display: "2026-11-26T17:00:00Z" into out (>= 21 bytes); 0 gives "" */
 char *state_time_fmt(long long t, char *out, size_t outlen);
-/* parse that form (also accepts a space for T and no Z); -1 on bad input */
+/*
+ * parse that form or the stored one (a space for T, fractional seconds, no
+ * Z); -1 on bad input
+ */
 int state_time_parse(const char *s, long long *out);
 
 #endif

@@ -53,6 +53,8 @@ int st_sp_end(struct state *st, int rc);
 /* bind helpers: NULL string binds NULL; time 0 binds NULL */
 int st_bind_text(sqlite3_stmt *s, int i, const char *v);
 int st_bind_time(sqlite3_stmt *s, int i, long long t);
+/* unix seconds as stored: SQLAlchemy's "YYYY-MM-DD HH:MM:SS.ffffff" (UTC) */
+char *st_time_store(long long t, char *out, size_t outlen);
 /* column helpers: strdup of a text column (NULL stays NULL); time parse */
 char *st_col_strdup(sqlite3_stmt *s, int i);
 long long st_col_time(sqlite3_stmt *s, int i);
@@ -68,6 +70,13 @@ int st_id_of(struct state *st, const char *table, const char *keycol, const char
 /* id by key: 1 found, 0 absent, -1 error */
 int st_find_id(struct state *st, const char *table, const char *keycol, const char *key,
 	       long long *id, struct vrs_err *err);
+
+/* join.c: the marketplace's tables without vrsctl's; join them (one transaction) */
+bool st_is_marketplace_db(struct state *st);
+int st_join_marketplace(struct state *st, struct vrs_err *err);
+
+/* files.c: create path 0600 unless it exists */
+int st_create_private(const char *path, struct vrs_err *err);
 
 /* write.c: statement helpers shared by the write files */
 /*

@@ -235,7 +235,7 @@ int state_project_type_upsert(struct state *st, const struct m_project_type *t, 
 	snprintf(what, sizeof(what), "project type %s", t->code);
 	return st_run(st, err, what,
 		      "INSERT INTO marketplace_project_type (code, name, trial_days, has_trial, "
-		      "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) "
+		      "is_active, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5) "
 		      "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
 		      "trial_days = excluded.trial_days, has_trial = excluded.has_trial, "
 		      "updated_at = excluded.updated_at",
@@ -263,8 +263,8 @@ int state_plugin_upsert(struct state *st, const struct m_plugin *p, struct vrs_e
 		return -1;
 	rc = st_run(
 	    st, err, what,
-	    "INSERT INTO marketplace_plugin_meta (name, display_name, created_at, updated_at) "
-	    "VALUES (?1, ?1, ?2, ?2) "
+	    "INSERT INTO marketplace_plugin_meta (name, display_name, is_active, created_at, "
+	    "updated_at) VALUES (?1, ?1, 1, ?2, ?2) "
 	    "ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at",
 	    "st", p->name, st_now(st));
 	if (rc >= 0)

@@ -13,10 +13,18 @@
 
 /* ---- projects ----------------------------------------------------------- */
 
+/* the UPDATE of state_project_upsert tests these bits by value */
+_Static_assert(PK_BUNDLE == 1 && PK_LIFECYCLE == 2 && PK_SUPERADMIN == 4 &&
+		   PK_PAYMENT_METHOD == 8 && PK_BILLING_EMAIL == 32 && PK_STRIPE_CUSTOMER == 64 &&
+		   PK_STRIPE_SUBSCRIPTION == 128 && PK_DEMO == 512 && PK_CLONED_FROM == 1024 &&
+		   PK_PREVIEW_PROTECTION == 2048,
+	       "enum m_pkey bits");
+
 int state_project_upsert(struct state *st, const struct m_project *p, struct vrs_err *err)
 {
 	char what[160], key[65];
 	long long id = 0, tid = 0, bid = 0, cid = 0, now = st_now(st);
+	bool created;
 	int rc;
 
 	snprintf(what, sizeof(what), "project %s", p->slug);
@@ -31,45 +39,66 @@ int state_project_upsert(struct state *st, const struct m_project *p, struct vrs
 		rc = st_find_id(st, "marketplace_project", "slug", p->cloned_from, &cid, err);
 	if (rc >= 0)
 		rc = st_find_id(st, "marketplace_project", "slug", p->slug, &id, err);
+	created = rc == 0;
 	if (rc == 0) {
 		rc = st_random_hex(32, key, err);
 		if (rc >= 0)
 			rc = st_run(
 			    st, err, what,
 			    "INSERT INTO marketplace_project (slug, api_key, provisioning_status, "
-			    "created_at, updated_at, name, owner_email) "
-			    "VALUES (?1, ?2, 'draft', ?3, ?3, ?4, ?5)",
+			    "created_at, updated_at, name, owner_email, is_active, is_superadmin, "
+			    "provisioning_retry_count, is_demo, preview_protection_enabled, "
+			    "payment_method) VALUES (?1, ?2, 'draft', ?3, ?3, ?4, ?5, 1, 0, 0, 0, "
+			    "0, "
+			    "'invoice')",
 			    "sstss", p->slug, key, now, p->name ? p->name : p->slug,
 			    p->owner_email ? p->owner_email : "");
 		if (rc >= 0)
 			rc = st_project_id(st, p->slug, &id, err);
 	}
+	/*
+	 * Ownership (docs/OWNERSHIP.md): required keys always; an optional key
+	 * on a row vrsctl just created (its defaults fill it) or when the spec
+	 * names it; otherwise the column keeps what the application wrote.
+	 */
 	if (rc >= 0)
 		rc = st_run(
 		    st, err, what,
 		    "UPDATE marketplace_project SET name = ?2, owner_email = ?3, "
-		    "project_type_id = ?4, bundle_id = ?5, is_active = ?6, is_superadmin = ?7, "
-		    "payment_method = ?8, billing_email = ?9, stripe_customer_id = ?10, "
-		    "stripe_subscription_id = ?11, is_demo = ?12, cloned_from_project_id = ?13, "
-		    "preview_protection_enabled = ?14, updated_at = ?15 WHERE id = ?1",
-		    "Issnnbbssssbnbt", id, p->name ? p->name : p->slug,
+		    "project_type_id = ?4, "
+		    "bundle_id = CASE WHEN ?16 & 1 THEN ?5 ELSE bundle_id END, "
+		    "is_active = CASE WHEN ?16 & 2 THEN ?6 ELSE is_active END, "
+		    "is_superadmin = CASE WHEN ?16 & 4 THEN ?7 ELSE is_superadmin END, "
+		    "payment_method = CASE WHEN ?16 & 8 THEN ?8 ELSE payment_method END, "
+		    "billing_email = CASE WHEN ?16 & 32 THEN ?9 ELSE billing_email END, "
+		    "stripe_customer_id = CASE WHEN ?16 & 64 THEN ?10 ELSE stripe_customer_id END, "
+		    "stripe_subscription_id = CASE WHEN ?16 & 128 THEN ?11 "
+		    "ELSE stripe_subscription_id END, "
+		    "is_demo = CASE WHEN ?16 & 512 THEN ?12 ELSE is_demo END, "
+		    "cloned_from_project_id = CASE WHEN ?16 & 1024 THEN ?13 "
+		    "ELSE cloned_from_project_id END, "
+		    "preview_protection_enabled = CASE WHEN ?16 & 2048 THEN ?14 "
+		    "ELSE preview_protection_enabled END, "
+		    "updated_at = ?15 WHERE id = ?1",
+		    "Issnnbbssssbnbti", id, p->name ? p->name : p->slug,
 		    p->owner_email ? p->owner_email : "", tid, bid,
 		    (int)(p->lifecycle != LC_ARCHIVED), (int)p->superadmin,
 		    m_payment_method_name(p->payment_method), p->billing_email,
 		    p->stripe_customer_id, p->stripe_subscription_id, (int)p->demo, cid,
-		    (int)p->preview_protection, now);
+		    (int)p->preview_protection, now, (int)(created ? ~0u >> 1 : p->keys));
+	/* a row taken over from the application: vrsctl has written no status of it yet */
 	if (rc >= 0)
 		rc =
 		    st_run(st, err, what,
 			   "INSERT INTO vrs_project_ext (project_id, lifecycle, payment_confirmed, "
-			   "trial_days, cloned_from_slug) VALUES (?, ?, ?, ?, ?) "
+			   "trial_days, cloned_from_slug, vrs_status) VALUES (?, ?, ?, ?, ?, ?) "
 			   "ON CONFLICT (project_id) DO UPDATE SET "
 			   "lifecycle = excluded.lifecycle, "
 			   "payment_confirmed = excluded.payment_confirmed, "
 			   "trial_days = excluded.trial_days, "
 			   "cloned_from_slug = excluded.cloned_from_slug",
-			   "Isbis", id, m_lifecycle_name(p->lifecycle), (int)p->payment_confirmed,
-			   p->trial_days, p->cloned_from);
+			   "Isbiss", id, m_lifecycle_name(p->lifecycle), (int)p->payment_confirmed,
+			   p->trial_days, p->cloned_from, created ? "draft" : NULL);
 	/* clones recorded before this project now point at it */
 	if (rc >= 0)
 		rc =
@@ -87,19 +116,41 @@ int state_project_set_status(struct state *st, const char *slug, enum m_prov_sta
 			     const char *error_or_NULL, struct vrs_err *err)
 {
 	char what[160];
+	int rc;
 
 	snprintf(what, sizeof(what), "project %s", slug);
-	return st_run1(
-	    st, err, what,
-	    "UPDATE marketplace_project SET provisioning_status = ?1, "
-	    "provisioning_error = ?2, "
-	    "provisioning_started_at = CASE WHEN ?1 IN ('pending_domain', 'provisioning', "
-	    "'bootstrapping') AND provisioning_started_at IS NULL THEN ?3 "
-	    "ELSE provisioning_started_at END, "
-	    "provisioning_completed_at = CASE WHEN ?1 = 'active' THEN ?3 "
-	    "ELSE provisioning_completed_at END, "
-	    "updated_at = ?3 WHERE slug = ?4",
-	    "ssts", m_prov_status_name(status), error_or_NULL, st_now(st), slug);
+	if (st_sp_begin(st, err) < 0)
+		return -1;
+	/* what vrsctl wrote, so that a status it did not write is known as the application's */
+	rc = st_run(st, err, what,
+		    "UPDATE vrs_project_ext SET vrs_status = ?1 WHERE project_id = "
+		    "(SELECT id FROM marketplace_project WHERE slug = ?2)",
+		    "ss", m_prov_status_name(status), slug);
+	if (rc >= 0)
+		rc = st_run1(
+		    st, err, what,
+		    "UPDATE marketplace_project SET provisioning_status = ?1, "
+		    "provisioning_error = ?2, "
+		    "provisioning_started_at = CASE WHEN ?1 IN ('pending_domain', 'provisioning', "
+		    "'bootstrapping') AND provisioning_started_at IS NULL THEN ?3 "
+		    "ELSE provisioning_started_at END, "
+		    "provisioning_completed_at = CASE WHEN ?1 = 'active' THEN ?3 "
+		    "ELSE provisioning_completed_at END, "
+		    "updated_at = ?3 WHERE slug = ?4",
+		    "ssts", m_prov_status_name(status), error_or_NULL, st_now(st), slug);
+	return st_sp_end(st, rc < 0 ? -1 : 0);
+}
+
+int state_project_set_stopped_for_app(struct state *st, const char *slug, bool stopped,
+				      struct vrs_err *err)
+{
+	char what[160];
+
+	snprintf(what, sizeof(what), "project %s", slug);
+	return st_run1(st, err, what,
+		       "UPDATE vrs_project_ext SET stopped_for_app = ?1 WHERE project_id = "
+		       "(SELECT id FROM marketplace_project WHERE slug = ?2)",
+		       "bs", (int)stopped, slug);
 }
 
 int state_project_place(struct state *st, const char *slug, const char *server_name,
@@ -289,8 +340,8 @@ int state_domain_upsert(struct state *st, const char *slug, const struct m_domai
 		rc = st_run(
 		    st, err, what,
 		    "INSERT INTO marketplace_project_domain (project_id, domain, domain_type, "
-		    "status, is_primary, base_domain_id, subdomain, created_at, updated_at) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+		    "status, is_primary, base_domain_id, subdomain, ssl_provisioned, created_at, "
+		    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?8)",
 		    "Isssbnst", pid, d->fqdn, m_domain_type_name(d->type),
 		    initial_domain_status(d->type), (int)d->primary, bid, d->subdomain, st_now(st));
 		if (rc >= 0)
@@ -350,6 +401,23 @@ int state_domain_set_status(struct state *st, const char *fqdn, enum m_domain_st
 		       "sts", m_domain_status_name(status), st_now(st), fqdn);
 }
 
+/*
+ * INWX sends record ids as strings (contracts/inwx-api.md); the model
+ * documents the column as integers ({"a": 123, "www": 456}), so a decimal
+ * id is stored as a JSON number. Anything else stays a string: never lose it.
+ */
+static int add_record_id(cJSON *o, const char *key, const char *id)
+{
+	size_t n;
+
+	if (id == NULL)
+		return 0;
+	n = strlen(id);
+	if (n > 0 && n <= 15 && strspn(id, "0123456789") == n && (id[0] != '0' || n == 1))
+		return cJSON_AddNumberToObject(o, key, strtod(id, NULL)) ? 0 : -1;
+	return cJSON_AddStringToObject(o, key, id) ? 0 : -1;
+}
+
 int state_domain_set_records(struct state *st, const char *fqdn, const char *a, const char *aaaa,
 			     const char *www, struct vrs_err *err)
 {
@@ -359,9 +427,8 @@ int state_domain_set_records(struct state *st, const char *fqdn, const char *a, 
 	snprintf(what, sizeof(what), "domain %s", fqdn);
 	if (a || aaaa || www) {
 		cJSON *o = cJSON_CreateObject();
-		if (o == NULL || (a && !cJSON_AddStringToObject(o, "a", a)) ||
-		    (aaaa && !cJSON_AddStringToObject(o, "aaaa", aaaa)) ||
-		    (www && !cJSON_AddStringToObject(o, "www", www)) ||
+		if (o == NULL || add_record_id(o, "a", a) < 0 ||
+		    add_record_id(o, "aaaa", aaaa) < 0 || add_record_id(o, "www", www) < 0 ||
 		    (json = cJSON_PrintUnformatted(o)) == NULL) {
 			cJSON_Delete(o);
 			return err_setc(err, VRS_E_NOMEM, "out of memory");

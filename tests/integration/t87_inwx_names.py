@@ -59,7 +59,7 @@ def identical():
     recs = at(w, "beta.vrs.gmbh", "A")
     t.eq([r["id"] for r in recs], [seeded], "the zone still has one A record, the pre-existing one")
     row = w.db("SELECT json_extract(inwx_record_ids, '$.a') FROM marketplace_project_domain WHERE domain='beta.vrs.gmbh'")
-    t.eq(row, [(seeded,)], "its id is recorded")
+    t.eq(row, [(int(seeded),)], "its id is recorded (an integer in the column, issue 13)")
     logs = w.db("SELECT action, message FROM marketplace_provisioning_log WHERE project_id="
                 "(SELECT id FROM marketplace_project WHERE slug='beta') AND message LIKE 'beta.vrs.gmbh A %'")
     t.ok(any(a == "adopted" and "adopted, not created" in m for a, m in logs),

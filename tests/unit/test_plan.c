@@ -206,6 +206,7 @@ static void converge(struct m_world *r, const char *server)
 		snprintf(id, sizeof(id), "app-%s", p->slug);
 		p->coolify_app_uuid = S(id);
 		p->has_api_key = true;
+		p->managed = true; /* recorded from a spec (it has its vrs_project_ext row) */
 		for (size_t k = 0; k < p->app.nenv; k++) { /* state/ keeps no secret reference */
 			if (p->app.env[k].kind != VK_LITERAL) {
 				free(p->app.env[k].ref);
@@ -689,6 +690,61 @@ static void converged_pair(struct m_world *d, struct m_world *r)
 	std_world(d);
 	std_world(r);
 	converge(r, "fsn1-01");
+}
+
+/* issue 13: the application's billing fields are no change unless the spec names them */
+static void test_unnamed_keys_no_change(void **state)
+{
+	struct m_world d, r;
+	struct m_plan p;
+	const struct m_action *a;
+	(void)state;
+
+	converged_pair(&d, &r);
+	r.projects[0].billing_email = S("app@example.org");
+	r.projects[0].stripe_customer_id = S("cus_app");
+	r.projects[0].payment_method = PM_STRIPE_SUBSCRIPTION;
+	build(&d, &r, NULL, NULL, &p);
+	assert_int_equal(p.nactions, 0);
+	plan_release(&p);
+	/* named: shown and applied */
+	free(d.projects[0].billing_email);
+	d.projects[0].billing_email = S("spec@example.org");
+	d.projects[0].keys = PK_BILLING_EMAIL | PK_STRIPE_CUSTOMER;
+	build(&d, &r, NULL, NULL, &p);
+	a = find_action(&p, OP_UPDATE, RES_PROJECT, "pizzeria-roma");
+	assert_non_null(a);
+	assert_string_equal(find_change(a, "billing_email")->new, "spec@example.org");
+	assert_null(find_change(a, "stripe_customer_id")->new);
+	assert_string_equal(find_change(a, "stripe_customer_id")->old, "cus_app");
+	assert_null(find_change(a, "payment_method"));
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
+}
+
+/* a project row the application inserted is no delete, no archive, no action */
+static void test_unmanaged_left_alone(void **state)
+{
+	struct m_world d, r;
+	struct m_plan p;
+	(void)state;
+
+	converged_pair(&d, &r);
+	world_release(&d);
+	std_globals(&d);
+	r.projects[0].managed = false;
+	free(r.projects[0].coolify_app_uuid);
+	r.projects[0].coolify_app_uuid = NULL;
+	r.projects[0].status = PS_DRAFT;
+	struct plan_opts o = {.allow_delete = true};
+	build(&d, &r, NULL, &o, &p);
+	for (size_t i = 0; i < p.nactions; i++)
+		assert_true(p.actions[i].project == NULL ||
+			    strcmp(p.actions[i].project, "pizzeria-roma") != 0);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
 }
 
 static void test_converged_noop(void **state)
@@ -1901,6 +1957,8 @@ int main(void)
 	    cmocka_unit_test(test_placement_least_loaded),
 	    cmocka_unit_test(test_placement_ties_and_sticky),
 	    cmocka_unit_test(test_converged_noop),
+	    cmocka_unit_test(test_unnamed_keys_no_change),
+	    cmocka_unit_test(test_unmanaged_left_alone),
 	    cmocka_unit_test(test_image_change),
 	    cmocka_unit_test(test_env_changes),
 	    cmocka_unit_test(test_domain_added_and_removed),
