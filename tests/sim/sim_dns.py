@@ -114,16 +114,32 @@ class DnsServer:
         self.serve = {}     # (name, type) -> [content]: dns_serve overrides
         self.delegate = {}  # domain -> [ns]: dns_delegate overrides
         self.log = []
-        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.udp = socket.socket(fam, socket.SOCK_DGRAM)
-        self.udp.bind((host, port))
-        port = self.udp.getsockname()[1]
-        self.tcp = socket.socket(fam, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind((host, port))
-        self.tcp.listen(64)
-        self.port = port
+        self.udp, self.tcp, self.port = self.bind_pair(host, port)
         self.view = self.current()
+
+    @staticmethod
+    def bind_pair(host, port):
+        """One port number for UDP and TCP. With port 0 the kernel picks the
+        UDP port, and that number may be taken for TCP by another process
+        (tests run beside each other): then try another."""
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        for _ in range(50 if port == 0 else 1):
+            udp = socket.socket(fam, socket.SOCK_DGRAM)
+            udp.bind((host, port))
+            p = udp.getsockname()[1]
+            tcp = socket.socket(fam, socket.SOCK_STREAM)
+            tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                tcp.bind((host, p))
+            except OSError:
+                udp.close()
+                tcp.close()
+                if port != 0:
+                    raise
+                continue
+            tcp.listen(64)
+            return udp, tcp, p
+        raise OSError("no port free for both UDP and TCP on %s" % host)
 
     def start(self):
         for f in (self.serve_udp, self.serve_tcp, self.tick):
