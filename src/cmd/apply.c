@@ -21,6 +21,7 @@ static const char apply_usage[] =
     "                    [--approve-costs] [--max-delete-percent P] [--force]\n"
     "                    [--refresh[=report]] [--target KIND/KEY]...\n"
     "                    [--deploy-timeout DUR] [--deploy-queue-timeout DUR]\n"
+    "                    [--health-timeout DUR]\n"
     "\n"
     "Converge the world to the specs: plan, show the plan, ask (or --auto-approve),\n"
     "then create, update and deploy through Coolify and INWX, recording every step.\n"
@@ -44,8 +45,10 @@ static struct {
 	int refresh;
 	struct opt_list targets;
 	long long deploy_timeout, deploy_queue_timeout;
+	long long health_timeout;
 	struct reconcile_opts ro;
 } A = {.deploy_timeout = 30 * 60000LL,
+       .health_timeout = 10 * 60000LL,
        .deploy_queue_timeout = 60 * 60000LL,
        .ro = {.parallelism = 10, .max_delete_percent = 10}};
 
@@ -77,6 +80,9 @@ static const struct opt opts[] = {
 	     "(default 30m)"},
     {OPT_DURATION, "--deploy-queue-timeout", NULL, &A.deploy_queue_timeout, 1000, 7 * 86400000LL,
      .arg = "DUR", .help = "how long a deployment may wait in Coolify's build queue\n(default 1h)"},
+    {OPT_DURATION, "--health-timeout", NULL, &A.health_timeout, 1000, 7 * 86400000LL, .arg = "DUR",
+     .help = "how long a finished deployment may take to answer healthy\n(Coolify "
+	     "running:healthy and HTTPS 2xx; default 10m)"},
     {.type = OPT_END},
 };
 
@@ -152,6 +158,7 @@ static int check(struct cmd_ctx *c)
 		return EXIT_ERR;
 	A.ro.deploy_timeout_s = (int)(A.deploy_timeout / 1000);
 	A.ro.deploy_queue_timeout_s = (int)(A.deploy_queue_timeout / 1000);
+	A.ro.health_timeout_s = (int)(A.health_timeout / 1000);
 	if (!A.auto_approve && !report && !isatty(STDIN_FILENO)) {
 		cmd_error("apply without a terminal needs --auto-approve");
 		return EXIT_ERR;

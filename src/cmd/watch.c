@@ -20,6 +20,7 @@ static const char watch_usage[] =
     "                    [--metrics-file PATH] [--parallelism N] [--allow-delete]\n"
     "                    [--max-delete-percent P] [--force] [--approve-costs]\n"
     "                    [--deploy-timeout DUR] [--deploy-queue-timeout DUR]\n"
+    "                    [--health-timeout DUR]\n"
     "\n"
     "Run as a daemon: apply the specs whenever they change (inotify on the specs tree,\n"
     "new directories included; a burst of changes such as an editor's save or a git\n"
@@ -40,6 +41,7 @@ enum { R_HEAL = 1, R_REPORT };
 static struct {
 	long long debounce, interval;
 	long long deploy_timeout, deploy_queue_timeout;
+	long long health_timeout;
 	int refresh;
 	struct watch_opts wo;
 	struct watch_metrics m;
@@ -47,6 +49,7 @@ static struct {
        .interval = 600000,
        .deploy_timeout = 30 * 60000LL,
        .deploy_queue_timeout = 60 * 60000LL,
+       .health_timeout = 10 * 60000LL,
        .wo = {.base = {.parallelism = 10, .max_delete_percent = 10}}};
 
 static const struct opt_word refresh_words[] = {
@@ -74,6 +77,8 @@ static const struct opt opts[] = {
      .help = "as for apply (default 30m)"},
     {OPT_DURATION, "--deploy-queue-timeout", NULL, &A.deploy_queue_timeout, 1000, 7 * 86400000LL,
      .arg = "DUR", .help = "as for apply (default 1h)"},
+    {OPT_DURATION, "--health-timeout", NULL, &A.health_timeout, 1000, 7 * 86400000LL, .arg = "DUR",
+     .help = "as for apply (default 10m)"},
     {.type = OPT_END},
 };
 
@@ -156,6 +161,7 @@ static int check(struct cmd_ctx *c)
 		return EXIT_ERR;
 	A.wo.base.deploy_timeout_s = (int)(A.deploy_timeout / 1000);
 	A.wo.base.deploy_queue_timeout_s = (int)(A.deploy_queue_timeout / 1000);
+	A.wo.base.health_timeout_s = (int)(A.health_timeout / 1000);
 	return EXIT_OK;
 }
 

@@ -12,6 +12,7 @@
 #include "providers/coolify.h"
 #include "providers/http.h"
 #include "providers/inwx.h"
+#include "providers/probe.h"
 #include "util/buf.h"
 #include "util/hash.h"
 #include "util/secret.h"
@@ -24,6 +25,7 @@ struct providers {
 	struct http_pool *pool;
 	struct coolify *coolify; /* NULL when not configured */
 	struct inwx *inwx;	 /* NULL when not configured */
+	struct probe *probe;	 /* the HTTPS health probe (always there) */
 };
 
 /* what the engine knows of a project while it runs (recorded + this run's results) */
@@ -60,6 +62,7 @@ struct dom_rt {
 struct deploy_waits;
 struct dns_zones;
 struct app_gones;
+struct health_waits;
 
 /* one apply: its inputs and what the executors keep for its length */
 struct run {
@@ -77,6 +80,7 @@ struct run {
 	struct dns_zones *dns_zones;  /* dns.c: zones read before creating records */
 	struct deploy_waits *deploys; /* deploy.c */
 	struct app_gones *gones;      /* appgone.c */
+	struct health_waits *healths; /* health.c */
 	struct resends *resends;      /* resend.c */
 };
 
@@ -210,5 +214,9 @@ void resend_release(struct run *run);
 void appstart_wait(struct run *run, struct job *j, record_fn done_tx);
 void appgone_step(struct run *run, int *wait_ms);
 void appgone_release(struct run *run);
+/* health.c: a finished deployment's project waits (bootstrapping) until healthy; ends the job */
+void health_wait(struct run *run, struct job *j);
+void health_step(struct run *run, int *wait_ms);
+void health_release(struct run *run);
 
 #endif

@@ -248,6 +248,7 @@ static int apply_plan(struct state *st, struct providers *pv, const struct input
 	eo.deploy_timeout_s = o->deploy_timeout_s;
 	eo.deploy_queue_timeout_s = o->deploy_queue_timeout_s;
 	eo.delete_wait_ms = o->delete_wait_ms;
+	eo.health_timeout_s = o->health_timeout_s;
 	eo.executors = &engine_executors;
 	rc = engine_apply(st, pv, in, recorded, plan, &eo, &r->stats, err);
 	err_clear(&e2);

@@ -601,6 +601,7 @@ static void coolify_step(struct run *run, int *wait_ms)
 	deploy_step(run, wait_ms);
 	appgone_step(run, wait_ms);
 	resend_step(run, wait_ms);
+	health_step(run, wait_ms);
 }
 
 static void coolify_release(struct run *run)
@@ -608,6 +609,7 @@ static void coolify_release(struct run *run)
 	deploy_release(run);
 	appgone_release(run);
 	resend_release(run);
+	health_release(run);
 }
 
 const struct executor coolify_executor = {"coolify", coolify_start, coolify_step, coolify_release};

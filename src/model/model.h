@@ -199,6 +199,9 @@ struct m_domain {
 	int registration_cost_cents; /* -1: unknown */
 	int renewal_cost_cents;	     /* -1: unknown */
 	long long expires_at;	     /* unix seconds, 0: unknown */
+	/* observed TLS (issue 12): a verified handshake; the certificate's notAfter; when checked */
+	bool ssl_provisioned;
+	long long ssl_expires_at, tls_checked_at; /* unix s, 0: unknown */
 };
 
 struct m_project {
@@ -237,6 +240,9 @@ struct m_project {
 	long long trial_start_date, trial_end_date;
 	bool has_api_key;    /* VRS_API_KEY generated and stored */
 	char *applied_fqdns; /* comma-separated FQDN list last sent to Coolify */
+	/* observed health of an active project's app (vrs_health): unhealthy since when */
+	bool unhealthy;
+	long long health_since; /* unix s, 0: never observed */
 };
 
 /* INWX defaults for purchases (kind: Registrar) */
