@@ -179,7 +179,10 @@ static int report_result(struct cmd_ctx *c, int erc, const struct reconcile_resu
 	if (!rr->changes) {
 		if (!g->quiet)
 			printf("No changes. The world matches the specs.\n");
-		return EXIT_OK;
+		if (rr->unhealthy && !g->quiet)
+			printf("%zu active app%s unhealthy in Coolify (see vrsctl status).\n",
+			       rr->unhealthy, rr->unhealthy == 1 ? "" : "s");
+		return A.refresh == R_REPORT && rr->unhealthy ? EXIT_CHANGES : EXIT_OK;
 	}
 	if (rr->cancelled) {
 		cmd_info("apply cancelled; nothing changed");
@@ -192,7 +195,7 @@ static int report_result(struct cmd_ctx *c, int erc, const struct reconcile_resu
 			    "was changed.\n",
 			    rr->actions, rr->actions == 1 ? "" : "s", rr->drift,
 			    rr->drift == 1 ? "" : "s");
-		return rr->drift ? EXIT_CHANGES : EXIT_OK;
+		return rr->drift || rr->unhealthy ? EXIT_CHANGES : EXIT_OK;
 	}
 	if (!g->quiet) {
 		printf("Apply %s: %zu done, %zu failed, %zu skipped, of %zu actions.\n",

@@ -116,6 +116,21 @@ int engine_observe(struct providers *pv, const struct m_world *desired,
 		   const struct m_world *recorded, struct m_observed *o,
 		   struct engine_refresh_stats *stats, struct vrs_err *err);
 
+/* ---- observed health (healthobs.c) ------------------------------------------ */
+
+/* a Coolify app status that means running but not healthy (running:unhealthy, restarting) */
+bool engine_app_unhealthy(const char *status);
+/* active projects whose app the observed world shows unhealthy (pure) */
+size_t engine_unhealthy(const struct m_world *recorded, const struct m_observed *o);
+/*
+ * After a refresh: record each active project's health as observed (a row on
+ * each change), and re-check certificates not checked for a day. The state
+ * must be writable.
+ */
+int engine_note_health(struct state *st, struct providers *pv, const struct m_world *recorded,
+		       const struct m_observed *o, const char *who, size_t *unhealthy,
+		       struct vrs_err *err);
+
 /* ---- one reconcile: what apply and every watch cycle do ------------------- */
 
 enum refresh_mode { REFRESH_NONE, REFRESH_HEAL, REFRESH_REPORT };
@@ -156,6 +171,7 @@ struct reconcile_result {
 	size_t adopted; /* objects adopted from an interrupted run */
 	size_t drift;	/* actions repairing drift */
 	size_t actions;
+	size_t unhealthy; /* a refresh saw this many active apps unhealthy */
 	struct engine_stats stats;
 	struct engine_refresh_stats refresh;
 };

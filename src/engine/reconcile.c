@@ -202,14 +202,15 @@ static int note_servers(struct state *st, const struct m_world *desired, const s
 }
 
 /* what a refresh found that the state records before planning */
-static int note_observed(struct state *st, const struct inputs *in, struct m_world *recorded,
-			 const struct m_observed *observed, const struct reconcile_opts *o,
-			 struct vrs_err *err)
+static int note_observed(struct state *st, struct providers *pv, const struct inputs *in,
+			 struct m_world *recorded, const struct m_observed *observed,
+			 const struct reconcile_opts *o, size_t *unhealthy, struct vrs_err *err)
 {
 	size_t changed = 0;
 
 	if (note_expired(st, recorded, observed, o->triggered_by, err) < 0 ||
-	    note_servers(st, &in->desired, recorded, observed, &changed, err) < 0)
+	    note_servers(st, &in->desired, recorded, observed, &changed, err) < 0 ||
+	    engine_note_health(st, pv, recorded, observed, o->triggered_by, unhealthy, err) < 0)
 		return -1;
 	/* the plan must see the servers as they are now */
 	if (changed) {
@@ -295,7 +296,8 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 		err_prefix(err, "refresh");
 		goto out;
 	}
-	if (observed.present && note_observed(st, in, &recorded, &observed, o, err) < 0)
+	if (observed.present &&
+	    note_observed(st, *pv, in, &recorded, &observed, o, &r->unhealthy, err) < 0)
 		goto out;
 	po.targets = o->targets;
 	po.ntargets = o->ntargets;

@@ -24,7 +24,7 @@ int state_domain_set_tls(struct state *st, const char *fqdn, bool provisioned,
 		rc = st_run(st, err, what,
 			    "UPDATE marketplace_project_domain SET ssl_provisioned = ?, "
 			    "ssl_expires_at = ?, updated_at = ? WHERE id = ?",
-			    "btI", provisioned, expires_at, st_now(st), id);
+			    "bttI", provisioned, expires_at, st_now(st), id);
 	if (rc >= 0)
 		rc = st_run(st, err, what,
 			    "INSERT INTO vrs_tls_check (domain_id, checked_at, seen) VALUES (?, ?, ?) "
