@@ -23,6 +23,15 @@ for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.05; done
 ports=$(cat "$work/ready.json")
 coolify_port=$(echo "$ports" | sed 's/.*"coolify": *\([0-9]*\).*/\1/')
 inwx_port=$(echo "$ports" | sed 's/.*"inwx": *\([0-9]*\).*/\1/')
+https_port=$(echo "$ports" | sed 's/.*"https_port": *\([0-9]*\).*/\1/')
+ca_file=$(echo "$ports" | sed 's/.*"ca_file": *"\([^"]*\)".*/\1/')
+# the apps' HTTPS side (test settings): health probes go to the simulator, trusting its CA
+export VRS_CONNECT_TO="127.0.0.1:$https_port" VRS_CA_FILE="$ca_file"
+# cafe-luna's certificate is 12 days from expiry (renewal failing): status lists it
+/usr/bin/python3 -c 'import json, sys, urllib.request as u
+u.urlopen(u.Request("http://127.0.0.1:%s/_sim/state" % sys.argv[1], method="POST",
+    data=json.dumps({"op": "set_https", "host": "luna.vrs.gmbh", "fields": {"days": 12}}).encode()))' \
+	"$coolify_port" >/dev/null
 
 export VRS_COOLIFY_URL="http://127.0.0.1:$coolify_port"
 export VRS_INWX_URL="http://127.0.0.1:$inwx_port/jsonrpc/"
@@ -44,10 +53,10 @@ echo
 echo "== vrsctl apply --auto-approve"
 build/vrsctl apply --specs specs --state "$state" --auto-approve
 echo
-echo "== vrsctl status"
+echo "== vrsctl status (DNS and TLS per domain, the certificates expiring soon)"
 build/vrsctl status --state "$state"
 echo
-echo "== vrsctl log --limit 12"
+echo "== vrsctl log --limit 12 (the health check after each deployment)"
 build/vrsctl log --state "$state" --limit 12
 echo
 echo "== vrsctl plan --detailed-exitcode (a second run has nothing to do)"

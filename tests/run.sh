@@ -31,7 +31,7 @@ export NO_COLOR=1 LC_ALL=C.UTF-8
 # Debian's interpreter: the one that imports python3-yaml (a pyenv python3 on PATH cannot)
 export PY=/usr/bin/python3
 # tests never talk to anything but their own loopback peers
-unset VRS_COOLIFY_URL VRS_COOLIFY_TOKEN VRS_INWX_URL VRS_INWX_USER VRS_INWX_PASSWORD VRS_INWX_TOTP_SECRET
+unset VRS_COOLIFY_URL VRS_COOLIFY_TOKEN VRS_INWX_URL VRS_INWX_USER VRS_INWX_PASSWORD VRS_INWX_TOTP_SECRET VRS_CA_FILE VRS_CONNECT_TO
 label=$([ "$SAN" = 1 ] && echo "asan" || echo "plain")
 pass=0 fail=0
 failed_names=()

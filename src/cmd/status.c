@@ -105,7 +105,8 @@ static void text_domains(struct buf *b, const struct m_project *p, size_t ws, lo
 		buf_printf(b, "%-*s  %s: dns %s, tls ", (int)ws, "", d->fqdn,
 			   m_domain_status_name(d->status));
 		if (d->ssl_expires_at)
-			buf_printf(b, "%s, %s %s\n", d->ssl_provisioned ? "provisioned" : "not verified",
+			buf_printf(b, "%s, %s %s\n",
+				   d->ssl_provisioned ? "provisioned" : "not verified",
 				   d->ssl_expires_at < now ? "expired" : "expires",
 				   state_time_fmt(d->ssl_expires_at, t, sizeof(t)));
 		else
@@ -151,8 +152,8 @@ static void text_table(struct buf *b, const struct m_world *w, const char *slug,
 }
 
 /* certificates that expire within VRS_CERT_WARN_DAYS (renewal is failing), or have */
-static void certs_expiring(struct buf *b, const struct m_world *w, const char *slug,
-			   long long now, bool json)
+static void certs_expiring(struct buf *b, const struct m_world *w, const char *slug, long long now,
+			   bool json)
 {
 	bool first = true;
 
@@ -171,8 +172,8 @@ static void certs_expiring(struct buf *b, const struct m_world *w, const char *s
 				buf_json_str(b, d->fqdn);
 				buf_puts(b, ", \"slug\": ");
 				buf_json_str(b, p->slug);
-				buf_printf(b, ", \"expires_at\": \"%s\", \"seconds_left\": %lld}", t,
-					   d->ssl_expires_at - now);
+				buf_printf(b, ", \"expires_at\": \"%s\", \"seconds_left\": %lld}",
+					   t, d->ssl_expires_at - now);
 			} else {
 				if (first)
 					buf_printf(b, "\nCertificates expiring within %d days:\n",
@@ -231,7 +232,8 @@ static void json_all(struct buf *b, const struct m_world *w, const char *slug, l
 		first = false;
 		json_project(b, &w->projects[i]);
 	}
-	buf_puts(b, first ? "],\n  \"certificates_expiring\": [" : "\n  ],\n  \"certificates_expiring\": [");
+	buf_puts(b, first ? "],\n  \"certificates_expiring\": ["
+			  : "\n  ],\n  \"certificates_expiring\": [");
 	certs_expiring(b, w, slug, now, true);
 	buf_puts(b, "\n}\n");
 }

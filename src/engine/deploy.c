@@ -496,7 +496,8 @@ static bool resume_started(struct run *run, struct job *j)
 		j->remote_id = strdup(started->external_id);
 	state_log_free(rows, n);
 	if (booting) {
-		engine_progress(run, j->p->slug, "checking the health an interrupted run waited for");
+		engine_progress(run, j->p->slug,
+				"checking the health an interrupted run waited for");
 		health_wait(run, j);
 		return true;
 	}

@@ -46,7 +46,7 @@ struct engine_opts {
 	int deploy_timeout_s;	    /* running time allowed, from leaving queued; default 1800 */
 	int deploy_queue_timeout_s; /* time allowed in queued; default 3600 */
 	int delete_wait_ms;	    /* wait for a deleted app to go; default 60000 */
-	int health_timeout_s;	    /* a finished deployment's wait to answer healthy; default 600 */
+	int health_timeout_s; /* a finished deployment's wait to answer healthy; default 600 */
 	engine_progress_fn progress;
 	void *progress_ud;
 	/* set from a signal handler: start nothing new, finish what is in flight */

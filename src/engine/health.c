@@ -96,8 +96,7 @@ static struct hwait *hwait_of(struct run *run, const struct job *j)
 }
 
 /* the handshake's facts of the probed domain (inside the caller's transaction) */
-static int record_tls(struct run *run, const struct hwait *w, const char *seen,
-		      struct vrs_err *err)
+static int record_tls(struct run *run, const struct hwait *w, const char *seen, struct vrs_err *err)
 {
 	if (!w->host[0] || !w->probed || (w->last.cert_not_after == 0 && !w->last.tls_ok))
 		return 0;
@@ -213,8 +212,8 @@ void health_wait(struct run *run, struct job *j)
 {
 	struct health_waits *hw = run->healths;
 	const struct m_domain *d = primary_domain(j->p->want);
-	const char *path = j->p->want && j->p->want->app.health_path ? j->p->want->app.health_path
-								     : "/";
+	const char *path =
+	    j->p->want && j->p->want->app.health_path ? j->p->want->app.health_path : "/";
 	int s = run->o->health_timeout_s > 0 ? run->o->health_timeout_s : DEFAULT_TIMEOUT_S;
 	long long now = engine_now_ms();
 	struct hwait *w;
@@ -294,8 +293,8 @@ void health_step(struct run *run, int *wait_ms)
 		err_clear(&err);
 		hw->next_list_ms = now + hw->list_delay_ms;
 		/* backoff: the list is asked less often the longer apps take */
-		hw->list_delay_ms = hw->list_delay_ms * 2 > MAX_DELAY_MS ? MAX_DELAY_MS
-									 : hw->list_delay_ms * 2;
+		hw->list_delay_ms =
+		    hw->list_delay_ms * 2 > MAX_DELAY_MS ? MAX_DELAY_MS : hw->list_delay_ms * 2;
 		if (hw->list_delay_ms < poll_ms(run))
 			hw->list_delay_ms = poll_ms(run);
 		if (coolify_apps_list_async(run->pv->coolify, on_listed, run, &err) == 0)
@@ -307,7 +306,8 @@ void health_step(struct run *run, int *wait_ms)
 	}
 	for (size_t i = 0; i < hw->n; i++)
 		if (hw->v[i].j && hw->v[i].deadline_ms - now < *wait_ms)
-			*wait_ms = hw->v[i].deadline_ms < now ? 0 : (int)(hw->v[i].deadline_ms - now);
+			*wait_ms =
+			    hw->v[i].deadline_ms < now ? 0 : (int)(hw->v[i].deadline_ms - now);
 }
 
 void health_release(struct run *run)

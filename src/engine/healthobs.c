@@ -55,7 +55,8 @@ static int health_row(struct state *st, const struct m_project *p, bool healthy,
 {
 	char msg[256];
 	struct state_log_entry e = {.project_slug = p->slug,
-				    .action = healthy ? "health_check_passed" : "health_check_failed",
+				    .action =
+					healthy ? "health_check_passed" : "health_check_failed",
 				    .external_id = p->coolify_app_uuid,
 				    .external_service = "coolify",
 				    .triggered_by = (char *)who};
@@ -147,8 +148,8 @@ static int recheck_tls(struct state *st, struct providers *pv, const struct m_wo
 			*t = (struct tls_probe){.st = st, .fqdn = p->domains[k].fqdn};
 			err_clear(&t->err);
 			if (probe_https_async(pv->probe, t->fqdn,
-					      p->app.health_path ? p->app.health_path : "/",
-					      on_tls, t, err) < 0) {
+					      p->app.health_path ? p->app.health_path : "/", on_tls,
+					      t, err) < 0) {
 				rc = -1;
 				break;
 			}

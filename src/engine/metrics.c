@@ -42,8 +42,9 @@ static void health_metrics(struct buf *b, const struct m_world *w, long long now
 		unhealthy += p->status == PS_ACTIVE && p->unhealthy;
 		for (size_t k = 0; k < p->ndomains; k++)
 			if (p->domains[k].ssl_expires_at)
-				buf_printf(b, "vrsctl_certificate_expiry_seconds{domain=\"%s\"} %lld\n",
-					   p->domains[k].fqdn, p->domains[k].ssl_expires_at - now);
+				buf_printf(
+				    b, "vrsctl_certificate_expiry_seconds{domain=\"%s\"} %lld\n",
+				    p->domains[k].fqdn, p->domains[k].ssl_expires_at - now);
 	}
 	buf_printf(b,
 		   "# HELP vrsctl_unhealthy_projects Active projects whose app the last refresh "

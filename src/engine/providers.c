@@ -22,8 +22,9 @@ static int open_probe(struct providers *pv, struct vrs_err *err)
 	if (po.connect_to && !po.connect_to[0])
 		po.connect_to = NULL;
 	if (po.ca_file && po.connect_to == NULL)
-		return err_setc(err, VRS_E_INVALID,
-				"VRS_CA_FILE is a test setting: it needs VRS_CONNECT_TO (loopback)");
+		return err_setc(
+		    err, VRS_E_INVALID,
+		    "VRS_CA_FILE is a test setting: it needs VRS_CONNECT_TO (loopback)");
 	pv->probe = probe_new(pv->pool, &po, err);
 	return pv->probe ? 0 : -1;
 }

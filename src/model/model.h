@@ -199,7 +199,8 @@ struct m_domain {
 	int registration_cost_cents; /* -1: unknown */
 	int renewal_cost_cents;	     /* -1: unknown */
 	long long expires_at;	     /* unix seconds, 0: unknown */
-	/* observed TLS (issue 12): a verified handshake; the certificate's notAfter; when checked */
+	/* observed TLS (issue 12): a verified handshake; the certificate's notAfter; when checked
+	 */
 	bool ssl_provisioned;
 	long long ssl_expires_at, tls_checked_at; /* unix s, 0: unknown */
 };

@@ -206,7 +206,8 @@ struct http_service *http_service_add(struct http_pool *p, const struct http_ser
 	http_retry_defaults(&cfg->retry, &s->retry);
 	s->certinfo = cfg->certinfo;
 	if ((cfg->ca_file && (s->ca_file = strdup(cfg->ca_file)) == NULL) ||
-	    (cfg->connect_to && (s->connect_to = curl_slist_append(NULL, cfg->connect_to)) == NULL)) {
+	    (cfg->connect_to &&
+	     (s->connect_to = curl_slist_append(NULL, cfg->connect_to)) == NULL)) {
 		free(s->ca_file);
 		free(s->name);
 		free(s);

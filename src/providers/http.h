@@ -72,10 +72,10 @@ struct http_response {
 	int status; /* HTTP status, 0 if none */
 	char *body; /* NUL-terminated, may be stolen by the callback */
 	size_t body_len;
-	char *content_type;   /* or NULL */
-	char *cookies;	      /* "a=1; b=2" from Set-Cookie (attributes dropped), or NULL */
-	double retry_after_s; /* -1 when absent */
-	int attempts;	      /* attempts made */
+	char *content_type;	  /* or NULL */
+	char *cookies;		  /* "a=1; b=2" from Set-Cookie (attributes dropped), or NULL */
+	double retry_after_s;	  /* -1 when absent */
+	int attempts;		  /* attempts made */
 	long long cert_not_after; /* certinfo services: the peer's notAfter (unix s), 0 unseen */
 };
 

@@ -50,7 +50,7 @@ struct http_service {
 	int connect_ms, timeout_ms;
 	size_t max_body;
 	struct http_retry_cfg retry;
-	char *ca_file;		   /* or NULL */
+	char *ca_file;		       /* or NULL */
 	struct curl_slist *connect_to; /* or NULL */
 	bool certinfo;
 	struct http_bucket bucket;

@@ -136,8 +136,8 @@ int probe_https_async(struct probe *p, const char *host, const char *path, probe
 {
 	struct call *c = malloc(sizeof(*c));
 	char url[1024];
-	struct http_request req = {.method = "GET", .url = url, .idempotent = true,
-				   .classify = take_all, .drop = on_drop};
+	struct http_request req = {
+	    .method = "GET", .url = url, .idempotent = true, .classify = take_all, .drop = on_drop};
 
 	if (c == NULL)
 		return err_setc(err, VRS_E_NOMEM, "out of memory");

@@ -9,8 +9,8 @@
 
 #include <stdio.h>
 
-int state_domain_set_tls(struct state *st, const char *fqdn, bool provisioned,
-			 long long expires_at, const char *seen, struct vrs_err *err)
+int state_domain_set_tls(struct state *st, const char *fqdn, bool provisioned, long long expires_at,
+			 const char *seen, struct vrs_err *err)
 {
 	char what[320];
 	long long id;
@@ -26,11 +26,12 @@ int state_domain_set_tls(struct state *st, const char *fqdn, bool provisioned,
 			    "ssl_expires_at = ?, updated_at = ? WHERE id = ?",
 			    "bttI", provisioned, expires_at, st_now(st), id);
 	if (rc >= 0)
-		rc = st_run(st, err, what,
-			    "INSERT INTO vrs_tls_check (domain_id, checked_at, seen) VALUES (?, ?, ?) "
-			    "ON CONFLICT (domain_id) DO UPDATE SET checked_at = excluded.checked_at, "
-			    "seen = excluded.seen",
-			    "Its", id, st_now(st), seen);
+		rc = st_run(
+		    st, err, what,
+		    "INSERT INTO vrs_tls_check (domain_id, checked_at, seen) VALUES (?, ?, ?) "
+		    "ON CONFLICT (domain_id) DO UPDATE SET checked_at = excluded.checked_at, "
+		    "seen = excluded.seen",
+		    "Its", id, st_now(st), seen);
 	return st_sp_end(st, rc < 0 ? -1 : 0);
 }
 
