@@ -310,8 +310,24 @@ void health_step(struct run *run, int *wait_ms)
 			    hw->v[i].deadline_ms < now ? 0 : (int)(hw->v[i].deadline_ms - now);
 }
 
+/*
+ * The last wait may end while a list call is still in flight: its callback
+ * names the run, so it is awaited here (one call, bounded by its timeout)
+ * rather than left to answer into a later run of the same pool (watch).
+ */
 void health_release(struct run *run)
 {
+	struct health_waits *hw = run->healths;
+	long long until = engine_now_ms() + 120000;
+	struct vrs_err err;
+
+	while (hw && hw->listing && engine_now_ms() < until) {
+		err_clear(&err);
+		if (http_pool_step(run->pv->pool, 100, &err) < 0)
+			break;
+	}
+	if (hw && hw->listing)
+		return; /* never answered: the pool is broken; keep what its callback names */
 	if (run->healths)
 		free(run->healths->v);
 	free(run->healths);

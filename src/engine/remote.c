@@ -606,10 +606,10 @@ static void coolify_step(struct run *run, int *wait_ms)
 
 static void coolify_release(struct run *run)
 {
+	health_release(run); /* first: it may drive the pool while the others' data is there */
 	deploy_release(run);
 	appgone_release(run);
 	resend_release(run);
-	health_release(run);
 }
 
 const struct executor coolify_executor = {"coolify", coolify_start, coolify_step, coolify_release};
