@@ -184,6 +184,27 @@ def drift(w):
     t.ok(p.returncode in (0, 2), "plan after recovery runs", p.stderr)
 
 
+def no_slot(w):
+    """a health wait holds no parallelism slot: with --parallelism 1 a quick project
+    behind a slow one is active first"""
+    write_specs(w.specs, {"projects/aaa-slow.yaml": project("aaa-slow"),
+                          "projects/zzz-quick.yaml": project("zzz-quick")})
+    w.patch({"op": "set_https", "host": host("aaa-slow"), "fields": {"fail_count": 4}})
+    p = w.apply("--parallelism", "1", "--health-timeout", "60s", timeout=120)
+    eq(p.returncode, 0, "apply --parallelism 1 converges both", p.stdout[-1500:] + p.stderr)
+    ids = {}
+    for slug in ("aaa-slow", "zzz-quick"):
+        r = w.db("SELECT l.id FROM marketplace_provisioning_log l JOIN marketplace_project p "
+                 "ON p.id = l.project_id WHERE p.slug = ? AND l.action = 'health_check_passed'", slug)
+        ids[slug] = r[0][0] if r else None
+    started = w.db("SELECT p.slug FROM marketplace_provisioning_log l JOIN marketplace_project p "
+                   "ON p.id = l.project_id WHERE l.action = 'bootstrap_started' "
+                   "AND p.slug IN ('aaa-slow', 'zzz-quick') ORDER BY l.id")
+    print("# bootstrap order: %s" % [r[0] for r in started])
+    t.ok(ids["aaa-slow"] and ids["zzz-quick"] and ids["zzz-quick"] < ids["aaa-slow"],
+         "the quick project passed while the slow one still waited (no slot held)", ids)
+
+
 def main():
     root = tempfile.mkdtemp(prefix="vrs-t93-")
     files = {"platform.yaml": PLATFORM_DNS}
@@ -195,6 +216,7 @@ def main():
         converge(w)
         repair(w)
         drift(w)
+        no_slot(w)
     finally:
         w.close()
     return t.done()
