@@ -205,6 +205,32 @@ def no_slot(w):
          "the quick project passed while the slow one still waited (no slot held)", ids)
 
 
+def resume(w):
+    """a run stopped while it waited for health: the next run checks again, without a
+    second deployment"""
+    write_specs(w.specs, {"projects/resume.yaml": project("resume")})
+    w.patch({"op": "set_https", "host": host("resume"), "fields": {"fail": True}})
+    w.reset_calls()
+    cmd = [vrsenv.VRSCTL, "--specs", w.specs, "--state", w.state, "apply", "--auto-approve",
+           "--target", "project/resume"]
+    proc = subprocess.Popen(cmd, env=w.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(r[0] == "bootstrap_started" for r in log_rows(w, "resume")):
+        time.sleep(0.1)
+    proc.terminate()
+    out, _ = proc.communicate(timeout=30)
+    eq(proc.returncode, 1, "SIGTERM while bootstrapping: apply exits 1", out[-800:])
+    eq(w.status()["resume"]["status"], "bootstrapping", "the project is left bootstrapping")
+    w.patch({"op": "set_https", "host": host("resume"), "fields": {"fail": False}})
+    p = w.apply("--target", "project/resume", "--health-timeout", "30s", timeout=120)
+    eq(p.returncode, 0, "the next apply converges", p.stdout[-800:] + p.stderr)
+    t.ok("checking the health an interrupted run waited for" in p.stdout + p.stderr,
+         "it resumes the health wait", p.stdout[-800:])
+    eq(w.calls()["coolify"].get("POST /deploy", 0), 1, "one deployment in all")
+    eq(w.status()["resume"]["status"], "active", "then active")
+
+
 def main():
     root = tempfile.mkdtemp(prefix="vrs-t93-")
     files = {"platform.yaml": PLATFORM_DNS}
@@ -217,6 +243,7 @@ def main():
         repair(w)
         drift(w)
         no_slot(w)
+        resume(w)
     finally:
         w.close()
     return t.done()
