@@ -10,7 +10,9 @@
  * The wait holds no call slot. One GET /applications per tick serves every
  * waiting app (never one call per app); an app Coolify reports healthy is
  * probed over HTTPS with backoff. The handshake's facts (ssl_provisioned,
- * ssl_expires_at) are recorded whatever the answer.
+ * ssl_expires_at) are recorded whatever the answer; the project's other
+ * domains are probed once each for theirs (not a condition of passing, but
+ * the wait ends after their answers).
  */
 #include "engine/engine_int.h"
 
@@ -21,6 +23,19 @@
 #define DEFAULT_TIMEOUT_S 600
 #define FIRST_DELAY_MS	  250
 #define MAX_DELAY_MS	  5000
+#define MAX_SIDES	  8 /* other domains probed for their TLS facts; more: the daily check */
+
+/* another domain of the project: probed once for its certificate */
+struct side {
+	char host[256];
+	bool probing, done;
+	struct probe_result r;
+};
+
+struct side_call {
+	struct job *j;
+	int idx;
+};
 
 struct hwait {
 	struct job *j; /* NULL: ended, removed at the next compaction */
@@ -31,6 +46,9 @@ struct hwait {
 	char host[256], path[256];
 	bool probed; /* last holds an answer */
 	struct probe_result last;
+	bool primary_ok; /* the primary domain answered 2xx over verified TLS */
+	int nside;
+	struct side side[MAX_SIDES];
 };
 
 struct health_waits {
@@ -95,13 +113,42 @@ static struct hwait *hwait_of(struct run *run, const struct job *j)
 	return NULL;
 }
 
-/* the handshake's facts of the probed domain (inside the caller's transaction) */
+static int record_one(struct run *run, const char *host, const struct probe_result *r,
+		      const char *seen, struct vrs_err *err)
+{
+	if (r->cert_not_after == 0 && !r->tls_ok)
+		return 0; /* nothing seen of the certificate (no connection) */
+	return state_domain_set_tls(run->st, host, r->tls_ok, r->cert_not_after, seen, err);
+}
+
+/* the handshakes' facts of the probed domains (inside the caller's transaction) */
 static int record_tls(struct run *run, const struct hwait *w, const char *seen, struct vrs_err *err)
 {
-	if (!w->host[0] || !w->probed || (w->last.cert_not_after == 0 && !w->last.tls_ok))
-		return 0;
-	return state_domain_set_tls(run->st, w->host, w->last.tls_ok, w->last.cert_not_after, seen,
-				    err);
+	if (w->host[0] && w->probed && record_one(run, w->host, &w->last, seen, err) < 0)
+		return -1;
+	for (int i = 0; i < w->nside; i++) {
+		char s[400];
+
+		if (!w->side[i].done)
+			continue;
+		if (w->side[i].r.status > 0)
+			snprintf(s, sizeof(s), "GET https://%s%s: HTTP %d", w->side[i].host,
+				 w->path, w->side[i].r.status);
+		else
+			snprintf(s, sizeof(s), "GET https://%s%s: no answer (%s)", w->side[i].host,
+				 w->path, w->side[i].r.error);
+		if (record_one(run, w->side[i].host, &w->side[i].r, s, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static bool sides_busy(const struct hwait *w, bool need_done)
+{
+	for (int i = 0; i < w->nside; i++)
+		if (w->side[i].probing || (need_done && !w->side[i].done))
+			return true;
+	return false;
 }
 
 struct end_arg {
@@ -176,11 +223,32 @@ static void on_probed(void *ud, const struct probe_result *r)
 	w->last = *r;
 	if (r->tls_ok && r->status >= 200 && r->status < 300 &&
 	    strcmp(w->coolify, "running:healthy") == 0) {
-		wait_end(run, w, true);
+		w->primary_ok = true;
+		if (!sides_busy(w, true))
+			wait_end(run, w, true);
 		return;
 	}
 	w->next_probe_ms = now + w->delay_ms;
 	w->delay_ms = w->delay_ms * 2 > MAX_DELAY_MS ? MAX_DELAY_MS : w->delay_ms * 2;
+}
+
+static void on_side(void *ud, const struct probe_result *r)
+{
+	struct side_call *c = ud;
+	struct run *run = c->j->eng;
+	struct hwait *w = hwait_of(run, c->j);
+	int i = c->idx;
+
+	free(c);
+	if (w == NULL)
+		return;
+	w->side[i].probing = false;
+	if (r->interrupted)
+		return;
+	w->side[i].done = true;
+	w->side[i].r = *r;
+	if (w->primary_ok && !sides_busy(w, true))
+		wait_end(run, w, true);
 }
 
 /* the batched list: each waiting app's status; a healthy one without a domain is done */
@@ -239,6 +307,10 @@ void health_wait(struct run *run, struct job *j)
 	w->delay_ms = FIRST_DELAY_MS;
 	if (d)
 		snprintf(w->host, sizeof(w->host), "%s", d->fqdn);
+	for (size_t i = 0; d && i < j->p->want->ndomains && w->nside < MAX_SIDES; i++)
+		if (&j->p->want->domains[i] != d)
+			snprintf(w->side[w->nside++].host, sizeof(w->side[0].host), "%s",
+				 j->p->want->domains[i].fqdn);
 	snprintf(w->path, sizeof(w->path), "%s", path);
 	hw->next_list_ms = now;
 	hw->list_delay_ms = poll_ms(run);
@@ -246,11 +318,35 @@ void health_wait(struct run *run, struct job *j)
 	engine_progress(run, j->p->slug, "bootstrapping: waiting for the app to answer healthy");
 }
 
+/* the other domains, once each, when Coolify reports the app healthy */
+static void probe_sides(struct run *run, struct hwait *w)
+{
+	for (int i = 0; i < w->nside; i++) {
+		struct side *s = &w->side[i];
+		struct side_call *c;
+		struct vrs_err err;
+
+		if (s->done || s->probing || (c = malloc(sizeof(*c))) == NULL)
+			continue;
+		*c = (struct side_call){w->j, i};
+		err_clear(&err);
+		s->probing = true;
+		if (probe_https_async(run->pv->probe, s->host, w->path, on_side, c, &err) < 0) {
+			free(c);
+			s->probing = false;
+			s->done = true; /* not seen: left to the daily check */
+		}
+	}
+}
+
 static void probe_one(struct run *run, struct hwait *w, long long now, int *wait_ms)
 {
 	struct vrs_err err;
 
-	if (w->probing || !w->host[0] || strcmp(w->coolify, "running:healthy") != 0)
+	if (!w->host[0] || strcmp(w->coolify, "running:healthy") != 0)
+		return;
+	probe_sides(run, w);
+	if (w->probing || w->primary_ok)
 		return;
 	if (now < w->next_probe_ms) {
 		if (w->next_probe_ms - now < *wait_ms)
@@ -278,8 +374,9 @@ void health_step(struct run *run, int *wait_ms)
 	for (size_t i = 0; i < hw->n; i++) {
 		struct hwait *w = &hw->v[i];
 
-		if (w->j && !w->probing && !hw->listing && now > w->deadline_ms)
-			wait_end(run, w, false);
+		if (w->j && !w->probing && !sides_busy(w, false) && !hw->listing &&
+		    now > w->deadline_ms)
+			wait_end(run, w, w->primary_ok);
 		else if (w->j)
 			probe_one(run, w, now, wait_ms);
 	}

@@ -188,7 +188,7 @@ def no_slot(w):
     """a health wait holds no parallelism slot: with --parallelism 1 a quick project
     behind a slow one is active first"""
     write_specs(w.specs, {"projects/aaa-slow.yaml": project("aaa-slow"),
-                          "projects/zzz-quick.yaml": project("zzz-quick")})
+                          "projects/zzz-quick.yaml": project("zzz-quick") + "  - subdomain: zzz-second\n"})
     w.patch({"op": "set_https", "host": host("aaa-slow"), "fields": {"fail_count": 4}})
     p = w.apply("--parallelism", "1", "--health-timeout", "60s", timeout=120)
     eq(p.returncode, 0, "apply --parallelism 1 converges both", p.stdout[-1500:] + p.stderr)
@@ -203,6 +203,9 @@ def no_slot(w):
     print("# bootstrap order: %s" % [r[0] for r in started])
     t.ok(ids["aaa-slow"] and ids["zzz-quick"] and ids["zzz-quick"] < ids["aaa-slow"],
          "the quick project passed while the slow one still waited (no slot held)", ids)
+    doms = {d["domain"]: d["tls"] for d in w.status()["zzz-quick"]["domains"]}
+    t.ok(doms.get(host("zzz-second"), {}).get("provisioned") and doms[host("zzz-second")]["expires_at"],
+         "a project's other domain gets its TLS facts from its own handshake", doms)
 
 
 def resume(w):
