@@ -24,6 +24,14 @@ for _ in $(seq 100); do [ -f "$work/ready.json" ] && break; sleep 0.05; done
 [ -f "$work/ready.json" ] || { echo "demo: the simulator did not start" >&2; exit 1; }
 # VRS_COOLIFY_URL, VRS_INWX_URL, VRS_NAMESERVER (its DNS server), ... from the ready file
 eval "$(tests/sim/env.sh "$work/ready.json")"
+coolify_port=$(sed 's/.*"coolify": *\([0-9]*\).*/\1/' "$work/ready.json")
+# env.sh exported VRS_CONNECT_TO and VRS_CA_FILE too: health probes go to the simulator's HTTPS side, trusting its CA
+# cafe-luna's certificate is 12 days from expiry (renewal failing): status lists it
+/usr/bin/python3 -c 'import json, sys, urllib.request as u
+u.urlopen(u.Request("http://127.0.0.1:%s/_sim/state" % sys.argv[1], method="POST",
+    data=json.dumps({"op": "set_https", "host": "luna.vrs.gmbh", "fields": {"days": 12}}).encode()))' \
+	"$coolify_port" >/dev/null
+
 export VRS_INWX_USER=sim-user
 # secrets the way production passes them: files only the operator can read
 umask 077
@@ -42,10 +50,10 @@ echo
 echo "== vrsctl apply --auto-approve"
 build/vrsctl apply --specs specs --state "$state" --auto-approve
 echo
-echo "== vrsctl status"
+echo "== vrsctl status (DNS and TLS per domain, the certificates expiring soon)"
 build/vrsctl status --state "$state"
 echo
-echo "== vrsctl log --limit 12"
+echo "== vrsctl log --limit 12 (the health check after each deployment)"
 build/vrsctl log --state "$state" --limit 12
 echo
 echo "== vrsctl plan --detailed-exitcode (a second run has nothing to do)"

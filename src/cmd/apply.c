@@ -22,6 +22,7 @@ static const char apply_usage[] =
     "                    [--refresh[=report]] [--target KIND/KEY]...\n"
     "                    [--deploy-timeout DUR] [--deploy-queue-timeout DUR]\n"
     "                    [--dns-timeout DUR]\n"
+    "                    [--health-timeout DUR]\n"
     "\n"
     "Converge the world to the specs: plan, show the plan, ask (or --auto-approve),\n"
     "then create, update and deploy through Coolify and INWX, recording every step.\n"
@@ -46,8 +47,10 @@ static struct {
 	struct opt_list targets;
 	long long deploy_timeout, deploy_queue_timeout;
 	long long dns_timeout;
+	long long health_timeout;
 	struct reconcile_opts ro;
 } A = {.deploy_timeout = 30 * 60000LL,
+       .health_timeout = 10 * 60000LL,
        .deploy_queue_timeout = 60 * 60000LL,
        .dns_timeout = 30 * 60000LL,
        .ro = {.parallelism = 10, .max_delete_percent = 10}};
@@ -83,6 +86,9 @@ static const struct opt opts[] = {
     {OPT_DURATION, "--dns-timeout", NULL, &A.dns_timeout, 1000, 7 * 86400000LL, .arg = "DUR",
      .help = "how long a project waits for its zone's nameservers to\nserve its new records before "
 	     "its FQDNs go to Coolify\n(default 30m)"},
+    {OPT_DURATION, "--health-timeout", NULL, &A.health_timeout, 1000, 7 * 86400000LL, .arg = "DUR",
+     .help = "how long a finished deployment may take to answer healthy\n(Coolify "
+	     "running:healthy and HTTPS 2xx; default 10m)"},
     {.type = OPT_END},
 };
 
@@ -159,6 +165,7 @@ static int check(struct cmd_ctx *c)
 	A.ro.deploy_timeout_s = (int)(A.deploy_timeout / 1000);
 	A.ro.deploy_queue_timeout_s = (int)(A.deploy_queue_timeout / 1000);
 	A.ro.dns_timeout_s = (int)(A.dns_timeout / 1000);
+	A.ro.health_timeout_s = (int)(A.health_timeout / 1000);
 	if (!A.auto_approve && !report && !isatty(STDIN_FILENO)) {
 		cmd_error("apply without a terminal needs --auto-approve");
 		return EXIT_ERR;
@@ -179,7 +186,10 @@ static int report_result(struct cmd_ctx *c, int erc, const struct reconcile_resu
 	if (!rr->changes) {
 		if (!g->quiet)
 			printf("No changes. The world matches the specs.\n");
-		return EXIT_OK;
+		if (rr->unhealthy && !g->quiet)
+			printf("%zu active app%s unhealthy in Coolify (see vrsctl status).\n",
+			       rr->unhealthy, rr->unhealthy == 1 ? "" : "s");
+		return A.refresh == R_REPORT && rr->unhealthy ? EXIT_CHANGES : EXIT_OK;
 	}
 	if (rr->cancelled) {
 		cmd_info("apply cancelled; nothing changed");
@@ -192,7 +202,7 @@ static int report_result(struct cmd_ctx *c, int erc, const struct reconcile_resu
 			    "was changed.\n",
 			    rr->actions, rr->actions == 1 ? "" : "s", rr->drift,
 			    rr->drift == 1 ? "" : "s");
-		return rr->drift ? EXIT_CHANGES : EXIT_OK;
+		return rr->drift || rr->unhealthy ? EXIT_CHANGES : EXIT_OK;
 	}
 	if (!g->quiet) {
 		printf("Apply %s: %zu done, %zu failed, %zu skipped, of %zu actions.\n",

@@ -107,6 +107,7 @@ static int save(const struct m_plan *plan, const struct m_world *desired, const 
 /* plan against the observed world, then save and print it */
 static int show(struct cmd_ctx *c, const struct plan_args *a, const struct m_observed *observed)
 {
+	size_t unhealthy = engine_unhealthy(&c->in.recorded, observed);
 	struct plan_opts po = {0};
 	struct m_plan plan;
 	struct vrs_err err;
@@ -137,7 +138,11 @@ static int show(struct cmd_ctx *c, const struct plan_args *a, const struct m_obs
 	if (a->out && !c->g->quiet && a->format == FMT_TEXT)
 		printf("\nSaved the plan to %s; apply exactly it with: vrsctl apply %s\n", a->out,
 		       a->out);
-	rc = (a->detailed && plan_has_changes(&plan)) ? EXIT_CHANGES : EXIT_OK;
+	if (unhealthy && !c->g->quiet && a->format == FMT_TEXT)
+		printf("\n%zu active app%s unhealthy in Coolify (see vrsctl status).\n", unhealthy,
+		       unhealthy == 1 ? "" : "s");
+	/* an unhealthy app is drift to alert on, though nothing in the plan repairs it */
+	rc = (a->detailed && (plan_has_changes(&plan) || unhealthy)) ? EXIT_CHANGES : EXIT_OK;
 out:
 	buf_release(&out);
 	plan_release(&plan);

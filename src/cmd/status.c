@@ -22,6 +22,27 @@ static const struct opt opts[] = {
     {.type = OPT_END},
 };
 
+static void json_time(struct buf *b, long long v)
+{
+	char t[32];
+
+	if (v)
+		buf_json_str(b, state_time_fmt(v, t, sizeof(t)));
+	else
+		buf_puts(b, "null");
+}
+
+/* a domain's DNS state (its status) and TLS state (as the last handshake showed) */
+static void json_tls(struct buf *b, const struct m_domain *d)
+{
+	buf_printf(b, ", \"dns\": \"%s\", \"tls\": {\"provisioned\": %s, \"expires_at\": ",
+		   m_domain_status_name(d->status), d->ssl_provisioned ? "true" : "false");
+	json_time(b, d->ssl_expires_at);
+	buf_puts(b, ", \"checked_at\": ");
+	json_time(b, d->tls_checked_at);
+	buf_puts(b, "}");
+}
+
 static void json_project(struct buf *b, const struct m_project *p)
 {
 	char t[32];
@@ -62,12 +83,43 @@ static void json_project(struct buf *b, const struct m_project *p)
 			buf_json_str(b, state_time_fmt(d->expires_at, t, sizeof(t)));
 		else
 			buf_puts(b, "null");
+		json_tls(b, d);
 		buf_puts(b, "}");
 	}
-	buf_puts(b, "]}");
+	buf_puts(b, "], \"health\": ");
+	if (p->health_since == 0)
+		buf_puts(b, "null");
+	else
+		buf_puts(b, p->unhealthy ? "\"unhealthy\"" : "\"healthy\"");
+	buf_puts(b, ", \"unhealthy_since\": ");
+	json_time(b, p->unhealthy ? p->health_since : 0);
+	buf_puts(b, "}");
 }
 
-static void text_table(struct buf *b, const struct m_world *w, const char *slug)
+/* one line per domain: DNS state, TLS state */
+static void text_domains(struct buf *b, const struct m_project *p, size_t ws, long long now)
+{
+	char t[32];
+
+	if (p->status == PS_ACTIVE && p->unhealthy)
+		buf_printf(b, "%-*s  unhealthy since %s\n", (int)ws, "",
+			   state_time_fmt(p->health_since, t, sizeof(t)));
+	for (size_t j = 0; j < p->ndomains; j++) {
+		const struct m_domain *d = &p->domains[j];
+
+		buf_printf(b, "%-*s  %s: dns %s, tls ", (int)ws, "", d->fqdn,
+			   m_domain_status_name(d->status));
+		if (d->ssl_expires_at)
+			buf_printf(b, "%s, %s %s\n",
+				   d->ssl_provisioned ? "provisioned" : "not verified",
+				   d->ssl_expires_at < now ? "expired" : "expires",
+				   state_time_fmt(d->ssl_expires_at, t, sizeof(t)));
+		else
+			buf_puts(b, d->tls_checked_at ? "none seen\n" : "not checked\n");
+	}
+}
+
+static void text_table(struct buf *b, const struct m_world *w, const char *slug, long long now)
 {
 	size_t ws = 4, wst = 6, wsv = 6;
 
@@ -109,7 +161,45 @@ static void text_table(struct buf *b, const struct m_world *w, const char *slug)
 			buf_printf(b, "%-*s  error (try %d of %d): %s\n", (int)ws, "",
 				   p->provisioning_retry_count, VRS_MAX_RETRIES,
 				   p->provisioning_error);
+		text_domains(b, p, ws, now);
 	}
+}
+
+/* certificates that expire within VRS_CERT_WARN_DAYS (renewal is failing), or have */
+static void certs_expiring(struct buf *b, const struct m_world *w, const char *slug, long long now,
+			   bool json)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < w->nprojects; i++) {
+		const struct m_project *p = &w->projects[i];
+		if (slug && strcmp(slug, p->slug) != 0)
+			continue;
+		for (size_t k = 0; k < p->ndomains; k++) {
+			const struct m_domain *d = &p->domains[k];
+			char t[32];
+			if (!vrs_cert_expires_soon(d->ssl_expires_at, now))
+				continue;
+			state_time_fmt(d->ssl_expires_at, t, sizeof(t));
+			if (json) {
+				buf_puts(b, first ? "\n    {\"domain\": " : ",\n    {\"domain\": ");
+				buf_json_str(b, d->fqdn);
+				buf_puts(b, ", \"slug\": ");
+				buf_json_str(b, p->slug);
+				buf_printf(b, ", \"expires_at\": \"%s\", \"seconds_left\": %lld}",
+					   t, d->ssl_expires_at - now);
+			} else {
+				if (first)
+					buf_printf(b, "\nCertificates expiring within %d days:\n",
+						   VRS_CERT_WARN_DAYS);
+				buf_printf(b, "  %s (%s): %s %s\n", d->fqdn, p->slug,
+					   d->ssl_expires_at < now ? "expired" : "expires", t);
+			}
+			first = false;
+		}
+	}
+	if (json)
+		buf_puts(b, first ? "]" : "\n  ]");
 }
 
 /* registered and transferred domains that expire soon (model/limits.h), or have */
@@ -144,7 +234,7 @@ static int check(struct cmd_ctx *c)
 	return cmd_text_or_json(c->name, A.format, &A.json);
 }
 
-static void json_all(struct buf *b, const struct m_world *w, const char *slug)
+static void json_all(struct buf *b, const struct m_world *w, const char *slug, long long now)
 {
 	bool first = true;
 
@@ -156,7 +246,10 @@ static void json_all(struct buf *b, const struct m_world *w, const char *slug)
 		first = false;
 		json_project(b, &w->projects[i]);
 	}
-	buf_puts(b, first ? "]\n}\n" : "\n  ]\n}\n");
+	buf_puts(b, first ? "],\n  \"certificates_expiring\": ["
+			  : "\n  ],\n  \"certificates_expiring\": [");
+	certs_expiring(b, w, slug, now, true);
+	buf_puts(b, "\n}\n");
 }
 
 static int run(struct cmd_ctx *c)
@@ -171,13 +264,14 @@ static int run(struct cmd_ctx *c)
 	}
 	buf_init(&b);
 	if (A.json) {
-		json_all(&b, w, slug);
+		json_all(&b, w, slug, (long long)time(NULL));
 	} else if (w->nprojects == 0) {
 		buf_printf(&b, "No projects recorded in %s yet. Run 'vrsctl apply'.\n",
 			   c->g->state);
 	} else {
-		text_table(&b, w, slug);
+		text_table(&b, w, slug, (long long)time(NULL));
 		expiring(&b, w, slug, (long long)time(NULL));
+		certs_expiring(&b, w, slug, (long long)time(NULL), false);
 	}
 	fwrite(b.data, 1, b.len, stdout);
 	buf_release(&b);
@@ -189,7 +283,10 @@ const struct cmd_spec cmd_status = {
     .usage = "usage: vrsctl status [SLUG] [--format text|json]\n"
 	     "\n"
 	     "Show the recorded projects: provisioning status, server, domains, retries\n"
-	     "and the last error. With SLUG, only that project. Reads the state only.\n"
+	     "and the last error; per domain its DNS state and TLS state (the certificate\n"
+	     "seen and its expiry), an active app seen unhealthy (since when), and the\n"
+	     "certificates expiring within 21 days. With SLUG, only that project. Reads\n"
+	     "the state only.\n"
 	     "\n",
     .usage_end = "\n"
 		 "Exit status: 0 ok, 1 error (unknown SLUG, unreadable state).\n",

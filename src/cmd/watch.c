@@ -21,6 +21,7 @@ static const char watch_usage[] =
     "                    [--max-delete-percent P] [--force] [--approve-costs]\n"
     "                    [--deploy-timeout DUR] [--deploy-queue-timeout DUR]\n"
     "                    [--dns-timeout DUR]\n"
+    "                    [--health-timeout DUR]\n"
     "\n"
     "Run as a daemon: apply the specs whenever they change (inotify on the specs tree,\n"
     "new directories included; a burst of changes such as an editor's save or a git\n"
@@ -42,6 +43,7 @@ static struct {
 	long long debounce, interval;
 	long long deploy_timeout, deploy_queue_timeout;
 	long long dns_timeout;
+	long long health_timeout;
 	int refresh;
 	struct watch_opts wo;
 	struct watch_metrics m;
@@ -50,6 +52,7 @@ static struct {
        .deploy_timeout = 30 * 60000LL,
        .deploy_queue_timeout = 60 * 60000LL,
        .dns_timeout = 30 * 60000LL,
+       .health_timeout = 10 * 60000LL,
        .wo = {.base = {.parallelism = 10, .max_delete_percent = 10}}};
 
 static const struct opt_word refresh_words[] = {
@@ -79,6 +82,8 @@ static const struct opt opts[] = {
      .arg = "DUR", .help = "as for apply (default 1h)"},
     {OPT_DURATION, "--dns-timeout", NULL, &A.dns_timeout, 1000, 7 * 86400000LL, .arg = "DUR",
      .help = "as for apply (default 30m)"},
+    {OPT_DURATION, "--health-timeout", NULL, &A.health_timeout, 1000, 7 * 86400000LL, .arg = "DUR",
+     .help = "as for apply (default 10m)"},
     {.type = OPT_END},
 };
 
@@ -162,6 +167,7 @@ static int check(struct cmd_ctx *c)
 	A.wo.base.deploy_timeout_s = (int)(A.deploy_timeout / 1000);
 	A.wo.base.deploy_queue_timeout_s = (int)(A.deploy_queue_timeout / 1000);
 	A.wo.base.dns_timeout_s = (int)(A.dns_timeout / 1000);
+	A.wo.base.health_timeout_s = (int)(A.health_timeout / 1000);
 	return EXIT_OK;
 }
 

@@ -104,11 +104,10 @@ void deploy_wait_fail_err(struct run *run, struct job *j, const struct vrs_err *
 
 /* ---- started -------------------------------------------------------------------- */
 
+/* the status stays (provisioning): bootstrapping starts when the deployment finished */
 static int deploy_started_tx(struct run *run, struct job *j, const char *id, struct vrs_err *err)
 {
-	(void)id;
-	if (j->p->status != PS_BOOTSTRAPPING)
-		return engine_set_status(run, j->p, PS_BOOTSTRAPPING, NULL, err);
+	(void)run, (void)j, (void)id, (void)err;
 	return 0;
 }
 
@@ -167,17 +166,17 @@ static bool resume_failed(struct run *run, struct job *j)
 
 static void wait_running(struct run *run, struct wait *w, long long now);
 
-static int active_tx(struct run *run, void *arg, struct vrs_err *err)
+/* the deployment finished: bootstrapping until the app answers healthy (health.c) */
+static int bootstrap_tx(struct run *run, void *arg, struct vrs_err *err)
 {
 	struct job *j = arg;
 
 	if (engine_log(run, j->p->slug, "deployment_completed", NULL, NULL, NULL, NULL,
 		       j->remote_id, "coolify", err) < 0 ||
-	    engine_log(run, j->p->slug, "health_check_passed", NULL, NULL,
-		       j->p->want ? j->p->want->app.health_path : NULL, NULL, NULL, "coolify",
-		       err) < 0)
+	    engine_log(run, j->p->slug, "bootstrap_started", NULL, NULL, NULL, NULL,
+		       j->p->coolify_app_uuid, "coolify", err) < 0)
 		return -1;
-	return engine_set_status(run, j->p, PS_ACTIVE, NULL, err);
+	return engine_set_status(run, j->p, PS_BOOTSTRAPPING, NULL, err);
 }
 
 static void deploy_end(struct run *run, struct job *j, const char *status)
@@ -189,11 +188,11 @@ static void deploy_end(struct run *run, struct job *j, const char *status)
 	wait_forget(run, j);
 	err_clear(&err);
 	if (strcmp(status, "finished") == 0) {
-		if (engine_tx(run, active_tx, j, &err) < 0) {
+		if (engine_tx(run, bootstrap_tx, j, &err) < 0) {
 			job_fail(run, j, err.msg);
 			return;
 		}
-		job_done(run, j, "deployment finished, active");
+		health_wait(run, j);
 	} else {
 		char msg[256];
 		snprintf(msg, sizeof(msg), "deployment %s ended %s", j->remote_id, status);
@@ -363,7 +362,7 @@ void deploy_step(struct run *run, int *wait_ms)
 
 /*
  * A run stopped (SIGTERM) while its deployment ran leaves the project
- * bootstrapping with "deployment_started" (and the deployment's uuid) as
+ * provisioning with "deployment_started" (and the deployment's uuid) as
  * the project's newest log row apart from status changes: nothing was
  * changed since. This run then waits for that deployment instead of
  * queueing a second one; if it failed (or Coolify no longer knows it), it
@@ -375,11 +374,13 @@ static bool resume_started(struct run *run, struct job *j)
 	const struct state_log_entry *started = NULL;
 	struct wait *w;
 	size_t n = 0;
+	bool booting = false;
 	struct vrs_err err;
 
 	err_clear(&err);
-	if (j->p->status != PS_BOOTSTRAPPING || !j->p->in_state ||
-	    state_log_list(run->st, j->p->slug, 8, &rows, &n, &err) < 0)
+	if ((j->p->status != PS_PROVISIONING && j->p->status != PS_BOOTSTRAPPING &&
+	     j->p->status != PS_ACTIVE) ||
+	    !j->p->in_state || state_log_list(run->st, j->p->slug, 8, &rows, &n, &err) < 0)
 		return false;
 	for (size_t i = 0; i < n && started == NULL; i++) {
 		if (rows[i].action && strcmp(rows[i].action, "status_changed") == 0)
@@ -387,11 +388,20 @@ static bool resume_started(struct run *run, struct job *j)
 		if (rows[i].action && strcmp(rows[i].action, "deployment_started") == 0 &&
 		    rows[i].external_id)
 			started = &rows[i];
+		/* stopped while the finished deployment was being checked: check again */
+		booting = rows[i].action && strcmp(rows[i].action, "bootstrap_started") == 0 &&
+			  j->p->status == PS_BOOTSTRAPPING;
 		break;
 	}
 	if (started)
 		j->remote_id = strdup(started->external_id);
 	state_log_free(rows, n);
+	if (booting) {
+		engine_progress(run, j->p->slug,
+				"checking the health an interrupted run waited for");
+		health_wait(run, j);
+		return true;
+	}
 	if (j->remote_id == NULL)
 		return false;
 	engine_release_call(run, j);

@@ -47,6 +47,7 @@ struct engine_opts {
 	int deploy_queue_timeout_s; /* time allowed in queued; default 3600 */
 	int delete_wait_ms;	    /* wait for a deleted app to go; default 60000 */
 	int dns_timeout_s;	    /* DNS gate: wait for the zone's nameservers; default 1800 */
+	int health_timeout_s; /* a finished deployment's wait to answer healthy; default 600 */
 	engine_progress_fn progress;
 	void *progress_ud;
 	/* set from a signal handler: start nothing new, finish what is in flight */
@@ -116,6 +117,21 @@ int engine_observe(struct providers *pv, const struct m_world *desired,
 		   const struct m_world *recorded, struct m_observed *o,
 		   struct engine_refresh_stats *stats, struct vrs_err *err);
 
+/* ---- observed health (healthobs.c) ------------------------------------------ */
+
+/* a Coolify app status that means running but not healthy (running:unhealthy, restarting) */
+bool engine_app_unhealthy(const char *status);
+/* active projects whose app the observed world shows unhealthy (pure) */
+size_t engine_unhealthy(const struct m_world *recorded, const struct m_observed *o);
+/*
+ * After a refresh: record each active project's health as observed (a row on
+ * each change), and re-check certificates not checked for a day. The state
+ * must be writable.
+ */
+int engine_note_health(struct state *st, struct providers *pv, const struct m_world *recorded,
+		       const struct m_observed *o, const char *who, size_t *unhealthy,
+		       struct vrs_err *err);
+
 /* ---- one reconcile: what apply and every watch cycle do ------------------- */
 
 enum refresh_mode { REFRESH_NONE, REFRESH_HEAL, REFRESH_REPORT };
@@ -146,6 +162,7 @@ struct reconcile_opts {
 	int deploy_queue_timeout_s;    /* time in queued; 0: 3600 */
 	int delete_wait_ms;	       /* wait for a deleted app to go; 0: 60000 */
 	int dns_timeout_s;	       /* DNS gate (dnsgate.c); 0: 1800 */
+	int health_timeout_s;	       /* healthy after the deployment; 0: 600 */
 	providers_trace_fn http_trace; /* -vv: HTTP trace (masked); NULL: none */
 	void *http_trace_ud;
 };
@@ -156,6 +173,7 @@ struct reconcile_result {
 	size_t adopted; /* objects adopted from an interrupted run */
 	size_t drift;	/* actions repairing drift */
 	size_t actions;
+	size_t unhealthy; /* a refresh saw this many active apps unhealthy */
 	struct engine_stats stats;
 	struct engine_refresh_stats refresh;
 };

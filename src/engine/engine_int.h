@@ -12,6 +12,7 @@
 #include "providers/coolify.h"
 #include "providers/http.h"
 #include "providers/inwx.h"
+#include "providers/probe.h"
 #include "util/buf.h"
 #include "util/hash.h"
 #include "util/secret.h"
@@ -26,6 +27,7 @@ struct providers {
 	struct inwx *inwx;	 /* NULL when not configured */
 	char *nameserver; /* VRS_NAMESERVER (a loopback test setting): every DNS question goes
 			     there; NULL: none */
+	struct probe *probe;	 /* the HTTPS health probe (always there) */
 };
 
 /* what the engine knows of a project while it runs (recorded + this run's results) */
@@ -63,6 +65,7 @@ struct deploy_waits;
 struct run_zones;
 struct app_gones;
 struct dnsgate;
+struct health_waits;
 
 /* one apply: its inputs and what the executors keep for its length */
 struct run {
@@ -80,6 +83,7 @@ struct run {
 	struct run_zones *zones;      /* zones.c: the INWX zones read in this run */
 	struct deploy_waits *deploys; /* deploy.c */
 	struct app_gones *gones;      /* appgone.c */
+	struct health_waits *healths; /* health.c */
 	struct resends *resends;      /* resend.c */
 	struct dnsgate *dnsgate;      /* dnsgate.c */
 };
@@ -243,5 +247,9 @@ typedef void (*gate_fn)(struct run *run, struct job *j);
 void dnsgate_wait(struct run *run, struct job *j, gate_fn cont);
 void dnsgate_step(struct run *run, int *wait_ms);
 void dnsgate_release(struct run *run);
+/* health.c: a finished deployment's project waits (bootstrapping) until healthy; ends the job */
+void health_wait(struct run *run, struct job *j);
+void health_step(struct run *run, int *wait_ms);
+void health_release(struct run *run);
 
 #endif

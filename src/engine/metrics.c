@@ -28,6 +28,32 @@ void metrics_add(struct watch_metrics *m, int rc, const struct reconcile_result 
 	m->last_duration = (double)duration_ms / 1000.0;
 }
 
+/* observed health: unhealthy active apps, and each known certificate's time left */
+static void health_metrics(struct buf *b, const struct m_world *w, long long now)
+{
+	size_t unhealthy = 0;
+
+	buf_puts(b, "# HELP vrsctl_certificate_expiry_seconds Seconds until the certificate "
+		    "seen for the domain expires (negative: expired).\n"
+		    "# TYPE vrsctl_certificate_expiry_seconds gauge\n");
+	for (size_t i = 0; i < w->nprojects; i++) {
+		const struct m_project *p = &w->projects[i];
+
+		unhealthy += p->status == PS_ACTIVE && p->unhealthy;
+		for (size_t k = 0; k < p->ndomains; k++)
+			if (p->domains[k].ssl_expires_at)
+				buf_printf(
+				    b, "vrsctl_certificate_expiry_seconds{domain=\"%s\"} %lld\n",
+				    p->domains[k].fqdn, p->domains[k].ssl_expires_at - now);
+	}
+	buf_printf(b,
+		   "# HELP vrsctl_unhealthy_projects Active projects whose app the last refresh "
+		   "saw unhealthy.\n"
+		   "# TYPE vrsctl_unhealthy_projects gauge\n"
+		   "vrsctl_unhealthy_projects %zu\n",
+		   unhealthy);
+}
+
 /* Prometheus text format, written next to the target and renamed over it */
 int metrics_write(const struct watch_metrics *m, struct vrs_err *err)
 {
@@ -46,8 +72,9 @@ int metrics_write(const struct watch_metrics *m, struct vrs_err *err)
 	for (size_t i = 0; i < w.nprojects; i++)
 		if ((int)w.projects[i].status >= 0 && w.projects[i].status < PS__MAX)
 			by_status[w.projects[i].status]++;
-	world_release(&w);
 	buf_init(&b);
+	health_metrics(&b, &w, (long long)time(NULL));
+	world_release(&w);
 	buf_puts(&b, "# HELP vrsctl_projects Projects by provisioning status.\n"
 		     "# TYPE vrsctl_projects gauge\n");
 	for (int s = 0; s < PS__MAX; s++)

@@ -9,6 +9,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The health probe, with the test settings (loopback only): VRS_CONNECT_TO
+ * sends every probe to host:port; VRS_CA_FILE, an extra CA, is taken only
+ * with it, so a test CA is never trusted for the world's sites.
+ */
+static int open_probe(struct providers *pv, struct vrs_err *err)
+{
+	struct probe_opts po = {.ca_file = getenv("VRS_CA_FILE"),
+				.connect_to = getenv("VRS_CONNECT_TO")};
+
+	if (po.ca_file && !po.ca_file[0])
+		po.ca_file = NULL;
+	if (po.connect_to && !po.connect_to[0])
+		po.connect_to = NULL;
+	if (po.ca_file && po.connect_to == NULL)
+		return err_setc(
+		    err, VRS_E_INVALID,
+		    "VRS_CA_FILE is a test setting: it needs VRS_CONNECT_TO (loopback)");
+	pv->probe = probe_new(pv->pool, &po, err);
+	return pv->probe ? 0 : -1;
+}
+
 int providers_open(bool need_coolify, bool need_inwx, providers_trace_fn trace, void *trace_ud,
 		   struct providers **out, struct vrs_err *err)
 {
@@ -34,6 +56,8 @@ int providers_open(bool need_coolify, bool need_inwx, providers_trace_fn trace, 
 		goto fail;
 	if (trace)
 		http_pool_set_trace(pv->pool, trace, trace_ud);
+	if (open_probe(pv, err) < 0)
+		goto fail;
 	if (c.coolify_url && c.coolify_token) {
 		struct coolify_opts co = {.rate_per_min = c.coolify_rate_per_min};
 		http_pool_add_secret(pv->pool, c.coolify_token);
@@ -78,6 +102,7 @@ void providers_close(struct providers *pv)
 		inwx_free(pv->inwx);
 	if (pv->coolify)
 		coolify_free(pv->coolify);
+	probe_free(pv->probe);
 	if (pv->pool)
 		http_pool_free(pv->pool);
 	free(pv->nameserver);

@@ -202,14 +202,15 @@ static int note_servers(struct state *st, const struct m_world *desired, const s
 }
 
 /* what a refresh found that the state records before planning */
-static int note_observed(struct state *st, const struct inputs *in, struct m_world *recorded,
-			 const struct m_observed *observed, const struct reconcile_opts *o,
-			 struct vrs_err *err)
+static int note_observed(struct state *st, struct providers *pv, const struct inputs *in,
+			 struct m_world *recorded, const struct m_observed *observed,
+			 const struct reconcile_opts *o, size_t *unhealthy, struct vrs_err *err)
 {
 	size_t changed = 0;
 
 	if (note_expired(st, recorded, observed, o->triggered_by, err) < 0 ||
-	    note_servers(st, &in->desired, recorded, observed, &changed, err) < 0)
+	    note_servers(st, &in->desired, recorded, observed, &changed, err) < 0 ||
+	    engine_note_health(st, pv, recorded, observed, o->triggered_by, unhealthy, err) < 0)
 		return -1;
 	/* the plan must see the servers as they are now */
 	if (changed) {
@@ -249,6 +250,7 @@ static int apply_plan(struct state *st, struct providers *pv, const struct input
 	eo.dns_timeout_s = o->dns_timeout_s;
 	eo.deploy_queue_timeout_s = o->deploy_queue_timeout_s;
 	eo.delete_wait_ms = o->delete_wait_ms;
+	eo.health_timeout_s = o->health_timeout_s;
 	eo.executors = &engine_executors;
 	rc = engine_apply(st, pv, in, recorded, plan, &eo, &r->stats, err);
 	err_clear(&e2);
@@ -295,7 +297,8 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 		err_prefix(err, "refresh");
 		goto out;
 	}
-	if (observed.present && note_observed(st, in, &recorded, &observed, o, err) < 0)
+	if (observed.present &&
+	    note_observed(st, *pv, in, &recorded, &observed, o, &r->unhealthy, err) < 0)
 		goto out;
 	po.targets = o->targets;
 	po.ntargets = o->ntargets;

@@ -641,11 +641,13 @@ static void coolify_step(struct run *run, int *wait_ms)
 	deploy_step(run, wait_ms);
 	appgone_step(run, wait_ms);
 	resend_step(run, wait_ms);
+	health_step(run, wait_ms);
 	dnsgate_step(run, wait_ms); /* last: it may sleep what the others leave of *wait_ms */
 }
 
 static void coolify_release(struct run *run)
 {
+	health_release(run); /* first: it may drive the pool while the others' data is there */
 	deploy_release(run);
 	appgone_release(run);
 	resend_release(run);

@@ -20,4 +20,11 @@ static inline bool vrs_expires_soon(long long expires_at, long long now)
 	return expires_at != 0 && expires_at <= now + VRS_EXPIRY_WARN_DAYS * 86400LL;
 }
 
+/* a certificate this close to its notAfter means renewal is failing (Let's Encrypt renews at 30) */
+#define VRS_CERT_WARN_DAYS 21
+static inline bool vrs_cert_expires_soon(long long not_after, long long now)
+{
+	return not_after != 0 && not_after <= now + VRS_CERT_WARN_DAYS * 86400LL;
+}
+
 #endif

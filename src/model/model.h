@@ -199,6 +199,10 @@ struct m_domain {
 	int registration_cost_cents; /* -1: unknown */
 	int renewal_cost_cents;	     /* -1: unknown */
 	long long expires_at;	     /* unix seconds, 0: unknown */
+	/* observed TLS (issue 12): a verified handshake; the certificate's notAfter; when checked
+	 */
+	bool ssl_provisioned;
+	long long ssl_expires_at, tls_checked_at; /* unix s, 0: unknown */
 };
 
 /*
@@ -262,6 +266,9 @@ struct m_project {
 	bool managed;	      /* recorded: vrsctl created or took over the row from a spec */
 	bool app_suspended;   /* recorded: suspended by the application, not by vrsctl */
 	bool stopped_for_app; /* recorded: vrsctl stopped the app for that suspension */
+	/* observed health of an active project's app (vrs_health): unhealthy since when */
+	bool unhealthy;
+	long long health_since; /* unix s, 0: never observed */
 };
 
 /* INWX defaults for purchases (kind: Registrar) */

@@ -130,6 +130,8 @@ void http_pool_free(struct http_pool *p)
 			http_job_free(j);
 		}
 		free(s->name);
+		free(s->ca_file);
+		curl_slist_free_all(s->connect_to);
 		free(s);
 	}
 	curl_multi_cleanup(p->multi);
@@ -202,6 +204,16 @@ struct http_service *http_service_add(struct http_pool *p, const struct http_ser
 	s->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : DEF_TIMEOUT_MS;
 	s->max_body = cfg->max_body > 0 ? cfg->max_body : DEF_MAX_BODY;
 	http_retry_defaults(&cfg->retry, &s->retry);
+	s->certinfo = cfg->certinfo;
+	if ((cfg->ca_file && (s->ca_file = strdup(cfg->ca_file)) == NULL) ||
+	    (cfg->connect_to &&
+	     (s->connect_to = curl_slist_append(NULL, cfg->connect_to)) == NULL)) {
+		free(s->ca_file);
+		free(s->name);
+		free(s);
+		err_set(err, "http: out of memory");
+		return NULL;
+	}
 	s->rate_limited = cfg->rate_per_sec > 0;
 	http_bucket_init(&s->bucket, cfg->rate_per_sec, cfg->burst, http_now_s());
 	s->next = p->svcs;

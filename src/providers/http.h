@@ -61,16 +61,22 @@ struct http_service_cfg {
 	int timeout_ms;		/* whole transfer; 0 = default 60000 */
 	size_t max_body;	/* response cap; 0 = default 8 MB */
 	struct http_retry_cfg retry;
+	/* TLS probes (probe.c): an extra CA file beside the system store, a curl
+	 * CONNECT_TO line ("::127.0.0.1:8443"), the peer's notAfter, a fresh
+	 * connection each time (the handshake is what is observed) */
+	const char *ca_file, *connect_to;
+	bool certinfo;
 };
 
 struct http_response {
 	int status; /* HTTP status, 0 if none */
 	char *body; /* NUL-terminated, may be stolen by the callback */
 	size_t body_len;
-	char *content_type;   /* or NULL */
-	char *cookies;	      /* "a=1; b=2" from Set-Cookie (attributes dropped), or NULL */
-	double retry_after_s; /* -1 when absent */
-	int attempts;	      /* attempts made */
+	char *content_type;	  /* or NULL */
+	char *cookies;		  /* "a=1; b=2" from Set-Cookie (attributes dropped), or NULL */
+	double retry_after_s;	  /* -1 when absent */
+	int attempts;		  /* attempts made */
+	long long cert_not_after; /* certinfo services: the peer's notAfter (unix s), 0 unseen */
 };
 
 /* what a classifier decides about a response */

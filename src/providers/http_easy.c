@@ -79,6 +79,41 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* a probe's options: the extra CA, where to connect, a handshake of its own each time */
+static void tls_probe_opts(CURL *e, const struct http_service *s)
+{
+	if (s->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, s->ca_file); /* the system CApath stays */
+	if (s->connect_to)
+		curl_easy_setopt(e, CURLOPT_CONNECT_TO, s->connect_to);
+	if (s->certinfo) {
+		curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	}
+}
+
+/* the leaf certificate's "Expire date" (OpenSSL's "Mar  7 14:23:04 2027 GMT"), 0 if none */
+static long long cert_not_after(CURL *e)
+{
+	struct curl_certinfo *ci = NULL;
+	struct tm tm;
+
+	if (curl_easy_getinfo(e, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL ||
+	    ci->num_of_certs < 1)
+		return 0;
+	for (struct curl_slist *l = ci->certinfo[0]; l; l = l->next) {
+		const char *v;
+
+		if (strncmp(l->data, "Expire date:", 12) != 0)
+			continue;
+		memset(&tm, 0, sizeof(tm));
+		v = strptime(l->data + 12, "%b %d %H:%M:%S %Y", &tm);
+		return v ? (long long)timegm(&tm) : 0;
+	}
+	return 0;
+}
+
 int http_job_start(struct http_pool *p, struct job *j)
 {
 	struct http_service *s = j->svc;
@@ -113,6 +148,7 @@ int http_job_start(struct http_pool *p, struct job *j)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->hdrs);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	tls_probe_opts(e, s);
 	if (strcmp(j->method, "GET") == 0) {
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	} else {
@@ -163,6 +199,7 @@ void http_job_deliver(struct http_pool *p, struct job *j, int rc, struct vrs_err
 	memset(&r, 0, sizeof(r));
 	r.retry_after_s = -1;
 	r.attempts = j->attempt;
+	r.cert_not_after = j->cert_not_after;
 	if (have_resp) {
 		r.status = (int)status;
 		r.body_len = j->rbody.len;
@@ -191,6 +228,8 @@ void http_job_finish(struct http_pool *p, struct job *j, CURLcode cc)
 	err_clear(&err);
 	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(j->easy, CURLINFO_CONNECT_TIME, &conn_t);
+	if (s->certinfo)
+		j->cert_not_after = cert_not_after(j->easy);
 	curl_multi_remove_handle(p->multi, j->easy);
 	curl_easy_cleanup(j->easy);
 	j->easy = NULL;
@@ -217,6 +256,7 @@ void http_job_finish(struct http_pool *p, struct job *j, CURLcode cc)
 		r.cookies = j->cookies.len ? j->cookies.data : NULL;
 		r.retry_after_s = j->retry_after;
 		r.attempts = j->attempt;
+		r.cert_not_after = j->cert_not_after;
 		have_resp = true;
 		http_trace(p, s, "< HTTP %ld (%.0f ms, %zu bytes)", status, (t - j->started) * 1000,
 			   j->rbody.len);

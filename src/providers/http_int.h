@@ -37,6 +37,7 @@ struct job {
 	char *ctype;
 	double retry_after;
 	bool too_big;
+	long long cert_not_after;
 	double started;
 	struct vrs_err last;
 };
@@ -49,6 +50,9 @@ struct http_service {
 	int connect_ms, timeout_ms;
 	size_t max_body;
 	struct http_retry_cfg retry;
+	char *ca_file;		       /* or NULL */
+	struct curl_slist *connect_to; /* or NULL */
+	bool certinfo;
 	struct http_bucket bucket;
 	bool rate_limited;
 	int in_flight;

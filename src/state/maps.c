@@ -181,6 +181,8 @@ static const struct st_col project_cols[] = {
     COL("p.provisioning_status = 'suspended' AND x.vrs_status IS NOT 'suspended'", SC_BOOL,
 	m_project, app_suspended),
     COLD("x.stopped_for_app", SC_BOOL, m_project, stopped_for_app, 0),
+    COL("h.healthy = 0", SC_BOOL, m_project, unhealthy),
+    COL("h.since", SC_TIME, m_project, health_since),
 };
 const struct st_rowmap st_project_map = {
     "projects", ST_COLS(project_cols),
@@ -191,6 +193,7 @@ const struct st_rowmap st_project_map = {
     "LEFT JOIN marketplace_server sv ON sv.id = p.server_id "
     "LEFT JOIN marketplace_project c ON c.id = p.cloned_from_project_id "
     "LEFT JOIN vrs_app_config a ON a.project_id = p.id "
+    "LEFT JOIN vrs_health h ON h.project_id = p.id "
     "ORDER BY p.slug"};
 
 /* a secret's reference is not recorded: value or fingerprint, by is_secret */
@@ -219,10 +222,14 @@ static const struct st_col domain_cols[] = {
     COLD("d.registration_cost_cents", SC_INT, m_domain, registration_cost_cents, -1),
     COLD("d.renewal_cost_cents", SC_INT, m_domain, renewal_cost_cents, -1),
     COL("d.expires_at", SC_TIME, m_domain, expires_at),
+    COL("d.ssl_provisioned", SC_BOOL, m_domain, ssl_provisioned),
+    COL("d.ssl_expires_at", SC_TIME, m_domain, ssl_expires_at),
+    COL("tc.checked_at", SC_TIME, m_domain, tls_checked_at),
 };
 const struct st_rowmap st_domain_map = {
     "domains", ST_COLS(domain_cols),
     "FROM marketplace_project_domain d "
     "LEFT JOIN marketplace_base_domain bd ON bd.id = d.base_domain_id "
     "LEFT JOIN vrs_domain_ext x ON x.domain_id = d.id "
+    "LEFT JOIN vrs_tls_check tc ON tc.domain_id = d.id "
     "ORDER BY d.project_id, d.domain"};

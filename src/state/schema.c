@@ -333,6 +333,22 @@ static const char schema_v1[] =
 	"max_price_cents INTEGER,\n"
 	"auth_code_kind TEXT CHECK (auth_code_kind IS NULL OR auth_code_kind IN ('from_env', 'from_file')),\n"
 	"auth_code_ref TEXT);\n";
+/*
+ * 3: observed health (issue 12): an active project's app health as the last
+ * refresh saw it, beside provisioning_status (which stays active), and when
+ * each domain's certificate was last checked (at most once a day).
+ */
+static const char schema_v3[] =
+	"CREATE TABLE vrs_health (\n"
+	"project_id INTEGER PRIMARY KEY REFERENCES marketplace_project(id) ON DELETE CASCADE,\n"
+	BOOL("healthy", 1) ",\n"
+	"since TEXT NOT NULL,\n"
+	"seen TEXT,\n"
+	"checked_at TEXT NOT NULL);\n"
+	"CREATE TABLE vrs_tls_check (\n"
+	"domain_id INTEGER PRIMARY KEY REFERENCES marketplace_project_domain(id) ON DELETE CASCADE,\n"
+	"checked_at TEXT NOT NULL,\n"
+	"seen TEXT);\n";
 /* clang-format on */
 
 /*
@@ -384,6 +400,7 @@ static const char schema_v2[] =
 const struct migration state_migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
+    {3, schema_v3},
 };
 const int state_nmigrations = (int)(sizeof(state_migrations) / sizeof(state_migrations[0]));
 

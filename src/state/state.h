@@ -39,7 +39,7 @@
 #include "util/err.h"
 
 /* highest schema version (PRAGMA user_version) this binary knows */
-#define STATE_SCHEMA_VERSION 2
+#define STATE_SCHEMA_VERSION 3
 
 struct state;
 
@@ -396,6 +396,18 @@ int state_preview_mark_used(struct state *st, const char *token, const char *ip,
 int state_preview_revoke(struct state *st, const char *token, struct vrs_err *err);
 void state_preview_release(struct state_preview *p);
 void state_preview_free(struct state_preview *v, size_t n);
+
+/* ---- observed health and TLS (health.c) ----------------------------------- */
+
+/*
+ * A domain's handshake: ssl_provisioned (a verified one), ssl_expires_at (the
+ * peer's notAfter, 0 = unknown) and when it was checked (vrs_tls_check, now).
+ */
+int state_domain_set_tls(struct state *st, const char *fqdn, bool provisioned, long long expires_at,
+			 const char *seen, struct vrs_err *err);
+/* an active project's app health as observed now; since = when it became so */
+int state_health_set(struct state *st, const char *slug, bool healthy, long long since,
+		     const char *seen, struct vrs_err *err);
 
 /* ---- helpers ------------------------------------------------------------ */
 

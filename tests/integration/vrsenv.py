@@ -105,6 +105,9 @@ class World:
             "VRS_COOLIFY_RATE": "60000",
             "VRS_TRIGGERED_BY": "ci@example.org",
             "NO_COLOR": "1",
+            # test settings: every HTTPS probe goes to the sim's TLS side, trusting its CA
+            "VRS_CONNECT_TO": "127.0.0.1:%d" % self.sim.https_port,
+            "VRS_CA_FILE": self.sim.ca_file,
         })
         for i in range(100):
             self.env["KUNDE_%02d_SMTP_PASSWORD" % i] = SMTP_SECRET

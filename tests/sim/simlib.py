@@ -78,6 +78,8 @@ class Sim:
             ports = json.load(f)
         self.coolify_port, self.inwx_port = ports["coolify"], ports["inwx"]
         self.dns_port = ports.get("dns_port")
+        # the apps' HTTPS side (sim_https.py): where probes connect, and the CA to trust
+        self.https_port, self.ca_file = ports.get("https_port"), ports.get("ca_file")
 
     def stop(self):
         if self.proc.poll() is None:

@@ -11,13 +11,15 @@ CLI
 
   --coolify HOST:PORT     Coolify listener (loopback only; port 0 = any free port)
   --inwx HOST:PORT        INWX listener (loopback only)
-  --ready-file F          once both listen, write {"coolify": PORT, "inwx": PORT, "dns_port": PORT}
-                          to F (atomically: temp file + rename)
+  --ready-file F          once both listen, write {"coolify": PORT, "inwx": PORT, "dns_port": PORT,
+                          "https_port": PORT, "ca_file": PATH} to F (atomically: temp file + rename)
   --dns HOST:PORT         the INWX zones served as a DNS server, UDP and TCP (loopback only;
                           default 127.0.0.1:0); see sim_dns.py (answers, the parent's delegation
                           table, the dns_delay / dns_serve / dns_delegate admin ops)
   --dns-delay S           a record created or changed is served over DNS S seconds later
                           (default 0); until then the old value or NXDOMAIN
+  --https HOST:PORT       the deployed apps' HTTPS listener (Traefik's part; loopback only;
+                          sim_https.py: a test CA, certificates by SNI, health knobs)
   --coolify-token T       accepted Bearer token (default sim-coolify-token); repeatable.
                           T:ABILITIES gives the token Coolify abilities, comma-separated, from
                           read, read:sensitive, write, write:sensitive, deploy, root
@@ -99,6 +101,11 @@ Admin endpoints (both ports, no auth, not counted, never faulted)
            (is_reachable/is_usable are set both top-level and in settings; "settings" and
             "proxy" objects are merged, e.g. {"settings":{"deployment_queue_limit":1}})
       {"op":"set_deployment","uuid":U,"fields":{"status":"failed"}}
+      {"op":"set_https","host":H,"fields":{"days":D,"fail":B,"fail_count":N,"flip":B,"status":S}}
+           the app's HTTPS side (sim_https.py): certificate validity, failing health answers
+      {"op":"set_app_health","name":N,"status":"running:unhealthy"}
+           the status app N's deployments end in (default running:healthy; applied now too
+           when the app runs)
       {"op":"finish_deployments"}              every active deployment -> finished now
       {"op":"finish_deletions"}                every queued app deletion -> done now
       {"op":"add_zone","domain":Z}              (with SOA + NS records)
@@ -177,12 +184,14 @@ import socket
 import socketserver
 import string
 import struct
+import subprocess
 import sys
 import threading
 import time
 import urllib.parse
 
 import sim_dns
+import sim_https
 
 VERSION = "4.3.11"
 ALNUM = string.ascii_lowercase + string.digits
@@ -417,6 +426,7 @@ class Sim:
             self.premium_domains = {}
             self.api_enabled = not self.opts.coolify_api_disabled
             self.allowed_ips = []
+            self.app_health, self.https_sites = {}, {}
             if self.seed_data:
                 self.load(self.seed_data)
             else:
@@ -729,7 +739,8 @@ class Sim:
             ev["finished_at"] = ev["updated_at"] = iso(at)
             app = self.app(ev["application_uuid"])
             if app is not None and app.get("sim_last_deployment") == ev["deployment_uuid"]:
-                app["status"] = "running:healthy" if outcome == "finished" else "exited:unhealthy"
+                app["status"] = (self.app_health.get(app["name"], "running:healthy")
+                                 if outcome == "finished" else "exited:unhealthy")
 
     def active_deployment(self, app):
         for d in self.deployments:
@@ -2095,6 +2106,15 @@ def admin_op(sim, op):
             if not isinstance(ips, str):
                 raise ValueError("allowed_ips must be a comma-separated string or null")
             sim.allowed_ips = [x.strip() for x in ips.split(",") if x.strip()]
+    elif kind == "set_https":
+        sim_https.set_site(sim, op)
+    elif kind == "set_app_health":
+        if not isinstance(op.get("name"), str) or not isinstance(op.get("status"), str):
+            raise ValueError("name and status must be strings")
+        sim.app_health[op["name"]] = op["status"]
+        for a in sim.apps:
+            if a["name"] == op["name"] and (a.get("status") or "").startswith("running"):
+                a["status"] = op["status"]
     elif kind == "set_app":
         a = sim.app_by(op)
         if not a:
@@ -2676,6 +2696,7 @@ def main(argv=None):
     ap.add_argument("--ready-file")
     ap.add_argument("--dns", default="127.0.0.1:0")  # the zones as a DNS server (sim_dns.py)
     ap.add_argument("--dns-delay", type=float, default=0)
+    ap.add_argument("--https", default="127.0.0.1:0")
     ap.add_argument("--coolify-token", action="append")
     ap.add_argument("--coolify-sensitive", action="store_true")
     ap.add_argument("--coolify-api-disabled", action="store_true")
@@ -2721,6 +2742,11 @@ def main(argv=None):
     sim.dns = sim_dns.DnsServer(sim, dhost, dport, opts.dns_delay)
     sim.dns.start()
     ports["dns_port"] = sim.dns.port
+    try:
+        https = sim_https.Https(sim, parse_addr(opts.https, "https"))
+    except (OSError, subprocess.CalledProcessError) as e:
+        sys.exit("vrs_sim: the HTTPS side: %s" % e)
+    ports.update({"https_port": https.port, "ca_file": https.ca.file})
     if opts.ready_file:
         tmp = opts.ready_file + ".tmp.%d" % os.getpid()
         with open(tmp, "w") as f:
@@ -2740,6 +2766,7 @@ def main(argv=None):
                 print("vrs_sim: saving state: %s" % e, file=sys.stderr)
     sim.dirty = True
     sim.save()
+    https.close()
     return 0
 
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "providers/http.h"
+#include "providers/probe.h"
 
 static char *redact(const char *in)
 {
@@ -317,6 +318,26 @@ static void test_cancel(void **state)
 	http_pool_free(p);
 }
 
+/* VRS_CONNECT_TO, a test setting: loopback hosts only, into curl's CONNECT_TO form */
+static void test_probe_connect_to(void **state)
+{
+	char line[128];
+	struct vrs_err err;
+
+	(void)state;
+	assert_int_equal(probe_connect_to_line("127.0.0.1:8443", line, sizeof(line), &err), 0);
+	assert_string_equal(line, "::127.0.0.1:8443");
+	assert_int_equal(probe_connect_to_line("[::1]:443", line, sizeof(line), &err), 0);
+	assert_string_equal(line, "::[::1]:443");
+	assert_int_equal(probe_connect_to_line("localhost:1", line, sizeof(line), &err), 0);
+	assert_int_equal(probe_connect_to_line("203.0.113.10:443", line, sizeof(line), &err), -1);
+	assert_int_equal(err.code, VRS_E_INVALID);
+	assert_non_null(strstr(err.msg, "loopback"));
+	assert_int_equal(probe_connect_to_line("example.org:443", line, sizeof(line), &err), -1);
+	assert_int_equal(probe_connect_to_line("127.0.0.1:0", line, sizeof(line), &err), -1);
+	assert_int_equal(probe_connect_to_line("127.0.0.1", line, sizeof(line), &err), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +346,7 @@ int main(void)
 	    cmocka_unit_test(test_policy),	     cmocka_unit_test(test_mask_secrets),
 	    cmocka_unit_test(test_bucket),	     cmocka_unit_test(test_url_check),
 	    cmocka_unit_test(test_classify_default), cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_probe_connect_to),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
