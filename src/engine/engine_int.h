@@ -25,9 +25,9 @@ struct providers {
 	struct http_pool *pool;
 	struct coolify *coolify; /* NULL when not configured */
 	struct inwx *inwx;	 /* NULL when not configured */
-	char *nameserver; /* VRS_NAMESERVER (a loopback test setting): every DNS question goes
-			     there; NULL: none */
-	struct probe *probe;	 /* the HTTPS health probe (always there) */
+	char *nameserver;    /* VRS_NAMESERVER (a loopback test setting): every DNS question goes
+				there; NULL: none */
+	struct probe *probe; /* the HTTPS health probe (always there) */
 };
 
 /* what the engine knows of a project while it runs (recorded + this run's results) */
