@@ -312,7 +312,15 @@ void health_wait(struct run *run, struct job *j)
 			snprintf(w->side[w->nside++].host, sizeof(w->side[0].host), "%s",
 				 j->p->want->domains[i].fqdn);
 	snprintf(w->path, sizeof(w->path), "%s", path);
-	hw->next_list_ms = now;
+	/*
+	 * The first waiter has the list asked at once; later ones join the next
+	 * list within a poll tick. Asking at once for each one would make a
+	 * stream of N finishing deployments N list calls of N apps each.
+	 */
+	if (hw->n == 1)
+		hw->next_list_ms = now;
+	else if (hw->next_list_ms > now + poll_ms(run))
+		hw->next_list_ms = now + poll_ms(run);
 	hw->list_delay_ms = poll_ms(run);
 	engine_release_call(run, j);
 	engine_progress(run, j->p->slug, "bootstrapping: waiting for the app to answer healthy");

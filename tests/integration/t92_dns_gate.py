@@ -163,8 +163,10 @@ def env_sh(w):
     out = subprocess.run([sh, w.sim.ready], capture_output=True, text=True).stdout.splitlines()
     t.eq(out, ["export VRS_COOLIFY_URL=http://127.0.0.1:%d" % w.sim.coolify_port,
                "export VRS_INWX_URL=http://127.0.0.1:%d/jsonrpc/" % w.sim.inwx_port,
-               "export VRS_NAMESERVER=127.0.0.1:%d" % w.sim.dns_port],
-         "env.sh: the export lines of the ready file")
+               "export VRS_NAMESERVER=127.0.0.1:%d" % w.sim.dns_port,
+               "export VRS_CONNECT_TO=127.0.0.1:%d" % w.sim.https_port,
+               "export VRS_CA_FILE=%s" % w.sim.ca_file],
+         "env.sh: the export lines of the ready file (its apps' HTTPS side too)")
     ready = os.path.join(w.dir, "ready-https.json")
     with open(ready, "w") as f:
         f.write('{"coolify": 1, "inwx": 2, "dns_port": 3, "https_port": 4, "ca_file": "/tmp/a b/ca.pem"}')

@@ -73,8 +73,9 @@ class CA:
              "-subj", "/CN=TRAEFIK DEFAULT CERT")
         self.n = 0
 
-    def issue(self, host, days):
-        """A certificate for host valid from a day (or more, when expired) ago to now + days."""
+    def issue(self, host, days, names=None):
+        """A certificate for host (its SANs: names, default [host]) valid from a day
+        (or more, when expired) ago to now + days."""
         with self.lock:
             self.n += 1
             base = os.path.join(self.dir, "h%d" % self.n)
@@ -82,8 +83,9 @@ class CA:
             end = now + days * 86400
             start = min(now - 86400, end - 86400)
             with open(base + ".ext", "w") as f:
-                f.write("[x]\nsubjectAltName = DNS:%s\nbasicConstraints = CA:FALSE\n"
-                        "extendedKeyUsage = serverAuth\n" % host)
+                f.write("[x]\nsubjectAltName = %s\nbasicConstraints = CA:FALSE\n"
+                        "extendedKeyUsage = serverAuth\n"
+                        % ",".join("DNS:" + n for n in (names or [host])))
             _run("req", "-new", "-key", self.key, "-subj", "/CN=%s" % host, "-out", base + ".csr")
             _run("ca", "-batch", "-config", os.path.join(self.dir, "ca.cnf"), "-notext",
                  "-in", base + ".csr", "-out", base + ".crt", "-startdate", _asn1(start),
@@ -133,16 +135,34 @@ class Https:
         with self.sim.lock:
             return dict(self.sim.https_sites.get(host, {}))
 
+    def zone_of(self, host):
+        """The sim's INWX zone host is in, at most one label below its apex
+        (what one wildcard covers), when the zone has two labels or more."""
+        with self.sim.lock:
+            zones = [z["domain"] for z in self.sim.zones]
+        for z in zones:
+            if z.count(".") >= 1 and (host == z or (host.endswith("." + z) and
+                                                    host[:-len(z) - 1].count(".") == 0)):
+                return z
+        return None
+
     def on_sni(self, sock, name, _ctx):
         host = (name or "").lower()
         if not host or self.app_of(host) is None:
             return None  # the default certificate
-        days = self.site(host).get("days", DEFAULT_DAYS)
-        key = (host, days)
+        site = self.site(host)
+        days = site.get("days", DEFAULT_DAYS)
+        # A host with its own validity gets its own certificate; the others
+        # share one per zone (the zone and *.zone), so that a thousand apps
+        # do not cost a thousand `openssl ca` runs. What vrsctl sees of it
+        # (verified for the name, its notAfter) is the same.
+        zone = None if "days" in site else self.zone_of(host)
+        names = [zone, "*." + zone] if zone else [host]
+        key = (names[0], days)
         ctx = self.contexts.get(key)
         if ctx is None:
             try:
-                ctx = self.contexts[key] = self._context(self.ca.issue(host, days))
+                ctx = self.contexts[key] = self._context(self.ca.issue(host, days, names))
             except (OSError, subprocess.CalledProcessError, ssl.SSLError):
                 return None
         sock.context = ctx

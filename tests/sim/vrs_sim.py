@@ -2257,7 +2257,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n > 0 else b""
 
+    def uncount_in_flight(self):
+        if getattr(self, "in_flight_counted", False):
+            with self.server.sim.lock:
+                self.server.sim.coolify_in_flight -= 1
+                self.in_flight_counted = False
+
     def send(self, status, body, ctype="application/json", headers=None):
+        self.uncount_in_flight()
         if isinstance(body, (dict, list)):
             body = json.dumps(body).encode()
         elif isinstance(body, str):
@@ -2376,15 +2383,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.admin(method, path, body)
             if self.server.service == "coolify":
                 # how many Coolify requests are answered at once (meta coolify_max_in_flight)
+                # (counted until its answer starts: once the client has an
+                # answer it may send the next request, before this thread
+                # would get past the write)
                 with sim.lock:
                     sim.coolify_in_flight += 1
+                    self.in_flight_counted = True
                     if sim.coolify_in_flight > sim.meta.get("coolify_max_in_flight", 0):
                         sim.meta["coolify_max_in_flight"] = sim.coolify_in_flight
                 try:
                     self.coolify(method, path, query, body)
                 finally:
-                    with sim.lock:
-                        sim.coolify_in_flight -= 1
+                    self.uncount_in_flight()
             else:
                 self.inwx(method, path, body)
         except (BrokenPipeError, ConnectionResetError):
