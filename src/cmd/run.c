@@ -51,6 +51,8 @@ static int setup(struct cmd_ctx *c, unsigned needs, const char *what)
 	    state_open(c->g->state, needs & NEED_STATE_RW ? STATE_WRITE : STATE_READ, &c->st,
 		       &err) < 0)
 		return cmd_fail(&err);
+	if (c->st && c->lk)
+		state_attach_lock(c->st, c->lk);
 	if (needs & (NEED_STATE_RO | NEED_STATE_RW))
 		cmd_warn_exposed(c->g->state);
 	if ((needs & NEED_WORLD) && state_load(c->st, &c->recorded, &err) < 0)

@@ -47,6 +47,12 @@ static void set_msg(struct db *db, const char *m)
 		db->msg[--n] = 0;
 }
 
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 int db_pg_open(const char *conninfo, const char *appname, struct db **out)
 {
 	const char *keys[] = {"dbname", "application_name", NULL};
@@ -68,8 +74,8 @@ int db_pg_open(const char *conninfo, const char *appname, struct db **out)
 		set_msg(db, PQerrorMessage(db->c));
 		return -1;
 	}
-	/* quiet NOTICEs (CREATE ... IF NOT EXISTS): nothing below cmd/ prints */
-	PQsetNoticeProcessor(db->c, NULL, NULL);
+	/* quiet NOTICEs and a dying session's FATAL: nothing below cmd/ prints */
+	PQsetNoticeProcessor(db->c, quiet, NULL);
 	return 0;
 }
 

@@ -121,8 +121,7 @@ void state_unlock(struct state_lock *lk)
 	if (lk == NULL)
 		return;
 	if (lk->pg) {
-		/* closing the session releases its advisory lock */
-		db_close(lk->pg);
+		st_unlock_pg(lk->pg);
 		free(lk);
 		return;
 	}
@@ -133,4 +132,10 @@ void state_unlock(struct state_lock *lk)
 	flock(lk->fd, LOCK_UN);
 	close(lk->fd);
 	free(lk);
+}
+
+void state_attach_lock(struct state *st, struct state_lock *lk)
+{
+	if (st && lk && lk->pg && st->pg)
+		st->lockdb = lk->pg;
 }

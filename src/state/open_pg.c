@@ -174,3 +174,31 @@ out:
 	free(shown);
 	return rc;
 }
+
+int st_lock_pg_check(struct db *db, const char *shown, struct vrs_err *err)
+{
+	struct db_stmt *s = NULL;
+	int rc = DB_ERR;
+
+	if (db_prepare(db,
+		       "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+		       "classid = 0 AND objid = " WRITER_KEY " AND objsubid = 1 AND pid = "
+		       "pg_backend_pid()",
+		       &s) == 0)
+		rc = db_step(s);
+	db_finalize(s);
+	if (rc == DB_ROW)
+		return 0;
+	/* the session is gone or no longer holds it: another writer may have it now */
+	return err_setc(err, VRS_E_LOCKED,
+			"state %s: this process no longer holds the writer lock (%s); "
+			"not writing",
+			shown, rc == DB_DONE ? "released" : db_errmsg(db));
+}
+
+void st_unlock_pg(struct db *db)
+{
+	/* at once, not when the server notices the session ended: a waiter goes on */
+	db_exec(db, "SELECT pg_advisory_unlock(" WRITER_KEY ")");
+	db_close(db);
+}

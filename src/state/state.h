@@ -127,6 +127,14 @@ int state_lock(const char *state_path, struct state_lock **out, int *holder_pid,
  */
 int state_lock_wait(const char *state_path, long long wait_ms, struct state_lock **out,
 		    int *holder_pid, struct vrs_err *err);
+/*
+ * After state_open(STATE_WRITE) under lk: on PostgreSQL every write first
+ * checks, on lk's session, that this process still holds the writer lock,
+ * so that a writer whose lock session ended (connection lost, terminated)
+ * never writes again (VRS_E_LOCKED). No-op on SQLite (the flock lives as
+ * long as the process). lk must outlive st.
+ */
+void state_attach_lock(struct state *st, struct state_lock *lk);
 /* release and free (NULL-safe); the lock file itself stays */
 void state_unlock(struct state_lock *lk);
 

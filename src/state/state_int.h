@@ -17,14 +17,15 @@ struct state {
 	struct db *db;
 	char *path;
 	bool writable;
-	bool is_new;	  /* file missing (read mode) or just created */
-	bool memview;	  /* read mode on a missing file: empty in-memory database */
-	bool in_tx;	  /* state_begin() called, not yet committed/rolled back */
-	long long now;	  /* clock override, 0 = real clock */
-	bool pg;	  /* PostgreSQL (open_pg.c); SQLite otherwise */
-	int sp_depth;	  /* st_sp_begin nesting */
-	bool sp_began;	  /* the outermost st_sp_begin opened the transaction */
-	bool have_tmpkey; /* read mode: made-up fingerprint key */
+	bool is_new;	   /* file missing (read mode) or just created */
+	bool memview;	   /* read mode on a missing file: empty in-memory database */
+	bool in_tx;	   /* state_begin() called, not yet committed/rolled back */
+	long long now;	   /* clock override, 0 = real clock */
+	bool pg;	   /* PostgreSQL (open_pg.c); SQLite otherwise */
+	struct db *lockdb; /* PostgreSQL: the writer lock's session (borrowed), checked per write */
+	int sp_depth;	   /* st_sp_begin nesting */
+	bool sp_began;	   /* the outermost st_sp_begin opened the transaction */
+	bool have_tmpkey;  /* read mode: made-up fingerprint key */
 	unsigned char tmpkey[32];
 };
 
@@ -83,6 +84,10 @@ int st_open_pg(struct state *st, const char *url, struct vrs_err *err);
 /* the writer's session advisory lock on its own connection (*out); contention:
  * VRS_E_LOCKED naming the holder's application_name */
 int st_lock_pg(const char *url, struct db **out, int *holder_pid, struct vrs_err *err);
+/* release the writer lock and close its session */
+void st_unlock_pg(struct db *db);
+/* 0 while db's session holds the writer lock; VRS_E_LOCKED once it does not */
+int st_lock_pg_check(struct db *db, const char *shown, struct vrs_err *err);
 /* a copy of a URL without its password (NULL: out of memory) */
 char *st_redact_url(const char *url);
 /* state.c: read mode on an empty state: an empty in-memory (SQLite) view */

@@ -5,7 +5,9 @@ examples/multi-server converges on --state postgresql://... and a second
 plan has nothing to do; a reader of an empty database creates nothing;
 a password in the URL never reaches the output; a second writer exits 3
 naming the holder's application_name (vrsctl@HOST:PID); the model's enum
-types hold the lower-case values vrsctl wrote. Prints the time of a
+types hold the lower-case values vrsctl wrote; an apply whose lock session
+is terminated (pg_terminate_backend) stops writing and fails, and the next
+writer converges without a duplicate. Prints the time of a
 1,000-project plan (tests/bench/gen_specs.py) on each backend. Without
 VRS_TEST_PG (no tests/pg.sh) it only says it was skipped. Prints TAP.
 """
@@ -71,7 +73,50 @@ def main():
         bench(t, w)
     finally:
         w.close()
+    dropped(t)
     return t.done()
+
+
+def dropped(t):
+    """the lock's session ends mid-apply (pg_terminate_backend): the writer stops"""
+    specs = tempfile.mkdtemp(prefix="vrs-drop-specs-")
+    subprocess.run(["/usr/bin/python3", os.path.join(TOP, "tests", "bench", "gen_specs.py"), "30",
+                    specs], check=True, capture_output=True)
+    w = World(specs, sim_args=("--latency", "4", "--jitter", "3"))
+    try:
+        for i in range(30):
+            w.env["SMTP_PASSWORD_%d" % i] = vrsenv.SMTP_SECRET
+        proc = subprocess.Popen([VRSCTL, "--specs", w.specs, "--state", w.state, "apply",
+                                 "--auto-approve", "-q"], env=w.env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        holder = []
+        deadline = time.monotonic() + 60
+        while not holder and proc.poll() is None and time.monotonic() < deadline:
+            holder = w.db("SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                          "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = 1987011379 "
+                          "AND a.application_name "
+                          "LIKE ?", "vrsctl@%%:%d" % proc.pid)
+            time.sleep(0.05)
+        t.ok(holder, "the apply holds the advisory lock under its application_name")
+        if holder:
+            # as soon as it has written something: the first journal row
+            while proc.poll() is None and time.monotonic() < deadline and not w.db(
+                    "SELECT count(*) FROM pg_tables WHERE tablename = 'vrs_journal'")[0][0]:
+                time.sleep(0.05)
+            w.db("SELECT pg_terminate_backend(?)", holder[0][0])
+        err = proc.communicate(timeout=120)[1]
+        t.ok(proc.returncode not in (0, None), "the writer whose lock session ended fails (exit %s)"
+             % proc.returncode)
+        t.ok("no longer holds the writer lock" in err, "saying it no longer holds the lock", err[-600:])
+        p = w.apply("-q")
+        t.ok(p.returncode == 0, "the next writer converges", p.stderr[-600:])
+        apps = w.apps_by_name()
+        t.ok(len(apps) == 30 and all(len(v) == 1 for v in apps.values()),
+             "exactly one app per project", {k: len(v) for k, v in apps.items()})
+        t.ok(all(len(v) == 1 for v in w.records().values()), "exactly one record set each")
+    finally:
+        w.close()
+        shutil.rmtree(specs, ignore_errors=True)
 
 
 def bench(t, w):
