@@ -6,7 +6,7 @@
 #   make install    PREFIX=/usr/local DESTDIR=: binary, man pages, units, schema, examples, completion
 #   make deps       install what is missing (tools/deps.sh); test, demo and bench run it first
 
-PKGS     := yaml-0.1 sqlite3 libcurl libcjson libcrypto libcares
+PKGS     := yaml-0.1 sqlite3 libcurl libcjson libcrypto libcares libpq
 CC       ?= cc
 CSTD     := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wwrite-strings -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \

@@ -56,7 +56,9 @@ static const char main_usage[] =
     "\n"
     "Global flags (before or after the command):\n"
     "  --specs DIR          spec tree (default specs/, env VRS_SPECS)\n"
-    "  --state FILE         state database (default state/vrs.db, env VRS_STATE)\n"
+    "  --state FILE|URL     state database: a SQLite file (default state/vrs.db) or\n"
+    "                       a postgresql:// URL (env VRS_STATE)\n"
+    "  --lock-timeout DUR   wait up to DUR (e.g. 30s, 5m) for the state lock (default 0)\n"
     "  --log-format FMT     text or json\n"
     "  -v, --verbose        more detail (repeat for HTTP traces: -vv)\n"
     "  -q, --quiet          only errors\n"
@@ -128,10 +130,11 @@ int main(int argc, char **argv)
 			seen_dashdash = true;
 			rest[nrest++] = argv[i];
 		} else if (is_flag(a, "--specs") || is_flag(a, "--state") ||
-			   is_flag(a, "--log-format")) {
-			const char *name = is_flag(a, "--specs")   ? "--specs"
-					   : is_flag(a, "--state") ? "--state"
-								   : "--log-format";
+			   is_flag(a, "--log-format") || is_flag(a, "--lock-timeout")) {
+			const char *name = is_flag(a, "--specs")	  ? "--specs"
+					   : is_flag(a, "--state")	  ? "--state"
+					   : is_flag(a, "--lock-timeout") ? "--lock-timeout"
+									  : "--log-format";
 			if ((v = flag_value(argc, argv, &i, name)) == NULL || *v == 0) {
 				cmd_error("%s needs a value", name);
 				free(rest);
@@ -141,6 +144,12 @@ int main(int argc, char **argv)
 				g.specs = v;
 			} else if (strcmp(name, "--state") == 0) {
 				g.state = v;
+			} else if (strcmp(name, "--lock-timeout") == 0) {
+				if ((g.lock_timeout_ms = cmd_parse_duration(v)) < 0) {
+					cmd_error("--lock-timeout: '%s' is not a duration", v);
+					free(rest);
+					return EXIT_ERR;
+				}
 			} else if (strcmp(v, "json") == 0 || strcmp(v, "text") == 0) {
 				g.log_json = strcmp(v, "json") == 0;
 				cmd_set_log_json(g.log_json);

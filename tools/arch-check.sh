@@ -16,6 +16,10 @@ hits=$(grep -ln "#include <cjson" src/engine/*.[ch] src/cmd/*.[ch] src/plan/*.[c
 [ -n "$hits" ] && { echo "cJSON outside src/providers/ and src/plan/parse.c:"; echo "$hits"; bad=1; }
 hits=$(grep -lnE '#include <sqlite3.h>|sqlite3_' $(find src -name '*.[ch]' ! -path 'src/state/*') 2>/dev/null)
 [ -n "$hits" ] && { echo "SQL outside src/state/:"; echo "$hits"; bad=1; }
+# inside src/state/ every file goes through db.h; only the drivers include a database library
+hits=$(grep -lnE '#include <(sqlite3|libpq-fe).h>|sqlite3_|PQ[a-z]+\(' src/state/*.[ch] 2>/dev/null |
+	grep -vE '^src/state/db_(sqlite|pg)\.c$')
+[ -n "$hits" ] && { echo "a database library outside src/state/db_*.c:"; echo "$hits"; bad=1; }
 hits=$(grep -nE '(strstr|strncmp|strcmp)\([^;]*\b(err|e|e2)(->|\.)msg' $(find src -name '*.c') 2>/dev/null)
 [ -n "$hits" ] && { echo "deciding by an error's words:"; echo "$hits"; bad=1; }
 [ $bad = 0 ] && echo "arch-check: limits and layering rules hold"

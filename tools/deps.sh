@@ -58,6 +58,11 @@ need py jsonschema python3-jsonschema
 # the compatibility test drives the model specification on Flask-SQLAlchemy (issue 13)
 need py flask_sqlalchemy python3-flask-sqlalchemy
 need file /etc/ssl/certs/ca-certificates.crt ca-certificates
+# the PostgreSQL backend (issue 14): libpq to build; the server (initdb where
+# pg_config --bindir says, pg_config itself being libpq-dev's) and psycopg2 for its tests
+need pkg libpq libpq-dev
+need file "$(pg_config --bindir 2>/dev/null || echo /nonexistent)/initdb" postgresql
+need py psycopg2 python3-psycopg2
 # optional: the fuzzer (make fuzz) and the INWX reference client test
 if command -v clang >/dev/null 2>&1; then
 	need clang "-fsanitize=fuzzer" libclang-rt-14-dev optional

@@ -24,12 +24,13 @@
 enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_CHANGES = 2, EXIT_LOCKED = 3 };
 
 struct global_opts {
-	const char *specs; /* --specs, $VRS_SPECS, "specs" */
-	const char *state; /* --state, $VRS_STATE, "state/vrs.db" */
-	bool log_json;	   /* --log-format json */
-	int verbose;	   /* -v count */
-	bool quiet;	   /* -q */
-	bool color;	   /* stdout is a terminal and neither --no-color nor NO_COLOR */
+	const char *specs;	   /* --specs, $VRS_SPECS, "specs" */
+	const char *state;	   /* --state, $VRS_STATE, "state/vrs.db" */
+	bool log_json;		   /* --log-format json */
+	int verbose;		   /* -v count */
+	bool quiet;		   /* -q */
+	bool color;		   /* stdout is a terminal and neither --no-color nor NO_COLOR */
+	long long lock_timeout_ms; /* --lock-timeout: how long to wait for the state lock */
 };
 
 /* what cmd_run sets up before the command runs, in this order */

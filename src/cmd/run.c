@@ -43,13 +43,16 @@ static int setup(struct cmd_ctx *c, unsigned needs, const char *what)
 	err_clear(&err);
 	if ((needs & NEED_SPECS) && setup_specs(c, needs, what, &err) != 0)
 		return EXIT_ERR;
-	if ((needs & NEED_LOCK) && state_lock(c->g->state, &c->lk, NULL, &err) < 0)
+	if ((needs & NEED_LOCK) &&
+	    state_lock_wait(c->g->state, c->g->lock_timeout_ms, &c->lk, NULL, &err) < 0)
 		return cmd_fail(&err);
 	/* with NEED_SPECS, NEED_STATE_RO was inputs_load's */
 	if ((needs & NEED_STATE_RW || (needs & (NEED_STATE_RO | NEED_SPECS)) == NEED_STATE_RO) &&
 	    state_open(c->g->state, needs & NEED_STATE_RW ? STATE_WRITE : STATE_READ, &c->st,
 		       &err) < 0)
 		return cmd_fail(&err);
+	if (c->st && c->lk)
+		state_attach_lock(c->st, c->lk);
 	if (needs & (NEED_STATE_RO | NEED_STATE_RW))
 		cmd_warn_exposed(c->g->state);
 	if ((needs & NEED_WORLD) && state_load(c->st, &c->recorded, &err) < 0)

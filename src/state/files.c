@@ -59,32 +59,12 @@ int state_exposed(const char *state_path, char *which, size_t n, unsigned *mode)
 	return 0;
 }
 
-/* copy src's main database into the open database dst, page batch by batch */
-static int copy_pages(struct state *st, sqlite3 *dst, const char *dest, struct vrs_err *err)
-{
-	sqlite3_backup *b = sqlite3_backup_init(dst, "main", st->db, "main");
-	int rc;
-
-	if (b == NULL)
-		return err_setc(err, VRS_E_IO, "backup %s: %s", dest, sqlite3_errmsg(dst));
-	do {
-		rc = sqlite3_backup_step(b, BACKUP_PAGES);
-		/* a writer (watch) holds the lock for a moment: wait, then go on */
-		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-			sqlite3_sleep(20);
-	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-	sqlite3_backup_finish(b);
-	if (rc != SQLITE_DONE)
-		return err_setc(err, rc == SQLITE_NOMEM ? VRS_E_NOMEM : VRS_E_IO, "backup %s: %s",
-				dest, sqlite3_errstr(rc));
-	return 0;
-}
-
 int state_backup(struct state *st, const char *dest, struct vrs_err *err)
 {
 	size_t n = strlen(dest) + 32;
 	char *tmp = malloc(n);
-	sqlite3 *dst = NULL;
+	char msg[256];
+	bool nomem = false;
 	int rc = -1;
 
 	if (tmp == NULL)
@@ -99,32 +79,16 @@ int state_backup(struct state *st, const char *dest, struct vrs_err *err)
 	unlink(tmp);
 	if (st_create_private(tmp, err) < 0)
 		goto out;
-	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		err_setc(err, VRS_E_IO, "backup %s: %s", dest,
-			 dst ? sqlite3_errmsg(dst) : "cannot open");
+	if (db_sqlite_backup(st->db, tmp, msg, (int)sizeof(msg), &nomem) < 0) {
+		err_setc(err, nomem ? VRS_E_NOMEM : VRS_E_IO, "backup %s: %s", dest, msg);
 		goto out;
 	}
-	if (copy_pages(st, dst, dest, err) < 0)
-		goto out;
-	/* a backup is a plain rollback-journal file: readable without -wal/-shm */
-	if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK) {
-		err_setc(err, VRS_E_IO, "backup %s: %s", dest, sqlite3_errmsg(dst));
-		goto out;
-	}
-	if (sqlite3_close(dst) != SQLITE_OK) {
-		err_setc(err, VRS_E_IO, "backup %s: closing", dest);
-		dst = NULL;
-		goto out;
-	}
-	dst = NULL;
 	if (rename(tmp, dest) < 0) {
 		err_setc(err, VRS_E_IO, "backup %s: %s", dest, strerror(errno));
 		goto out;
 	}
 	rc = 0;
 out:
-	if (dst)
-		sqlite3_close(dst);
 	if (rc < 0)
 		unlink(tmp);
 	free(tmp);

@@ -37,17 +37,16 @@ static enum tclass type_class(const char *t)
 	return T_OTHER;
 }
 
-static int has_table(sqlite3 *db, const char *name)
+static int has_table(struct db *db, const char *name)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int found = 0;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (db_prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", &s) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	found = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
+	db_bind_text(s, 1, name);
+	found = db_step(s) == DB_ROW;
+	db_finalize(s);
 	return found;
 }
 
@@ -57,44 +56,44 @@ bool st_is_marketplace_db(struct state *st)
 }
 
 /* the declared type of table.col in db: 1 found (*type malloc'd), 0 absent, -1 error */
-static int column_type(sqlite3 *db, const char *table, const char *col, char **type)
+static int column_type(struct db *db, const char *table, const char *col, char **type)
 {
 	char sql[200];
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc, found = 0;
 
 	*type = NULL;
 	snprintf(sql, sizeof(sql), "SELECT type FROM pragma_table_info('%s') WHERE name = ?",
 		 table);
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+	if (db_prepare(db, sql, &s) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, col, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const unsigned char *t = sqlite3_column_text(s, 0);
-		*type = strdup(t ? (const char *)t : "");
+	db_bind_text(s, 1, col);
+	if ((rc = db_step(s)) == DB_ROW) {
+		const char *t = db_col_text(s, 0);
+		*type = strdup(t ? t : "");
 		found = *type ? 1 : -1;
 	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
+	db_finalize(s);
+	return rc == DB_ROW || rc == DB_DONE ? found : -1;
 }
 
 /* add or check every column of the model's table in the database */
-static int join_columns(struct state *st, sqlite3 *ref, const char *table, struct vrs_err *err)
+static int join_columns(struct state *st, struct db *ref, const char *table, struct vrs_err *err)
 {
 	char sql[600];
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc = 0;
 
 	snprintf(sql, sizeof(sql),
 		 "SELECT name, type, \"notnull\", dflt_value FROM "
 		 "pragma_table_info('%s') ORDER BY cid",
 		 table);
-	if (sqlite3_prepare_v2(ref, sql, -1, &s, NULL) != SQLITE_OK)
+	if (db_prepare(ref, sql, &s) < 0)
 		return err_setc(err, VRS_E_IO, "state %s: reading the model's %s", st->path, table);
-	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-		const char *col = (const char *)sqlite3_column_text(s, 0);
-		const char *type = (const char *)sqlite3_column_text(s, 1);
-		const char *dflt = (const char *)sqlite3_column_text(s, 3);
+	while (rc == 0 && db_step(s) == DB_ROW) {
+		const char *col = db_col_text(s, 0);
+		const char *type = db_col_text(s, 1);
+		const char *dflt = db_col_text(s, 3);
 		char *have = NULL;
 		int f = column_type(st->db, table, col, &have);
 
@@ -111,33 +110,32 @@ static int join_columns(struct state *st, sqlite3 *ref, const char *table, struc
 			/* a NOT NULL column is added only with its default (SQLite's rule) */
 			snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s%s%s%s", table,
 				 col, type, dflt ? " DEFAULT " : "", dflt ? dflt : "",
-				 dflt && sqlite3_column_int(s, 2) ? " NOT NULL" : "");
+				 dflt && db_col_int(s, 2) ? " NOT NULL" : "");
 			if (st_exec(st, sql, err) < 0)
 				rc = err_prefix(err, "adding column %s.%s", table, col);
 		}
 		free(have);
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return rc;
 }
 
 /* every table and index of the reference the database lacks; columns of those it has */
-static int join_objects(struct state *st, sqlite3 *ref, struct vrs_err *err)
+static int join_objects(struct state *st, struct db *ref, struct vrs_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc = 0;
 
 	/* tables first (in creation order, for the foreign keys), then indexes */
-	if (sqlite3_prepare_v2(
-		ref,
-		"SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT "
-		"NULL AND type IN ('table', 'index') ORDER BY type = 'index', rowid",
-		-1, &s, NULL) != SQLITE_OK)
+	if (db_prepare(ref,
+		       "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT "
+		       "NULL AND type IN ('table', 'index') ORDER BY type = 'index', rowid",
+		       &s) < 0)
 		return err_setc(err, VRS_E_IO, "state %s: reading the model schema", st->path);
-	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-		const char *type = (const char *)sqlite3_column_text(s, 0);
-		const char *name = (const char *)sqlite3_column_text(s, 1);
-		const char *sql = (const char *)sqlite3_column_text(s, 3);
+	while (rc == 0 && db_step(s) == DB_ROW) {
+		const char *type = db_col_text(s, 0);
+		const char *name = db_col_text(s, 1);
+		const char *sql = db_col_text(s, 3);
 		int have;
 
 		if (strcmp(type, "table") == 0) {
@@ -160,7 +158,7 @@ static int join_objects(struct state *st, sqlite3 *ref, struct vrs_err *err)
 		if (st_exec(st, q, err) < 0)
 			rc = err_prefix(err, "creating index %s", name);
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return rc;
 }
 
@@ -170,14 +168,14 @@ int st_join_marketplace(struct state *st, struct vrs_err *err)
 	char sql[64], lineage[33];
 	int rc;
 
-	if (sqlite3_open_v2(":memory:", &ref.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		sqlite3_close(ref.db);
+	if (db_sqlite_open(":memory:", DB_READWRITE, &ref.db) < 0) {
+		db_close(ref.db);
 		return err_setc(err, VRS_E_NOMEM, "state %s: no memory for the model schema",
 				st->path);
 	}
 	rc = state_migrate(&ref, err);
-	if (rc == 0 && st_exec(st, "BEGIN IMMEDIATE", err) < 0)
-		rc = -1;
+	if (rc == 0 && db_begin(st->db) < 0)
+		rc = st_dberr(st, err, "BEGIN");
 	else if (rc == 0) {
 		rc = join_objects(st, ref.db, err);
 		if (rc == 0)
@@ -188,12 +186,14 @@ int st_join_marketplace(struct state *st, struct vrs_err *err)
 				 ? -1
 				 : 0;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STATE_SCHEMA_VERSION);
-		if (rc == 0 && (st_exec(st, sql, err) < 0 || st_exec(st, "COMMIT", err) < 0))
+		if (rc == 0 && st_exec(st, sql, err) < 0)
 			rc = -1;
+		if (rc == 0 && db_commit(st->db) < 0)
+			rc = st_dberr(st, err, "COMMIT");
 		if (rc < 0)
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			db_rollback(st->db);
 	}
-	sqlite3_close(ref.db);
+	db_close(ref.db);
 	if (rc < 0)
 		err_prefix(err, "joining the marketplace database");
 	return rc;

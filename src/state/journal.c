@@ -26,26 +26,27 @@ const char *state_journal_result_name(enum state_journal_result r)
 int state_journal_open(struct state *st, const struct state_journal_entry *e, long long *id,
 		       struct vrs_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc;
 
 	*id = 0;
 	if (st_need_write(st, err) < 0)
 		return -1;
-	if (!sqlite3_get_autocommit(st->db))
+	if (db_in_tx(st->db))
 		return err_setc(err, VRS_E_INVALID, "state %s: journal_open inside a transaction",
 				st->path);
 	if (e->key == NULL)
 		return err_setc(err, VRS_E_INVALID, "state %s: journal entry without a key",
 				st->path);
-	if (st_exec(st, "PRAGMA synchronous = FULL", err) < 0)
-		return -1;
-	rc = st_exec(st, "BEGIN IMMEDIATE", err);
+	if (db_sqlite_sync_full(st->db, true) < 0)
+		return st_dberr(st, err, "journal %s: synchronous", e->key);
+	rc = db_begin(st->db) < 0 ? st_dberr(st, err, "journal %s: BEGIN", e->key) : 0;
 	if (rc == 0)
 		rc = st_prepare(
 		    st, &s,
 		    "INSERT INTO vrs_journal (started_at, op, resource, key, project_slug, "
-		    "service, remote_name, request_summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		    "service, remote_name, request_summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+		    "RETURNING id",
 		    err);
 	if (rc == 0) {
 		st_bind_time(s, 1, st_now(st));
@@ -56,17 +57,17 @@ int state_journal_open(struct state *st, const struct state_journal_entry *e, lo
 		st_bind_text(s, 6, m_service_name(e->service));
 		st_bind_text(s, 7, e->remote_name);
 		st_bind_text(s, 8, e->request_summary);
-		if (sqlite3_step(s) != SQLITE_DONE)
+		if (db_step(s) != DB_ROW)
 			rc = st_dberr(st, err, "journal %s", e->key);
 		else
-			*id = sqlite3_last_insert_rowid(st->db);
-		sqlite3_finalize(s);
+			*id = db_col_int(s, 0);
+		db_finalize(s);
 	}
-	if (rc == 0)
-		rc = st_exec(st, "COMMIT", err);
-	if (rc < 0 && !sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_exec(st->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+	if (rc == 0 && db_commit(st->db) < 0)
+		rc = st_dberr(st, err, "journal %s: COMMIT", e->key);
+	if (rc < 0)
+		db_rollback(st->db);
+	db_sqlite_sync_full(st->db, false);
 	if (rc < 0)
 		*id = 0;
 	return rc;
@@ -75,7 +76,7 @@ int state_journal_open(struct state *st, const struct state_journal_entry *e, lo
 int state_journal_close(struct state *st, long long id, enum state_journal_result result,
 			const char *external_id, const char *error, struct vrs_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc;
 
 	if (st_need_write(st, err) < 0)
@@ -92,12 +93,12 @@ int state_journal_close(struct state *st, long long id, enum state_journal_resul
 	st_bind_text(s, 2, result_names[result]);
 	st_bind_text(s, 3, external_id);
 	st_bind_text(s, 4, error);
-	sqlite3_bind_int64(s, 5, id);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_bind_int(s, 5, id);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return st_dberr(st, err, "journal %lld", id);
-	if (sqlite3_changes(st->db) != 1)
+	if (db_changes(st->db) != 1)
 		return err_setc(err, VRS_E_NOT_FOUND, "state %s: journal %lld is not open",
 				st->path, id);
 	return 0;
@@ -120,7 +121,7 @@ int state_journal_list_open(struct state *st, struct state_journal_entry **out, 
 			    struct vrs_err *err)
 {
 	struct state_journal_entry *v = NULL;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	size_t cnt = 0;
 	int rc;
 
@@ -132,30 +133,30 @@ int state_journal_list_open(struct state *st, struct state_journal_entry **out, 
 		"request_summary FROM vrs_journal WHERE completed_at IS NULL ORDER BY id",
 		err) < 0)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct state_journal_entry *p = realloc(v, (cnt + 1) * sizeof(*v)), *e;
 		if (p == NULL) {
-			rc = SQLITE_NOMEM;
+			rc = DB_NOMEM;
 			break;
 		}
 		v = p;
 		e = &v[cnt++];
 		memset(e, 0, sizeof(*e));
-		e->id = sqlite3_column_int64(s, 0);
+		e->id = db_col_int(s, 0);
 		e->started_at = st_col_time(s, 1);
-		m_op_parse((const char *)sqlite3_column_text(s, 2), &e->op);
-		m_resource_parse((const char *)sqlite3_column_text(s, 3), &e->resource);
+		m_op_parse(db_col_text(s, 2), &e->op);
+		m_resource_parse(db_col_text(s, 3), &e->resource);
 		e->key = st_col_strdup(s, 4);
 		e->project_slug = st_col_strdup(s, 5);
-		m_service_parse((const char *)sqlite3_column_text(s, 6), &e->service);
+		m_service_parse(db_col_text(s, 6), &e->service);
 		e->remote_name = st_col_strdup(s, 7);
 		e->request_summary = st_col_strdup(s, 8);
 		e->result = SJ_OPEN;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		state_journal_free(v, cnt);
-		if (rc == SQLITE_NOMEM)
+		if (rc == DB_NOMEM)
 			return err_setc(err, VRS_E_NOMEM, "out of memory");
 		return st_dberr(st, err, "reading the journal");
 	}
@@ -168,7 +169,7 @@ int state_journal_list_open(struct state *st, struct state_journal_entry **out, 
 
 int state_log_add(struct state *st, const struct state_log_entry *e, struct vrs_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	long long pid;
 	int rc;
 
@@ -187,7 +188,7 @@ int state_log_add(struct state *st, const struct state_log_entry *e, struct vrs_
 		"?, ?)",
 		err) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, pid);
+	db_bind_int(s, 1, pid);
 	st_bind_text(s, 2, e->action);
 	st_bind_text(s, 3, e->old_status);
 	st_bind_text(s, 4, e->new_status);
@@ -198,9 +199,9 @@ int state_log_add(struct state *st, const struct state_log_entry *e, struct vrs_
 	st_bind_text(s, 9, e->metadata_json);
 	st_bind_text(s, 10, e->triggered_by ? e->triggered_by : "system");
 	st_bind_time(s, 11, e->created_at ? e->created_at : st_now(st));
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return st_dberr(st, err, "log %s of %s", e->action, e->project_slug);
 	return 0;
 }
@@ -228,7 +229,7 @@ int state_log_list(struct state *st, const char *slug_or_NULL, int limit,
 		   struct state_log_entry **out, size_t *n, struct vrs_err *err)
 {
 	struct state_log_entry *v = NULL;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	size_t cnt = 0;
 	int rc;
 
@@ -239,22 +240,22 @@ int state_log_list(struct state *st, const char *slug_or_NULL, int limit,
 		       "l.message, l.error_details, l.external_id, l.external_service, "
 		       "l.triggered_by, l.metadata_json FROM marketplace_provisioning_log l "
 		       "JOIN marketplace_project p ON p.id = l.project_id "
-		       "WHERE ?1 IS NULL OR p.slug = ?1 "
+		       "WHERE CAST(?1 AS TEXT) IS NULL OR p.slug = ?1 "
 		       "ORDER BY l.created_at DESC, l.id DESC LIMIT ?2",
 		       err) < 0)
 		return -1;
 	st_bind_text(s, 1, slug_or_NULL);
-	sqlite3_bind_int(s, 2, limit > 0 ? limit : -1);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	db_bind_int(s, 2, limit > 0 ? limit : 9223372036854775807LL); /* no limit */
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct state_log_entry *p = realloc(v, (cnt + 1) * sizeof(*v)), *e;
 		if (p == NULL) {
-			rc = SQLITE_NOMEM;
+			rc = DB_NOMEM;
 			break;
 		}
 		v = p;
 		e = &v[cnt++];
 		memset(e, 0, sizeof(*e));
-		e->id = sqlite3_column_int64(s, 0);
+		e->id = db_col_int(s, 0);
 		e->created_at = st_col_time(s, 1);
 		e->project_slug = st_col_strdup(s, 2);
 		e->action = st_col_strdup(s, 3);
@@ -267,10 +268,10 @@ int state_log_list(struct state *st, const char *slug_or_NULL, int limit,
 		e->triggered_by = st_col_strdup(s, 10);
 		e->metadata_json = st_col_strdup(s, 11);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		state_log_free(v, cnt);
-		if (rc == SQLITE_NOMEM)
+		if (rc == DB_NOMEM)
 			return err_setc(err, VRS_E_NOMEM, "out of memory");
 		return st_dberr(st, err, "reading the provisioning log");
 	}

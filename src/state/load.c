@@ -34,14 +34,14 @@ static int oom(struct vrs_err *err)
 	return err_setc(err, VRS_E_NOMEM, "out of memory");
 }
 
-/* step helper: SQLITE_ROW -> 1, SQLITE_DONE -> 0, error -> -1 (err set) */
-static int step(struct state *st, sqlite3_stmt *s, const char *what, struct vrs_err *err)
+/* step helper: DB_ROW -> 1, DB_DONE -> 0, error -> -1 (err set) */
+static int step(struct state *st, struct db_stmt *s, const char *what, struct vrs_err *err)
 {
-	int rc = sqlite3_step(s);
+	int rc = db_step(s);
 
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return 1;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 0;
 	return st_dberr(st, err, "reading %s", what);
 }
@@ -50,7 +50,7 @@ static int step(struct state *st, sqlite3_stmt *s, const char *what, struct vrs_
 static int load_rows(struct state *st, const struct st_rowmap *m, void **v, size_t *n, size_t sz,
 		     struct vrs_err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	if (st_map_select(st, m, &s, err) < 0)
@@ -66,7 +66,7 @@ static int load_rows(struct state *st, const struct st_rowmap *m, void **v, size
 			break;
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return r < 0 ? -1 : 0;
 }
 
@@ -90,13 +90,13 @@ static struct m_bundle *bundle_by_id(struct m_world *w, long long id)
 
 static int load_prices(struct state *st, struct m_world *w, struct vrs_err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	if (st_map_select(st, &st_price_map, &s, err) < 0)
 		return -1;
 	while ((r = step(st, s, st_price_map.what, err)) == 1) {
-		struct m_plugin *pl = plugin_by_id(w, sqlite3_column_int64(s, 0));
+		struct m_plugin *pl = plugin_by_id(w, db_col_int(s, 0));
 		struct m_plugin_price *v;
 		if (pl == NULL)
 			continue;
@@ -109,13 +109,13 @@ static int load_prices(struct state *st, struct m_world *w, struct vrs_err *err)
 			break;
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return r < 0 ? -1 : 0;
 }
 
 static int load_bundle_plugins(struct state *st, struct m_world *w, struct vrs_err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	if (st_prepare(st, &s,
@@ -125,7 +125,7 @@ static int load_bundle_plugins(struct state *st, struct m_world *w, struct vrs_e
 		       err) < 0)
 		return -1;
 	while ((r = step(st, s, "bundle plugins", err)) == 1) {
-		struct m_bundle *b = bundle_by_id(w, sqlite3_column_int64(s, 0));
+		struct m_bundle *b = bundle_by_id(w, db_col_int(s, 0));
 		char **slot;
 		if (b == NULL)
 			continue;
@@ -135,7 +135,7 @@ static int load_bundle_plugins(struct state *st, struct m_world *w, struct vrs_e
 			break;
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return r < 0 ? -1 : 0;
 }
 
@@ -187,13 +187,13 @@ static struct m_project *project_by_id(const struct project_ids *ix, long long i
 
 static int load_env(struct state *st, const struct project_ids *ix, struct vrs_err *err)
 {
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	if (st_map_select(st, &st_env_map, &s, err) < 0)
 		return -1;
 	while ((r = step(st, s, st_env_map.what, err)) == 1) {
-		struct m_project *p = project_by_id(ix, sqlite3_column_int64(s, 0));
+		struct m_project *p = project_by_id(ix, db_col_int(s, 0));
 		struct m_env *e;
 		if (p == NULL)
 			continue;
@@ -202,7 +202,7 @@ static int load_env(struct state *st, const struct project_ids *ix, struct vrs_e
 			r = e ? -1 : oom(err);
 			break;
 		}
-		if (sqlite3_column_int(s, 2)) {
+		if (db_col_bool(s, 2)) {
 			e->kind = VK_FROM_ENV; /* a secret; its reference is not recorded */
 			e->fingerprint = st_col_strdup(s, 4);
 		} else {
@@ -210,7 +210,7 @@ static int load_env(struct state *st, const struct project_ids *ix, struct vrs_e
 			e->value = st_col_strdup(s, 3);
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return r < 0 ? -1 : 0;
 }
 
@@ -249,13 +249,13 @@ static int record_ids(struct state *st, const char *json, struct m_domain *d, st
 static int load_domains(struct state *st, const struct project_ids *ix, struct vrs_err *err)
 {
 	int ids = st_map_col(&st_domain_map, "d.inwx_record_ids");
-	sqlite3_stmt *s;
+	struct db_stmt *s;
 	int r;
 
 	if (st_map_select(st, &st_domain_map, &s, err) < 0)
 		return -1;
 	while ((r = step(st, s, st_domain_map.what, err)) == 1) {
-		struct m_project *p = project_by_id(ix, sqlite3_column_int64(s, 0));
+		struct m_project *p = project_by_id(ix, db_col_int(s, 0));
 		const char *json;
 		struct m_domain *d;
 		if (p == NULL)
@@ -268,13 +268,13 @@ static int load_domains(struct state *st, const struct project_ids *ix, struct v
 			r = -1;
 			break;
 		}
-		json = (const char *)sqlite3_column_text(s, ids);
+		json = db_col_text(s, ids);
 		if (json && record_ids(st, json, d, err) < 0) {
 			r = -1;
 			break;
 		}
 	}
-	sqlite3_finalize(s);
+	db_finalize(s);
 	return r < 0 ? -1 : 0;
 }
 

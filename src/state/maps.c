@@ -178,10 +178,10 @@ static const struct st_col project_cols[] = {
     COL("a.health_path", SC_STR, m_project, app.health_path),
     COL("a.fqdns", SC_STR, m_project, applied_fqdns),
     COL("x.project_id IS NOT NULL", SC_BOOL, m_project, managed),
-    COL("p.provisioning_status = 'suspended' AND x.vrs_status IS NOT 'suspended'", SC_BOOL,
-	m_project, app_suspended),
+    COL("p.provisioning_status = 'suspended' AND x.vrs_status IS DISTINCT FROM 'suspended'",
+	SC_BOOL, m_project, app_suspended),
     COLD("x.stopped_for_app", SC_BOOL, m_project, stopped_for_app, 0),
-    COL("h.healthy = 0", SC_BOOL, m_project, unhealthy),
+    COL("NOT h.healthy", SC_BOOL, m_project, unhealthy),
     COL("h.since", SC_TIME, m_project, health_since),
 };
 const struct st_rowmap st_project_map = {

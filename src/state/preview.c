@@ -51,21 +51,21 @@ static int make_code(char out[7], struct vrs_err *err)
 	return 0;
 }
 
-static void fill(sqlite3_stmt *s, struct state_preview *p)
+static void fill(struct db_stmt *s, struct state_preview *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->id = sqlite3_column_int64(s, 0);
+	p->id = db_col_int(s, 0);
 	p->project_slug = st_col_strdup(s, 1);
 	p->token = st_col_strdup(s, 2);
 	p->code = st_col_strdup(s, 3);
 	p->email = st_col_strdup(s, 4);
 	p->name = st_col_strdup(s, 5);
 	p->expires_at = st_col_time(s, 6);
-	p->is_used = sqlite3_column_int(s, 7) != 0;
+	p->is_used = db_col_bool(s, 7);
 	p->used_at = st_col_time(s, 8);
 	p->used_ip = st_col_strdup(s, 9);
-	p->is_reusable = sqlite3_column_int(s, 10) != 0;
-	p->use_count = sqlite3_column_int(s, 11);
+	p->is_reusable = db_col_bool(s, 10);
+	p->use_count = db_col_int(s, 11);
 	p->notes = st_col_strdup(s, 12);
 	p->created_at = st_col_time(s, 13);
 	p->created_by = st_col_strdup(s, 14);
@@ -96,7 +96,7 @@ void state_preview_free(struct state_preview *v, size_t n)
 int state_preview_find(struct state *st, const char *token, const char *slug, const char *code,
 		       struct state_preview *out, struct vrs_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -112,13 +112,13 @@ int state_preview_find(struct state *st, const char *token, const char *slug, co
 	st_bind_text(s, 1, token ? token : slug);
 	if (token == NULL)
 		st_bind_text(s, 2, code);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	rc = db_step(s);
+	if (rc == DB_ROW)
 		fill(s, out);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	db_finalize(s);
+	if (rc == DB_ROW)
 		return 1;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 0;
 	return st_dberr(st, err, "reading preview access");
 }
@@ -127,7 +127,7 @@ int state_preview_grant(struct state *st, const struct state_preview *in, struct
 			struct vrs_err *err)
 {
 	char token[65], code[7];
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	long long pid;
 	int rc;
 
@@ -144,22 +144,22 @@ int state_preview_grant(struct state *st, const struct state_preview *in, struct
 		st, &s,
 		"INSERT INTO marketplace_preview_access (project_id, token, code, email, name, "
 		"expires_at, is_reusable, notes, created_at, created_by, is_used, use_count) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, 0)",
 		err) < 0)
 		return -1;
-	sqlite3_bind_int64(s, 1, pid);
+	db_bind_int(s, 1, pid);
 	st_bind_text(s, 2, token);
 	st_bind_text(s, 3, code);
 	st_bind_text(s, 4, in->email);
 	st_bind_text(s, 5, in->name);
 	st_bind_time(s, 6, in->expires_at);
-	sqlite3_bind_int(s, 7, in->is_reusable ? 1 : 0);
+	db_bind_bool(s, 7, in->is_reusable);
 	st_bind_text(s, 8, in->notes);
 	st_bind_time(s, 9, st_now(st));
 	st_bind_text(s, 10, in->created_by);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return st_dberr(st, err, "preview access for %s", in->project_slug);
 	rc = state_preview_find(st, token, NULL, NULL, out, err);
 	return rc == 1 ? 0 : err_setc(err, VRS_E_NOT_FOUND, "state: preview access vanished");
@@ -169,31 +169,31 @@ int state_preview_list(struct state *st, const char *slug_or_NULL, struct state_
 		       size_t *n, struct vrs_err *err)
 {
 	struct state_preview *v = NULL;
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	size_t cnt = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if (st_prepare(st, &s,
-		       "SELECT " PREVIEW_COLS "WHERE ?1 IS NULL OR p.slug = ?1 "
+		       "SELECT " PREVIEW_COLS "WHERE CAST(?1 AS TEXT) IS NULL OR p.slug = ?1 "
 		       "ORDER BY a.created_at DESC, a.id DESC",
 		       err) < 0)
 		return -1;
 	st_bind_text(s, 1, slug_or_NULL);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = db_step(s)) == DB_ROW) {
 		struct state_preview *p = realloc(v, (cnt + 1) * sizeof(*v));
 		if (p == NULL) {
-			rc = SQLITE_NOMEM;
+			rc = DB_NOMEM;
 			break;
 		}
 		v = p;
 		fill(s, &v[cnt++]);
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
+	db_finalize(s);
+	if (rc != DB_DONE) {
 		state_preview_free(v, cnt);
-		if (rc == SQLITE_NOMEM)
+		if (rc == DB_NOMEM)
 			return err_setc(err, VRS_E_NOMEM, "out of memory");
 		return st_dberr(st, err, "reading preview accesses");
 	}
@@ -205,23 +205,23 @@ int state_preview_list(struct state *st, const char *slug_or_NULL, struct state_
 int state_preview_mark_used(struct state *st, const char *token, const char *ip,
 			    struct vrs_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc;
 
 	if (st_need_write(st, err) < 0 ||
 	    st_prepare(st, &s,
-		       "UPDATE marketplace_preview_access SET is_used = 1, "
+		       "UPDATE marketplace_preview_access SET is_used = TRUE, "
 		       "use_count = use_count + 1, used_at = ?, used_ip = ? WHERE token = ?",
 		       err) < 0)
 		return -1;
 	st_bind_time(s, 1, st_now(st));
 	st_bind_text(s, 2, ip);
 	st_bind_text(s, 3, token);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return st_dberr(st, err, "marking preview access used");
-	if (sqlite3_changes(st->db) == 0)
+	if (db_changes(st->db) == 0)
 		return err_setc(err, VRS_E_NOT_FOUND, "state %s: no preview access with this token",
 				st->path);
 	return 0;
@@ -229,16 +229,16 @@ int state_preview_mark_used(struct state *st, const char *token, const char *ip,
 
 int state_preview_revoke(struct state *st, const char *token, struct vrs_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc;
 
 	if (st_need_write(st, err) < 0 ||
 	    st_prepare(st, &s, "DELETE FROM marketplace_preview_access WHERE token = ?", err) < 0)
 		return -1;
 	st_bind_text(s, 1, token);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return st_dberr(st, err, "revoking preview access");
 	return 0;
 }

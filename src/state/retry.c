@@ -11,7 +11,7 @@
 
 int state_project_retry(struct state *st, const char *slug, const char *who, struct vrs_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	enum m_prov_status status = PS_ERROR;
 	char *error = NULL;
 	int rc;
@@ -22,17 +22,17 @@ int state_project_retry(struct state *st, const char *slug, const char *who, str
 		       err) < 0)
 		return -1;
 	st_bind_text(s, 1, slug);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		if (m_prov_status_parse((const char *)sqlite3_column_text(s, 0), &status) < 0)
+	rc = db_step(s);
+	if (rc == DB_ROW) {
+		if (m_prov_status_parse(db_col_text(s, 0), &status) < 0)
 			status = PS_ERROR;
 		error = st_col_strdup(s, 1);
 	}
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
+	db_finalize(s);
+	if (rc == DB_DONE)
 		return err_setc(err, VRS_E_NOT_FOUND, "no project '%s' in state %s", slug,
 				st->path);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return st_dberr(st, err, "reading project %s", slug);
 	if (status != PS_ERROR) {
 		free(error);

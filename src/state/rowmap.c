@@ -15,7 +15,7 @@ static void put(char **p, const char *s)
 	*p += n;
 }
 
-int st_map_select(struct state *st, const struct st_rowmap *m, sqlite3_stmt **s,
+int st_map_select(struct state *st, const struct st_rowmap *m, struct db_stmt **s,
 		  struct vrs_err *err)
 {
 	size_t len = strlen("SELECT ") + strlen(m->from) + 2;
@@ -48,18 +48,18 @@ int st_map_col(const struct st_rowmap *m, const char *expr)
 	return -1;
 }
 
-int st_map_fill(const struct st_rowmap *m, sqlite3_stmt *s, void *base, struct vrs_err *err)
+int st_map_fill(const struct st_rowmap *m, struct db_stmt *s, void *base, struct vrs_err *err)
 {
 	for (size_t i = 0; i < m->ncols; i++) {
 		const struct st_col *c = &m->cols[i];
 		void *f = (char *)base + c->off;
 		int ci = (int)i;
-		bool null = sqlite3_column_type(s, ci) == SQLITE_NULL;
+		bool null = db_col_isnull(s, ci);
 
 		switch (c->type) {
 		case SC_ID:
 		case SC_I64:
-			*(long long *)f = sqlite3_column_int64(s, ci);
+			*(long long *)f = db_col_int(s, ci);
 			break;
 		case SC_STR:
 			*(char **)f = st_col_strdup(s, ci);
@@ -67,16 +67,16 @@ int st_map_fill(const struct st_rowmap *m, sqlite3_stmt *s, void *base, struct v
 				return err_setc(err, VRS_E_NOMEM, "out of memory");
 			break;
 		case SC_INT:
-			*(int *)f = null ? c->dflt : sqlite3_column_int(s, ci);
+			*(int *)f = null ? c->dflt : db_col_int(s, ci);
 			break;
 		case SC_BOOL:
-			*(bool *)f = (null ? c->dflt : sqlite3_column_int(s, ci)) != 0;
+			*(bool *)f = null ? c->dflt != 0 : db_col_bool(s, ci);
 			break;
 		case SC_TIME:
 			*(long long *)f = st_col_time(s, ci);
 			break;
 		case SC_ENUM:
-			c->set((const char *)sqlite3_column_text(s, ci), f);
+			c->set(db_col_text(s, ci), f);
 			break;
 		case SC_SKIP:
 			break;
@@ -119,7 +119,8 @@ static int upsert_sql(const struct st_rowmap *m, const char *table, struct buf *
 		if (!(c->flags & ST_W) || (c->flags & ST_KEY))
 			continue;
 		if (c->flags & ST_KEEP)
-			bad |= buf_printf(b, "%s = coalesce(excluded.%s, %s), ", col, col, col) < 0;
+			bad |= buf_printf(b, "%s = coalesce(excluded.%s, %s.%s), ", col, col, table,
+					  col) < 0;
 		else
 			bad |= buf_printf(b, "%s = excluded.%s, ", col, col) < 0;
 	}
@@ -128,7 +129,7 @@ static int upsert_sql(const struct st_rowmap *m, const char *table, struct buf *
 }
 
 /* bind the field of column c at base to parameter i */
-static void bind_col(sqlite3_stmt *s, int i, const struct st_col *c, const void *base)
+static void bind_col(struct db_stmt *s, int i, const struct st_col *c, const void *base)
 {
 	const void *f = (const char *)base + c->off;
 
@@ -137,17 +138,17 @@ static void bind_col(sqlite3_stmt *s, int i, const struct st_col *c, const void 
 		st_bind_text(s, i, *(char *const *)f);
 		break;
 	case SC_INT:
-		sqlite3_bind_int(s, i, *(const int *)f);
+		db_bind_int(s, i, *(const int *)f);
 		break;
 	case SC_BOOL:
-		sqlite3_bind_int(s, i, *(const bool *)f ? 1 : 0);
+		db_bind_bool(s, i, *(const bool *)f);
 		break;
 	case SC_ID:
 	case SC_I64:
 		if ((c->flags & ST_NULL0) && *(const long long *)f == 0)
-			sqlite3_bind_null(s, i);
+			db_bind_null(s, i);
 		else
-			sqlite3_bind_int64(s, i, *(const long long *)f);
+			db_bind_int(s, i, *(const long long *)f);
 		break;
 	case SC_TIME:
 		st_bind_time(s, i, *(const long long *)f);
@@ -163,7 +164,7 @@ static void bind_col(sqlite3_stmt *s, int i, const struct st_col *c, const void 
 int st_map_upsert(struct state *st, const struct st_rowmap *m, const char *table, const void *base,
 		  const char *what, struct vrs_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	struct buf sql;
 	int n = 0, rc;
 
@@ -180,9 +181,9 @@ int st_map_upsert(struct state *st, const struct st_rowmap *m, const char *table
 		if (m->cols[i].flags & (ST_W | ST_KEY))
 			bind_col(s, ++n, &m->cols[i], base);
 	st_bind_time(s, n + 1, st_now(st));
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return st_dberr(st, err, "%s", what);
 	return 0;
 }

@@ -49,10 +49,10 @@ struct st_rowmap {
 #define ST_COLS(a) (a), sizeof(a) / sizeof((a)[0])
 
 /* prepare "SELECT <exprs> <from>" */
-int st_map_select(struct state *st, const struct st_rowmap *m, sqlite3_stmt **s,
+int st_map_select(struct state *st, const struct st_rowmap *m, struct db_stmt **s,
 		  struct vrs_err *err);
 /* fill the struct at base from the current row; -1 out of memory (err set) */
-int st_map_fill(const struct st_rowmap *m, sqlite3_stmt *s, void *base, struct vrs_err *err);
+int st_map_fill(const struct st_rowmap *m, struct db_stmt *s, void *base, struct vrs_err *err);
 /* the column index of the map's expression expr (for SC_SKIP columns), or -1 */
 int st_map_col(const struct st_rowmap *m, const char *expr);
 /*

@@ -404,20 +404,40 @@ const struct migration state_migrations[] = {
 };
 const int state_nmigrations = (int)(sizeof(state_migrations) / sizeof(state_migrations[0]));
 
+/* PostgreSQL: vrs_meta's schema_version; 0 while vrs_meta does not exist */
+static int pg_version(struct state *st, int *v, struct vrs_err *err)
+{
+	char *val = NULL;
+	int have = st_has_table(st, "vrs_meta");
+
+	*v = 0;
+	if (have < 0)
+		return st_dberr(st, err, "reading schema version");
+	if (have == 0)
+		return 0;
+	if (st_meta_read(st, "schema_version", &val, err) < 0)
+		return -1;
+	*v = val ? atoi(val) : 0;
+	free(val);
+	return 0;
+}
+
 static int user_version(struct state *st, int *v, struct vrs_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc;
 
+	if (st->pg)
+		return pg_version(st, v, err);
 	if (st_prepare(st, &s, "PRAGMA user_version", err) < 0)
 		return -1;
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(s);
+	rc = db_step(s);
+	if (rc != DB_ROW) {
+		db_finalize(s);
 		return st_dberr(st, err, "reading schema version");
 	}
-	*v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	*v = (int)db_col_int(s, 0);
+	db_finalize(s);
 	return 0;
 }
 
@@ -434,35 +454,58 @@ static int seed_meta(struct state *st, struct vrs_err *err)
 	return 0;
 }
 
+/* the version written with a migration: PRAGMA on SQLite, vrs_meta on PostgreSQL */
+static int set_version(struct state *st, int version, struct vrs_err *err)
+{
+	char sql[64];
+
+	if (st->pg) {
+		snprintf(sql, sizeof(sql), "%d", version);
+		return st_meta_write(st, "schema_version", sql, err);
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
+	return st_exec(st, sql, err);
+}
+
 int state_migrate(struct state *st, struct vrs_err *err)
 {
-	for (int i = 0; i < state_nmigrations; i++) {
-		const struct migration *m = &state_migrations[i];
-		char sql[64];
+	const struct migration *list = st->pg ? state_pg_migrations : state_migrations;
+	int n = st->pg ? state_pg_nmigrations : state_nmigrations;
+
+	for (int i = 0; i < n; i++) {
+		const struct migration *m = &list[i];
 		int v;
 
-		if (st_exec(st, "BEGIN IMMEDIATE", err) < 0)
-			return -1;
+		if (db_begin(st->db) < 0)
+			return st_dberr(st, err, "migration %d: BEGIN", m->version);
+		/* PostgreSQL: one migrator at a time (the lock ends with the transaction) */
+		if (st->pg && st_exec(st, "SELECT pg_advisory_xact_lock(7673726374)", err) < 0)
+			goto fail;
 		/* re-read inside the transaction: another process may have migrated */
 		if (user_version(st, &v, err) < 0)
 			goto fail;
 		if (v >= m->version) {
-			if (st_exec(st, "COMMIT", err) < 0)
+			if (db_commit(st->db) < 0) {
+				st_dberr(st, err, "migration %d: COMMIT", m->version);
 				goto fail;
+			}
 			continue;
 		}
 		if (st_exec(st, m->sql, err) < 0) {
 			err_prefix(err, "migration %d", m->version);
 			goto fail;
 		}
-		if (m->version == 1 && !st->memview && seed_meta(st, err) < 0)
+		if (v == 0 && !st->memview && seed_meta(st, err) < 0)
 			goto fail;
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", m->version);
-		if (st_exec(st, sql, err) < 0 || st_exec(st, "COMMIT", err) < 0)
+		if (set_version(st, m->version, err) < 0)
 			goto fail;
+		if (db_commit(st->db) < 0) {
+			st_dberr(st, err, "migration %d: COMMIT", m->version);
+			goto fail;
+		}
 		continue;
 	fail:
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		db_rollback(st->db);
 		return -1;
 	}
 	return 0;

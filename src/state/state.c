@@ -1,10 +1,11 @@
 /*
- * state.c — opening the state database, transactions, meta, the lock file
- * and the small helpers the rest of src/state/ shares (state_int.h).
+ * state.c — opening the state database (a SQLite file; PostgreSQL in open_pg.c),
+ * transactions, meta and the small helpers the rest of src/state/ shares
+ * (state_int.h).
  *
  * Open: write mode creates the directory and file, switches to WAL,
  * synchronous=NORMAL, foreign_keys=ON, busy_timeout, then migrates. Read
- * mode opens SQLITE_OPEN_READONLY and changes nothing; a missing file
+ * mode opens the file read-only and changes nothing; a missing file
  * becomes an empty in-memory database with the current schema, so that
  * readers see an empty world instead of an error. Both refuse a file that is
  * not SQLite and a schema newer than this binary, before touching anything.
@@ -23,8 +24,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BUSY_TIMEOUT_MS 5000
-
 /* ---- helpers (state_int.h) ---------------------------------------------- */
 
 long long st_now(const struct state *st)
@@ -40,15 +39,14 @@ int st_dberr(struct state *st, struct vrs_err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	return err_setc(
-	    err, st->db && sqlite3_errcode(st->db) == SQLITE_NOMEM ? VRS_E_NOMEM : VRS_E_IO,
-	    "state %s: %s: %s", st->path, what, st->db ? sqlite3_errmsg(st->db) : "no database");
+	return err_setc(err, st->db && db_err_nomem(st->db) ? VRS_E_NOMEM : VRS_E_IO,
+			"state %s: %s: %s", st->path, what,
+			st->db ? db_errmsg(st->db) : "no database");
 }
 
-int st_prepare(struct state *st, sqlite3_stmt **stmt, const char *sql, struct vrs_err *err)
+int st_prepare(struct state *st, struct db_stmt **stmt, const char *sql, struct vrs_err *err)
 {
-	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK) {
-		*stmt = NULL;
+	if (db_prepare(st->db, sql, stmt) < 0) {
 		return st_dberr(st, err, "preparing \"%.60s\"", sql);
 	}
 	return 0;
@@ -56,7 +54,7 @@ int st_prepare(struct state *st, sqlite3_stmt **stmt, const char *sql, struct vr
 
 int st_exec(struct state *st, const char *sql, struct vrs_err *err)
 {
-	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (db_exec(st->db, sql) < 0)
 		return st_dberr(st, err, "\"%.40s\"", sql);
 	return 0;
 }
@@ -65,6 +63,8 @@ int st_need_write(struct state *st, struct vrs_err *err)
 {
 	if (!st->writable)
 		return err_setc(err, VRS_E_INVALID, "state %s is open read-only", st->path);
+	if (st->lockdb)
+		return st_lock_pg_check(st->lockdb, st->path, err);
 	return 0;
 }
 
@@ -72,49 +72,70 @@ int st_sp_begin(struct state *st, struct vrs_err *err)
 {
 	if (st_need_write(st, err) < 0)
 		return -1;
-	return st_exec(st, "SAVEPOINT vrs_sp", err);
+	/* SQLite's SAVEPOINT opens a transaction by itself; PostgreSQL's needs one */
+	if (st->sp_depth == 0 && !db_in_tx(st->db)) {
+		if (db_begin(st->db) < 0)
+			return st_dberr(st, err, "BEGIN");
+		st->sp_began = true;
+	}
+	if (db_savepoint(st->db, "vrs_sp") < 0) {
+		if (st->sp_depth == 0 && st->sp_began) {
+			db_rollback(st->db);
+			st->sp_began = false;
+		}
+		return st_dberr(st, err, "SAVEPOINT");
+	}
+	st->sp_depth++;
+	return 0;
 }
 
 int st_sp_end(struct state *st, int rc)
 {
-	if (rc == 0 && sqlite3_exec(st->db, "RELEASE vrs_sp", NULL, NULL, NULL) == SQLITE_OK)
-		return 0;
-	sqlite3_exec(st->db, "ROLLBACK TO vrs_sp", NULL, NULL, NULL);
-	sqlite3_exec(st->db, "RELEASE vrs_sp", NULL, NULL, NULL);
-	return -1;
+	bool ok = rc == 0 && db_release(st->db, "vrs_sp") == 0;
+
+	if (!ok) {
+		db_rollback_to(st->db, "vrs_sp");
+		db_release(st->db, "vrs_sp");
+	}
+	if (--st->sp_depth == 0 && st->sp_began) {
+		st->sp_began = false;
+		if (ok && db_commit(st->db) == 0)
+			return 0;
+		db_rollback(st->db);
+		return -1;
+	}
+	return ok ? 0 : -1;
 }
 
-int st_bind_text(sqlite3_stmt *s, int i, const char *v)
+int st_bind_text(struct db_stmt *s, int i, const char *v)
 {
-	if (v == NULL)
-		return sqlite3_bind_null(s, i);
-	return sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	return db_bind_text(s, i, v);
 }
 
-int st_bind_time(sqlite3_stmt *s, int i, long long t)
+int st_bind_time(struct db_stmt *s, int i, long long t)
 {
 	char buf[32];
 
 	if (t == 0)
-		return sqlite3_bind_null(s, i);
-	return sqlite3_bind_text(s, i, st_time_store(t, buf, sizeof(buf)), -1, SQLITE_TRANSIENT);
+		return db_bind_null(s, i);
+	return db_bind_text(s, i, st_time_store(t, buf, sizeof(buf)));
 }
 
-char *st_col_strdup(sqlite3_stmt *s, int i)
+char *st_col_strdup(struct db_stmt *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = db_col_text(s, i);
 
 	if (t == NULL)
 		return NULL;
-	return strdup((const char *)t);
+	return strdup(t);
 }
 
-long long st_col_time(sqlite3_stmt *s, int i)
+long long st_col_time(struct db_stmt *s, int i)
 {
-	const unsigned char *t = sqlite3_column_text(s, i);
+	const char *t = db_col_text(s, i);
 	long long v = 0;
 
-	if (t == NULL || state_time_parse((const char *)t, &v) < 0)
+	if (t == NULL || state_time_parse(t, &v) < 0)
 		return 0;
 	return v;
 }
@@ -136,27 +157,27 @@ int st_random_hex(size_t n, char *out, struct vrs_err *err)
 
 int st_meta_read(struct state *st, const char *key, char **value, struct vrs_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc;
 
 	*value = NULL;
 	if (st_prepare(st, &s, "SELECT value FROM vrs_meta WHERE key = ?", err) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(s, 1, key);
+	rc = db_step(s);
+	if (rc == DB_ROW) {
 		*value = st_col_strdup(s, 0);
-		rc = SQLITE_DONE;
+		rc = DB_DONE;
 	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return st_dberr(st, err, "reading meta %s", key);
 	return 0;
 }
 
 int st_meta_write(struct state *st, const char *key, const char *value, struct vrs_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc;
 
 	if (st_prepare(st, &s,
@@ -164,11 +185,11 @@ int st_meta_write(struct state *st, const char *key, const char *value, struct v
 		       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 		       err) < 0)
 		return -1;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	db_bind_text(s, 1, key);
+	db_bind_text(s, 2, value);
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return st_dberr(st, err, "writing meta %s", key);
 	return 0;
 }
@@ -178,7 +199,7 @@ int st_find_id(struct state *st, const char *table, const char *keycol, const ch
 	       long long *id, struct vrs_err *err)
 {
 	char sql[160];
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc;
 
 	*id = 0;
@@ -186,13 +207,13 @@ int st_find_id(struct state *st, const char *table, const char *keycol, const ch
 	if (st_prepare(st, &s, sql, err) < 0)
 		return -1;
 	st_bind_text(s, 1, key);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	rc = db_step(s);
+	if (rc == DB_ROW)
+		*id = db_col_int(s, 0);
+	db_finalize(s);
+	if (rc == DB_ROW)
 		return 1;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 0;
 	return st_dberr(st, err, "looking up %s", key);
 }
@@ -276,7 +297,7 @@ int state_time_parse(const char *s, long long *out)
 /* ---- open / close ------------------------------------------------------- */
 
 /* create every directory leading to path's last component */
-static int mkdir_parents(const char *path, struct vrs_err *err)
+int st_mkdir_parents(const char *path, struct vrs_err *err)
 {
 	char *p = strdup(path);
 
@@ -300,18 +321,16 @@ static int mkdir_parents(const char *path, struct vrs_err *err)
 /* a first read: turns "not a database" into a clear message */
 static int probe(struct state *st, int *ntables, struct vrs_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*ntables = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
+	rc = db_prepare(st->db, "SELECT count(*) FROM sqlite_master", &s) < 0 ? DB_ERR : db_step(s);
+	if (rc == DB_ROW)
+		*ntables = (int)db_col_int(s, 0);
+	db_finalize(s);
+	if (rc == DB_ROW)
 		return 0;
-	if (rc == SQLITE_NOTADB || sqlite3_errcode(st->db) == SQLITE_NOTADB)
+	if (db_err_notadb(st->db))
 		return err_setc(err, VRS_E_INVALID, "state %s is not a SQLite database", st->path);
 	return st_dberr(st, err, "opening");
 }
@@ -329,12 +348,12 @@ static int check_version(struct state *st, int *v, struct vrs_err *err)
 }
 
 /* read mode on a missing or empty file: an empty in-memory view */
-static int open_memview(struct state *st, struct vrs_err *err)
+int st_open_memview(struct state *st, struct vrs_err *err)
 {
-	if (st->db)
-		sqlite3_close(st->db);
+	db_close(st->db);
 	st->db = NULL;
-	if (sqlite3_open_v2(":memory:", &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+	st->pg = false;
+	if (db_sqlite_open(":memory:", DB_READWRITE, &st->db) < 0)
 		return st_dberr(st, err, "opening in-memory view");
 	st->is_new = true;
 	st->memview = true;
@@ -352,16 +371,15 @@ static int open_read(struct state *st, struct vrs_err *err)
 
 	if (stat(st->path, &sb) < 0) {
 		if (errno == ENOENT)
-			return open_memview(st, err);
+			return st_open_memview(st, err);
 		return err_setc(err, VRS_E_IO, "state %s: %s", st->path, strerror(errno));
 	}
-	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+	if (db_sqlite_open(st->path, DB_READONLY, &st->db) < 0)
 		return st_dberr(st, err, "opening");
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	if (probe(st, &ntables, err) < 0 || check_version(st, &v, err) < 0)
 		return -1;
 	if (v == 0 && ntables == 0)
-		return open_memview(st, err);
+		return st_open_memview(st, err);
 	if (v == 0 && st_is_marketplace_db(st))
 		return err_setc(err, VRS_E_INVALID,
 				"state %s is the marketplace application's database without "
@@ -382,16 +400,14 @@ static int open_write(struct state *st, struct vrs_err *err)
 	int ntables = 0, v = 0;
 	bool existed;
 
-	if (mkdir_parents(st->path, err) < 0)
+	if (st_mkdir_parents(st->path, err) < 0)
 		return -1;
 	existed = stat(st->path, &sb) == 0;
 	/* created 0600 before SQLite opens it: its -wal and -shm copy the mode */
 	if (!existed && st_create_private(st->path, err) < 0)
 		return -1;
-	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK)
+	if (db_sqlite_open(st->path, DB_CREATE, &st->db) < 0)
 		return st_dberr(st, err, "opening");
-	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	if (probe(st, &ntables, err) < 0 || check_version(st, &v, err) < 0)
 		return -1;
 	/* the marketplace application's database: joined (join.c), else refused */
@@ -410,18 +426,23 @@ static int open_write(struct state *st, struct vrs_err *err)
 
 int state_open(const char *path, int flags, struct state **out, struct vrs_err *err)
 {
+	enum state_kind kind;
 	struct state *st;
 	int rc;
 
 	*out = NULL;
-	if (path == NULL || *path == 0)
-		return err_setc(err, VRS_E_INVALID, "state: no path given");
-	if ((st = calloc(1, sizeof(*st))) == NULL || (st->path = strdup(path)) == NULL) {
+	if (state_where(path, &kind, err) < 0)
+		return -1;
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = kind == STATE_POSTGRES ? st_redact_url(path) : strdup(path)) == NULL) {
 		free(st);
 		return err_setc(err, VRS_E_NOMEM, "out of memory");
 	}
 	st->writable = (flags & STATE_WRITE) != 0;
-	rc = st->writable ? open_write(st, err) : open_read(st, err);
+	if (kind == STATE_POSTGRES)
+		rc = st_open_pg(st, path, err);
+	else
+		rc = st->writable ? open_write(st, err) : open_read(st, err);
 	if (rc < 0) {
 		state_close(st);
 		return -1;
@@ -434,11 +455,7 @@ void state_close(struct state *st)
 {
 	if (st == NULL)
 		return;
-	if (st->db) {
-		if (!sqlite3_get_autocommit(st->db))
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		sqlite3_close(st->db);
-	}
+	db_close(st->db);
 	free(st->path);
 	free(st);
 }
@@ -464,25 +481,31 @@ int state_begin(struct state *st, struct vrs_err *err)
 {
 	if (st_need_write(st, err) < 0)
 		return -1;
-	if (!sqlite3_get_autocommit(st->db))
+	if (db_in_tx(st->db))
 		return err_setc(err, VRS_E_INVALID, "state %s: a transaction is already open",
 				st->path);
-	return st_exec(st, "BEGIN IMMEDIATE", err);
+	if (db_begin(st->db) < 0)
+		return st_dberr(st, err, "BEGIN");
+	return 0;
 }
 
 int state_commit(struct state *st, struct vrs_err *err)
 {
-	if (sqlite3_get_autocommit(st->db))
+	if (!db_in_tx(st->db))
 		return err_setc(err, VRS_E_INVALID, "state %s: commit without a transaction",
 				st->path);
-	return st_exec(st, "COMMIT", err);
+	if (db_commit(st->db) < 0)
+		return st_dberr(st, err, "COMMIT");
+	return 0;
 }
 
 int state_rollback(struct state *st, struct vrs_err *err)
 {
-	if (sqlite3_get_autocommit(st->db))
+	if (!db_in_tx(st->db))
 		return 0;
-	return st_exec(st, "ROLLBACK", err);
+	if (db_rollback(st->db) < 0)
+		return st_dberr(st, err, "ROLLBACK");
+	return 0;
 }
 
 /* ---- meta --------------------------------------------------------------- */
@@ -587,81 +610,4 @@ int state_fingerprint_key(struct state *st, unsigned char key[32], struct vrs_er
 	if (st_sp_end(st, st_meta_write(st, "fingerprint_key", fresh, err)) < 0)
 		return -1;
 	return unhex(fresh, key, 32);
-}
-
-/* ---- lock --------------------------------------------------------------- */
-
-struct state_lock {
-	int fd;
-};
-
-static int read_pid(int fd)
-{
-	char buf[32];
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	return (int)strtol(buf, NULL, 10);
-}
-
-int state_lock(const char *state_path, struct state_lock **out, int *holder_pid,
-	       struct vrs_err *err)
-{
-	char path[4096], pid[32];
-	int fd, len;
-
-	*out = NULL;
-	if (holder_pid)
-		*holder_pid = 0;
-	if (snprintf(path, sizeof(path), "%s.lock", state_path) >= (int)sizeof(path))
-		return err_setc(err, VRS_E_INVALID, "state %s: path too long", state_path);
-	if (mkdir_parents(path, err) < 0)
-		return -1;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		return err_setc(err, VRS_E_IO, "lock %s: %s", path, strerror(errno));
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno, holder = 0;
-		if (e != EWOULDBLOCK) {
-			close(fd);
-			return err_setc(err, VRS_E_IO, "lock %s: %s", path, strerror(e));
-		}
-		/* the holder writes its pid right after locking; give it a moment */
-		for (int i = 0; i < 50 && (holder = read_pid(fd)) == 0; i++)
-			usleep(2000);
-		close(fd);
-		if (holder_pid)
-			*holder_pid = holder;
-		if (holder)
-			return err_setc(err, VRS_E_LOCKED, "state %s is locked by pid %d",
-					state_path, holder);
-		return err_setc(err, VRS_E_LOCKED, "state %s is locked by another process",
-				state_path);
-	}
-	len = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
-		err_setc(err, VRS_E_IO, "lock %s: writing pid: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if ((*out = malloc(sizeof(**out))) == NULL) {
-		close(fd);
-		return err_setc(err, VRS_E_NOMEM, "out of memory");
-	}
-	(*out)->fd = fd;
-	return 0;
-}
-
-void state_unlock(struct state_lock *lk)
-{
-	if (lk == NULL)
-		return;
-	/* truncate first so a reader never sees a stale pid after release */
-	if (ftruncate(lk->fd, 0) < 0) {
-		/* nothing to do: the lock goes away with the descriptor anyway */
-	}
-	flock(lk->fd, LOCK_UN);
-	close(lk->fd);
-	free(lk);
 }

@@ -2,7 +2,7 @@
  * state.h — the recorded world: vrsctl's state database.
  *
  * This is the only interface to the state. Only src/state/ includes
- * <sqlite3.h>; nothing here exposes SQLite, so that a PostgreSQL backend
+ * a database library; nothing here exposes SQLite, so that a PostgreSQL backend
  * (shared with the marketplace application) can replace it later.
  *
  * The database holds the tables of the VRS model specification
@@ -56,6 +56,14 @@ enum state_flags {
 	/* read-write; creates the file and its directory, migrates the schema */
 	STATE_WRITE = 1,
 };
+
+/* what a --state value names (where.c) */
+enum state_kind {
+	STATE_FILE,	/* a SQLite file path */
+	STATE_POSTGRES, /* postgresql:// or postgres:// (libpq's URL) */
+};
+/* classify where; an unknown URL scheme ("foo://", "postgres:x") is an error */
+int state_where(const char *where, enum state_kind *kind, struct vrs_err *err);
 
 /*
  * Open the state at path. On success *out is a handle to state_close().
@@ -113,6 +121,20 @@ struct state_lock;
  */
 int state_lock(const char *state_path, struct state_lock **out, int *holder_pid,
 	       struct vrs_err *err);
+/*
+ * state_lock, retried while another process holds the lock, for up to
+ * wait_ms milliseconds (--lock-timeout; 0: one try). Other errors at once.
+ */
+int state_lock_wait(const char *state_path, long long wait_ms, struct state_lock **out,
+		    int *holder_pid, struct vrs_err *err);
+/*
+ * After state_open(STATE_WRITE) under lk: on PostgreSQL every write first
+ * checks, on lk's session, that this process still holds the writer lock,
+ * so that a writer whose lock session ended (connection lost, terminated)
+ * never writes again (VRS_E_LOCKED). No-op on SQLite (the flock lives as
+ * long as the process). lk must outlive st.
+ */
+void state_attach_lock(struct state *st, struct state_lock *lk);
 /* release and free (NULL-safe); the lock file itself stays */
 void state_unlock(struct state_lock *lk);
 

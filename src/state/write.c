@@ -21,7 +21,7 @@
  * long, b bool (passed as int), t time (long long, 0 -> NULL), n long long
  * (0 -> NULL), c int (-1 -> NULL).
  */
-static void bindv(sqlite3_stmt *s, const char *fmt, va_list ap)
+static void bindv(struct db_stmt *s, const char *fmt, va_list ap)
 {
 	for (int i = 1; *fmt; fmt++, i++) {
 		switch (*fmt) {
@@ -29,11 +29,13 @@ static void bindv(sqlite3_stmt *s, const char *fmt, va_list ap)
 			st_bind_text(s, i, va_arg(ap, const char *));
 			break;
 		case 'i':
+			db_bind_int(s, i, va_arg(ap, int));
+			break;
 		case 'b':
-			sqlite3_bind_int(s, i, va_arg(ap, int));
+			db_bind_bool(s, i, va_arg(ap, int) != 0);
 			break;
 		case 'I':
-			sqlite3_bind_int64(s, i, va_arg(ap, long long));
+			db_bind_int(s, i, va_arg(ap, long long));
 			break;
 		case 't':
 			st_bind_time(s, i, va_arg(ap, long long));
@@ -41,17 +43,17 @@ static void bindv(sqlite3_stmt *s, const char *fmt, va_list ap)
 		case 'n': {
 			long long v = va_arg(ap, long long);
 			if (v == 0)
-				sqlite3_bind_null(s, i);
+				db_bind_null(s, i);
 			else
-				sqlite3_bind_int64(s, i, v);
+				db_bind_int(s, i, v);
 			break;
 		}
 		case 'c': {
 			int v = va_arg(ap, int);
 			if (v == -1)
-				sqlite3_bind_null(s, i);
+				db_bind_null(s, i);
 			else
-				sqlite3_bind_int(s, i, v);
+				db_bind_int(s, i, v);
 			break;
 		}
 		default:
@@ -67,7 +69,7 @@ static void bindv(sqlite3_stmt *s, const char *fmt, va_list ap)
 int st_run(struct state *st, struct vrs_err *err, const char *what, const char *sql,
 	   const char *fmt, ...)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	va_list ap;
 	int rc;
 
@@ -76,18 +78,18 @@ int st_run(struct state *st, struct vrs_err *err, const char *what, const char *
 	va_start(ap, fmt);
 	bindv(s, fmt, ap);
 	va_end(ap);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE && rc != DB_ROW)
 		return st_dberr(st, err, "%s", what);
-	return sqlite3_changes(st->db);
+	return db_changes(st->db);
 }
 
 /* st_run() that must change exactly one row; "WHAT not in state" otherwise */
 int st_run1(struct state *st, struct vrs_err *err, const char *what, const char *sql,
 	    const char *fmt, ...)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	va_list ap;
 	int rc;
 
@@ -96,11 +98,11 @@ int st_run1(struct state *st, struct vrs_err *err, const char *what, const char 
 	va_start(ap, fmt);
 	bindv(s, fmt, ap);
 	va_end(ap);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
+	rc = db_step(s);
+	db_finalize(s);
+	if (rc != DB_DONE)
 		return st_dberr(st, err, "%s", what);
-	if (sqlite3_changes(st->db) == 0)
+	if (db_changes(st->db) == 0)
 		return err_setc(err, VRS_E_NOT_FOUND, "state %s: %s not in state", st->path, what);
 	return 0;
 }
@@ -162,7 +164,7 @@ int state_server_set_status(struct state *st, const char *name, enum m_server_st
 int state_server_delete(struct state *st, const char *name, struct vrs_err *err)
 {
 	char what[160];
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	long long id;
 	int rc, n = 0;
 
@@ -173,10 +175,10 @@ int state_server_delete(struct state *st, const char *name, struct vrs_err *err)
 	if (rc == 1 &&
 	    (rc = st_prepare(st, &s, "SELECT count(*) FROM marketplace_project WHERE server_id = ?",
 			     err)) == 0) {
-		sqlite3_bind_int64(s, 1, id);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			n = sqlite3_column_int(s, 0);
-		sqlite3_finalize(s);
+		db_bind_int(s, 1, id);
+		if (db_step(s) == DB_ROW)
+			n = db_col_int(s, 0);
+		db_finalize(s);
 		if (n > 0)
 			rc = err_setc(err, VRS_E_INVALID,
 				      "state %s: server %s still hosts %d project%s", st->path,
@@ -235,7 +237,7 @@ int state_project_type_upsert(struct state *st, const struct m_project_type *t, 
 	snprintf(what, sizeof(what), "project type %s", t->code);
 	return st_run(st, err, what,
 		      "INSERT INTO marketplace_project_type (code, name, trial_days, has_trial, "
-		      "is_active, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5) "
+		      "is_active, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, TRUE, ?5, ?5) "
 		      "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
 		      "trial_days = excluded.trial_days, has_trial = excluded.has_trial, "
 		      "updated_at = excluded.updated_at",
@@ -264,7 +266,7 @@ int state_plugin_upsert(struct state *st, const struct m_plugin *p, struct vrs_e
 	rc = st_run(
 	    st, err, what,
 	    "INSERT INTO marketplace_plugin_meta (name, display_name, is_active, created_at, "
-	    "updated_at) VALUES (?1, ?1, 1, ?2, ?2) "
+	    "updated_at) VALUES (?1, ?1, TRUE, ?2, ?2) "
 	    "ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at",
 	    "st", p->name, st_now(st));
 	if (rc >= 0)

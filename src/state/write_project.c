@@ -48,9 +48,9 @@ int state_project_upsert(struct state *st, const struct m_project *p, struct vrs
 			    "INSERT INTO marketplace_project (slug, api_key, provisioning_status, "
 			    "created_at, updated_at, name, owner_email, is_active, is_superadmin, "
 			    "provisioning_retry_count, is_demo, preview_protection_enabled, "
-			    "payment_method) VALUES (?1, ?2, 'draft', ?3, ?3, ?4, ?5, 1, 0, 0, 0, "
+			    "payment_method) VALUES (?1, ?2, 'draft', ?3, ?3, ?4, ?5, TRUE, FALSE, "
 			    "0, "
-			    "'invoice')",
+			    "FALSE, FALSE, 'invoice')",
 			    "sstss", p->slug, key, now, p->name ? p->name : p->slug,
 			    p->owner_email ? p->owner_email : "");
 		if (rc >= 0)
@@ -66,18 +66,19 @@ int state_project_upsert(struct state *st, const struct m_project *p, struct vrs
 		    st, err, what,
 		    "UPDATE marketplace_project SET name = ?2, owner_email = ?3, "
 		    "project_type_id = ?4, "
-		    "bundle_id = CASE WHEN ?16 & 1 THEN ?5 ELSE bundle_id END, "
-		    "is_active = CASE WHEN ?16 & 2 THEN ?6 ELSE is_active END, "
-		    "is_superadmin = CASE WHEN ?16 & 4 THEN ?7 ELSE is_superadmin END, "
-		    "payment_method = CASE WHEN ?16 & 8 THEN ?8 ELSE payment_method END, "
-		    "billing_email = CASE WHEN ?16 & 32 THEN ?9 ELSE billing_email END, "
-		    "stripe_customer_id = CASE WHEN ?16 & 64 THEN ?10 ELSE stripe_customer_id END, "
-		    "stripe_subscription_id = CASE WHEN ?16 & 128 THEN ?11 "
+		    "bundle_id = CASE WHEN (?16 & 1) <> 0 THEN ?5 ELSE bundle_id END, "
+		    "is_active = CASE WHEN (?16 & 2) <> 0 THEN ?6 ELSE is_active END, "
+		    "is_superadmin = CASE WHEN (?16 & 4) <> 0 THEN ?7 ELSE is_superadmin END, "
+		    "payment_method = CASE WHEN (?16 & 8) <> 0 THEN ?8 ELSE payment_method END, "
+		    "billing_email = CASE WHEN (?16 & 32) <> 0 THEN ?9 ELSE billing_email END, "
+		    "stripe_customer_id = CASE WHEN (?16 & 64) <> 0 THEN ?10 ELSE "
+		    "stripe_customer_id END, "
+		    "stripe_subscription_id = CASE WHEN (?16 & 128) <> 0 THEN ?11 "
 		    "ELSE stripe_subscription_id END, "
-		    "is_demo = CASE WHEN ?16 & 512 THEN ?12 ELSE is_demo END, "
-		    "cloned_from_project_id = CASE WHEN ?16 & 1024 THEN ?13 "
+		    "is_demo = CASE WHEN (?16 & 512) <> 0 THEN ?12 ELSE is_demo END, "
+		    "cloned_from_project_id = CASE WHEN (?16 & 1024) <> 0 THEN ?13 "
 		    "ELSE cloned_from_project_id END, "
-		    "preview_protection_enabled = CASE WHEN ?16 & 2048 THEN ?14 "
+		    "preview_protection_enabled = CASE WHEN (?16 & 2048) <> 0 THEN ?14 "
 		    "ELSE preview_protection_enabled END, "
 		    "updated_at = ?15 WHERE id = ?1",
 		    "Issnnbbssssbnbti", id, p->name ? p->name : p->slug,
@@ -105,7 +106,7 @@ int state_project_upsert(struct state *st, const struct m_project *p, struct vrs
 		    st_run(st, err, what,
 			   "UPDATE marketplace_project SET cloned_from_project_id = ?1 WHERE id IN "
 			   "(SELECT project_id FROM vrs_project_ext WHERE cloned_from_slug = ?2) "
-			   "AND cloned_from_project_id IS NOT ?1",
+			   "AND cloned_from_project_id IS DISTINCT FROM ?1",
 			   "Is", id, p->slug);
 	if (rc < 0 && err && err->code != VRS_E_IO && err->code != VRS_E_NOMEM)
 		err_prefix(err, "project %s", p->slug);
@@ -131,13 +132,15 @@ int state_project_set_status(struct state *st, const char *slug, enum m_prov_sta
 		    st, err, what,
 		    "UPDATE marketplace_project SET provisioning_status = ?1, "
 		    "provisioning_error = ?2, "
-		    "provisioning_started_at = CASE WHEN ?1 IN ('pending_domain', 'provisioning', "
+		    /* ?5 is ?1 again: on PostgreSQL ?1 is the enum type, ?5 text */
+		    "provisioning_started_at = CASE WHEN ?5 IN ('pending_domain', 'provisioning', "
 		    "'bootstrapping') AND provisioning_started_at IS NULL THEN ?3 "
 		    "ELSE provisioning_started_at END, "
-		    "provisioning_completed_at = CASE WHEN ?1 = 'active' THEN ?3 "
+		    "provisioning_completed_at = CASE WHEN ?5 = 'active' THEN ?3 "
 		    "ELSE provisioning_completed_at END, "
 		    "updated_at = ?3 WHERE slug = ?4",
-		    "ssts", m_prov_status_name(status), error_or_NULL, st_now(st), slug);
+		    "sstss", m_prov_status_name(status), error_or_NULL, st_now(st), slug,
+		    m_prov_status_name(status));
 	return st_sp_end(st, rc < 0 ? -1 : 0);
 }
 
@@ -227,7 +230,7 @@ int state_project_set_trial(struct state *st, const char *slug, long long start,
 int state_project_ensure_api_key(struct state *st, const char *slug, char **api_key_out,
 				 struct vrs_err *err)
 {
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	char *key = NULL, fresh[65], what[160];
 	int rc;
 
@@ -236,13 +239,13 @@ int state_project_ensure_api_key(struct state *st, const char *slug, char **api_
 	if (st_prepare(st, &s, "SELECT api_key FROM marketplace_project WHERE slug = ?", err) < 0)
 		return -1;
 	st_bind_text(s, 1, slug);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
+	rc = db_step(s);
+	if (rc == DB_ROW)
 		key = st_col_strdup(s, 0);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_DONE)
+	db_finalize(s);
+	if (rc == DB_DONE)
 		return err_setc(err, VRS_E_NOT_FOUND, "state %s: %s not in state", st->path, what);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return st_dberr(st, err, "%s", what);
 	if (key && *key) {
 		*api_key_out = key;
@@ -306,7 +309,7 @@ int state_domain_upsert(struct state *st, const char *slug, const struct m_domai
 			struct vrs_err *err)
 {
 	char what[320];
-	sqlite3_stmt *s = NULL;
+	struct db_stmt *s = NULL;
 	long long pid = 0, bid = 0, did = 0, owner = 0;
 	int rc;
 
@@ -326,22 +329,22 @@ int state_domain_upsert(struct state *st, const char *slug, const struct m_domai
 			     "JOIN marketplace_project p ON p.id = d.project_id WHERE d.domain = ?",
 			     err)) == 0) {
 		st_bind_text(s, 1, d->fqdn);
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			did = sqlite3_column_int64(s, 0);
-			owner = sqlite3_column_int64(s, 1);
+		if (db_step(s) == DB_ROW) {
+			did = db_col_int(s, 0);
+			owner = db_col_int(s, 1);
 			if (owner != pid)
 				rc = err_setc(err, VRS_E_EXISTS,
 					      "state %s: %s belongs to project %s", st->path, what,
-					      (const char *)sqlite3_column_text(s, 2));
+					      db_col_text(s, 2));
 		}
-		sqlite3_finalize(s);
+		db_finalize(s);
 	}
 	if (rc >= 0 && did == 0) {
 		rc = st_run(
 		    st, err, what,
 		    "INSERT INTO marketplace_project_domain (project_id, domain, domain_type, "
 		    "status, is_primary, base_domain_id, subdomain, ssl_provisioned, created_at, "
-		    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8, ?8)",
+		    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, FALSE, ?8, ?8)",
 		    "Isssbnst", pid, d->fqdn, m_domain_type_name(d->type),
 		    initial_domain_status(d->type), (int)d->primary, bid, d->subdomain, st_now(st));
 		if (rc >= 0)
@@ -532,8 +535,8 @@ int state_app_env_set_literal(struct state *st, const char *slug, const char *ke
 		return -1;
 	return st_run(st, err, what,
 		      "INSERT INTO vrs_app_env (project_id, key, is_secret, value, fingerprint) "
-		      "VALUES (?, ?, 0, ?, NULL) ON CONFLICT (project_id, key) DO UPDATE SET "
-		      "is_secret = 0, value = excluded.value, fingerprint = NULL",
+		      "VALUES (?, ?, FALSE, ?, NULL) ON CONFLICT (project_id, key) DO UPDATE SET "
+		      "is_secret = FALSE, value = excluded.value, fingerprint = NULL",
 		      "Iss", id, key, value ? value : "") < 0
 		   ? -1
 		   : 0;
@@ -567,8 +570,8 @@ int state_app_env_set_secret(struct state *st, const char *slug, const char *key
 		return -1;
 	return st_run(st, err, what,
 		      "INSERT INTO vrs_app_env (project_id, key, is_secret, value, fingerprint) "
-		      "VALUES (?, ?, 1, NULL, ?) ON CONFLICT (project_id, key) DO UPDATE SET "
-		      "is_secret = 1, value = NULL, fingerprint = excluded.fingerprint",
+		      "VALUES (?, ?, TRUE, NULL, ?) ON CONFLICT (project_id, key) DO UPDATE SET "
+		      "is_secret = TRUE, value = NULL, fingerprint = excluded.fingerprint",
 		      "Iss", id, key, fingerprint_hex) < 0
 		   ? -1
 		   : 0;

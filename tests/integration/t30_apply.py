@@ -204,18 +204,11 @@ def stale_plan(w):
 
 
 def lock(w):
-    import fcntl
-    lockfile = w.state + ".lock"
-    with open(lockfile, "a+") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        f.seek(0)
-        f.truncate()
-        f.write("%d\n" % os.getpid())
-        f.flush()
-        p = w.apply()
-        t.eq(p.returncode, 3, "a second writer exits 3")
-        t.ok(str(os.getpid()) in p.stderr, "naming the holder's pid", p.stderr)
-        fcntl.flock(f, fcntl.LOCK_UN)
+    release = w.hold_lock()
+    p = w.apply()
+    t.eq(p.returncode, 3, "a second writer exits 3")
+    t.ok(str(os.getpid()) in p.stderr, "naming the holder's pid", p.stderr)
+    release()
     p = w.run("status")
     t.eq(p.returncode, 0, "status reads without the lock")
 
@@ -230,8 +223,7 @@ def secrets(w):
     everything = "\n".join(w.outputs)
     t.ok(vrsenv.SMTP_SECRET not in everything, "the secret never appears in any output")
     t.ok("sim-password" not in everything and "sim-coolify-token" not in everything, "credentials never appear in any output")
-    with open(w.state, "rb") as f:
-        db = f.read()
+    db = w.dump()
     t.ok(vrsenv.SMTP_SECRET.encode() not in db, "the secret is not in the database")
     for suffix in ("-wal",):
         if os.path.exists(w.state + suffix):

@@ -63,6 +63,50 @@ renewal_mode: AUTORENEW
 """
 
 
+# tests/pg.sh sets VRS_TEST_PG (a server with a role "vrs"); World then gives
+# every test its own database on it, read back through psycopg2
+PG_URL = os.environ.get("VRS_TEST_PG") or None
+PG_SOCK = os.environ.get("VRS_TEST_PG_SOCK") or None
+_pg_count = [0]
+
+
+def _pg_connect(db, user="vrs"):
+    import psycopg2
+    import psycopg2.extensions
+    import psycopg2.extras
+    # values as the SQLite tests expect them: JSON and timestamps as text
+    psycopg2.extras.register_default_json(loads=lambda v: v, globally=True)
+    psycopg2.extensions.register_type(
+        psycopg2.extensions.new_type((1114,), "TS_TEXT", lambda v, c: v))
+    return psycopg2.connect(host=PG_SOCK, dbname=db, user=user)
+
+
+def pg_new_db():
+    _pg_count[0] += 1
+    name = "t%d_%d" % (os.getpid(), _pg_count[0])
+    con = _pg_connect("postgres", "postgres")
+    con.autocommit = True
+    con.cursor().execute("CREATE DATABASE %s OWNER vrs" % name)
+    con.close()
+    return "postgresql:///%s?host=%s&user=vrs" % (name, PG_SOCK)
+
+
+def pg_query(url, sql, args):
+    """w.db on PostgreSQL: ? placeholders; PRAGMA integrity_check is SQLite's own"""
+    if sql.strip().upper().startswith("PRAGMA INTEGRITY_CHECK"):
+        return [("ok",)]
+    db = url.split("///", 1)[1].split("?", 1)[0]
+    con = _pg_connect(db)
+    try:
+        cur = con.cursor()
+        cur.execute(sql.replace("%", "%%").replace("?", "%s"), args)
+        rows = cur.fetchall() if cur.description else []
+        con.commit()
+        return rows
+    finally:
+        con.close()
+
+
 def write_specs(root, files):
     """files: {relative path: yaml text}"""
     for rel, text in files.items():
@@ -83,6 +127,10 @@ class World:
         else:
             self.specs = specs
         self.state = os.path.join(self.dir, "vrs.db")
+        # tests/pg.sh: the same test on a fresh PostgreSQL database
+        self.pg = PG_URL is not None
+        if self.pg:
+            self.state = pg_new_db()
         seed = os.path.join(self.dir, "seed.json")
         data = seed_from_specs.seed(seed_specs or self.specs)
         for svc, extra in (seed_extra or {}).items():
@@ -149,11 +197,56 @@ class World:
         assert r.status == 200, r
 
     def db(self, sql, *args):
+        if self.pg:
+            return pg_query(self.state, sql, args)
         con = sqlite3.connect(self.state)
         try:
             return con.execute(sql, args).fetchall()
         finally:
             con.close()
+
+    def hold_lock(self):
+        """hold the writer lock as another vrsctl would: the lock file's flock
+        with our pid, or PostgreSQL's advisory lock under application_name
+        vrsctl@HOST:PID; release by calling what this returns"""
+        if self.pg:
+            import socket
+            db = self.state.split("///", 1)[1].split("?", 1)[0]
+            con = _pg_connect(db)
+            con.autocommit = True
+            cur = con.cursor()
+            cur.execute("SET application_name = %s",
+                        ("vrsctl@%s:%d" % (socket.gethostname(), os.getpid()),))
+            cur.execute("SELECT pg_advisory_lock(1987011379)")
+            return con.close
+        import fcntl
+        f = open(self.state + ".lock", "a+")
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        f.truncate()
+        f.write("%d\n" % os.getpid())
+        f.flush()
+        return f.close
+
+    def reset_state(self):
+        """back to no state at all (the same --state value)"""
+        if self.pg:
+            pg_query(self.state, "SET client_min_messages = warning; DROP SCHEMA public CASCADE; "
+                     "CREATE SCHEMA public", ())
+            return
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(self.state + suffix):
+                os.unlink(self.state + suffix)
+
+    def dump(self):
+        """every byte the state holds (the file; on PostgreSQL every row as text)"""
+        if not self.pg:
+            with open(self.state, "rb") as f:
+                return f.read()
+        tables = [r[0] for r in self.db(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
+        return "\n".join(str(r[0]) for tb in tables
+                         for r in self.db("SELECT t::text FROM %s t" % tb)).encode()
 
     def apps_by_name(self):
         out = {}

@@ -16,6 +16,7 @@
 
 #include <ftw.h>
 #include <signal.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +31,7 @@
 
 struct fx {
 	char dir[64];
-	char path[128]; /* dir/sub/vrs.db */
+	char path[512]; /* dir/sub/vrs.db, or $VRS_TEST_PG's URL */
 	struct vrs_err err;
 };
 
@@ -42,6 +43,13 @@ static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw
 	return remove(p);
 }
 
+/* VRS_TEST_PG (tests/pg.sh): run the backend-neutral tests on that PostgreSQL database */
+static const char *pg_url(void)
+{
+	const char *u = getenv("VRS_TEST_PG");
+	return u && *u ? u : NULL;
+}
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -50,6 +58,17 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/vrs-state-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/sub/vrs.db", f->dir);
+	if (pg_url()) {
+		/* every test on an empty database: drop everything the last one made */
+		PGconn *c = PQconnectdb(pg_url());
+		PGresult *r = PQexec(c, "SET client_min_messages = warning; DROP SCHEMA public "
+					"CASCADE; CREATE SCHEMA public");
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			fail_msg("resetting %s: %s", pg_url(), PQerrorMessage(c));
+		PQclear(r);
+		PQfinish(c);
+		snprintf(f->path, sizeof(f->path), "%s", pg_url());
+	}
 	*state = f;
 	return 0;
 }
@@ -1256,7 +1275,8 @@ static void test_log_order(void **state)
 		e.project_slug = "ghost";
 		assert_int_equal(state_log_add(st, &e, &f->err), -1);
 	}
-	assert_int_equal(state_log_list(st, NULL, 0, &v, &n, &f->err), 0);
+	if (state_log_list(st, NULL, 0, &v, &n, &f->err) != 0)
+		fail_msg("state_log_list: %s", f->err.msg);
 	assert_int_equal(n, 5);
 	assert_string_equal(v[0].action, "deployment_started");
 	assert_string_equal(v[1].action, "coolify_app_created");
@@ -1318,7 +1338,8 @@ static void test_preview(void **state)
 	assert_string_equal(c.used_ip, "192.0.2.7");
 	assert_string_equal(c.project_slug, "roma-demo");
 	state_preview_release(&c);
-	assert_int_equal(state_preview_list(st, "roma-demo", &v, &n, &f->err), 0);
+	if (state_preview_list(st, "roma-demo", &v, &n, &f->err) != 0)
+		fail_msg("state_preview_list: %s", f->err.msg);
 	assert_int_equal(n, 2);
 	assert_string_equal(v[0].token, b.token); /* newest first */
 	state_preview_free(v, n);
@@ -1454,9 +1475,39 @@ static void test_no_secret_plaintext(void **state)
 	sqlite3_close(db);
 }
 
+/* PostgreSQL: a second writer is refused, naming the holder by application_name */
+static void test_pg_lock(void **state)
+{
+	struct fx *f = *state;
+	struct state_lock *lk = NULL, *lk2 = NULL;
+	char want[128], host[64] = "";
+	int holder = 0;
+
+	assert_int_equal(state_lock(f->path, &lk, NULL, &f->err), 0);
+	assert_int_equal(state_lock(f->path, &lk2, &holder, &f->err), -1);
+	assert_int_equal(f->err.code, VRS_E_LOCKED);
+	gethostname(host, sizeof(host) - 1);
+	snprintf(want, sizeof(want), "locked by vrsctl@%s:%d", host, (int)getpid());
+	assert_non_null(strstr(f->err.msg, want));
+	assert_int_equal(holder, (int)getpid());
+	state_unlock(lk);
+	assert_int_equal(state_lock(f->path, &lk, NULL, &f->err), 0);
+	state_unlock(lk);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	/* the state API alone: both backends */
+	const struct CMUnitTest both[] = {
+	    cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_log_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_preview, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_api_key_once, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fingerprint_key_stable, setup, teardown),
+	};
+	/* the SQLite file itself (raw SQL, PRAGMAs, modes, the lock file) */
+	const struct CMUnitTest file[] = {
 	    cmocka_unit_test_setup_teardown(test_schema_columns, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_schema_defaults_and_checks, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_idempotent, setup, teardown),
@@ -1469,16 +1520,17 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timestamps_iso, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_status_and_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_clone_before_source, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_journal_crash, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_log_order, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_preview, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_api_key_once, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fingerprint_key_stable, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_secret_plaintext, setup, teardown),
 	};
+	const struct CMUnitTest pg[] = {
+	    cmocka_unit_test_setup_teardown(test_pg_lock, setup, teardown),
+	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (pg_url())
+		return cmocka_run_group_tests_name("state on PostgreSQL", both, NULL, NULL) |
+		       cmocka_run_group_tests_name("state on PostgreSQL only", pg, NULL, NULL);
+	return cmocka_run_group_tests_name("state", both, NULL, NULL) |
+	       cmocka_run_group_tests_name("state on a SQLite file", file, NULL, NULL);
 }
