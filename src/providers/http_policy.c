@@ -1,8 +1,9 @@
 /*
  * http_policy.c — the HTTP pool's rules as pure functions (unit-tested):
  * token bucket, full-jitter backoff and Retry-After, retry defaults, URL
- * checks (https, or plain http to loopback only), and the classification of
- * statuses and curl failures into transient / refused (see http.h).
+ * checks (https, or plain http to loopback only), the classification of
+ * statuses and curl failures into transient / refused, and the reader of the
+ * response headers the client uses (see http.h).
  */
 #include "providers/http.h"
 #include "util/backoff.h"
@@ -186,6 +187,47 @@ bool http_curl_not_sent(int curl_code, double connect_s)
 {
 	return curl_code == CURLE_COULDNT_CONNECT || curl_code == CURLE_COULDNT_RESOLVE_HOST ||
 	       (curl_code == CURLE_OPERATION_TIMEDOUT && connect_s <= 0);
+}
+
+/* the value after a header's name, blanks trimmed on both sides */
+static enum http_hdr hdr_value(enum http_hdr h, const char *v, const char *end, const char **val,
+			       size_t *vlen)
+{
+	while (v < end && isspace((unsigned char)*v))
+		v++;
+	while (end > v && isspace((unsigned char)end[-1]))
+		end--;
+	*val = v;
+	*vlen = (size_t)(end - v);
+	return h;
+}
+
+enum http_hdr http_header_read(const char *line, size_t n, const char **val, size_t *vlen)
+{
+	const char *end = line + n;
+
+	*val = NULL;
+	*vlen = 0;
+	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0)
+		return HTTP_HDR_STATUS; /* a new response (after 1xx) */
+	if (n > 13 && strncasecmp(line, "content-type:", 13) == 0)
+		return hdr_value(HTTP_HDR_CTYPE, line + 13, end, val, vlen);
+	if (n > 12 && strncasecmp(line, "retry-after:", 12) == 0)
+		return hdr_value(HTTP_HDR_RETRY_AFTER, line + 12, end, val, vlen);
+	if (n > 11 && strncasecmp(line, "set-cookie:", 11) == 0) {
+		const char *v = line + 11, *e;
+
+		while (v < end && isspace((unsigned char)*v))
+			v++;
+		for (e = v; e < end && *e != ';' && *e != '\r' && *e != '\n'; e++)
+			;
+		if (e > v && memchr(v, '=', (size_t)(e - v))) {
+			*val = v;
+			*vlen = (size_t)(e - v);
+			return HTTP_HDR_COOKIE;
+		}
+	}
+	return HTTP_HDR_OTHER;
 }
 
 double http_retry_after_parse(const char *v, time_t now)
