@@ -4,6 +4,7 @@
  * goes through the envelope (code, msg, reason: inwx_status_of,
  * inwx_check_code) and that kind's resData parser, as the client does; the
  * raw kind is parsed without the code check, as account.login's answer is.
+ * Prices must come out as the engine can use them (finite, in range).
  * Built by tests/fuzz/run.sh; tests/unit/test_fuzz_regress.c replays it.
  */
 #include <stddef.h>
@@ -19,6 +20,36 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FI_KINDS (INWX_K_RULES + 1)
+
+/* a price is what the engine can turn into int cents: [0, 1e7), or -1 for none */
+static void fi_price(double d)
+{
+	if (!(d == -1 || (d >= 0 && d < 1e7)))
+		abort();
+}
+
+static void fi_check_prices(enum inwx_kind k, const void *res)
+{
+	if (k == INWX_K_CHECKS) {
+		const struct inwx_check_list *l = res;
+
+		for (size_t i = 0; i < l->n; i++) {
+			fi_price(l->v[i].price);
+			fi_price(l->v[i].premium_create);
+			fi_price(l->v[i].premium_renew);
+		}
+	} else if (k == INWX_K_PRICES) {
+		const struct inwx_price_list *l = res;
+
+		for (size_t i = 0; i < l->n; i++) {
+			fi_price(l->v[i].create_price);
+			fi_price(l->v[i].renewal_price);
+			fi_price(l->v[i].transfer_price);
+		}
+	} else if (k == INWX_K_ORDER) {
+		fi_price(((const struct inwx_order *)res)->price);
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -53,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (inwx_parse(k, body, &res, &err) == 0) {
 		if (k == INWX_K_RULES)
 			(void)inwx_rules_auth_code_needed(res, "de");
+		fi_check_prices(k, res);
 		inwx_result_free(k, res);
 	}
 	free(body);
