@@ -179,7 +179,7 @@ static int run(struct cmd_ctx *c)
 		text_table(&b, w, slug);
 		expiring(&b, w, slug, (long long)time(NULL));
 	}
-	fwrite(b.data, 1, b.len, stdout);
+	cmd_write_out(b.data, b.len, A.json);
 	buf_release(&b);
 	return EXIT_OK;
 }

@@ -240,7 +240,9 @@ int state_log_list(struct state *st, const char *slug_or_NULL, int limit,
 		       "l.triggered_by, l.metadata_json FROM marketplace_provisioning_log l "
 		       "JOIN marketplace_project p ON p.id = l.project_id "
 		       "WHERE ?1 IS NULL OR p.slug = ?1 "
-		       "ORDER BY l.created_at DESC, l.id DESC LIMIT ?2",
+		       /* newest first by the instant: the application may write ISO "T..Z"
+			* and vrsctl SQLAlchemy's "YYYY-MM-DD HH:MM:SS.ffffff" */
+		       "ORDER BY replace(l.created_at, 'T', ' ') DESC, l.id DESC LIMIT ?2",
 		       err) < 0)
 		return -1;
 	st_bind_text(s, 1, slug_or_NULL);
