@@ -190,7 +190,8 @@ enum vrs_errcode http_status_errcode(int status);
 bool http_curl_transient(int curl_code);
 /* the request surely never reached the server (no connection was made) */
 bool http_curl_not_sent(int curl_code, double connect_s);
-/* a Retry-After value (seconds, or an HTTP date relative to now): seconds, -1 if unreadable */
+/* a Retry-After value (seconds, or an HTTP date relative to now): seconds, at
+ * most 86400 (a day), -1 if unreadable */
 double http_retry_after_parse(const char *v, time_t now);
 /* the response headers the client reads (http_header_read) */
 enum http_hdr {

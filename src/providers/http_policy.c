@@ -16,10 +16,11 @@
 #include <string.h>
 #include <strings.h>
 
-#define DEF_ATTEMPTS 5
-#define DEF_BASE_S   0.5
-#define DEF_CAP_S    30.0
-#define DEF_MAX_RA_S 120.0
+#define DEF_ATTEMPTS	  5
+#define DEF_BASE_S	  0.5
+#define DEF_CAP_S	  30.0
+#define DEF_MAX_RA_S	  120.0
+#define RETRY_AFTER_MAX_S 86400.0
 
 void http_bucket_init(struct http_bucket *b, double rate, double burst, double now)
 {
@@ -238,13 +239,19 @@ double http_retry_after_parse(const char *v, time_t now)
 
 	if (v == NULL)
 		return -1;
+	/* at most a day: "1e999", "inf" or a date in the year 9999 would overflow
+	 * the callers' milliseconds (engine/deploy_send.c has no cap of its own) */
 	d = strtod(v, &e);
-	if (e != v && *e == 0 && d >= 0)
-		return d;
+	if (e != v && *e == 0 && d >= 0) /* inf too: capped */
+		return d < RETRY_AFTER_MAX_S ? d : RETRY_AFTER_MAX_S;
+	if (e != v && *e == 0)
+		return -1; /* NaN, or negative */
 	t = curl_getdate(v, NULL);
-	if (t > 0)
-		return t > now ? (double)(t - now) : 0;
-	return -1;
+	if (t <= 0)
+		return -1;
+	if (t <= now)
+		return 0;
+	return t - now < RETRY_AFTER_MAX_S ? (double)(t - now) : RETRY_AFTER_MAX_S;
 }
 
 double http_retry_delay_s(const struct http_retry_cfg *cfg, int attempt, double retry_after_s,

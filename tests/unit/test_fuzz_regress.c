@@ -128,6 +128,13 @@ static void test_header_reader(void **state)
 			 HTTP_HDR_STATUS);
 	assert_int_equal(http_header_read("Content-Type:\r\n", 15, &v, &n), HTTP_HDR_CTYPE);
 	assert_int_equal(n, 0);
+	/* a Retry-After the callers can turn into milliseconds: finite, at most a day */
+	assert_true(http_retry_after_parse("1e999", 0) == 86400);
+	assert_true(http_retry_after_parse("inf", 0) == 86400);
+	assert_true(http_retry_after_parse("nan", 0) == -1);
+	assert_true(http_retry_after_parse("-3", 0) == -1);
+	assert_true(http_retry_after_parse("Fri, 31 Dec 9999 23:59:59 GMT", 1700000000) == 86400);
+	assert_true(http_retry_after_parse("0.5", 0) == 0.5);
 }
 
 int main(void)
