@@ -153,8 +153,12 @@ uninstall:
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
 	rm -rf $(DESTDIR)$(DATADIR)
 
+# every fuzz target for FUZZ_SECONDS each (tests/fuzz/run.sh); their inputs are
+# replayed by test_fuzz_regress, which includes the targets' sources
+FUZZ_SECONDS ?= 60
 fuzz: check-deps
-	@tests/fuzz/run.sh
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+build/tests/test_fuzz_regress build/asan/tests/test_fuzz_regress: $(wildcard tests/fuzz/fuzz_*.c)
 
 # every C file formatted as .clang-format says, and the limits and layering
 # rules of docs/ARCHITECTURE.md (tools/arch-check.sh); make test runs it

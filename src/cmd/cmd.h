@@ -114,6 +114,10 @@ void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* warn when the state's files are readable by group or others (state_exposed) */
 void cmd_warn_exposed(const char *state_path);
 /* "2026-12-03T17:30:00.123Z" */
+/* write text output to stdout; with text (not JSON) the terminal controls in
+ * it (C0 but newline and tab, DEL, C1, bidi overrides: text the marketplace
+ * application wrote into names and messages) are shown as '?' */
+void cmd_write_out(const char *s, size_t n, bool json);
 void cmd_iso_now(char *out, size_t n);
 /* the exit status for a failure of this kind: EXIT_LOCKED or EXIT_ERR */
 int cmd_exit_status(const struct vrs_err *e);

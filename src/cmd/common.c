@@ -224,3 +224,40 @@ int cmd_check_targets(const char *cmd, const struct opt_list *targets)
 					       targets->v[i]);
 	return EXIT_OK;
 }
+
+/* the length of a terminal control at s (0: none): C0 but \n and \t, DEL,
+ * C1 (U+0080..U+009F), the bidi embeddings, overrides and isolates */
+static size_t control_len(const unsigned char *s, size_t n)
+{
+	if ((s[0] < 0x20 && s[0] != '\n' && s[0] != '\t') || s[0] == 0x7f)
+		return 1;
+	if (n >= 2 && s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f)
+		return 2;
+	if (n >= 3 && s[0] == 0xe2 &&
+	    ((s[1] == 0x80 && s[2] >= 0xaa && s[2] <= 0xae) ||
+	     (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)))
+		return 3;
+	return 0;
+}
+
+void cmd_write_out(const char *s, size_t n, bool json)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, from = 0, k;
+
+	if (json) {
+		fwrite(s, 1, n, stdout);
+		return;
+	}
+	while (i < n) {
+		if ((k = control_len(p + i, n - i)) == 0) {
+			i++;
+			continue;
+		}
+		fwrite(s + from, 1, i - from, stdout);
+		fputc('?', stdout);
+		i += k;
+		from = i;
+	}
+	fwrite(s + from, 1, n - from, stdout);
+}

@@ -98,7 +98,7 @@ static int run(struct cmd_ctx *c)
 		buf_puts(&b, n ? "\n]\n" : "]\n");
 	else if (n == 0)
 		buf_puts(&b, slug ? "No log rows for this project.\n" : "The log is empty.\n");
-	fwrite(b.data, 1, b.len, stdout);
+	cmd_write_out(b.data, b.len, A.json);
 	state_log_free(rows, n);
 	buf_release(&b);
 	return EXIT_OK;

@@ -204,7 +204,7 @@ static int grant_run(struct cmd_ctx *c)
 			grant_json(&b, p, &out, t);
 		else
 			grant_text(&b, p, &out, t);
-		fwrite(b.data, 1, b.len, stdout);
+		cmd_write_out(b.data, b.len, G.json);
 		rc = EXIT_OK;
 	}
 	state_preview_release(&out);
@@ -328,7 +328,7 @@ static int list_run(struct cmd_ctx *c)
 		buf_printf(&b, "No preview accesses for %s.\n", p->slug);
 	else
 		list_text(&b, rows, n, preview_now());
-	fwrite(b.data, 1, b.len, stdout);
+	cmd_write_out(b.data, b.len, L.json);
 	state_preview_free(rows, n);
 	buf_release(&b);
 	return EXIT_OK;

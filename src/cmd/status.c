@@ -273,7 +273,7 @@ static int run(struct cmd_ctx *c)
 		expiring(&b, w, slug, (long long)time(NULL));
 		certs_expiring(&b, w, slug, (long long)time(NULL), false);
 	}
-	fwrite(b.data, 1, b.len, stdout);
+	cmd_write_out(b.data, b.len, A.json);
 	buf_release(&b);
 	return EXIT_OK;
 }

@@ -49,7 +49,8 @@ static int get_int(const cJSON *o, const char *name, long long lo, long long hi,
 	if (v == NULL || !cJSON_IsNumber(v))
 		return -1;
 	d = v->valuedouble;
-	if (d != (double)(long long)d || d < (double)lo || d > (double)hi)
+	/* the range first: converting 1e24 to long long is undefined (fuzz_plan) */
+	if (!(d >= (double)lo && d <= (double)hi) || d != (double)(long long)d)
 		return -1;
 	*out = (long long)d;
 	return 0;
@@ -185,7 +186,7 @@ static int parse_action(const cJSON *o, size_t idx, struct m_action *a, struct v
 	cJSON_ArrayForEach(c, reqs)
 	{
 		double d = cJSON_IsNumber(c) ? c->valuedouble : 0;
-		if (!cJSON_IsNumber(c) || d != (double)(int)d || d < 1 || d >= (double)id)
+		if (!cJSON_IsNumber(c) || !(d >= 1 && d < (double)id) || d != (double)(int)d)
 			return err_set(
 			    err, "action %lld: \"requires\" must list earlier action ids", id);
 		a->requires[k++] = (int)d;

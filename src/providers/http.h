@@ -196,8 +196,21 @@ enum vrs_errcode http_status_errcode(int status);
 bool http_curl_transient(int curl_code);
 /* the request surely never reached the server (no connection was made) */
 bool http_curl_not_sent(int curl_code, double connect_s);
-/* a Retry-After value (seconds, or an HTTP date relative to now): seconds, -1 if unreadable */
+/* a Retry-After value (seconds, or an HTTP date relative to now): seconds, at
+ * most 86400 (a day), -1 if unreadable */
 double http_retry_after_parse(const char *v, time_t now);
+/* the response headers the client reads (http_header_read) */
+enum http_hdr {
+	HTTP_HDR_OTHER,
+	HTTP_HDR_STATUS,
+	HTTP_HDR_CTYPE,
+	HTTP_HDR_RETRY_AFTER,
+	HTTP_HDR_COOKIE
+};
+/* one header line as curl hands it ("Name: value\r\n", not NUL-terminated):
+ * which one it is and its value, blanks trimmed (*val, *vlen); for Set-Cookie
+ * the first "name=value" pair (attributes dropped), HTTP_HDR_OTHER without '=' */
+enum http_hdr http_header_read(const char *line, size_t n, const char **val, size_t *vlen);
 /* fill unset retry settings with the defaults (5 attempts, 0.5 s, 30 s, 120 s) */
 void http_retry_defaults(const struct http_retry_cfg *in, struct http_retry_cfg *out);
 /* the wait before retry `attempt`: the backoff, or a longer Retry-After

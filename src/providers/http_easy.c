@@ -5,11 +5,9 @@
  */
 #include "providers/http_int.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -24,15 +22,10 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-static char *trim_dup(const char *s, size_t n)
+static char *dup_n(const char *s, size_t n)
 {
-	char *r;
+	char *r = malloc(n + 1);
 
-	while (n && isspace((unsigned char)*s))
-		s++, n--;
-	while (n && isspace((unsigned char)s[n - 1]))
-		n--;
-	r = malloc(n + 1);
 	if (r) {
 		memcpy(r, s, n);
 		r[n] = 0;
@@ -43,38 +36,37 @@ static char *trim_dup(const char *s, size_t n)
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	struct job *j = ud;
-	size_t n = size * nmemb;
+	size_t n = size * nmemb, vlen;
+	const char *v;
+	char *s;
 
-	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
+	switch (http_header_read(ptr, n, &v, &vlen)) {
+	case HTTP_HDR_STATUS:
 		/* a new response (after 1xx): forget the earlier headers */
 		free(j->ctype);
 		j->ctype = NULL;
 		j->retry_after = -1;
-	} else if (n > 13 && strncasecmp(ptr, "content-type:", 13) == 0) {
+		break;
+	case HTTP_HDR_CTYPE:
 		free(j->ctype);
-		j->ctype = trim_dup(ptr + 13, n - 13);
-	} else if (n > 12 && strncasecmp(ptr, "retry-after:", 12) == 0) {
-		char *v = trim_dup(ptr + 12, n - 12);
-
-		if (v) {
-			double d = http_retry_after_parse(v, time(NULL));
+		j->ctype = dup_n(v, vlen);
+		break;
+	case HTTP_HDR_RETRY_AFTER:
+		if ((s = dup_n(v, vlen)) != NULL) {
+			double d = http_retry_after_parse(s, time(NULL));
 
 			if (d >= 0)
 				j->retry_after = d;
-			free(v);
+			free(s);
 		}
-	} else if (n > 11 && strncasecmp(ptr, "set-cookie:", 11) == 0) {
-		const char *v = ptr + 11, *e;
-
-		while (v < ptr + n && isspace((unsigned char)*v))
-			v++;
-		for (e = v; e < ptr + n && *e != ';' && *e != '\r' && *e != '\n'; e++)
-			;
-		if (e > v && memchr(v, '=', (size_t)(e - v))) {
-			if (j->cookies.len)
-				buf_puts(&j->cookies, "; ");
-			buf_append(&j->cookies, v, (size_t)(e - v));
-		}
+		break;
+	case HTTP_HDR_COOKIE:
+		if (j->cookies.len)
+			buf_puts(&j->cookies, "; ");
+		buf_append(&j->cookies, v, vlen);
+		break;
+	case HTTP_HDR_OTHER:
+		break;
 	}
 	return n;
 }

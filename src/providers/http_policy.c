@@ -1,8 +1,9 @@
 /*
  * http_policy.c — the HTTP pool's rules as pure functions (unit-tested):
  * token bucket, full-jitter backoff and Retry-After, retry defaults, URL
- * checks (https, or plain http to loopback only), and the classification of
- * statuses and curl failures into transient / refused (see http.h).
+ * checks (https, or plain http to loopback only), the classification of
+ * statuses and curl failures into transient / refused, and the reader of the
+ * response headers the client uses (see http.h).
  */
 #include "providers/http.h"
 #include "util/backoff.h"
@@ -15,10 +16,11 @@
 #include <string.h>
 #include <strings.h>
 
-#define DEF_ATTEMPTS 5
-#define DEF_BASE_S   0.5
-#define DEF_CAP_S    30.0
-#define DEF_MAX_RA_S 120.0
+#define DEF_ATTEMPTS	  5
+#define DEF_BASE_S	  0.5
+#define DEF_CAP_S	  30.0
+#define DEF_MAX_RA_S	  120.0
+#define RETRY_AFTER_MAX_S 86400.0
 
 void http_bucket_init(struct http_bucket *b, double rate, double burst, double now)
 {
@@ -188,6 +190,47 @@ bool http_curl_not_sent(int curl_code, double connect_s)
 	       (curl_code == CURLE_OPERATION_TIMEDOUT && connect_s <= 0);
 }
 
+/* the value after a header's name, blanks trimmed on both sides */
+static enum http_hdr hdr_value(enum http_hdr h, const char *v, const char *end, const char **val,
+			       size_t *vlen)
+{
+	while (v < end && isspace((unsigned char)*v))
+		v++;
+	while (end > v && isspace((unsigned char)end[-1]))
+		end--;
+	*val = v;
+	*vlen = (size_t)(end - v);
+	return h;
+}
+
+enum http_hdr http_header_read(const char *line, size_t n, const char **val, size_t *vlen)
+{
+	const char *end = line + n;
+
+	*val = NULL;
+	*vlen = 0;
+	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0)
+		return HTTP_HDR_STATUS; /* a new response (after 1xx) */
+	if (n > 13 && strncasecmp(line, "content-type:", 13) == 0)
+		return hdr_value(HTTP_HDR_CTYPE, line + 13, end, val, vlen);
+	if (n > 12 && strncasecmp(line, "retry-after:", 12) == 0)
+		return hdr_value(HTTP_HDR_RETRY_AFTER, line + 12, end, val, vlen);
+	if (n > 11 && strncasecmp(line, "set-cookie:", 11) == 0) {
+		const char *v = line + 11, *e;
+
+		while (v < end && isspace((unsigned char)*v))
+			v++;
+		for (e = v; e < end && *e != ';' && *e != '\r' && *e != '\n'; e++)
+			;
+		if (e > v && memchr(v, '=', (size_t)(e - v))) {
+			*val = v;
+			*vlen = (size_t)(e - v);
+			return HTTP_HDR_COOKIE;
+		}
+	}
+	return HTTP_HDR_OTHER;
+}
+
 double http_retry_after_parse(const char *v, time_t now)
 {
 	char *e;
@@ -196,13 +239,19 @@ double http_retry_after_parse(const char *v, time_t now)
 
 	if (v == NULL)
 		return -1;
+	/* at most a day: "1e999", "inf" or a date in the year 9999 would overflow
+	 * the callers' milliseconds (engine/deploy_send.c has no cap of its own) */
 	d = strtod(v, &e);
-	if (e != v && *e == 0 && d >= 0)
-		return d;
+	if (e != v && *e == 0 && d >= 0) /* inf too: capped */
+		return d < RETRY_AFTER_MAX_S ? d : RETRY_AFTER_MAX_S;
+	if (e != v && *e == 0)
+		return -1; /* NaN, or negative */
 	t = curl_getdate(v, NULL);
-	if (t > 0)
-		return t > now ? (double)(t - now) : 0;
-	return -1;
+	if (t <= 0)
+		return -1;
+	if (t <= now)
+		return 0;
+	return t - now < RETRY_AFTER_MAX_S ? (double)(t - now) : RETRY_AFTER_MAX_S;
 }
 
 double http_retry_delay_s(const struct http_retry_cfg *cfg, int attempt, double retry_after_s,

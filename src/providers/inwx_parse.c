@@ -327,6 +327,15 @@ static void record_fill(const cJSON *j, void *p)
 	r->prio = (int)pj_int(j, "prio", 0);
 }
 
+/* a price the engine can turn into int cents: 0 <= price < 1e7, else def
+ * (NaN, 1e999 or a negative price from a hostile answer is not a price) */
+static double price_num(const cJSON *o, const char *key, double def)
+{
+	double d = pj_num(o, key, def);
+
+	return d >= 0 && d < 1e7 ? d : def;
+}
+
 static void check_fill(const cJSON *j, void *p)
 {
 	struct inwx_check *c = p;
@@ -335,7 +344,7 @@ static void check_fill(const cJSON *j, void *p)
 	c->domain = pj_str(j, "domain");
 	c->status = pj_str(j, "status");
 	c->avail = (int)pj_int(j, "avail", -1);
-	c->price = pj_num(j, "price", 0);
+	c->price = price_num(j, "price", 0);
 	c->currency = pj_str(j, "currency");
 	c->premium = cJSON_IsObject(prem) || pj_bool(j, "premium", false);
 	if (c->currency == NULL && cJSON_IsObject(prem))
@@ -345,8 +354,8 @@ static void check_fill(const cJSON *j, void *p)
 		const cJSON *pr = cJSON_GetObjectItemCaseSensitive(prem, "prices");
 		const cJSON *cr = cJSON_GetObjectItemCaseSensitive(pr, "create");
 		const cJSON *rn = cJSON_GetObjectItemCaseSensitive(pr, "renew");
-		c->premium_create = cJSON_IsObject(cr) ? pj_num(cr, "price", -1) : -1;
-		c->premium_renew = cJSON_IsObject(rn) ? pj_num(rn, "price", -1) : -1;
+		c->premium_create = cJSON_IsObject(cr) ? price_num(cr, "price", -1) : -1;
+		c->premium_renew = cJSON_IsObject(rn) ? price_num(rn, "price", -1) : -1;
 	} else {
 		c->premium_create = c->premium_renew = -1;
 	}
@@ -358,9 +367,9 @@ static void price_fill(const cJSON *j, void *p)
 
 	x->tld = pj_str(j, "tld");
 	x->currency = pj_str(j, "currency");
-	x->create_price = pj_num(j, "createPrice", 0);
-	x->renewal_price = pj_num(j, "renewalPrice", 0);
-	x->transfer_price = pj_num(j, "transferPrice", 0);
+	x->create_price = price_num(j, "createPrice", 0);
+	x->renewal_price = price_num(j, "renewalPrice", 0);
+	x->transfer_price = price_num(j, "transferPrice", 0);
 	x->create_period = (int)pj_int(j, "createPeriod", 1);
 }
 
@@ -427,7 +436,8 @@ struct anylist {
 static void *make_list(const cJSON *rd, const char *key, size_t lsz, size_t elsz,
 		       void (*fn)(const cJSON *, void *), bool has_count)
 {
-	struct anylist *l = calloc(1, lsz);
+	/* never smaller than the view through anylist (lists without a count are; fuzz_inwx) */
+	struct anylist *l = calloc(1, lsz > sizeof(struct anylist) ? lsz : sizeof(struct anylist));
 
 	if (l == NULL)
 		return NULL;
@@ -517,7 +527,7 @@ void *inwx_parse_resp(enum inwx_kind kind, const cJSON *resp, bool *ok)
 		if (o) {
 			o->code = (int)pj_int(resp, "code", 0);
 			o->ro_id = pj_int(rd, "roId", 0);
-			o->price = pj_num(rd, "price", 0);
+			o->price = price_num(rd, "price", 0);
 			o->currency = pj_str(rd, "currency");
 		}
 		*ok = o != NULL;

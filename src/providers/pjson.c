@@ -63,8 +63,14 @@ int64_t pj_int(const cJSON *o, const char *key, int64_t def)
 		if (*e == 0)
 			return n;
 	}
-	if (cJSON_IsNumber(v) || cJSON_IsString(v) || cJSON_IsBool(v))
-		return (int64_t)pj_num(o, key, (double)def);
+	if (cJSON_IsNumber(v) || cJSON_IsString(v) || cJSON_IsBool(v)) {
+		double d = pj_num(o, key, (double)def);
+
+		/* 1e999 or NaN from a hostile answer: converting it is undefined (fuzz_coolify) */
+		if (!(d > -9.2e18 && d < 9.2e18))
+			return def;
+		return (int64_t)d;
+	}
 	return def;
 }
 

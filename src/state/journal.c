@@ -235,14 +235,17 @@ int state_log_list(struct state *st, const char *slug_or_NULL, int limit,
 
 	*out = NULL;
 	*n = 0;
-	if (st_prepare(st, &s,
-		       "SELECT l.id, l.created_at, p.slug, l.action, l.old_status, l.new_status, "
-		       "l.message, l.error_details, l.external_id, l.external_service, "
-		       "l.triggered_by, l.metadata_json FROM marketplace_provisioning_log l "
-		       "JOIN marketplace_project p ON p.id = l.project_id "
-		       "WHERE CAST(?1 AS TEXT) IS NULL OR p.slug = ?1 "
-		       "ORDER BY l.created_at DESC, l.id DESC LIMIT ?2",
-		       err) < 0)
+	if (st_prepare(
+		st, &s,
+		"SELECT l.id, l.created_at, p.slug, l.action, l.old_status, l.new_status, "
+		"l.message, l.error_details, l.external_id, l.external_service, "
+		"l.triggered_by, l.metadata_json FROM marketplace_provisioning_log l "
+		"JOIN marketplace_project p ON p.id = l.project_id "
+		"WHERE CAST(?1 AS TEXT) IS NULL OR p.slug = ?1 "
+		/* newest first by the instant: the application may write ISO "T..Z"
+		 * and vrsctl SQLAlchemy's "YYYY-MM-DD HH:MM:SS.ffffff" */
+		"ORDER BY replace(CAST(l.created_at AS TEXT), 'T', ' ') DESC, l.id DESC LIMIT ?2",
+		err) < 0)
 		return -1;
 	st_bind_text(s, 1, slug_or_NULL);
 	db_bind_int(s, 2, limit > 0 ? limit : 9223372036854775807LL); /* no limit */

@@ -177,7 +177,9 @@ int state_preview_list(struct state *st, const char *slug_or_NULL, struct state_
 	*n = 0;
 	if (st_prepare(st, &s,
 		       "SELECT " PREVIEW_COLS "WHERE CAST(?1 AS TEXT) IS NULL OR p.slug = ?1 "
-		       "ORDER BY a.created_at DESC, a.id DESC",
+		       /* newest first by the instant: the application may write ISO "T..Z"
+			* and vrsctl SQLAlchemy's "YYYY-MM-DD HH:MM:SS.ffffff" */
+		       "ORDER BY replace(CAST(a.created_at AS TEXT), 'T', ' ') DESC, a.id DESC",
 		       err) < 0)
 		return -1;
 	st_bind_text(s, 1, slug_or_NULL);

@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh — build the spec fuzzer with clang (libFuzzer + ASan +
-# UBSan) from the library sources under src/ (all but src/main.c), seed the
-# corpus from the yaml files of specs/, examples/ and tests/cases/, and fuzz
-# for ${FUZZ_SECONDS:-180} seconds. Crashes land in build/fuzz/ (crash-*).
-#   make fuzz            or   FUZZ_SECONDS=60 tests/fuzz/run.sh
+# tests/fuzz/run.sh — build the libFuzzer targets with clang (libFuzzer + ASan
+# + UBSan) from the library sources under src/ (all but src/main.c) and fuzz
+# each for ${FUZZ_SECONDS:-60} seconds, one process on one core:
+#   fuzz_spec     spec loader (YAML)          fuzz_coolify  Coolify answers
+#   fuzz_inwx     INWX JSON-RPC answers       fuzz_plan     saved plan files
+#   fuzz_headers  HTTP header readers, jar    fuzz_dns      DNS answer parser
+# Each target starts from its committed corpus tests/fuzz/corpus/<target>/
+# (seeded from the simulator by tests/fuzz/seed.py); the inputs a run finds
+# that add coverage are merged back into it (-merge=1), so runs add up.
+# Crashes land in build/fuzz/crash/<target>/ (crash-*); once fixed, copy them
+# to tests/fuzz/regress/<target>/, which the unit test test_fuzz_regress
+# replays in `make test`. Executions per run go to build/fuzz/execs.log.
+#   make fuzz     or   FUZZ_SECONDS=300 FUZZ_TARGETS="fuzz_inwx fuzz_dns" tests/fuzz/run.sh
 set -eu
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOP"
 OUT=build/fuzz
-mkdir -p "$OUT/corpus" "$OUT/obj"
-PKGS="yaml-0.1 sqlite3 libcurl libcjson libcrypto"
-CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 -Isrc $(pkg-config --cflags $PKGS) \
+SECS=${FUZZ_SECONDS:-60}
+TARGETS=${FUZZ_TARGETS:-"fuzz_spec fuzz_coolify fuzz_inwx fuzz_plan fuzz_headers fuzz_dns"}
+mkdir -p "$OUT/obj"
+PKGS="yaml-0.1 sqlite3 libcurl libcjson libcrypto libcares"
+CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -Isrc $(pkg-config --cflags $PKGS) \
  -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
  -DVRS_VERSION=\"fuzz\""
 objs=()
@@ -18,20 +28,46 @@ objs=()
 make -s build/gen/scaffold_files.c
 for f in $(find src -name '*.c' ! -path src/main.c | sort) build/gen/scaffold_files.c; do
 	o="$OUT/obj/$(echo "$f" | tr / _).o"
-	if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ "$0" -nt "$o" ]; then
+	if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ "$0" -nt "$o" ] || [ -n "$(find src -name '*.h' -newer "$o" | head -1)" ]; then
 		clang $CFLAGS -c "$f" -o "$o"
 	fi
 	objs+=("$o")
 done
-clang $CFLAGS -fsanitize=fuzzer -o "$OUT/fuzz_spec" tests/fuzz/fuzz_spec.c "${objs[@]}" \
-	$(pkg-config --libs $PKGS) -lm
-# seeds: every yaml file we have, plus a few hostile ones
-for f in $(find specs examples tests/cases -name '*.yaml' -o -name '*.yml' 2>/dev/null); do
-	cp "$f" "$OUT/corpus/seed-$(echo "$f" | tr / _)"
+# the spec fuzzer's seeds: every yaml file we have, plus a few hostile ones
+seed_spec() {
+	local d=$1
+	for f in $(find specs examples tests/cases -name '*.yaml' -o -name '*.yml' 2>/dev/null); do
+		cp "$f" "$d/seed-$(echo "$f" | tr / _)"
+	done
+	printf 'a: &x [1]\nb: *x\n' >"$d/seed-alias"
+	printf '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n' >"$d/seed-deep"
+	printf 'kind: Project\nslug: x\ncloned_from: y\n---\nkind: Project\nslug: y\ncloned_from: x\n' >"$d/seed-cycle"
+}
+status=0
+for t in $TARGETS; do
+	clang $CFLAGS -fsanitize=fuzzer -o "$OUT/$t" "tests/fuzz/$t.c" "${objs[@]}" \
+		$(pkg-config --libs $PKGS) -lm
+	work="$OUT/work/$t" keep="tests/fuzz/corpus/$t"
+	rm -rf "$work"
+	mkdir -p "$work" "$keep" "$OUT/crash/$t"
+	cp -r "$keep/." "$work/"
+	[ "$t" = fuzz_spec ] && seed_spec "$work"
+	dict=()
+	[ -f "tests/fuzz/$t.dict" ] && dict=("-dict=tests/fuzz/$t.dict")
+	echo "== $t: ${SECS}s from $(ls "$work" | wc -l) inputs"
+	rc=0
+	ASAN_OPTIONS=detect_leaks=1 "$OUT/$t" -max_total_time="$SECS" -max_len=65536 -timeout=10 \
+		-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$OUT/crash/$t/" \
+		"${dict[@]}" "$work" >"$OUT/$t.log" 2>&1 || rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$OUT/$t.log" | tail -1)
+	echo "$(date -u +%FT%TZ) $t ${SECS}s execs=${execs:-?} rc=$rc" | tee -a "$OUT/execs.log"
+	if [ "$rc" != 0 ]; then
+		status=1
+		grep -m5 -E 'ERROR|SUMMARY|runtime error' "$OUT/$t.log" || tail -5 "$OUT/$t.log"
+	fi
+	# keep what adds coverage (the committed corpus stays minimal)
+	"$OUT/$t" -merge=1 -max_len=65536 -timeout=10 "$keep" "$work" >"$OUT/$t.merge.log" 2>&1 || true
 done
-printf 'a: &x [1]\nb: *x\n' >"$OUT/corpus/seed-alias"
-printf '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n' >"$OUT/corpus/seed-deep"
-printf 'kind: Project\nslug: x\ncloned_from: y\n---\nkind: Project\nslug: y\ncloned_from: x\n' >"$OUT/corpus/seed-cycle"
-cd "$OUT"
-ASAN_OPTIONS=detect_leaks=1 ./fuzz_spec -max_total_time="${FUZZ_SECONDS:-180}" -max_len=65536 \
-	-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 corpus
+echo "== executions per target, all runs on this machine:"
+awk '{split($4,a,"="); n[$2]+=a[2]} END {for (t in n) printf "  %-13s %d\n", t, n[t]}' "$OUT/execs.log" | sort
+exit $status
