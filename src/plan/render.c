@@ -70,6 +70,39 @@ static void putf(struct out *o, const char *fmt, ...)
 	}
 }
 
+static void put_ll(struct out *o, long long v)
+{
+	if (buf_put_ll(o->b, v) < 0)
+		o->rc = -1;
+}
+
+/* put for string literals: the length is known at compile time */
+#define PUTL(o, lit)                                                                       \
+	do {                                                                               \
+		if (buf_append((o)->b, lit, sizeof(lit) - 1) < 0)                          \
+			(o)->rc = -1;                                                      \
+	} while (0)
+
+/* a position as "file:line:col" (what pos_str prints), without printf */
+static void json_pos(struct out *o, struct m_pos pos)
+{
+	if (pos.file == NULL) {
+		PUTL(o, "null");
+		return;
+	}
+	if (buf_json_str(o->b, pos.file) < 0) {
+		o->rc = -1;
+		return;
+	}
+	o->b->len--; /* reopen the string literal: drop its closing quote */
+	o->b->data[o->b->len] = 0;
+	PUTL(o, ":");
+	put_ll(o, pos.line);
+	PUTL(o, ":");
+	put_ll(o, pos.col);
+	PUTL(o, "\"");
+}
+
 static void json_str(struct out *o, const char *s)
 {
 	if (buf_json_str(o->b, s) < 0)
@@ -295,7 +328,6 @@ int plan_render_json(const struct m_plan *p, const struct m_world *desired, bool
 {
 	struct out o = {out, 0};
 	struct plan_summary s;
-	char pos[512];
 
 	(void)desired;
 	(void)color;
@@ -316,39 +348,52 @@ int plan_render_json(const struct m_plan *p, const struct m_world *desired, bool
 	put(&o, "  \"actions\": [");
 	for (size_t i = 0; i < p->nactions; i++) {
 		const struct m_action *a = &p->actions[i];
-		putf(&o, "%s\n    {\n      \"id\": %d,\n      \"op\": ", i ? "," : "", a->id);
+		if (i)
+			PUTL(&o, ",");
+		PUTL(&o, "\n    {\n      \"id\": ");
+		put_ll(&o, a->id);
+		PUTL(&o, ",\n      \"op\": ");
 		json_str(&o, m_op_name(a->op));
-		put(&o, ",\n      \"resource\": ");
+		PUTL(&o, ",\n      \"resource\": ");
 		json_str(&o, m_resource_name(a->resource));
-		put(&o, ",\n      \"key\": ");
+		PUTL(&o, ",\n      \"key\": ");
 		json_str(&o, a->key);
-		put(&o, ",\n      \"project\": ");
+		PUTL(&o, ",\n      \"project\": ");
 		json_str(&o, a->project);
-		put(&o, ",\n      \"service\": ");
+		PUTL(&o, ",\n      \"service\": ");
 		json_str(&o, m_service_name(a->service));
-		put(&o, ",\n      \"changes\": [");
+		PUTL(&o, ",\n      \"changes\": [");
 		for (size_t k = 0; k < a->nchanges; k++) {
-			put(&o, k ? ",\n        {\"field\": " : "\n        {\"field\": ");
+			if (k)
+				PUTL(&o, ",\n        {\"field\": ");
+			else
+				PUTL(&o, "\n        {\"field\": ");
 			json_str(&o, a->changes[k].field);
-			put(&o, ", \"old\": ");
+			PUTL(&o, ", \"old\": ");
 			json_str(&o, a->changes[k].old);
-			put(&o, ", \"new\": ");
+			PUTL(&o, ", \"new\": ");
 			json_str(&o, a->changes[k].new);
-			put(&o, "}");
+			PUTL(&o, "}");
 		}
-		put(&o, a->nchanges ? "\n      ],\n      \"requires\": ["
-				    : "],\n      \"requires\": [");
-		for (size_t k = 0; k < a->nrequires; k++)
-			putf(&o, "%s%d", k ? ", " : "", a->requires[k]);
-		put(&o, "],\n      \"reason\": ");
+		if (a->nchanges)
+			PUTL(&o, "\n      ],\n      \"requires\": [");
+		else
+			PUTL(&o, "],\n      \"requires\": [");
+		for (size_t k = 0; k < a->nrequires; k++) {
+			if (k)
+				PUTL(&o, ", ");
+			put_ll(&o, a->requires[k]);
+		}
+		PUTL(&o, "],\n      \"reason\": ");
 		json_str(&o, a->reason);
-		putf(&o,
-		     ",\n      \"destructive\": %s,\n      \"cost_cents\": %lld,\n      "
-		     "\"source\": ",
-		     a->destructive ? "true" : "false", a->cost_cents);
-		pos_str(pos, sizeof(pos), a->source);
-		json_str(&o, pos[0] ? pos : NULL);
-		put(&o, "\n    }");
+		if (a->destructive)
+			PUTL(&o, ",\n      \"destructive\": true,\n      \"cost_cents\": ");
+		else
+			PUTL(&o, ",\n      \"destructive\": false,\n      \"cost_cents\": ");
+		put_ll(&o, a->cost_cents);
+		PUTL(&o, ",\n      \"source\": ");
+		json_pos(&o, a->source);
+		PUTL(&o, "\n    }");
 	}
 	put(&o, p->nactions ? "\n  ]\n}\n" : "]\n}\n");
 	return o.rc;
