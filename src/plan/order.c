@@ -5,21 +5,53 @@
  */
 #include "plan/plan_int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int pact_cmp(const struct pact *x, const struct pact *y)
+/*
+ * The total order (resource, key, op, creation sequence) sorted on a
+ * precomputed integers: the resource in the top byte and the key's first 7
+ * bytes big-endian below it, then its next 8 bytes ("project-" is 8), so
+ * most comparisons are integer compares; only keys sharing those 15 bytes
+ * fall back to strcmp (byte order, as the packing: a shorter key's zero
+ * padding sorts first, like its NUL).
+ */
+struct okey {
+	uint64_t k, k2;
+	const char *key;
+	int op, seq, idx;
+};
+
+static void key_prefix(struct okey *o, enum m_resource res, const char *key)
 {
+	int i;
+
+	o->k = (uint64_t)(unsigned)res << 56;
+	o->k2 = 0;
+	for (i = 0; i < 7 && key[i]; i++)
+		o->k |= (uint64_t)(unsigned char)key[i] << (8 * (6 - i));
+	if (i < 7)
+		return;
+	for (key += 7, i = 0; i < 8 && key[i]; i++)
+		o->k2 |= (uint64_t)(unsigned char)key[i] << (8 * (7 - i));
+}
+
+static int okey_cmp(const void *x, const void *y)
+{
+	const struct okey *a = x, *c = y;
 	int r;
 
-	if (x->a.resource != y->a.resource)
-		return (int)x->a.resource - (int)y->a.resource;
-	r = strcmp(x->a.key ? x->a.key : "", y->a.key ? y->a.key : "");
+	if (a->k != c->k)
+		return a->k < c->k ? -1 : 1;
+	if (a->k2 != c->k2)
+		return a->k2 < c->k2 ? -1 : 1;
+	r = strcmp(a->key, c->key);
 	if (r)
 		return r;
-	if (x->a.op != y->a.op)
-		return (int)x->a.op - (int)y->a.op;
-	return x->seq - y->seq;
+	if (a->op != c->op)
+		return a->op - c->op;
+	return a->seq - c->seq;
 }
 
 /*
@@ -65,13 +97,6 @@ static int heap_pop(const int *rank, int *h, size_t *n)
 	return top;
 }
 
-static int cmp_pact_index(const void *x, const void *y, void *v)
-{
-	const struct pact *p = v;
-
-	return pact_cmp(&p[*(const int *)x], &p[*(const int *)y]);
-}
-
 static int cmp_int(const void *x, const void *y)
 {
 	int a = *(const int *)x, c = *(const int *)y;
@@ -88,6 +113,7 @@ int plan_order(struct builder *b, struct m_plan *out, struct vrs_err *err)
 	    *pos = malloc((n + 1) * sizeof(int));
 	int *order = malloc((n + 1) * sizeof(int)), *fill = calloc(n + 1, sizeof(int));
 	struct m_action *acts = calloc(n + 1, sizeof(*acts));
+	struct okey *keys = NULL;
 	size_t nedges = 0;
 	int rc = -1;
 
@@ -109,13 +135,22 @@ int plan_order(struct builder *b, struct m_plan *out, struct vrs_err *err)
 			int d = b->v[i].req[k];
 			dep[off[d] + fill[d]++] = (int)i;
 		}
-	/* rank: position in the total order (order[] serves as scratch here) */
-	for (size_t i = 0; i < n; i++)
-		order[i] = (int)i;
+	/* rank: position in the total order */
+	keys = malloc((n + 1) * sizeof(*keys));
+	if (keys == NULL)
+		goto oom;
+	for (size_t i = 0; i < n; i++) {
+		const struct m_action *a = &b->v[i].a;
+		keys[i].key = a->key ? a->key : "";
+		key_prefix(&keys[i], a->resource, keys[i].key);
+		keys[i].op = (int)a->op;
+		keys[i].seq = b->v[i].seq;
+		keys[i].idx = (int)i;
+	}
 	if (n > 1)
-		qsort_r(order, n, sizeof(int), cmp_pact_index, b->v);
+		qsort(keys, n, sizeof(*keys), okey_cmp);
 	for (size_t i = 0; i < n; i++)
-		fill[order[i]] = (int)i;
+		fill[keys[i].idx] = (int)i;
 	for (size_t i = 0; i < n; i++)
 		if (indeg[i] == 0)
 			heap_push(fill, heap, &hn, (int)i);
@@ -163,6 +198,7 @@ out:
 	free(pos);
 	free(order);
 	free(fill);
+	free(keys);
 	free(acts);
 	return rc;
 }
