@@ -4,49 +4,30 @@
  * the actions 1..n and rewrites requires as ids.
  */
 #include "plan/plan_int.h"
+#include "util/skey.h"
 
-#include <stdint.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 /*
- * The total order (resource, key, op, creation sequence) sorted on a
- * precomputed integers: the resource in the top byte and the key's first 7
- * bytes big-endian below it, then its next 8 bytes ("project-" is 8), so
- * most comparisons are integer compares; only keys sharing those 15 bytes
- * fall back to strcmp (byte order, as the packing: a shorter key's zero
- * padding sorts first, like its NUL).
+ * The total order (resource, key, op, creation sequence) sorted on
+ * precomputed integers (util/skey.h: the key's first 16 bytes), so most
+ * comparisons are integer compares ("project-" alone is 8 bytes).
  */
 struct okey {
-	uint64_t k, k2;
-	const char *key;
-	int op, seq, idx;
+	struct skey key;
+	int res, op, seq, idx;
 };
-
-static void key_prefix(struct okey *o, enum m_resource res, const char *key)
-{
-	int i;
-
-	o->k = (uint64_t)(unsigned)res << 56;
-	o->k2 = 0;
-	for (i = 0; i < 7 && key[i]; i++)
-		o->k |= (uint64_t)(unsigned char)key[i] << (8 * (6 - i));
-	if (i < 7)
-		return;
-	for (key += 7, i = 0; i < 8 && key[i]; i++)
-		o->k2 |= (uint64_t)(unsigned char)key[i] << (8 * (7 - i));
-}
 
 static int okey_cmp(const void *x, const void *y)
 {
 	const struct okey *a = x, *c = y;
 	int r;
 
-	if (a->k != c->k)
-		return a->k < c->k ? -1 : 1;
-	if (a->k2 != c->k2)
-		return a->k2 < c->k2 ? -1 : 1;
-	r = strcmp(a->key, c->key);
+	if (a->res != c->res)
+		return a->res - c->res;
+	r = skey_cmp(&a->key, &c->key);
 	if (r)
 		return r;
 	if (a->op != c->op)
@@ -104,6 +85,72 @@ static int cmp_int(const void *x, const void *y)
 	return (a > c) - (a < c);
 }
 
+/*
+ * Moves the actions into out in the order given (order[k] = the builder's
+ * index of the k-th action; pos is its inverse), ids 1..n, requires as ids.
+ * In place: the builder's array is permuted by following its cycles (done
+ * marks an index placed), then compacted from struct pact to the smaller
+ * struct m_action, its first member, front to back (a destination never
+ * reaches a source not yet read), and shrunk: no second array of 100,000s
+ * of actions at the peak.
+ */
+_Static_assert(offsetof(struct pact, a) == 0 && sizeof(struct pact) >= sizeof(struct m_action),
+	       "move_out compacts struct pact into struct m_action in place");
+
+static void move_out(struct builder *b, const int *order, const int *pos, int *done,
+		     struct m_plan *out)
+{
+	size_t n = b->n;
+	struct m_action *acts;
+
+	for (size_t i = 0; i < n; i++)
+		done[i] = 0;
+	for (size_t s = 0; s < n; s++) {
+		struct pact tmp;
+		size_t j = s;
+		if (done[s])
+			continue;
+		tmp = b->v[s];
+		for (;;) {
+			size_t src = (size_t)order[j];
+			done[j] = 1;
+			if (src == s) {
+				b->v[j] = tmp;
+				break;
+			}
+			b->v[j] = b->v[src];
+			j = src;
+		}
+	}
+	acts = (struct m_action *)(void *)b->v;
+	for (size_t k = 0; k < n; k++) {
+		struct pact p = b->v[k];
+		struct m_action a = p.a;
+		a.id = (int)k + 1;
+		a.requires = p.req;
+		a.nrequires = p.nreq;
+		for (size_t j = 0; j < p.nreq; j++)
+			a.requires[j] = pos[p.req[j]] + 1;
+		if (p.nreq > 1)
+			qsort(a.requires, p.nreq, sizeof(int), cmp_int);
+		if (p.nreq == 0) {
+			free(p.req);
+			a.requires = NULL;
+		}
+		acts[k] = a;
+	}
+	if (n) {
+		struct m_action *r = realloc(acts, n * sizeof(*acts));
+		out->actions = r ? r : acts;
+	} else {
+		free(b->v);
+		out->actions = NULL;
+	}
+	out->nactions = n;
+	b->v = NULL;
+	b->n = b->alloc = 0;
+}
+
 /* Kahn's algorithm; moves the actions into out in order, ids 1..n, requires as ids */
 int plan_order(struct builder *b, struct m_plan *out, struct vrs_err *err)
 {
@@ -112,12 +159,11 @@ int plan_order(struct builder *b, struct m_plan *out, struct vrs_err *err)
 	int *dep = NULL, *heap = malloc((n + 1) * sizeof(int)),
 	    *pos = malloc((n + 1) * sizeof(int));
 	int *order = malloc((n + 1) * sizeof(int)), *fill = calloc(n + 1, sizeof(int));
-	struct m_action *acts = calloc(n + 1, sizeof(*acts));
 	struct okey *keys = NULL;
 	size_t nedges = 0;
 	int rc = -1;
 
-	if (!indeg || !off || !heap || !pos || !order || !fill || !acts)
+	if (!indeg || !off || !heap || !pos || !order || !fill)
 		goto oom;
 	for (size_t i = 0; i < n; i++) {
 		indeg[i] = (int)b->v[i].nreq;
@@ -141,8 +187,8 @@ int plan_order(struct builder *b, struct m_plan *out, struct vrs_err *err)
 		goto oom;
 	for (size_t i = 0; i < n; i++) {
 		const struct m_action *a = &b->v[i].a;
-		keys[i].key = a->key ? a->key : "";
-		key_prefix(&keys[i], a->resource, keys[i].key);
+		skey_init(&keys[i].key, a->key ? a->key : "");
+		keys[i].res = (int)a->resource;
 		keys[i].op = (int)a->op;
 		keys[i].seq = b->v[i].seq;
 		keys[i].idx = (int)i;
@@ -166,26 +212,14 @@ int plan_order(struct builder *b, struct m_plan *out, struct vrs_err *err)
 		err_set(err, "plan: dependency cycle among %zu actions", n - done);
 		goto out;
 	}
-	for (size_t k = 0; k < n; k++) {
-		struct pact *p = &b->v[order[k]];
-		acts[k] = p->a;
-		acts[k].id = (int)k + 1;
-		acts[k].requires = p->req;
-		acts[k].nrequires = p->nreq;
-		for (size_t j = 0; j < p->nreq; j++)
-		acts[k].requires[j] = pos[p->req[j]] + 1;
-		if (p->nreq > 1)
-			qsort(acts[k].requires, p->nreq, sizeof(int), cmp_int);
-		if (p->nreq == 0) {
-			free(p->req);
-			acts[k].requires = NULL;
-		}
-		p->req = NULL;
-	}
-	out->actions = acts;
-	out->nactions = n;
-	acts = NULL;
-	b->n = 0;
+	/* the scratch arrays go before the actions are moved: the peak is lower */
+	free(keys);
+	free(dep);
+	free(heap);
+	free(indeg);
+	keys = NULL;
+	dep = heap = indeg = NULL;
+	move_out(b, order, pos, fill, out);
 	rc = 0;
 	goto out;
 oom:
@@ -199,6 +233,5 @@ out:
 	free(order);
 	free(fill);
 	free(keys);
-	free(acts);
 	return rc;
 }

@@ -10,6 +10,7 @@
  * in plan order inside a block.
  */
 #include "plan/plan.h"
+#include "util/skey.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -188,19 +189,24 @@ static void summary_line(struct out *o, const struct m_plan *p)
 	put(o, ".");
 }
 
-/* actions grouped: global (project NULL) first, then by project slug, then plan order */
+/* actions grouped: global (project NULL) first, then by project slug, then plan order;
+ * sorted on precomputed keys (util/skey.h), the plan being 100,000s of actions */
+struct gkey {
+	struct skey project;
+	int global, id;
+	const struct m_action *a;
+};
+
 static int cmp_group(const void *x, const void *y)
 {
-	const struct m_action *a = *(const struct m_action *const *)x;
-	const struct m_action *c = *(const struct m_action *const *)y;
+	const struct gkey *a = x, *c = y;
+	int r;
 
-	if ((a->project == NULL) != (c->project == NULL))
-		return a->project == NULL ? -1 : 1;
-	if (a->project) {
-		int r = strcmp(a->project, c->project);
-		if (r)
-			return r;
-	}
+	if (a->global != c->global)
+		return a->global ? -1 : 1;
+	r = skey_cmp(&a->project, &c->project);
+	if (r)
+		return r;
 	return (a->id > c->id) - (a->id < c->id);
 }
 
@@ -208,15 +214,28 @@ static int cmp_group(const void *x, const void *y)
 static const struct m_action **grouped(const struct m_plan *p, bool verbose, size_t *n)
 {
 	const struct m_action **v = malloc((p->nactions + 1) * sizeof(*v));
+	struct gkey *k = malloc((p->nactions + 1) * sizeof(*k));
 	size_t m = 0;
 
 	*n = 0;
-	if (v == NULL)
+	if (v == NULL || k == NULL) {
+		free(v);
+		free(k);
 		return NULL;
-	for (size_t i = 0; i < p->nactions; i++)
-		if (verbose || p->actions[i].op != OP_NOOP)
-			v[m++] = &p->actions[i];
-	qsort(v, m, sizeof(*v), cmp_group);
+	}
+	for (size_t i = 0; i < p->nactions; i++) {
+		const struct m_action *a = &p->actions[i];
+		if (!verbose && a->op == OP_NOOP)
+			continue;
+		skey_init(&k[m].project, a->project ? a->project : "");
+		k[m].global = a->project == NULL;
+		k[m].id = a->id;
+		k[m++].a = a;
+	}
+	qsort(k, m, sizeof(*k), cmp_group);
+	for (size_t i = 0; i < m; i++)
+		v[i] = k[i].a;
+	free(k);
 	*n = m;
 	return v;
 }
