@@ -130,7 +130,7 @@ static void move_out(struct builder *b, const int *order, const int *pos, int *d
 		a.requires = p.req;
 		a.nrequires = p.nreq;
 		for (size_t j = 0; j < p.nreq; j++)
-			a.requires[j] = pos[p.req[j]] + 1;
+		a.requires[j] = pos[p.req[j]] + 1;
 		if (p.nreq > 1)
 			qsort(a.requires, p.nreq, sizeof(int), cmp_int);
 		if (p.nreq == 0) {

@@ -78,10 +78,10 @@ static void put_ll(struct out *o, long long v)
 }
 
 /* put for string literals: the length is known at compile time */
-#define PUTL(o, lit)                                                                       \
-	do {                                                                               \
-		if (buf_append((o)->b, lit, sizeof(lit) - 1) < 0)                          \
-			(o)->rc = -1;                                                      \
+#define PUTL(o, lit)                                                                               \
+	do {                                                                                       \
+		if (buf_append((o)->b, lit, sizeof(lit) - 1) < 0)                                  \
+			(o)->rc = -1;                                                              \
 	} while (0)
 
 /* a position as "file:line:col" (what pos_str prints), without printf */

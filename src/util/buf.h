@@ -20,7 +20,7 @@ struct buf {
 	char *data;
 	size_t len;
 	size_t alloc;
-	size_t cap; /* 0 = unlimited */
+	size_t cap;					/* 0 = unlimited */
 	int (*sink)(void *ud, const char *p, size_t n); /* NULL: hold everything */
 	void *sink_ud;
 	size_t flush_at;
