@@ -22,6 +22,18 @@ char *pb_strdup(struct builder *b, const char *s)
 	return p;
 }
 
+char *pb_keep(struct builder *b, const char *s)
+{
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	p = arena_strdup(b->arena, s);
+	if (p == NULL)
+		b->oom = true;
+	return p;
+}
+
 bool pb_str_eq(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
@@ -52,8 +64,8 @@ int pb_act(struct builder *b, enum m_op op, enum m_resource res, const char *key
 	p->a.op = op;
 	p->a.resource = res;
 	p->a.service = svc;
-	p->a.key = pb_strdup(b, key);
-	p->a.project = pb_strdup(b, project);
+	p->a.key = pb_keep(b, key);
+	p->a.project = pb_keep(b, project);
 	p->a.source = src;
 	p->a.destructive = op == OP_DELETE;
 	p->seq = (int)b->n;
@@ -80,9 +92,9 @@ void pb_chg(struct builder *b, int i, const char *field, const char *old, const 
 	}
 	a->changes = c;
 	c = &a->changes[a->nchanges++];
-	c->field = pb_strdup(b, field);
-	c->old = pb_strdup(b, old);
-	c->new = pb_strdup(b, new);
+	c->field = pb_keep(b, field);
+	c->old = pb_keep(b, old);
+	c->new = pb_keep(b, new);
 }
 
 void pb_req(struct builder *b, int i, int dep)
@@ -115,8 +127,7 @@ static void set_reason(struct builder *b, int i, const char *fmt, va_list ap)
 	char tmp[1024];
 
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	free(b->v[i].a.reason);
-	b->v[i].a.reason = pb_strdup(b, tmp);
+	b->v[i].a.reason = pb_keep(b, tmp); /* a reason replaced stays in the arena */
 }
 
 void pb_reason(struct builder *b, int i, const char *fmt, ...)
@@ -245,8 +256,11 @@ void pb_noop(struct builder *b, const char *slug, struct m_pos src, const char *
 	}
 }
 
+/* the strings are the arena's */
 void pact_release(struct pact *p)
 {
-	action_clear(&p->a);
+	free(p->a.changes);
+	free(p->a.requires);
 	free(p->req);
+	memset(p, 0, sizeof(*p));
 }

@@ -35,6 +35,19 @@ static void put(struct out *o, const char *s)
 		o->rc = -1;
 }
 
+static void put_ll(struct out *o, long long v)
+{
+	if (buf_put_ll(o->b, v) < 0)
+		o->rc = -1;
+}
+
+/* put for string literals: the length is known at compile time */
+#define PUTL(o, lit)                                                                               \
+	do {                                                                                       \
+		if (buf_append((o)->b, lit, sizeof(lit) - 1) < 0)                                  \
+			(o)->rc = -1;                                                              \
+	} while (0)
+
 static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #include <stdarg.h>
@@ -70,19 +83,6 @@ static void putf(struct out *o, const char *fmt, ...)
 		free(big);
 	}
 }
-
-static void put_ll(struct out *o, long long v)
-{
-	if (buf_put_ll(o->b, v) < 0)
-		o->rc = -1;
-}
-
-/* put for string literals: the length is known at compile time */
-#define PUTL(o, lit)                                                                               \
-	do {                                                                                       \
-		if (buf_append((o)->b, lit, sizeof(lit) - 1) < 0)                                  \
-			(o)->rc = -1;                                                              \
-	} while (0)
 
 /* a position as "file:line:col" (what pos_str prints), without printf */
 static void json_pos(struct out *o, struct m_pos pos)
@@ -264,10 +264,15 @@ static const char *shown(const char *v)
 
 static void change_line(struct out *o, const char *indent, const struct m_change *c)
 {
-	if (c->old == NULL)
-		putf(o, "%s%s: %s\n", indent, c->field, shown(c->new));
-	else
-		putf(o, "%s%s: %s → %s\n", indent, c->field, shown(c->old), shown(c->new));
+	put(o, indent);
+	put(o, c->field);
+	PUTL(o, ": ");
+	if (c->old != NULL) {
+		put(o, shown(c->old));
+		PUTL(o, " → ");
+	}
+	put(o, shown(c->new));
+	PUTL(o, "\n");
 }
 
 /* one action: header line, reason, cost, changes; lead is the header's indentation */
@@ -280,17 +285,26 @@ static void action_lines(struct out *o, const struct m_action *a, bool color, co
 	if (color)
 		put(o, color_of(a->op));
 	put(o, symbol(a->op));
-	put(o, " ");
-	if (!op_is_crud(a->op))
-		putf(o, "%s ", m_op_name(a->op));
-	putf(o, "%s %s", m_resource_name(a->resource), a->key ? a->key : "");
+	PUTL(o, " ");
+	if (!op_is_crud(a->op)) {
+		put(o, m_op_name(a->op));
+		PUTL(o, " ");
+	}
+	put(o, m_resource_name(a->resource));
+	PUTL(o, " ");
+	if (a->key)
+		put(o, a->key);
 	if (a->destructive)
-		put(o, " (destructive)");
+		PUTL(o, " (destructive)");
 	if (color)
-		put(o, C_RESET);
-	put(o, "\n");
-	if (a->reason)
-		putf(o, "%s# %s\n", indent, a->reason);
+		PUTL(o, C_RESET);
+	PUTL(o, "\n");
+	if (a->reason) {
+		put(o, indent);
+		PUTL(o, "# ");
+		put(o, a->reason);
+		PUTL(o, "\n");
+	}
 	if (a->cost_cents)
 		putf(o, "%scost: %s\n", indent, cents_display(a->cost_cents, cost, sizeof(cost)));
 	for (size_t k = 0; k < a->nchanges; k++)

@@ -1,7 +1,9 @@
 /*
  * test_buf.c — the buffer's fast paths (JSON strings copied whole, integers
  * without printf, printf into the free room), its streaming sink, and the
- * precomputed sort keys of util/skey.h against strcmp.
+ * precomputed sort keys of util/skey.h against strcmp, and the arena
+ * (util/arena.h: alignment, large requests, everything freed at once: the
+ * ASan pass checks nothing leaks).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/arena.h"
 #include "util/buf.h"
 #include "util/skey.h"
 
@@ -164,13 +167,47 @@ static void test_skey_order_is_strcmp(void **state)
 		}
 }
 
+static void test_arena(void **state)
+{
+	struct arena *a = arena_new();
+	char *s[3000];
+	double *d;
+	char *big;
+
+	(void)state;
+	assert_non_null(a);
+	assert_null(arena_strdup(a, NULL));
+	for (int i = 0; i < 3000; i++) {
+		char tmp[32];
+		snprintf(tmp, sizeof(tmp), "string-%d", i);
+		s[i] = arena_strdup(a, tmp);
+		assert_non_null(s[i]);
+		/* an aligned request after an odd-sized string */
+		d = arena_alloc(a, sizeof(*d));
+		assert_non_null(d);
+		assert_int_equal((uintptr_t)d % _Alignof(max_align_t), 0);
+		*d = i;
+	}
+	/* larger than a quarter chunk: its own chunk, the current one still used after */
+	big = arena_alloc(a, 3 << 20);
+	assert_non_null(big);
+	memset(big, 'x', 3 << 20);
+	for (int i = 0; i < 3000; i += 7) {
+		char tmp[32];
+		snprintf(tmp, sizeof(tmp), "string-%d", i);
+		assert_string_equal(s[i], tmp);
+	}
+	assert_string_equal(arena_strdup(a, "after"), "after");
+	arena_free(a);
+	arena_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_json_str_paths),
-	    cmocka_unit_test(test_put_ll_and_printf),
-	    cmocka_unit_test(test_sink_streams),
-	    cmocka_unit_test(test_skey_order_is_strcmp),
+	    cmocka_unit_test(test_json_str_paths), cmocka_unit_test(test_put_ll_and_printf),
+	    cmocka_unit_test(test_sink_streams),   cmocka_unit_test(test_skey_order_is_strcmp),
+	    cmocka_unit_test(test_arena),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
