@@ -236,10 +236,8 @@ void action_clear(struct m_action *a)
 
 void plan_release(struct m_plan *p)
 {
-	for (size_t i = 0; i < p->nactions && p->arena; i++) {
-		free(p->actions[i].changes);
+	for (size_t i = 0; i < p->nactions && p->arena; i++)
 		free(p->actions[i].requires);
-	}
 	for (size_t i = 0; i < p->nactions && !p->arena; i++)
 		action_clear(&p->actions[i]);
 	arena_free(p->arena);

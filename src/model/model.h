@@ -445,8 +445,9 @@ struct m_plan {
 	char *lineage;
 	long long serial;
 	char *specs_digest;
-	/* when set (plan_build), the actions' key, project, reason and change strings are
-	 * its own, freed at once by plan_release; NULL (a parsed plan): each is malloc'd */
+	/* when set (plan_build), the actions' key, project, reason, changes and their
+	 * strings are its own, freed at once by plan_release; NULL (a parsed plan): each
+	 * is malloc'd */
 	struct arena *arena;
 };
 

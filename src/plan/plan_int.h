@@ -20,6 +20,8 @@ struct pact {
 	struct m_action a;
 	int *req;
 	size_t nreq, areq;
+	size_t achg; /* room in a.changes (the arena's: a full array is copied to one twice the
+			size) */
 	int seq;
 	bool keep;
 };
