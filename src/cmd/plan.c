@@ -107,8 +107,12 @@ static int save(const struct m_plan *plan, const struct m_world *desired, const 
 /* the rendering's sink: stdout, 1 MiB at a time (a 10,000-project JSON plan is 100 MB) */
 static int to_stdout(void *ud, const char *p, size_t n)
 {
-	(void)ud;
-	return fwrite(p, 1, n, stdout) == n ? 0 : -1;
+	bool *failed = ud;
+
+	if (fwrite(p, 1, n, stdout) == n)
+		return 0;
+	*failed = true;
+	return -1;
 }
 
 /* plan against the observed world, then save and print it */
@@ -118,6 +122,7 @@ static int show(struct cmd_ctx *c, const struct plan_args *a, const struct m_obs
 	struct m_plan plan;
 	struct vrs_err err;
 	struct buf out;
+	bool write_failed = false;
 	int rc = EXIT_ERR;
 
 	err_clear(&err);
@@ -136,10 +141,12 @@ static int show(struct cmd_ctx *c, const struct plan_args *a, const struct m_obs
 	plan.specs_digest = strdup(c->in.specs_digest);
 	if (a->out && save(&plan, &c->in.desired, a->out) < 0)
 		goto out;
-	if (buf_set_sink(&out, to_stdout, NULL, (size_t)1 << 20) < 0 ||
+	if (buf_set_sink(&out, to_stdout, &write_failed, (size_t)1 << 20) < 0 ||
 	    renderers[a->format](&plan, &c->in.desired, c->g->color, c->g->verbose > 0, &out) < 0 ||
 	    buf_flush(&out) < 0) {
-		cmd_error("rendering the plan failed (out of memory, or stdout not writable?)");
+		/* a failed write is reported once, at exit ("writing to stdout failed") */
+		if (!write_failed)
+			cmd_error("rendering the plan failed (out of memory?)");
 		goto out;
 	}
 	if (a->out && !c->g->quiet && a->format == FMT_TEXT)
