@@ -221,7 +221,8 @@ def watch_rows():
             wp = subprocess.Popen([vrsenv.VRSCTL, "--specs", specs, "--state", w.state, "watch", "--interval", "1h"],
                                   env=w.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
-            while True:
+            # its first refresh done: asleep after some CPU (bounded: a small N may need little)
+            for _ in range(120):
                 time.sleep(1)
                 with open("/proc/%d/stat" % wp.pid) as f:
                     if f.read().rsplit(")", 1)[1].split()[0] == "S" and cpu_of(wp.pid) > 0.1:
