@@ -52,6 +52,8 @@ need cmd clang-format clang-format
 need cmd sqlite3 sqlite3
 need cmd git git
 need cmd man man-db
+# make bench: GNU time measures a command's own peak RSS (tests/bench/spec_bench.sh)
+need file /usr/bin/time time
 need file "$PY" python3
 need py yaml python3-yaml
 need py jsonschema python3-jsonschema

@@ -59,7 +59,9 @@ int providers_open(bool need_coolify, bool need_inwx, providers_trace_fn trace, 
 	if (open_probe(pv, err) < 0)
 		goto fail;
 	if (c.coolify_url && c.coolify_token) {
-		struct coolify_opts co = {.rate_per_min = c.coolify_rate_per_min};
+		const char *unpaced = getenv("VRS_BENCH_UNPACED");
+		struct coolify_opts co = {.rate_per_min = c.coolify_rate_per_min,
+					  .unpaced = unpaced && strcmp(unpaced, "1") == 0};
 		http_pool_add_secret(pv->pool, c.coolify_token);
 		pv->coolify = coolify_new(pv->pool, c.coolify_url, c.coolify_token, &co, err);
 		if (pv->coolify == NULL)

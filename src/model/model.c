@@ -3,6 +3,7 @@
  * and the bundle price rule of the model specification. Plain libc only.
  */
 #include "model/model.h"
+#include "util/arena.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,8 +236,11 @@ void action_clear(struct m_action *a)
 
 void plan_release(struct m_plan *p)
 {
-	for (size_t i = 0; i < p->nactions; i++)
+	for (size_t i = 0; i < p->nactions && p->arena; i++)
+		free(p->actions[i].requires);
+	for (size_t i = 0; i < p->nactions && !p->arena; i++)
 		action_clear(&p->actions[i]);
+	arena_free(p->arena);
 	free(p->actions);
 	free(p->lineage);
 	free(p->specs_digest);

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct arena; /* util/arena.h */
+
 /* source position of a spec node; file points into m_world.files (or is NULL) */
 struct m_pos {
 	const char *file;
@@ -450,6 +452,10 @@ struct m_plan {
 	char *lineage;
 	long long serial;
 	char *specs_digest;
+	/* when set (plan_build), the actions' key, project, reason, changes and their
+	 * strings are its own, freed at once by plan_release; NULL (a parsed plan): each
+	 * is malloc'd */
+	struct arena *arena;
 };
 
 void plan_init(struct m_plan *p);

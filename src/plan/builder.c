@@ -22,6 +22,18 @@ char *pb_strdup(struct builder *b, const char *s)
 	return p;
 }
 
+char *pb_keep(struct builder *b, const char *s)
+{
+	char *p;
+
+	if (s == NULL)
+		return NULL;
+	p = arena_strdup(b->arena, s);
+	if (p == NULL)
+		b->oom = true;
+	return p;
+}
+
 bool pb_str_eq(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
@@ -52,8 +64,8 @@ int pb_act(struct builder *b, enum m_op op, enum m_resource res, const char *key
 	p->a.op = op;
 	p->a.resource = res;
 	p->a.service = svc;
-	p->a.key = pb_strdup(b, key);
-	p->a.project = pb_strdup(b, project);
+	p->a.key = pb_keep(b, key);
+	p->a.project = pb_keep(b, project);
 	p->a.source = src;
 	p->a.destructive = op == OP_DELETE;
 	p->seq = (int)b->n;
@@ -65,6 +77,26 @@ int pb_act(struct builder *b, enum m_op op, enum m_resource res, const char *key
 	return (int)b->n++;
 }
 
+/* room for extra more changes in action i: a copy in the arena when it is full */
+static void chg_reserve(struct builder *b, int i, size_t extra)
+{
+	struct pact *p = &b->v[i];
+	struct m_change *c;
+	size_t n = p->a.nchanges + extra;
+
+	if (n <= p->achg)
+		return;
+	c = arena_alloc(b->arena, n * sizeof(*c));
+	if (c == NULL) {
+		b->oom = true;
+		return;
+	}
+	if (p->a.nchanges)
+		memcpy(c, p->a.changes, p->a.nchanges * sizeof(*c));
+	p->a.changes = c;
+	p->achg = n;
+}
+
 void pb_chg(struct builder *b, int i, const char *field, const char *old, const char *new)
 {
 	struct m_action *a;
@@ -73,16 +105,14 @@ void pb_chg(struct builder *b, int i, const char *field, const char *old, const 
 	if (i < 0 || b->oom)
 		return;
 	a = &b->v[i].a;
-	c = realloc(a->changes, (a->nchanges + 1) * sizeof(*c));
-	if (c == NULL) {
-		b->oom = true;
+	if (a->nchanges == b->v[i].achg)
+		chg_reserve(b, i, b->v[i].achg ? b->v[i].achg : 1);
+	if (b->oom)
 		return;
-	}
-	a->changes = c;
 	c = &a->changes[a->nchanges++];
-	c->field = pb_strdup(b, field);
-	c->old = pb_strdup(b, old);
-	c->new = pb_strdup(b, new);
+	c->field = pb_keep(b, field);
+	c->old = pb_keep(b, old);
+	c->new = pb_keep(b, new);
 }
 
 void pb_req(struct builder *b, int i, int dep)
@@ -115,8 +145,7 @@ static void set_reason(struct builder *b, int i, const char *fmt, va_list ap)
 	char tmp[1024];
 
 	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	free(b->v[i].a.reason);
-	b->v[i].a.reason = pb_strdup(b, tmp);
+	b->v[i].a.reason = pb_keep(b, tmp); /* a reason replaced stays in the arena */
 }
 
 void pb_reason(struct builder *b, int i, const char *fmt, ...)
@@ -161,10 +190,23 @@ void fv_bool(struct fv *f, const char *field, bool v, const char *dflt)
 }
 
 /* create: every field with a value other than its default */
+/* a create's field: a value other than its default */
+static bool fv_shown(const struct fv *f)
+{
+	return f->val && !(f->dflt && strcmp(f->val, f->dflt) == 0);
+}
+
 void pb_chg_create(struct builder *b, int i, const struct fv *nv, size_t n)
 {
+	size_t m = 0;
+
 	for (size_t k = 0; k < n; k++)
-		if (nv[k].val && !(nv[k].dflt && strcmp(nv[k].val, nv[k].dflt) == 0))
+		m += fv_shown(&nv[k]);
+	if (i < 0 || b->oom || m == 0)
+		return;
+	chg_reserve(b, i, m); /* exactly: the arena holds no grown-out copies */
+	for (size_t k = 0; k < n; k++)
+		if (fv_shown(&nv[k]))
 			pb_chg(b, i, nv[k].field, NULL, nv[k].val);
 }
 
@@ -180,6 +222,11 @@ size_t fv_ndiff(const struct fv *ov, const struct fv *nv, size_t n)
 
 void pb_chg_diff(struct builder *b, int i, const struct fv *ov, const struct fv *nv, size_t n)
 {
+	size_t m = fv_ndiff(ov, nv, n);
+
+	if (i < 0 || b->oom || m == 0)
+		return;
+	chg_reserve(b, i, m);
 	for (size_t k = 0; k < n; k++)
 		if (!pb_str_eq(ov[k].val, nv[k].val))
 			pb_chg(b, i, nv[k].field, ov[k].val, nv[k].val);
@@ -245,8 +292,10 @@ void pb_noop(struct builder *b, const char *slug, struct m_pos src, const char *
 	}
 }
 
+/* the strings and the changes are the arena's */
 void pact_release(struct pact *p)
 {
-	action_clear(&p->a);
+	free(p->a.requires);
 	free(p->req);
+	memset(p, 0, sizeof(*p));
 }

@@ -56,6 +56,7 @@ static void builder_release(struct builder *b)
 	free(b->place_auto);
 	free(b->oapps);
 	free(b->orecs);
+	arena_free(b->arena);
 }
 
 static int *neg_array(size_t n)
@@ -96,8 +97,9 @@ int plan_build(const struct m_world *desired, const struct m_world *recorded,
 	b.proj_act = neg_array(b.d->nprojects);
 	b.place = calloc(b.d->nprojects + 1, sizeof(*b.place));
 	b.place_auto = calloc(b.d->nprojects + 1, sizeof(*b.place_auto));
-	if (!b.srv_act || !b.bd_act || !b.pt_act || !b.pl_act || !b.bu_act || !b.proj_act ||
-	    !b.place || !b.place_auto)
+	b.arena = arena_new();
+	if (!b.arena || !b.srv_act || !b.bd_act || !b.pt_act || !b.pl_act || !b.bu_act ||
+	    !b.proj_act || !b.place || !b.place_auto)
 		goto oom;
 	if (b.o) {
 		b.oapps = malloc((b.o->napps + 1) * sizeof(*b.oapps));
@@ -144,6 +146,8 @@ int plan_build(const struct m_world *desired, const struct m_world *recorded,
 		goto out;
 	if (plan_order(&b, out, err) < 0)
 		goto out;
+	out->arena = b.arena; /* the actions' strings go with them */
+	b.arena = NULL;
 	out->nnoop = b.nnoop;
 	rc = 0;
 	goto out;

@@ -10,6 +10,7 @@
 
 #include "model/limits.h"
 #include "plan/plan.h"
+#include "util/arena.h"
 
 #define SECRET "(secret)"
 #define NF     16 /* room for the longest field list (struct fv) */
@@ -19,6 +20,8 @@ struct pact {
 	struct m_action a;
 	int *req;
 	size_t nreq, areq;
+	size_t achg; /* room in a.changes (the arena's: a full array is copied to one twice the
+			size) */
 	int seq;
 	bool keep;
 };
@@ -29,6 +32,7 @@ struct builder {
 	const struct plan_opts *opts;
 	struct pact *v;
 	size_t n, alloc;
+	struct arena *arena; /* the actions' strings (pb_keep), handed to the plan */
 	size_t nnoop;
 	bool oom;
 	/* action index of the create/update of each desired global object, -1 if none */
@@ -59,6 +63,8 @@ struct ilist {
 /* ---- builder.c: adding to the plan; out of memory sets b->oom ---------------- */
 
 char *pb_strdup(struct builder *b, const char *s);
+/* a copy owned by the builder's arena (then the plan's): an action's own strings */
+char *pb_keep(struct builder *b, const char *s);
 bool pb_str_eq(const char *a, const char *b);
 /* add an action; returns its index or -1 (out of memory) */
 int pb_act(struct builder *b, enum m_op op, enum m_resource res, const char *key,

@@ -10,6 +10,7 @@
  * in plan order inside a block.
  */
 #include "plan/plan.h"
+#include "util/skey.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,19 @@ static void put(struct out *o, const char *s)
 	if (buf_puts(o->b, s) < 0)
 		o->rc = -1;
 }
+
+static void put_ll(struct out *o, long long v)
+{
+	if (buf_put_ll(o->b, v) < 0)
+		o->rc = -1;
+}
+
+/* put for string literals: the length is known at compile time */
+#define PUTL(o, lit)                                                                               \
+	do {                                                                                       \
+		if (buf_append((o)->b, lit, sizeof(lit) - 1) < 0)                                  \
+			(o)->rc = -1;                                                              \
+	} while (0)
 
 static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -68,6 +82,26 @@ static void putf(struct out *o, const char *fmt, ...)
 		put(o, big);
 		free(big);
 	}
+}
+
+/* a position as "file:line:col" (what pos_str prints), without printf */
+static void json_pos(struct out *o, struct m_pos pos)
+{
+	if (pos.file == NULL) {
+		PUTL(o, "null");
+		return;
+	}
+	if (buf_json_str(o->b, pos.file) < 0) {
+		o->rc = -1;
+		return;
+	}
+	o->b->len--; /* reopen the string literal: drop its closing quote */
+	o->b->data[o->b->len] = 0;
+	PUTL(o, ":");
+	put_ll(o, pos.line);
+	PUTL(o, ":");
+	put_ll(o, pos.col);
+	PUTL(o, "\"");
 }
 
 static void json_str(struct out *o, const char *s)
@@ -155,19 +189,24 @@ static void summary_line(struct out *o, const struct m_plan *p)
 	put(o, ".");
 }
 
-/* actions grouped: global (project NULL) first, then by project slug, then plan order */
+/* actions grouped: global (project NULL) first, then by project slug, then plan order;
+ * sorted on precomputed keys (util/skey.h), the plan being 100,000s of actions */
+struct gkey {
+	struct skey project;
+	int global, id;
+	const struct m_action *a;
+};
+
 static int cmp_group(const void *x, const void *y)
 {
-	const struct m_action *a = *(const struct m_action *const *)x;
-	const struct m_action *c = *(const struct m_action *const *)y;
+	const struct gkey *a = x, *c = y;
+	int r;
 
-	if ((a->project == NULL) != (c->project == NULL))
-		return a->project == NULL ? -1 : 1;
-	if (a->project) {
-		int r = strcmp(a->project, c->project);
-		if (r)
-			return r;
-	}
+	if (a->global != c->global)
+		return a->global ? -1 : 1;
+	r = skey_cmp(&a->project, &c->project);
+	if (r)
+		return r;
 	return (a->id > c->id) - (a->id < c->id);
 }
 
@@ -175,15 +214,28 @@ static int cmp_group(const void *x, const void *y)
 static const struct m_action **grouped(const struct m_plan *p, bool verbose, size_t *n)
 {
 	const struct m_action **v = malloc((p->nactions + 1) * sizeof(*v));
+	struct gkey *k = malloc((p->nactions + 1) * sizeof(*k));
 	size_t m = 0;
 
 	*n = 0;
-	if (v == NULL)
+	if (v == NULL || k == NULL) {
+		free(v);
+		free(k);
 		return NULL;
-	for (size_t i = 0; i < p->nactions; i++)
-		if (verbose || p->actions[i].op != OP_NOOP)
-			v[m++] = &p->actions[i];
-	qsort(v, m, sizeof(*v), cmp_group);
+	}
+	for (size_t i = 0; i < p->nactions; i++) {
+		const struct m_action *a = &p->actions[i];
+		if (!verbose && a->op == OP_NOOP)
+			continue;
+		skey_init(&k[m].project, a->project ? a->project : "");
+		k[m].global = a->project == NULL;
+		k[m].id = a->id;
+		k[m++].a = a;
+	}
+	qsort(k, m, sizeof(*k), cmp_group);
+	for (size_t i = 0; i < m; i++)
+		v[i] = k[i].a;
+	free(k);
 	*n = m;
 	return v;
 }
@@ -212,10 +264,15 @@ static const char *shown(const char *v)
 
 static void change_line(struct out *o, const char *indent, const struct m_change *c)
 {
-	if (c->old == NULL)
-		putf(o, "%s%s: %s\n", indent, c->field, shown(c->new));
-	else
-		putf(o, "%s%s: %s → %s\n", indent, c->field, shown(c->old), shown(c->new));
+	put(o, indent);
+	put(o, c->field);
+	PUTL(o, ": ");
+	if (c->old != NULL) {
+		put(o, shown(c->old));
+		PUTL(o, " → ");
+	}
+	put(o, shown(c->new));
+	PUTL(o, "\n");
 }
 
 /* one action: header line, reason, cost, changes; lead is the header's indentation */
@@ -228,17 +285,26 @@ static void action_lines(struct out *o, const struct m_action *a, bool color, co
 	if (color)
 		put(o, color_of(a->op));
 	put(o, symbol(a->op));
-	put(o, " ");
-	if (!op_is_crud(a->op))
-		putf(o, "%s ", m_op_name(a->op));
-	putf(o, "%s %s", m_resource_name(a->resource), a->key ? a->key : "");
+	PUTL(o, " ");
+	if (!op_is_crud(a->op)) {
+		put(o, m_op_name(a->op));
+		PUTL(o, " ");
+	}
+	put(o, m_resource_name(a->resource));
+	PUTL(o, " ");
+	if (a->key)
+		put(o, a->key);
 	if (a->destructive)
-		put(o, " (destructive)");
+		PUTL(o, " (destructive)");
 	if (color)
-		put(o, C_RESET);
-	put(o, "\n");
-	if (a->reason)
-		putf(o, "%s# %s\n", indent, a->reason);
+		PUTL(o, C_RESET);
+	PUTL(o, "\n");
+	if (a->reason) {
+		put(o, indent);
+		PUTL(o, "# ");
+		put(o, a->reason);
+		PUTL(o, "\n");
+	}
 	if (a->cost_cents)
 		putf(o, "%scost: %s\n", indent, cents_display(a->cost_cents, cost, sizeof(cost)));
 	for (size_t k = 0; k < a->nchanges; k++)
@@ -295,7 +361,6 @@ int plan_render_json(const struct m_plan *p, const struct m_world *desired, bool
 {
 	struct out o = {out, 0};
 	struct plan_summary s;
-	char pos[512];
 
 	(void)desired;
 	(void)color;
@@ -316,39 +381,52 @@ int plan_render_json(const struct m_plan *p, const struct m_world *desired, bool
 	put(&o, "  \"actions\": [");
 	for (size_t i = 0; i < p->nactions; i++) {
 		const struct m_action *a = &p->actions[i];
-		putf(&o, "%s\n    {\n      \"id\": %d,\n      \"op\": ", i ? "," : "", a->id);
+		if (i)
+			PUTL(&o, ",");
+		PUTL(&o, "\n    {\n      \"id\": ");
+		put_ll(&o, a->id);
+		PUTL(&o, ",\n      \"op\": ");
 		json_str(&o, m_op_name(a->op));
-		put(&o, ",\n      \"resource\": ");
+		PUTL(&o, ",\n      \"resource\": ");
 		json_str(&o, m_resource_name(a->resource));
-		put(&o, ",\n      \"key\": ");
+		PUTL(&o, ",\n      \"key\": ");
 		json_str(&o, a->key);
-		put(&o, ",\n      \"project\": ");
+		PUTL(&o, ",\n      \"project\": ");
 		json_str(&o, a->project);
-		put(&o, ",\n      \"service\": ");
+		PUTL(&o, ",\n      \"service\": ");
 		json_str(&o, m_service_name(a->service));
-		put(&o, ",\n      \"changes\": [");
+		PUTL(&o, ",\n      \"changes\": [");
 		for (size_t k = 0; k < a->nchanges; k++) {
-			put(&o, k ? ",\n        {\"field\": " : "\n        {\"field\": ");
+			if (k)
+				PUTL(&o, ",\n        {\"field\": ");
+			else
+				PUTL(&o, "\n        {\"field\": ");
 			json_str(&o, a->changes[k].field);
-			put(&o, ", \"old\": ");
+			PUTL(&o, ", \"old\": ");
 			json_str(&o, a->changes[k].old);
-			put(&o, ", \"new\": ");
+			PUTL(&o, ", \"new\": ");
 			json_str(&o, a->changes[k].new);
-			put(&o, "}");
+			PUTL(&o, "}");
 		}
-		put(&o, a->nchanges ? "\n      ],\n      \"requires\": ["
-				    : "],\n      \"requires\": [");
-		for (size_t k = 0; k < a->nrequires; k++)
-			putf(&o, "%s%d", k ? ", " : "", a->requires[k]);
-		put(&o, "],\n      \"reason\": ");
+		if (a->nchanges)
+			PUTL(&o, "\n      ],\n      \"requires\": [");
+		else
+			PUTL(&o, "],\n      \"requires\": [");
+		for (size_t k = 0; k < a->nrequires; k++) {
+			if (k)
+				PUTL(&o, ", ");
+			put_ll(&o, a->requires[k]);
+		}
+		PUTL(&o, "],\n      \"reason\": ");
 		json_str(&o, a->reason);
-		putf(&o,
-		     ",\n      \"destructive\": %s,\n      \"cost_cents\": %lld,\n      "
-		     "\"source\": ",
-		     a->destructive ? "true" : "false", a->cost_cents);
-		pos_str(pos, sizeof(pos), a->source);
-		json_str(&o, pos[0] ? pos : NULL);
-		put(&o, "\n    }");
+		if (a->destructive)
+			PUTL(&o, ",\n      \"destructive\": true,\n      \"cost_cents\": ");
+		else
+			PUTL(&o, ",\n      \"destructive\": false,\n      \"cost_cents\": ");
+		put_ll(&o, a->cost_cents);
+		PUTL(&o, ",\n      \"source\": ");
+		json_pos(&o, a->source);
+		PUTL(&o, "\n    }");
 	}
 	put(&o, p->nactions ? "\n  ]\n}\n" : "]\n}\n");
 	return o.rc;

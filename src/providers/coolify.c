@@ -97,6 +97,8 @@ struct coolify *coolify_new(struct http_pool *pool, const char *base_url, const 
 	cfg.name = "coolify";
 	cfg.max_in_flight = o.max_in_flight > 0 ? o.max_in_flight : 10;
 	cfg.rate_per_sec = (o.rate_per_min > 0 ? o.rate_per_min : 200) / 60.0 * 0.97;
+	if (o.unpaced && strncmp(c->base_url, "http://", 7) == 0)
+		cfg.rate_per_sec = 0;
 	cfg.burst = 1;
 	cfg.timeout_ms = o.timeout_ms > 0 ? o.timeout_ms : 30000;
 	cfg.connect_timeout_ms = o.connect_timeout_ms;

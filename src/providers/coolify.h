@@ -39,6 +39,10 @@ struct coolify_opts {
 	int connect_timeout_ms; /* 0 = 10000 */
 	size_t max_body;	/* 0 = 8 MB */
 	struct http_retry_cfg retry;
+	/* a bench setting (VRS_BENCH_UNPACED=1): no client-side rate budget, so the
+	 * bench can show the 429s that pacing avoids; honoured only for an http://
+	 * URL, which http_url_check allows for loopback hosts alone */
+	bool unpaced;
 };
 
 /* ---- result types; every pointer member is owned by its struct ---- */

@@ -103,11 +103,13 @@ enum sp_scalar_kind sp_scalar_kind(const struct sp_node *n)
 
 	if (n->type != SP_SCALAR || n->quoted)
 		return SK_STR;
-	if (n->len == 0 || !strcmp(s, "~") || !strcmp(s, "null") || !strcmp(s, "Null") ||
-	    !strcmp(s, "NULL"))
+	/* by length first: most scalars are neither (a plain scalar holds no NUL, so
+	 * len is its strlen) */
+	if (n->len == 0 || (n->len == 1 && s[0] == '~') ||
+	    (n->len == 4 && (!strcmp(s, "null") || !strcmp(s, "Null") || !strcmp(s, "NULL"))))
 		return SK_NULL;
-	if (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE") || !strcmp(s, "false") ||
-	    !strcmp(s, "False") || !strcmp(s, "FALSE"))
+	if ((n->len == 4 && (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"))) ||
+	    (n->len == 5 && (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"))))
 		return SK_BOOL;
 	if (s[i] == '-' || s[i] == '+')
 		i++;

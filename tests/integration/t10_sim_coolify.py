@@ -352,6 +352,18 @@ def rate_limit():
         t.eq(st[2].headers["x-ratelimit-remaining"], "2", "X-RateLimit-Remaining counts down")
     finally:
         sim.stop()
+    # Coolify keys the window by user (RouteServiceProvider ->by($request->user()?->id)):
+    # two tokens of one user share it; another user's token has its own
+    sim = simlib.Sim("--rate-limit", "4", "--coolify-token", "a", "--coolify-token", "b",
+                     "--coolify-token", "c", "--token-user", "c:7", "--quiet")
+    try:
+        a, b, c = sim.coolify("a"), sim.coolify("b"), sim.coolify("c")
+        st = [x.get("/version").status for x in (a, b, a, b, b, a)]
+        t.eq(st, [200] * 4 + [429, 429], "rate limit per user: two tokens of one user share 4/min")
+        t.eq([c.get("/version").status for _ in range(5)], [200] * 4 + [429],
+             "another user's token has its own window")
+    finally:
+        sim.stop()
 
 
 def sensitive_and_state():

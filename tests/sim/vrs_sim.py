@@ -76,7 +76,13 @@ CLI
                           (GET /deployments answers an object keyed by row position, as
                           Coolify's sortBy() without values() does, whenever the rows'
                           positions differ from id order; meta.keyed_deployment_lists counts it.)
-  --rate-limit N          Coolify requests per minute per token (default 200; 0 = off)
+  --rate-limit N          Coolify requests per minute per user (default 200; 0 = off): Laravel's
+                          fixed 60 s window from a key's first hit, keyed as Coolify's 'api'
+                          limiter is (RouteServiceProvider: Limit::perMinute(...)->by(
+                          $request->user()?->id ?: $request->ip())), so all tokens of one user
+                          share one window; /api/health has its own 1000/min
+  --token-user T:U        token T belongs to user U (default: every token is user 0's, the
+                          instance's root user); repeatable
   --latency MS, --jitter MS   added to every API request (a "latency" fault rule)
   --fault JSON            fault rule (object) or {"rules":[...]}; repeatable
   --quiet                 no log on stderr
@@ -388,6 +394,13 @@ class Sim:
                 raise ValueError("--coolify-token %s: unknown abilities %s (known: %s)" % (
                     tok, ", ".join(unknown) or "(none given)", ", ".join(sorted(ABILITIES))))
             self.tokens[tok] = abilities
+        # token -> user id: the rate limit's key (by user, not by token)
+        self.token_user = {tok: "0" for tok in self.tokens}
+        for spec in opts.token_user or []:
+            tok, _, user = spec.partition(":")
+            if tok not in self.tokens or not user:
+                raise ValueError("--token-user %r: want TOKEN:USER for a --coolify-token" % spec)
+            self.token_user[tok] = user
         self.flag_rules = []
         for spec in opts.fault or []:
             self.flag_rules.extend(parse_rules(json.loads(spec)))
@@ -2509,7 +2522,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault is not None and not fault.get("apply", fault["kind"] == "malformed"):
             if self.do_fault(fault, None):
                 return
-        # rate limit (by token, else by IP); health has its own 1000/min bucket
+        # rate limit (by the token's user, else by IP); health has its own 1000/min bucket
         auth = self.headers.get("Authorization") or ""
         token = auth[7:].strip() if auth[:7].lower() == "bearer " else None
         valid = token in sim.tokens
@@ -2518,7 +2531,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/api/health":
             limit = 1000 if limit else 0
         if limit:
-            bucket = ("health:" if path == "/api/health" else "") + (token if valid else "ip:" + self.client_address[0])
+            bucket = ("health:" if path == "/api/health" else "") + ("user:" + sim.token_user[token] if valid else "ip:" + self.client_address[0])
             now = time.time()
             with sim.lock:
                 start, count = sim.rate.get(bucket, (now, 0))
@@ -2723,6 +2736,7 @@ def main(argv=None):
     ap.add_argument("--delete-time", type=float, default=1.0)
     ap.add_argument("--deploy-retry-after", type=float, default=60)
     ap.add_argument("--rate-limit", type=int, default=200)
+    ap.add_argument("--token-user", action="append")
     ap.add_argument("--latency", type=float, default=0)
     ap.add_argument("--jitter", type=float, default=0)
     ap.add_argument("--fault", action="append")
