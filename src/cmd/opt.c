@@ -123,7 +123,11 @@ int opt_parse(const char *cmd, const struct opt *opts, int argc, char **argv, ch
 			continue;
 		}
 		if ((o = find(opts, a, &eq)) == NULL) {
-			cmd_usage_error(cmd, "unknown flag '%s'", a);
+			/* tokens and names may begin with '-': say how to pass them */
+			cmd_usage_error(cmd,
+					"unknown flag '%s' (an argument that begins with '-' goes "
+					"after '--')",
+					a);
 			return -1;
 		}
 		if (o->type == OPT_WORD) {

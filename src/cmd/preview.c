@@ -64,12 +64,13 @@ static const char list_usage[] =
     "Exit status: 0 ok, 1 error (unknown project).\n";
 
 static const char revoke_usage[] =
-    "usage: vrsctl preview revoke SLUG TOKEN\n"
+    "usage: vrsctl preview revoke SLUG [--] TOKEN\n"
     "\n"
     "Delete one preview access of project SLUG. TOKEN is the full token or a\n"
     "prefix of at least 6 characters (as 'preview list' shows it) that matches\n"
     "exactly one access. Takes the state lock and writes a preview_revoked row\n"
-    "to the provisioning log.\n"
+    "to the provisioning log. A token may begin with '-' (its alphabet is\n"
+    "base64url): put '--' before it, as in 'preview revoke SLUG -- -xY3...'.\n"
     "\n"
     "Exit status: 0 ok, 1 error (unknown project or token, ambiguous prefix),\n"
     "3 state locked.\n";

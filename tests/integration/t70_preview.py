@@ -150,7 +150,7 @@ def revoke(w, token):
     t.eq(p.returncode, 1, "revoke of an unknown token exits 1")
     t.ok("no preview access" in p.stderr, "and says so", p.stderr)
     n = len(listing(w))
-    p = w.run("preview", "revoke", DEMO, token[:8] + "…")
+    p = w.run("preview", "revoke", DEMO, "--", token[:8] + "…")
     t.eq(p.returncode, 0, "revoke by the prefix list shows exits 0")
     t.eq(len(listing(w)), n - 1, "one access fewer")
     t.eq(w.db("SELECT count(*) FROM marketplace_preview_access WHERE token = ?", token), [(0,)],
@@ -162,8 +162,31 @@ def revoke(w, token):
     p = w.run("preview", "verify", DEMO, "--token", token)
     t.eq(p.returncode, 1, "verify after revoke exits 1")
     t.ok("unknown" in p.stdout, "reason: unknown", p.stdout + p.stderr)
-    p = w.run("preview", "revoke", DEMO, token)
+    p = w.run("preview", "revoke", DEMO, "--", token)
     t.eq(p.returncode, 1, "revoking it again is an error")
+
+
+def dash_token(w):
+    """A base64url token may begin with '-' (1 in 64 do): passed after '--' it
+    is a token, before it an unknown flag with a hint."""
+    p, g = grant(w)
+    token = (g or {}).get("token", "")
+    t.ok(p.returncode == 0 and len(token) == 64, "another grant", p.stdout + p.stderr)
+    dashed = "-" + token[1:]
+    con = sqlite3.connect(w.state)
+    with con:
+        con.execute("UPDATE marketplace_preview_access SET token = ? WHERE token = ?",
+                    (dashed, token))
+    con.close()
+    p = w.run("preview", "verify", DEMO, "--token", dashed)
+    t.eq(p.returncode, 0, "verify --token of a token beginning with '-' exits 0")
+    p = w.run("preview", "revoke", DEMO, dashed[:8])
+    t.ok(p.returncode == 1 and "after '--'" in p.stderr,
+         "a '-' token before '--' is an unknown flag, with the hint", p.stderr)
+    p = w.run("preview", "revoke", DEMO, "--", dashed[:8])
+    t.eq(p.returncode, 0, "after '--' its prefix revokes it")
+    t.eq(w.db("SELECT count(*) FROM marketplace_preview_access WHERE token = ?", dashed), [(0,)],
+         "the '-' token's row is gone")
 
 
 def refusals(w, token):
@@ -216,7 +239,7 @@ def lock(w, token):
         t.ok(str(os.getpid()) in p.stderr, "naming the holder's pid", p.stderr)
         p = w.run("preview", "verify", DEMO, "--token", token)
         t.eq(p.returncode, 3, "verify while locked exits 3")
-        p = w.run("preview", "revoke", DEMO, token)
+        p = w.run("preview", "revoke", DEMO, "--", token)
         t.eq(p.returncode, 3, "revoke while locked exits 3")
         p = w.run("preview", "list", DEMO)
         t.eq(p.returncode, 0, "list reads without the lock")
@@ -255,6 +278,7 @@ def main():
         refusals(w, second)
         lock(w, second)
         revoke(w, second)
+        dash_token(w)
         p = w.run("preview", "verify", DEMO, "--token", first)
         t.eq(p.returncode, 0, "the other accesses still verify")
     finally:
