@@ -13,4 +13,5 @@ mkdir -p build/bench
 	bash tests/bench/spec_bench.sh
 	bash tests/bench/http_bench.sh
 	/usr/bin/python3 tests/bench/apply_bench.py
+	/usr/bin/python3 tests/bench/backend_bench.py
 } 2>&1 | /usr/bin/python3 tests/bench/table.py build/bench/bench.log

@@ -19,7 +19,8 @@ OUT=build/fuzz
 SECS=${FUZZ_SECONDS:-60}
 TARGETS=${FUZZ_TARGETS:-"fuzz_spec fuzz_coolify fuzz_inwx fuzz_plan fuzz_headers fuzz_dns"}
 mkdir -p "$OUT/obj"
-PKGS="yaml-0.1 sqlite3 libcurl libcjson libcrypto libcares"
+# the libraries vrsctl links, as the Makefile names them (one list, not two)
+PKGS=$(sed -n 's/^PKGS *:= *//p' Makefile)
 CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -Isrc $(pkg-config --cflags $PKGS) \
  -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
  -DVRS_VERSION=\"fuzz\""
