@@ -129,6 +129,7 @@ void deploy_known(struct run *run, struct wait *w, const char *deployment_uuid, 
 	}
 	/* the poller waits for it; the queue deadline counts from now */
 	run->deploys->poll_changed = true;
+	w->polls_before = run->deploys->polls_sent;
 	w->phase = PH_RUN;
 	w->polling = false;
 	w->queue_deadline_ms = engine_now_ms() + (long long)deploy_queue_s(run) * 1000;
@@ -377,7 +378,8 @@ static void on_active_listed(void *ud, int rc, void *res, struct vrs_err *err)
 		return;
 	}
 	for (size_t i = 0; i < dw->n; i++)
-		if (dw->v[i].j && !dw->v[i].polling && dw->v[i].phase == PH_RUN)
+		if (dw->v[i].j && !dw->v[i].polling && dw->v[i].phase == PH_RUN &&
+		    dw->v[i].polls_before < dw->polls_sent)
 			check_one(run, &dw->v[i], l, now);
 	coolify_deployment_list_free(l);
 	wait_compact(dw);
@@ -403,6 +405,7 @@ void deploy_step(struct run *run, int *wait_ms)
 		dw->poll_sent_ms = now;
 		dw->next_poll_ms = now + engine_poll_ms(run); /* until the answer says more */
 		/* one list call per tick for every running deployment */
+		dw->polls_sent++; /* before the call: its answer is this list's */
 		if (coolify_deployments_list_async(run->pv->coolify, on_active_listed, run, &err) ==
 		    0)
 			dw->poll_in_flight = true;

@@ -39,6 +39,7 @@ struct wait {
 	bool queue_full;	     /* the last answer was Coolify's full queue */
 	bool polling;		     /* a read of it is in flight */
 	bool resumed;		     /* started by an interrupted run: if it failed, deploy anew */
+	unsigned polls_before;	     /* list calls sent before its deployment was known */
 };
 
 /* one POST /deploy in flight (owned by deploy_waits.sent until it is answered) */
@@ -57,6 +58,9 @@ struct deploy_waits {
 	long long poll_sent_ms; /* when the list call in flight was sent */
 	int poll_delay_ms; /* the list's tick now: backs off while nothing changes; 0: none yet */
 	bool poll_changed; /* a deployment moved since the last list (reset the backoff) */
+	/* list calls sent: one sent before a deployment was known cannot show it (its absence
+	 * is no end) */
+	unsigned polls_sent;
 	long long batch_opened_ms; /* the first PH_BATCH job's time; 0: none */
 	struct deploy_batch *sent;
 	uint64_t rng;
