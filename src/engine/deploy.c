@@ -128,6 +128,8 @@ void deploy_known(struct run *run, struct wait *w, const char *deployment_uuid, 
 		return;
 	}
 	/* the poller waits for it; the queue deadline counts from now */
+	run->deploys->poll_changed = true;
+	w->polls_before = run->deploys->polls_sent;
 	w->phase = PH_RUN;
 	w->polling = false;
 	w->queue_deadline_ms = engine_now_ms() + (long long)deploy_queue_s(run) * 1000;
@@ -200,6 +202,33 @@ static void deploy_end(struct run *run, struct job *j, const char *status)
 	}
 }
 
+static int env_uuid_tx(struct run *run, void *arg, struct vrs_err *err)
+{
+	struct job *j = arg;
+
+	return state_project_set_uuid(run->st, j->p->slug, SU_COOLIFY_ENVIRONMENT,
+				      j->p->coolify_env_uuid, err);
+}
+
+/*
+ * A project created by this version has no environment uuid recorded (the app went in
+ * by environment_name, remote.c): the deployment's URL names it, so this read records it
+ * instead of a GET of the environment per project.
+ */
+static void note_env_uuid(struct run *run, struct job *j, const struct coolify_deployment *d)
+{
+	char env[128];
+	struct vrs_err err;
+
+	if (j->p->coolify_env_uuid ||
+	    !coolify_deployment_env_uuid(d, j->p->coolify_project_uuid, env, sizeof(env)) ||
+	    (j->p->coolify_env_uuid = strdup(env)) == NULL)
+		return;
+	err_clear(&err);
+	if (engine_tx(run, env_uuid_tx, j, &err) < 0)
+		engine_progress(run, j->p->slug, "environment uuid not recorded: %s", err.msg);
+}
+
 static void on_deployment_got(void *ud, int rc, void *res, struct vrs_err *err)
 {
 	struct job *j = ud;
@@ -216,6 +245,7 @@ static void on_deployment_got(void *ud, int rc, void *res, struct vrs_err *err)
 		job_fail_err(j->eng, j, err);
 		return;
 	}
+	note_env_uuid(j->eng, j, d);
 	if (d->status && coolify_deployment_terminal(d->status))
 		deploy_end(j->eng, j, d->status);
 	else if (w && d->status && strcmp(d->status, "queued") != 0)
@@ -289,12 +319,16 @@ static void check_one(struct run *run, struct wait *w, const struct coolify_depl
 		if (l->v[k].deployment_uuid && strcmp(l->v[k].deployment_uuid, j->remote_id) == 0)
 			d = &l->v[k];
 	if (d) {
-		if (d->status == NULL || strcmp(d->status, "queued") != 0)
+		if ((d->status == NULL || strcmp(d->status, "queued") != 0) &&
+		    w->run_deadline_ms == 0) {
+			run->deploys->poll_changed = true;
 			wait_running(run, w, now);
+		}
 		(void)wait_expired(run, w, now);
 		return;
 	}
 	/* no longer active: ask once how it ended (unless its time is up) */
+	run->deploys->poll_changed = true;
 	if (wait_expired(run, w, now))
 		return;
 	err_clear(&err);
@@ -304,6 +338,24 @@ static void check_one(struct run *run, struct wait *w, const struct coolify_depl
 		w->polling = false;
 		deploy_wait_fail(run, j, err.msg);
 	}
+}
+
+/*
+ * The next list: one tick after a change (a deployment known, started or gone from the
+ * list), else half as often again, up to DEPLOY_POLL_BACKOFF_MAX ticks.
+ */
+static void poll_backoff(struct run *run, struct deploy_waits *dw)
+{
+	int tick = engine_poll_ms(run);
+	long long d = dw->poll_changed || dw->poll_delay_ms < tick
+			  ? tick
+			  : (long long)dw->poll_delay_ms * 3 / 2;
+
+	if (d > (long long)tick * DEPLOY_POLL_BACKOFF_MAX)
+		d = (long long)tick * DEPLOY_POLL_BACKOFF_MAX;
+	dw->poll_delay_ms = (int)d;
+	dw->poll_changed = false;
+	dw->next_poll_ms = dw->poll_sent_ms + d;
 }
 
 static void on_active_listed(void *ud, int rc, void *res, struct vrs_err *err)
@@ -316,6 +368,8 @@ static void on_active_listed(void *ud, int rc, void *res, struct vrs_err *err)
 	(void)err;
 	dw->poll_in_flight = false;
 	if (rc < 0) {
+		dw->poll_changed = true; /* not seen: no backoff */
+		poll_backoff(run, dw);
 		/* unreadable or failed: the next tick asks again, but the deadlines run on */
 		for (size_t i = 0; i < dw->n; i++)
 			if (dw->v[i].j && !dw->v[i].polling && dw->v[i].phase == PH_RUN)
@@ -324,10 +378,12 @@ static void on_active_listed(void *ud, int rc, void *res, struct vrs_err *err)
 		return;
 	}
 	for (size_t i = 0; i < dw->n; i++)
-		if (dw->v[i].j && !dw->v[i].polling && dw->v[i].phase == PH_RUN)
+		if (dw->v[i].j && !dw->v[i].polling && dw->v[i].phase == PH_RUN &&
+		    dw->v[i].polls_before < dw->polls_sent)
 			check_one(run, &dw->v[i], l, now);
 	coolify_deployment_list_free(l);
 	wait_compact(dw);
+	poll_backoff(run, dw);
 }
 
 void deploy_step(struct run *run, int *wait_ms)
@@ -346,8 +402,10 @@ void deploy_step(struct run *run, int *wait_ms)
 	if (running > 0 && !dw->poll_in_flight && now >= dw->next_poll_ms) {
 		struct vrs_err err;
 		err_clear(&err);
-		dw->next_poll_ms = now + (run->o->poll_ms > 0 ? run->o->poll_ms : 1000);
+		dw->poll_sent_ms = now;
+		dw->next_poll_ms = now + engine_poll_ms(run); /* until the answer says more */
 		/* one list call per tick for every running deployment */
+		dw->polls_sent++; /* before the call: its answer is this list's */
 		if (coolify_deployments_list_async(run->pv->coolify, on_active_listed, run, &err) ==
 		    0)
 			dw->poll_in_flight = true;

@@ -9,10 +9,15 @@
 
 #include <stdint.h>
 
+/* the deployments list backs off to at most this many poll ticks while nothing changes */
+#define DEPLOY_POLL_BACKOFF_MAX 5
 /* at most this many apps in one POST /deploy?uuid=a,b,c */
 #define DEPLOY_BATCH_MAX 20
-/* the apps whose deploy becomes ready within this window go out in one call */
-#define DEPLOY_GATHER_MS 100
+/*
+ * A batch goes out when it is full, when no deploy of the run is still to come
+ * (run->deploys_ahead), or one poll tick after it opened: apps that become ready one
+ * after another (behind the serial INWX session) share a call instead of one each.
+ */
 
 /* where a deploy job is */
 enum wphase {
@@ -34,6 +39,7 @@ struct wait {
 	bool queue_full;	     /* the last answer was Coolify's full queue */
 	bool polling;		     /* a read of it is in flight */
 	bool resumed;		     /* started by an interrupted run: if it failed, deploy anew */
+	unsigned polls_before;	     /* list calls sent before its deployment was known */
 };
 
 /* one POST /deploy in flight (owned by deploy_waits.sent until it is answered) */
@@ -49,6 +55,12 @@ struct deploy_waits {
 	size_t n, cap;
 	bool poll_in_flight;
 	long long next_poll_ms;
+	long long poll_sent_ms; /* when the list call in flight was sent */
+	int poll_delay_ms; /* the list's tick now: backs off while nothing changes; 0: none yet */
+	bool poll_changed; /* a deployment moved since the last list (reset the backoff) */
+	/* list calls sent: one sent before a deployment was known cannot show it (its absence
+	 * is no end) */
+	unsigned polls_sent;
 	long long batch_opened_ms; /* the first PH_BATCH job's time; 0: none */
 	struct deploy_batch *sent;
 	uint64_t rng;

@@ -1,8 +1,9 @@
 /*
  * deploy_send.c — sending deploys: the apps whose deploy becomes ready
- * within DEPLOY_GATHER_MS go out in one POST /deploy?uuid=a,b,c (at most
- * DEPLOY_BATCH_MAX), each journaled before the call and closed with its own
- * deployment uuid from the answer's `deployments` list.
+ * while a batch gathers (until no deploy is still to come, or one poll
+ * tick) go out in one POST /deploy?uuid=a,b,c (at most DEPLOY_BATCH_MAX),
+ * each journaled before the call and closed with its own deployment uuid
+ * from the answer's `deployments` list.
  *
  * Coolify's DeployController::by_uuids queues the apps one by one and, at
  * the first app whose server's queue is full, answers 429 for the whole
@@ -280,10 +281,11 @@ void deploy_send_step(struct run *run, long long now, int *wait_ms)
 		nbatch += dw->v[i].j && dw->v[i].phase == PH_BATCH;
 	if (nbatch == 0)
 		return;
-	if (nbatch >= DEPLOY_BATCH_MAX || now >= dw->batch_opened_ms + DEPLOY_GATHER_MS) {
+	if (nbatch >= DEPLOY_BATCH_MAX || run->deploys_ahead == 0 ||
+	    now >= dw->batch_opened_ms + engine_poll_ms(run)) {
 		flush(run);
 		return;
 	}
-	if (dw->batch_opened_ms + DEPLOY_GATHER_MS - now < *wait_ms)
-		*wait_ms = (int)(dw->batch_opened_ms + DEPLOY_GATHER_MS - now);
+	if (dw->batch_opened_ms + engine_poll_ms(run) - now < *wait_ms)
+		*wait_ms = (int)(dw->batch_opened_ms + engine_poll_ms(run) - now);
 }

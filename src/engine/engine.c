@@ -232,6 +232,7 @@ static void job_end(struct engine *eng, struct slot *s, enum job_state state)
 
 	release_deploy_slot(eng, s);
 	reg_finished(eng, &s->job);
+	eng->run.deploys_ahead -= s->state == J_PENDING && s->job.a->op == OP_DEPLOY;
 	s->state = state;
 	eng->finished++;
 	if (s->running) {
@@ -416,6 +417,7 @@ static void job_start(struct engine *eng, struct slot *s)
 		return;
 	}
 	s->state = J_RUNNING;
+	eng->run.deploys_ahead -= j->a->op == OP_DEPLOY;
 	if ((s->deploy_slot = deploy_server(eng, j)) >= 0)
 		eng->deploys_on[s->deploy_slot]++;
 	log_drift(eng, j, "drift_detected");
@@ -550,6 +552,7 @@ static int graph_init(struct engine *eng, const struct m_plan *plan, struct vrs_
 		if (j->a->project)
 			j->p = projs_find(eng->projs, eng->nprojs, j->a->project);
 		job_describe(j);
+		eng->run.deploys_ahead += j->a->op == OP_DEPLOY;
 		if (j->p && j->a->resource == RES_DOMAIN_REGISTRATION)
 			psched_of(eng, j->p)->reg_pending++;
 		for (size_t k = 0; k < j->a->nrequires; k++) {

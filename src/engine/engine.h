@@ -42,7 +42,7 @@ struct engine_opts {
 	bool approve_costs; /* purchases run only with it (or under max_price_cents) */
 	const char *triggered_by;
 	const char *spec_commit;    /* NULL when the specs are not a git checkout */
-	int poll_ms;		    /* deployment poll tick; default 1000 */
+	int poll_ms;		    /* deployment and health poll tick; default 2000 */
 	int deploy_timeout_s;	    /* running time allowed, from leaving queued; default 1800 */
 	int deploy_queue_timeout_s; /* time allowed in queued; default 3600 */
 	int delete_wait_ms;	    /* wait for a deleted app to go; default 60000 */

@@ -66,6 +66,7 @@ struct run_zones;
 struct app_gones;
 struct dnsgate;
 struct health_waits;
+struct run_dests;
 
 /* one apply: its inputs and what the executors keep for its length */
 struct run {
@@ -86,6 +87,10 @@ struct run {
 	struct health_waits *healths; /* health.c */
 	struct resends *resends;      /* resend.c */
 	struct dnsgate *dnsgate;      /* dnsgate.c */
+	struct run_dests *dests;      /* dests.c: the servers' destinations read in this run */
+	/* deploy actions not started yet (the scheduler's count): a deploy batch waits for
+	 * more only while some are still to come (deploy_send.c) */
+	size_t deploys_ahead;
 };
 
 /* the handle of one action while it runs; the scheduler keeps the rest */
@@ -130,6 +135,16 @@ extern const struct executor local_executor;   /* local.c */
 extern const struct executor coolify_executor; /* remote.c (+ appenv.c, deploy.c) */
 extern const struct executor dns_executor;     /* dns.c */
 extern const struct executor domains_executor; /* domains.c */
+
+/*
+ * The poll tick of deployments and health waits (--poll / VRS_POLL_MS; each list backs
+ * off from it while nothing changes), and the longest a deploy batch gathers.
+ */
+#define ENGINE_POLL_MS_DEFAULT 2000
+static inline int engine_poll_ms(const struct run *run)
+{
+	return run->o->poll_ms > 0 ? run->o->poll_ms : ENGINE_POLL_MS_DEFAULT;
+}
 
 /* ---- the scheduler's API (engine.c) ----------------------------------------- */
 
@@ -195,6 +210,15 @@ typedef void (*zone_fn)(struct run *run, void *ud, const struct inwx_zone_info *
 void run_zone_read(struct run *run, const char *zone, zone_fn fn, void *ud);
 /* idempotent: every executor that reads zones may call it in its release() */
 void run_zones_release(struct run *run);
+
+/* ---- the servers' destinations read in this run (dests.c) ---------------------- */
+
+/* l: the server's destinations (the run keeps them), or NULL and err */
+typedef void (*dests_fn)(struct run *run, void *ud, const struct coolify_server_list *l,
+			 const struct vrs_err *err);
+/* one GET /servers/{uuid}/destinations per server and run, shared like run_zone_read */
+void run_dests_read(struct run *run, const char *server_uuid, dests_fn fn, void *ud);
+void run_dests_release(struct run *run);
 
 /* ---- ownership (recover.c) --------------------------------------------------- */
 

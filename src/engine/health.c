@@ -61,7 +61,7 @@ struct health_waits {
 
 static int poll_ms(const struct run *run)
 {
-	return run->o->poll_ms > 0 ? run->o->poll_ms : 1000;
+	return engine_poll_ms(run);
 }
 
 /* the domain probed: the primary one, else the first by name; NULL without domains */

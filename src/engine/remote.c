@@ -49,31 +49,18 @@ static int set_project_uuids(struct run *run, struct job *j, const char *id, str
 				      j->p->coolify_env_uuid, err);
 }
 
-static void on_env_got(void *ud, int rc, void *res, struct vrs_err *err)
+/*
+ * The project is recorded without reading its environment: Coolify makes
+ * `production` with every project and the app is created into it by name
+ * (environment_name), so the environment's uuid is not needed to go on;
+ * it is recorded when a read shows it (deploy.c, the deployment's URL).
+ */
+static void project_done(struct job *j, const char *how)
 {
-	struct job *j = ud;
-	struct coolify_environment *env = res;
-
-	if (rc < 0) {
-		job_fail_err(j->eng, j, err);
-		return;
-	}
 	free(j->p->coolify_env_uuid);
-	j->p->coolify_env_uuid = env->uuid ? strdup(env->uuid) : NULL;
-	coolify_environment_free(env);
-	engine_finish(j->eng, j, j->p->coolify_project_uuid, "coolify_project_created",
-		      "Coolify project and its production environment", set_project_uuids,
-		      "coolify project created");
-}
-
-static void get_env(struct job *j)
-{
-	struct vrs_err err;
-
-	err_clear(&err);
-	if (coolify_environment_get_async(j->eng->pv->coolify, j->p->coolify_project_uuid,
-					  "production", on_env_got, j, &err) < 0)
-		job_fail_err(j->eng, j, &err);
+	j->p->coolify_env_uuid = NULL;
+	engine_finish(j->eng, j, j->p->coolify_project_uuid, "coolify_project_created", how,
+		      set_project_uuids, "coolify project created");
 }
 
 /* a resend (resend.c) of a create its lookup proved did not land */
@@ -113,7 +100,7 @@ static void on_projects_listed(void *ud, int rc, void *res, struct vrs_err *err)
 		free(j->p->coolify_project_uuid);
 		j->p->coolify_project_uuid = strdup(found->uuid);
 		coolify_project_list_free(l);
-		get_env(j);
+		project_done(j, "adopted after an unclear create");
 		return;
 	}
 	coolify_project_list_free(l);
@@ -143,7 +130,7 @@ static void on_project_created(void *ud, int rc, void *res, struct vrs_err *err)
 	free(j->p->coolify_project_uuid);
 	j->p->coolify_project_uuid = ack->uuid ? strdup(ack->uuid) : NULL;
 	coolify_ack_free(ack);
-	get_env(j);
+	project_done(j, "Coolify project");
 }
 
 /* ---- coolify app ---------------------------------------------------------------- */
@@ -275,30 +262,30 @@ static int pick_destination(const struct m_server *srv, const struct coolify_ser
 
 static void create_app_in(struct run *run, struct job *j, const char *dest, struct vrs_err *err);
 
-static void on_destinations(void *ud, int rc, void *res, struct vrs_err *err)
+static void on_destinations(struct run *run, void *ud, const struct coolify_server_list *l,
+			    const struct vrs_err *err)
 {
 	struct job *j = ud;
-	const struct m_server *srv = world_server(j->eng->desired, j->p->server);
+	const struct m_server *srv = world_server(run->desired, j->p->server);
 	const char *dest = NULL;
 	struct vrs_err e2;
 
-	if (rc < 0) {
-		job_fail_err(j->eng, j, err);
+	if (l == NULL) {
+		job_fail_err(run, j, err);
 		return;
 	}
 	err_clear(&e2);
-	if (srv == NULL || pick_destination(srv, res, &dest, &e2) < 0) {
+	if (srv == NULL || pick_destination(srv, l, &dest, &e2) < 0) {
 		if (srv == NULL)
 			err_set(&e2, "no placed server to create the application on");
-		coolify_server_list_free(res);
-		job_fail_err(j->eng, j, &e2);
+		job_fail_err(run, j, &e2);
 		return;
 	}
-	create_app_in(j->eng, j, dest, &e2); /* the body is built before it returns */
-	coolify_server_list_free(res);
+	create_app_in(run, j, dest, &e2); /* the run keeps the list: dest stays valid */
 }
 
-/* the server's destinations first: a server with several needs destination_uuid */
+/* the server's destinations first (read once per run): a server with several needs
+ * destination_uuid */
 static void start_app_create(struct run *run, struct job *j, struct vrs_err *err)
 {
 	const struct m_server *srv = j->p->server ? world_server(run->desired, j->p->server) : NULL;
@@ -307,9 +294,7 @@ static void start_app_create(struct run *run, struct job *j, struct vrs_err *err
 		create_app_in(run, j, NULL, err); /* says what is missing */
 		return;
 	}
-	if (coolify_server_destinations_async(run->pv->coolify, srv->coolify_uuid, on_destinations,
-					      j, err) < 0)
-		job_fail_err(run, j, err);
+	run_dests_read(run, srv->coolify_uuid, on_destinations, j);
 }
 
 static void create_app_in(struct run *run, struct job *j, const char *dest, struct vrs_err *err)
@@ -649,6 +634,7 @@ static void coolify_release(struct run *run)
 {
 	health_release(run); /* first: it may drive the pool while the others' data is there */
 	deploy_release(run);
+	run_dests_release(run);
 	appgone_release(run);
 	resend_release(run);
 	dnsgate_release(run);

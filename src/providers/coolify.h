@@ -108,8 +108,16 @@ struct coolify_deployment {
 	char *deployment_uuid, *application_id, *application_name, *server_name;
 	char *status; /* queued, in_progress, finished, failed, cancelled-by-user */
 	char *commit, *created_at, *updated_at, *finished_at;
+	char *deployment_url; /* /project/<p>/environment/<e>/application/<a>/deployment/<d> */
 	bool force_rebuild, restart_only;
 };
+/*
+ * The environment uuid in d's deployment_url when the URL names project_uuid (Coolify
+ * builds it from the app's own project and environment: Application::link()), into
+ * out; false when it does not say.
+ */
+bool coolify_deployment_env_uuid(const struct coolify_deployment *d, const char *project_uuid,
+				 char *out, size_t n);
 struct coolify_deployment_list {
 	struct coolify_deployment *v;
 	size_t n;

@@ -77,6 +77,7 @@ static void deployment_release(struct coolify_deployment *d)
 	free(d->created_at);
 	free(d->updated_at);
 	free(d->finished_at);
+	free(d->deployment_url);
 }
 
 #define LIST_FREE(fn, type, clear)                                                                 \
@@ -304,6 +305,7 @@ static int parse_deployment(const cJSON *j, struct coolify_deployment *d)
 	d->created_at = pj_str(j, "created_at");
 	d->updated_at = pj_str(j, "updated_at");
 	d->finished_at = pj_str(j, "finished_at");
+	d->deployment_url = pj_str(j, "deployment_url");
 	d->force_rebuild = pj_bool(j, "force_rebuild", false);
 	d->restart_only = pj_bool(j, "restart_only", false);
 	return d->deployment_uuid ? 0 : -1;

@@ -513,6 +513,32 @@ static void test_coolify_answers(void **state)
 	coolify_env_list_free(envs);
 }
 
+/* the environment uuid in a deployment's URL, only when the URL names the project */
+static void test_deployment_env_uuid(void **state)
+{
+	struct coolify_deployment d = {0};
+	char out[64];
+	char url[256];
+
+	(void)state;
+	d.deployment_url = url;
+	snprintf(url, sizeof(url), "/project/p1/environment/e1x/application/a1/deployment/d1");
+	assert_true(coolify_deployment_env_uuid(&d, "p1", out, sizeof(out)));
+	assert_string_equal(out, "e1x");
+	assert_false(coolify_deployment_env_uuid(&d, "p2", out, sizeof(out))); /* not our project */
+	assert_false(coolify_deployment_env_uuid(&d, "p", out, sizeof(out)));  /* a prefix of it */
+	assert_false(coolify_deployment_env_uuid(&d, "p1", out, 3));	       /* no room */
+	snprintf(url, sizeof(url), "/project/p1/environment//application/a1");
+	assert_false(coolify_deployment_env_uuid(&d, "p1", out, sizeof(out)));
+	snprintf(url, sizeof(url), "/project/p1/environment/e%%2f/application/a1");
+	assert_false(coolify_deployment_env_uuid(&d, "p1", out, sizeof(out)));
+	snprintf(url, sizeof(url), "/project/p1/environment/e1");
+	assert_false(coolify_deployment_env_uuid(&d, "p1", out, sizeof(out)));
+	d.deployment_url = NULL;
+	assert_false(coolify_deployment_env_uuid(&d, "p1", out, sizeof(out)));
+	assert_false(coolify_deployment_env_uuid(NULL, "p1", out, sizeof(out)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +548,7 @@ int main(void)
 	    cmocka_unit_test(test_coolify_parse_shapes),
 	    cmocka_unit_test(test_coolify_answers),
 	    cmocka_unit_test(test_coolify_endpoints),
+	    cmocka_unit_test(test_deployment_env_uuid),
 	    cmocka_unit_test(test_inwx_codes),
 	    cmocka_unit_test(test_inwx_parse_shapes),
 	    cmocka_unit_test(test_inwx_status),
