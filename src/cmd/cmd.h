@@ -70,6 +70,8 @@ struct cmd_spec {
 	/* after parsing, before any setup: EXIT_OK to go on, else the exit status */
 	int (*check)(struct cmd_ctx *c);
 	int (*run)(struct cmd_ctx *c);
+	/* on PostgreSQL a held lock is waited for without end (watch's hot standby) */
+	bool standby;
 };
 
 struct cmd {

@@ -211,4 +211,5 @@ const struct cmd_spec cmd_watch = {
     .help_width = 22,
     .check = check,
     .run = run,
+    .standby = true,
 };

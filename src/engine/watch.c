@@ -50,6 +50,7 @@ struct watcher {
 	struct state *st;
 	struct providers **pv;
 	int ep, ino, debounce, interval, sig;
+	int notify; /* PostgreSQL: the LISTEN vrsctl session's socket, or -1 */
 	struct wdir *dirs;
 	size_t ndirs, adirs;
 	bool root_watched;
@@ -418,6 +419,34 @@ static void watcher_release(struct watcher *w)
 	close_fd(w->sig);
 }
 
+/* LISTEN for the application's NOTIFY vrsctl (PostgreSQL only) */
+static int notify_open(struct watcher *w, struct vrs_err *err)
+{
+	struct epoll_event ev;
+
+	if ((w->notify = state_notify_fd(w->st, err)) < 0)
+		return err->msg[0] ? -1 : 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = w->notify;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->notify, &ev) < 0)
+		return err_set(err, "watch: epoll: %s", strerror(errno));
+	return 0;
+}
+
+/* NOTIFYs arrived (read by libpq meanwhile, or on the socket): 1, 0 none,
+ * -1 the lock's session is gone (the writes would refuse anyway) */
+static int notify_check(struct watcher *w, struct vrs_err *err)
+{
+	int n;
+
+	if (w->notify < 0)
+		return 0;
+	if ((n = state_notify_drain(w->st, err)) < 0)
+		return -1;
+	return n > 0;
+}
+
 int engine_watch(struct state *st, struct providers **pv, const struct watch_opts *o,
 		 struct vrs_err *err)
 {
@@ -428,8 +457,8 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 	w.o = o;
 	w.st = st;
 	w.pv = pv;
-	w.ep = w.ino = w.debounce = w.interval = w.sig = -1;
-	if (watcher_open(&w, err) < 0)
+	w.ep = w.ino = w.debounce = w.interval = w.sig = w.notify = -1;
+	if (watcher_open(&w, err) < 0 || notify_open(&w, err) < 0)
 		goto out;
 	add_dir(&w, o->specs, 0);
 	if (!w.root_watched) {
@@ -465,6 +494,13 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 				add_dir(&w, o->specs, 0);
 				arm(w.debounce, o->debounce_ms, 0);
 			}
+		}
+		/* NOTIFYs libpq queued during a reconcile's lock checks count too */
+		if ((n = notify_check(&w, err)) < 0)
+			goto out;
+		if (n > 0) {
+			reconcile(&w, REFRESH_NONE, "notify");
+			continue;
 		}
 		n = epoll_wait(w.ep, evs, 8, w.root_watched ? -1 : 1000);
 		if (n < 0 && errno != EINTR) {

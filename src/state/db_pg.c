@@ -384,3 +384,30 @@ const struct db_ops db_pg_ops = {
     .release = pg_release,
     .rollback_to = pg_rollback_to,
 };
+
+/* LISTEN/NOTIFY (watch's wake-up): these take the PostgreSQL connection
+ * only (struct db of db_pg_open); no other driver has them */
+int db_pg_socket(struct db *db)
+{
+	return db && db->ops == &db_pg_ops ? PQsocket(db->c) : -1;
+}
+
+/* the notifications received so far, read without blocking: their count, or -1
+ * when the connection is gone */
+int db_pg_drain(struct db *db)
+{
+	PGnotify *n;
+	int count = 0;
+
+	if (db == NULL || db->ops != &db_pg_ops)
+		return -1;
+	if (PQconsumeInput(db->c) == 0) {
+		set_msg(db, PQerrorMessage(db->c));
+		return -1;
+	}
+	while ((n = PQnotifies(db->c)) != NULL) {
+		count++;
+		PQfreemem(n);
+	}
+	return count;
+}

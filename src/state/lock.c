@@ -139,3 +139,38 @@ void state_attach_lock(struct state *st, struct state_lock *lk)
 	if (st && lk && lk->pg && st->pg)
 		st->lockdb = lk->pg;
 }
+
+bool state_is_postgres(const char *state_path)
+{
+	enum state_kind kind;
+	struct vrs_err e;
+
+	err_clear(&e);
+	return state_where(state_path, &kind, &e) == 0 && kind == STATE_POSTGRES;
+}
+
+/* LISTEN on the lock's session: only the leader holds one, and it is idle
+ * between the per-write checks (which queue what arrives meanwhile) */
+int state_notify_fd(struct state *st, struct vrs_err *err)
+{
+	if (st == NULL || st->lockdb == NULL)
+		return -1;
+	if (db_exec(st->lockdb, "LISTEN vrsctl") < 0) {
+		err_setc(err, VRS_E_IO, "state %s: LISTEN vrsctl: %s", st->path,
+			 db_errmsg(st->lockdb));
+		return -1;
+	}
+	return db_pg_socket(st->lockdb);
+}
+
+int state_notify_drain(struct state *st, struct vrs_err *err)
+{
+	int n;
+
+	if (st == NULL || st->lockdb == NULL)
+		return 0;
+	if ((n = db_pg_drain(st->lockdb)) < 0)
+		return err_setc(err, VRS_E_LOCKED, "state %s: the lock's session is gone: %s",
+				st->path, db_errmsg(st->lockdb));
+	return n;
+}

@@ -135,6 +135,17 @@ int state_lock_wait(const char *state_path, long long wait_ms, struct state_lock
  * long as the process). lk must outlive st.
  */
 void state_attach_lock(struct state *st, struct state_lock *lk);
+/*
+ * The application's wake-up (PostgreSQL): state_notify_fd LISTENs on channel
+ * "vrsctl" on the lock's session (attached with state_attach_lock) and
+ * returns its socket for poll/epoll; -1 on SQLite or without a lock session.
+ * state_notify_drain reads what arrived without blocking: the number of
+ * NOTIFYs (0: none), or -1 with err when the session is gone.
+ */
+int state_notify_fd(struct state *st, struct vrs_err *err);
+int state_notify_drain(struct state *st, struct vrs_err *err);
+/* the lock can be taken by waiting (a standby): true for a PostgreSQL URL */
+bool state_is_postgres(const char *state_path);
 /* release and free (NULL-safe); the lock file itself stays */
 void state_unlock(struct state_lock *lk);
 
