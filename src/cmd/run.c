@@ -10,7 +10,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 void cmd_help(FILE *out, const struct cmd_spec *s)
 {
@@ -36,39 +35,47 @@ static int setup_specs(struct cmd_ctx *c, unsigned needs, const char *what, stru
 	return EXIT_ERR;
 }
 
-/* the writer lock; a standby (watch on PostgreSQL) waits for it as long as it
- * takes, saying once whom it waits for: 0 or -1 with err */
-static int setup_lock(struct cmd_ctx *c, bool standby, struct vrs_err *err)
+/* the writer lock: 0 or -1 with err; a standby (c->standby on PostgreSQL)
+ * finds it held and goes on without it, to wait in its run */
+static int setup_lock(struct cmd_ctx *c, struct vrs_err *err)
 {
 	if (state_lock_wait(c->g->state, c->g->lock_timeout_ms, &c->lk, NULL, err) == 0)
 		return 0;
-	if (!standby || err->code != VRS_E_LOCKED || !state_is_postgres(c->g->state))
+	if (!c->standby || err->code != VRS_E_LOCKED || !state_is_postgres(c->g->state))
 		return -1;
-	if (!c->g->quiet)
-		fprintf(stderr, "vrsctl: standby: %s; waiting for the lock\n", err->msg);
 	err_clear(err);
-	/* polled once a second (a new session each try): take-over within ~1 s */
-	while (state_lock_wait(c->g->state, 0, &c->lk, NULL, err) < 0) {
-		if (err->code != VRS_E_LOCKED)
-			return -1;
-		err_clear(err);
-		sleep(1);
-	}
-	if (!c->g->quiet)
-		fprintf(stderr, "vrsctl: standby: took the writer lock; leading\n");
 	return 0;
 }
 
+int cmd_standby_open(struct cmd_ctx *c, struct vrs_err *err)
+{
+	if (state_open(c->g->state, STATE_WRITE, &c->st, err) < 0)
+		return -1;
+	state_attach_lock(c->st, c->lk);
+	return 0;
+}
+
+void cmd_standby_close(struct cmd_ctx *c)
+{
+	state_close(c->st);
+	c->st = NULL;
+	state_unlock(c->lk);
+	c->lk = NULL;
+}
+
 /* everything the command needs, in the order of enum cmd_needs: 0 or the exit status */
-static int setup(struct cmd_ctx *c, unsigned needs, const char *what, bool standby)
+static int setup(struct cmd_ctx *c, unsigned needs, const char *what)
 {
 	struct vrs_err err;
 
 	err_clear(&err);
 	if ((needs & NEED_SPECS) && setup_specs(c, needs, what, &err) != 0)
 		return EXIT_ERR;
-	if ((needs & NEED_LOCK) && setup_lock(c, standby, &err) < 0)
+	if ((needs & NEED_LOCK) && setup_lock(c, &err) < 0)
 		return cmd_fail(&err);
+	/* a standby without the lock opens the state once it holds it */
+	if ((needs & NEED_LOCK) && c->lk == NULL)
+		needs &= ~(unsigned)(NEED_STATE_RW | NEED_WORLD);
 	/* with NEED_SPECS, NEED_STATE_RO was inputs_load's */
 	if ((needs & NEED_STATE_RW || (needs & (NEED_STATE_RO | NEED_SPECS)) == NEED_STATE_RO) &&
 	    state_open(c->g->state, needs & NEED_STATE_RW ? STATE_WRITE : STATE_READ, &c->st,
@@ -131,7 +138,7 @@ int cmd_run(const struct cmd *cmd, int argc, char **argv, const struct global_op
 	if (opt_parse(c.name, s->opts ? s->opts : none, argc, argv, c.args, &c.nargs) < 0)
 		rc = EXIT_ERR;
 	else if ((rc = s->check ? s->check(&c) : EXIT_OK) == EXIT_OK &&
-		 (rc = setup(&c, cmd->needs, s->diag_what, s->standby)) == 0)
+		 (rc = setup(&c, cmd->needs, s->diag_what)) == 0)
 		rc = s->run(&c);
 	release(&c);
 	opt_release(s->opts ? s->opts : none);

@@ -12,7 +12,12 @@
  *   - a timerfd for the periodic refresh (drift),
  *   - a signalfd: SIGTERM/SIGINT stop (calls in flight get 2 s, then
  *     they, queued retries and deployment waits are cut: engine.c stop_run;
- *     the next run resumes), SIGHUP reloads now.
+ *     the next run resumes), SIGHUP reloads now,
+ *   - on PostgreSQL, the socket of the writer lock's session, which LISTENs
+ *     on channel "vrsctl": the application's NOTIFY vrsctl, 'slug' arms the
+ *     debounce as a spec change does (a burst gives one reconcile), and the
+ *     session's end (the server terminated it) ends the loop with
+ *     VRS_E_LOCKED, as a reconcile whose writes found the lock lost does.
  * Invalid specs are reported and nothing is applied; the last good desired
  * world stays in force for the periodic refresh until the specs are valid
  * again. The caller holds the state lock for the whole life of the loop.
@@ -55,7 +60,9 @@ struct watcher {
 	size_t ndirs, adirs;
 	bool root_watched;
 	bool stop;
-	bool reload; /* SIGHUP during a reconcile */
+	bool reload;	     /* SIGHUP during a reconcile */
+	bool notified;	     /* a NOTIFY of a known project armed the debounce */
+	struct vrs_err lost; /* msg set: the writer lock was lost (VRS_E_LOCKED/INVALID) */
 	volatile sig_atomic_t stop_flag;
 	struct inputs good; /* the last valid desired world */
 	bool have_good;
@@ -351,6 +358,13 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	ro.tick_ud = w;
 	emit(w, "info", "reconcile_started", NULL, why, -1, NULL);
 	rc = engine_reconcile(w->st, w->pv, &w->good, &ro, &rr, &conflicts, &err);
+	/* writes refused for a lost lock (or one failed run, asked afterwards):
+	 * this process stops leading; cmd/ decides what comes next */
+	if (rc < 0 && (err.code == VRS_E_LOCKED || state_writer_check(w->st, &w->lost) < 0)) {
+		if (err.code == VRS_E_LOCKED)
+			w->lost = err;
+		w->stop = true;
+	}
 	if (conflicts.n)
 		report_specs(w, &conflicts);
 	snprintf(msg, sizeof(msg), "%zu action%s: %zu done, %zu failed, %zu skipped; %zu drift%s",
@@ -434,17 +448,53 @@ static int notify_open(struct watcher *w, struct vrs_err *err)
 	return 0;
 }
 
-/* NOTIFYs arrived (read by libpq meanwhile, or on the socket): 1, 0 none,
- * -1 the lock's session is gone (the writes would refuse anyway) */
-static int notify_check(struct watcher *w, struct vrs_err *err)
+static bool desired_has(const struct watcher *w, const char *slug)
 {
-	int n;
+	for (size_t i = 0; w->have_good && i < w->good.desired.nprojects; i++)
+		if (strcmp(w->good.desired.projects[i].slug, slug) == 0)
+			return true;
+	return false;
+}
+
+/* one NOTIFY: an empty payload or a project's slug (in the specs or the
+ * state) wakes the loop; anything else is logged and ignored */
+static void on_notify(void *ud, const char *payload)
+{
+	struct watcher *w = ud;
+	struct vrs_err err;
+	char msg[200];
+	int known = 1;
+
+	err_clear(&err);
+	if (*payload && !desired_has(w, payload))
+		known = state_project_known(w->st, payload, &err);
+	if (known > 0) {
+		if (!w->notified)
+			emit(w, "info", "notify", *payload ? payload : NULL, NULL, -1, NULL);
+		w->notified = true;
+		return;
+	}
+	snprintf(msg, sizeof(msg), "NOTIFY vrsctl, '%.64s%s': %s; ignored", payload,
+		 strlen(payload) > 64 ? "..." : "",
+		 known < 0 ? err.msg : "no project has this slug");
+	emit(w, known < 0 ? "error" : "info", "notify_ignored", NULL, NULL, -1, msg);
+}
+
+/* NOTIFYs arrived (read by libpq during the lock checks, or on the socket):
+ * arm the debounce; -1 when the lock's session is gone */
+static int notify_check(struct watcher *w)
+{
+	bool before = w->notified;
 
 	if (w->notify < 0)
 		return 0;
-	if ((n = state_notify_drain(w->st, err)) < 0)
+	if (state_notify_drain(w->st, on_notify, w, &w->lost) < 0) {
+		w->stop = true;
 		return -1;
-	return n > 0;
+	}
+	if (w->notified && !before)
+		arm(w->debounce, w->o->debounce_ms, 0);
+	return 0;
 }
 
 int engine_watch(struct state *st, struct providers **pv, const struct watch_opts *o,
@@ -458,6 +508,7 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 	w.st = st;
 	w.pv = pv;
 	w.ep = w.ino = w.debounce = w.interval = w.sig = w.notify = -1;
+	err_clear(&w.lost);
 	if (watcher_open(&w, err) < 0 || notify_open(&w, err) < 0)
 		goto out;
 	add_dir(&w, o->specs, 0);
@@ -469,8 +520,10 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 	/* the first reconcile reads the remote world too: a daemon starts from the truth */
 	if (load_specs(&w))
 		reconcile(&w, o->refresh == REFRESH_NONE ? REFRESH_HEAL : o->refresh, "start");
-	if (o->once) {
-		rc = 0;
+	if (o->once || w.stop) {
+		rc = w.lost.msg[0] ? -1 : 0;
+		if (rc < 0)
+			*err = w.lost;
 		goto out;
 	}
 	if (o->interval_ms > 0)
@@ -496,12 +549,8 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 			}
 		}
 		/* NOTIFYs libpq queued during a reconcile's lock checks count too */
-		if ((n = notify_check(&w, err)) < 0)
-			goto out;
-		if (n > 0) {
-			reconcile(&w, REFRESH_NONE, "notify");
-			continue;
-		}
+		if (w.stop || notify_check(&w) < 0)
+			break;
 		n = epoll_wait(w.ep, evs, 8, w.root_watched ? -1 : 1000);
 		if (n < 0 && errno != EINTR) {
 			err_set(err, "watch: epoll_wait: %s", strerror(errno));
@@ -515,9 +564,12 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 				if (read_events(&w))
 					changed = true;
 			} else if (fd == w.debounce) {
+				bool notified = w.notified;
 				drain(w.debounce);
+				w.notified = false;
 				if (load_specs(&w))
-					reconcile(&w, REFRESH_NONE, "specs changed");
+					reconcile(&w, REFRESH_NONE,
+						  notified ? "notify" : "specs changed");
 			} else if (fd == w.interval) {
 				drain(w.interval);
 				tick = true;
@@ -530,6 +582,10 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 		if (tick)
 			reconcile(&w, o->refresh == REFRESH_NONE ? REFRESH_HEAL : o->refresh,
 				  "interval");
+	}
+	if (w.lost.msg[0]) {
+		*err = w.lost;
+		goto out;
 	}
 	emit(&w, "info", "watch_stopped", NULL, NULL, -1, "signal");
 	rc = 0;

@@ -392,21 +392,24 @@ int db_pg_socket(struct db *db)
 	return db && db->ops == &db_pg_ops ? PQsocket(db->c) : -1;
 }
 
-/* the notifications received so far, read without blocking: their count, or -1
- * when the connection is gone */
-int db_pg_drain(struct db *db)
+/* the notifications received so far, read without blocking: their count
+ * (each payload given to fn), or -1 when the connection is gone */
+int db_pg_drain(struct db *db, void (*fn)(void *ud, const char *payload), void *ud)
 {
 	PGnotify *n;
 	int count = 0;
 
 	if (db == NULL || db->ops != &db_pg_ops)
 		return -1;
-	if (PQconsumeInput(db->c) == 0) {
+	/* a terminated session: its FATAL, then end of file; both leave it BAD */
+	if (PQconsumeInput(db->c) == 0 || PQstatus(db->c) != CONNECTION_OK) {
 		set_msg(db, PQerrorMessage(db->c));
 		return -1;
 	}
 	while ((n = PQnotifies(db->c)) != NULL) {
 		count++;
+		if (fn)
+			fn(ud, n->extra ? n->extra : "");
 		PQfreemem(n);
 	}
 	return count;
