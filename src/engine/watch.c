@@ -477,6 +477,10 @@ static void on_notify(void *ud, const char *payload)
 	snprintf(msg, sizeof(msg), "NOTIFY vrsctl, '%.64s%s': %s; ignored", payload,
 		 strlen(payload) > 64 ? "..." : "",
 		 known < 0 ? err.msg : "no project has this slug");
+	/* the payload is the application's: no control character reaches a log line */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	emit(w, known < 0 ? "error" : "info", "notify_ignored", NULL, NULL, -1, msg);
 }
 

@@ -268,9 +268,12 @@ def notify(t, w, watches):
         w.db("SELECT pg_notify('vrsctl', ?)", slug)
     time.sleep(1.5)
     t.eq(c.count("reconcile_started") - before, 1, "a burst of 5 NOTIFYs gives one reconcile")
-    w.db("NOTIFY vrsctl, 'no-such-project'")
+    w.db("SELECT pg_notify('vrsctl', ?)", "no-such\nproject")
     t.ok(wait_for(lambda: c.count("notify_ignored"), 5), "an unknown slug is logged and ignored",
          c.tail())
+    msgs = [e.get("message") for e in c.events() if e.get("event") == "notify_ignored"]
+    t.ok(msgs and "'no-such?project'" in msgs[0], "naming it without its control characters",
+         msgs)
     time.sleep(0.5)
     t.ok(c.p.poll() is None and holder(w) == c.name, "the leader keeps leading")
 
