@@ -125,7 +125,7 @@ run_integration() {
 	done
 }
 
-# PostgreSQL (issue 14): the state unit tests, t15_postgres and the apply,
+# PostgreSQL (issue 14): the state unit tests, t15_postgres, t16_standby and the apply,
 # crash and watch tests again (t96_compat not yet: docs/NOTES.md), each on a
 # throwaway server (tests/pg.sh); in the plain pass only, to keep make test
 # within its time
