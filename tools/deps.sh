@@ -65,6 +65,8 @@ need file /etc/ssl/certs/ca-certificates.crt ca-certificates
 need pkg libpq libpq-dev
 need file "$(pg_config --bindir 2>/dev/null || echo /nonexistent)/initdb" postgresql
 need py psycopg2 python3-psycopg2
+# t15: a transaction-pooling pgbouncer in front of it is detected and refused
+need file /usr/sbin/pgbouncer pgbouncer
 # optional: the fuzzer (make fuzz) and the INWX reference client test
 if command -v clang >/dev/null 2>&1; then
 	need clang "-fsanitize=fuzzer" libclang-rt-14-dev optional

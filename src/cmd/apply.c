@@ -252,6 +252,13 @@ static int run(struct cmd_ctx *c)
 	ro.triggered_by = who;
 	ro.spec_commit = commit;
 	erc = engine_reconcile(c->st, &c->pv, &c->in, &ro, &rr, &conflicts, &err);
+	/* a run whose lock session ended fails for that reason: exit 3, not 1 */
+	if (erc < 0 && err.code != VRS_E_LOCKED) {
+		struct vrs_err lost;
+		err_clear(&lost);
+		if (state_writer_check(c->st, &lost) < 0)
+			err = lost;
+	}
 	if (tty_err && !g->quiet && rr.stats.total)
 		fputs("\r\033[K", stderr);
 	if (rr.adopted && !g->quiet)
@@ -260,7 +267,7 @@ static int run(struct cmd_ctx *c)
 	if (conflicts.n)
 		cmd_print_diags(&conflicts, g->specs, "nothing applied");
 	else if (erc < 0 && rr.stats.total == 0)
-		cmd_print_err(&err);
+		rc = cmd_fail(&err);
 	else
 		rc = report_result(c, erc, &rr, &err);
 	diag_release(&conflicts);

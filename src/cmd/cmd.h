@@ -58,6 +58,9 @@ struct cmd_ctx {
 	struct state *st;
 	struct m_world recorded; /* NEED_WORLD */
 	struct providers *pv;
+	/* set by a check (watch): on PostgreSQL a held lock leaves lk and st NULL
+	 * for the command to wait as a hot standby (cmd_standby_open) */
+	bool standby;
 };
 
 /* what a command file declares: its flags and help, and its two steps */
@@ -91,6 +94,10 @@ int cmd_plan_dot(struct cmd_ctx *c, const struct opt_list *targets, bool refresh
 
 /* run command c with argv (argv[0] is its name): parse, check, set up, run, release */
 int cmd_run(const struct cmd *c, int argc, char **argv, const struct global_opts *g);
+/* a standby that took the lock (c->lk): open the state for writing under it */
+int cmd_standby_open(struct cmd_ctx *c, struct vrs_err *err);
+/* a leader that lost the lock: close the state and drop the lock's session */
+void cmd_standby_close(struct cmd_ctx *c);
 /* print the command's --help (usage, flags, usage_end) */
 void cmd_help(FILE *out, const struct cmd_spec *s);
 /* the HTTP trace printer (-vv) */

@@ -35,6 +35,34 @@ static int setup_specs(struct cmd_ctx *c, unsigned needs, const char *what, stru
 	return EXIT_ERR;
 }
 
+/* the writer lock: 0 or -1 with err; a standby (c->standby on PostgreSQL)
+ * finds it held and goes on without it, to wait in its run */
+static int setup_lock(struct cmd_ctx *c, struct vrs_err *err)
+{
+	if (state_lock_wait(c->g->state, c->g->lock_timeout_ms, &c->lk, NULL, err) == 0)
+		return 0;
+	if (!c->standby || err->code != VRS_E_LOCKED || !state_is_postgres(c->g->state))
+		return -1;
+	err_clear(err);
+	return 0;
+}
+
+int cmd_standby_open(struct cmd_ctx *c, struct vrs_err *err)
+{
+	if (state_open(c->g->state, STATE_WRITE, &c->st, err) < 0)
+		return -1;
+	state_attach_lock(c->st, c->lk);
+	return 0;
+}
+
+void cmd_standby_close(struct cmd_ctx *c)
+{
+	state_close(c->st);
+	c->st = NULL;
+	state_unlock(c->lk);
+	c->lk = NULL;
+}
+
 /* everything the command needs, in the order of enum cmd_needs: 0 or the exit status */
 static int setup(struct cmd_ctx *c, unsigned needs, const char *what)
 {
@@ -43,9 +71,11 @@ static int setup(struct cmd_ctx *c, unsigned needs, const char *what)
 	err_clear(&err);
 	if ((needs & NEED_SPECS) && setup_specs(c, needs, what, &err) != 0)
 		return EXIT_ERR;
-	if ((needs & NEED_LOCK) &&
-	    state_lock_wait(c->g->state, c->g->lock_timeout_ms, &c->lk, NULL, &err) < 0)
+	if ((needs & NEED_LOCK) && setup_lock(c, &err) < 0)
 		return cmd_fail(&err);
+	/* a standby without the lock opens the state once it holds it */
+	if ((needs & NEED_LOCK) && c->lk == NULL)
+		needs &= ~(unsigned)(NEED_STATE_RW | NEED_WORLD);
 	/* with NEED_SPECS, NEED_STATE_RO was inputs_load's */
 	if ((needs & NEED_STATE_RW || (needs & (NEED_STATE_RO | NEED_SPECS)) == NEED_STATE_RO) &&
 	    state_open(c->g->state, needs & NEED_STATE_RW ? STATE_WRITE : STATE_READ, &c->st,

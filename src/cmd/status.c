@@ -234,11 +234,15 @@ static int check(struct cmd_ctx *c)
 	return cmd_text_or_json(c->name, A.format, &A.json);
 }
 
-static void json_all(struct buf *b, const struct m_world *w, const char *slug, long long now)
+static void json_all(struct buf *b, const struct m_world *w, const char *slug, long long now,
+		     const char *leader)
 {
 	bool first = true;
 
-	buf_puts(b, "{\n  \"projects\": [");
+	/* PostgreSQL: the writer lock's holder (null: none, or SQLite) */
+	buf_puts(b, "{\n  \"leader\": ");
+	buf_json_str(b, leader && *leader ? leader : NULL);
+	buf_puts(b, ",\n  \"projects\": [");
 	for (size_t i = 0; i < w->nprojects; i++) {
 		if (slug && strcmp(slug, w->projects[i].slug) != 0)
 			continue;
@@ -256,15 +260,24 @@ static int run(struct cmd_ctx *c)
 {
 	const char *slug = c->nargs ? c->args[0] : NULL;
 	const struct m_world *w = &c->recorded;
+	bool pg = state_is_postgres(c->g->state);
+	char leader[128] = "";
+	struct vrs_err err;
 	struct buf b;
 
 	if (slug && world_project(w, slug) == NULL) {
 		cmd_error("no project '%s' in state %s", slug, c->g->state);
 		return EXIT_ERR;
 	}
+	err_clear(&err);
+	if (pg && state_lock_holder(c->g->state, leader, sizeof(leader), &err) < 0)
+		return cmd_fail(&err);
 	buf_init(&b);
+	if (pg && !A.json)
+		buf_printf(&b, "Leader: %s\n\n",
+			   *leader ? leader : "none (no process holds the writer lock)");
 	if (A.json) {
-		json_all(&b, w, slug, (long long)time(NULL));
+		json_all(&b, w, slug, (long long)time(NULL), leader);
 	} else if (w->nprojects == 0) {
 		buf_printf(&b, "No projects recorded in %s yet. Run 'vrsctl apply'.\n",
 			   c->g->state);
@@ -286,7 +299,8 @@ const struct cmd_spec cmd_status = {
 	     "and the last error; per domain its DNS state and TLS state (the certificate\n"
 	     "seen and its expiry), an active app seen unhealthy (since when), and the\n"
 	     "certificates expiring within 21 days. With SLUG, only that project. Reads\n"
-	     "the state only.\n"
+	     "the state only. On PostgreSQL it names the leader: the process holding the\n"
+	     "writer lock (its application_name, vrsctl@HOST:PID).\n"
 	     "\n",
     .usage_end = "\n"
 		 "Exit status: 0 ok, 1 error (unknown SLUG, unreadable state).\n",

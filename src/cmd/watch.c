@@ -4,12 +4,19 @@
  * timer (refreshing the remote world to heal drift), and prints one line
  * per event, as text or JSON (--log-format json). Optionally writes
  * Prometheus metrics after each reconcile.
+ *
+ * On PostgreSQL a watch is a hot standby while another process holds the
+ * writer lock: it tries the lock about once a second (answering SIGTERM and
+ * SIGINT meanwhile), then leads; a leader whose lock session is lost stops
+ * writing and waits again.
  */
 #include "cmd/cmd.h"
 #include "engine/metrics.h"
 #include "engine/watch.h"
 #include "util/buf.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +34,9 @@ static const char watch_usage[] =
     "new directories included; a burst of changes such as an editor's save or a git\n"
     "checkout gives one reconcile) and every --interval read the remote world and\n"
     "repair drift. Invalid specs are reported with their positions and nothing is\n"
-    "applied; the last good specs stay in force. Holds the state lock while it runs.\n"
+    "applied; the last good specs stay in force. Holds the state lock while it runs;\n"
+    "on a PostgreSQL state whose lock another watch holds it waits as a hot standby\n"
+    "and takes over when the holder ends, and a NOTIFY vrsctl, 'SLUG' reconciles now.\n"
     "\n";
 
 static const char watch_usage_end[] =
@@ -35,7 +44,8 @@ static const char watch_usage_end[] =
     "Signals: SIGTERM/SIGINT finish the calls in flight and exit 0; SIGHUP reloads now.\n"
     "Durations: 300ms, 4s, 10m, 1h. Credentials as for apply (vrsctl(1) ENVIRONMENT).\n"
     "\n"
-    "Exit status: 0 stopped by a signal (or --once succeeded), 1 error, 3 state locked.\n";
+    "Exit status: 0 stopped by a signal (or --once succeeded), 1 error, 3 state locked\n"
+    "(SQLite, or --once; on PostgreSQL a watch waits for the lock instead).\n";
 
 enum { R_HEAL = 1, R_REPORT };
 
@@ -168,18 +178,120 @@ static int check(struct cmd_ctx *c)
 	A.wo.base.deploy_queue_timeout_s = (int)(A.deploy_queue_timeout / 1000);
 	A.wo.base.dns_timeout_s = (int)(A.dns_timeout / 1000);
 	A.wo.base.health_timeout_s = (int)(A.health_timeout / 1000);
+	/* a one-shot run (a timer job) does not wait: exit 3, or --lock-timeout */
+	c->standby = !A.wo.once;
 	return EXIT_OK;
+}
+
+static void say(struct watch_ctx *ctx, const char *level, const char *event, const char *msg)
+{
+	struct watch_event ev = {level, event, NULL, NULL, -1, msg};
+	on_event(ctx, &ev);
+}
+
+/* the metrics of a standby: who leads (the reconcile counters stay) */
+static void standby_metrics(struct watch_ctx *ctx, const char *holder)
+{
+	struct vrs_err err;
+
+	A.m.leader = 0;
+	snprintf(A.m.holder, sizeof(A.m.holder), "%s", holder);
+	err_clear(&err);
+	if (A.m.path && metrics_write(&A.m, &err) < 0)
+		say(ctx, "error", "metrics_failed", err.msg);
+}
+
+/* wait for the writer lock as a hot standby, trying it about once a second
+ * (after `first` seconds): 0 leading (state open), 1 stopped by
+ * SIGTERM/SIGINT, -1 error */
+static int standby(struct cmd_ctx *c, struct watch_ctx *ctx, int first, struct vrs_err *err)
+{
+	struct timespec wait = {first > 1 ? first : 1, 0};
+	bool yield = first > 1;
+	char holder[128], last[128] = "-", msg[300];
+	sigset_t mask;
+
+	/* blocked and taken with sigtimedwait; engine_watch's signalfd later */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	for (;;) {
+		int sig;
+
+		if (yield) {
+			say(ctx, "info", "standby", "yielding the writer lock to a waiting watch");
+			standby_metrics(ctx, "");
+		} else if (state_lock(c->g->state, &c->lk, NULL, err) == 0) {
+			break;
+		} else {
+			if (err->code != VRS_E_LOCKED)
+				return -1;
+			err_clear(err);
+			if (state_lock_holder(c->g->state, holder, sizeof(holder), err) < 0)
+				return -1;
+			if (strcmp(holder, last) != 0) {
+				snprintf(msg, sizeof(msg),
+					 "the writer lock is held by %s; waiting for it",
+					 *holder ? holder : "another process");
+				say(ctx, "info", "standby", msg);
+				standby_metrics(ctx, holder);
+				snprintf(last, sizeof(last), "%s", holder);
+			}
+		}
+		sig = sigtimedwait(&mask, NULL, &wait);
+		wait.tv_sec = 1;
+		yield = false;
+		if (sig == SIGTERM || sig == SIGINT)
+			return 1;
+		if (sig < 0 && errno != EAGAIN && errno != EINTR)
+			return err_set(err, "watch: waiting for the lock: %s", strerror(errno));
+	}
+	if (cmd_standby_open(c, err) < 0)
+		return -1;
+	say(ctx, "info", "leading", "took the writer lock");
+	return 0;
+}
+
+/* lead (from the start, or after waiting as a standby) until a signal; a
+ * leader that lost the lock on PostgreSQL goes back to waiting */
+static int lead(struct cmd_ctx *c, struct watch_ctx *ctx, struct watch_opts *wo)
+{
+	struct vrs_err err;
+	int first = 0;
+
+	for (;;) {
+		int r = 0;
+
+		err_clear(&err);
+		if (c->st == NULL && (r = standby(c, ctx, first, &err)) != 0) {
+			if (r < 0)
+				return cmd_fail(&err);
+			say(ctx, "info", "watch_stopped", "signal (standby)");
+			return EXIT_OK;
+		}
+		A.m.leader = 1;
+		state_self_name(A.m.holder, sizeof(A.m.holder));
+		if (engine_watch(c->st, &c->pv, wo, &err) == 0)
+			return wo->once && ctx->last_rc < 0 ? EXIT_ERR : EXIT_OK;
+		if (!c->standby || err.code != VRS_E_LOCKED || !state_is_postgres(c->g->state))
+			return cmd_fail(&err);
+		say(ctx, "error", "leadership_lost", err.msg);
+		cmd_standby_close(c);
+		/* a standby already waiting tries within its second: it goes first
+		 * (this process's connection may be what failed) */
+		first = 2;
+	}
 }
 
 static int run(struct cmd_ctx *c)
 {
 	struct watch_ctx ctx = {.g = c->g};
 	struct watch_opts *wo = &A.wo;
-	struct vrs_err err;
 	char *who = engine_triggered_by(c->g->specs), *commit = engine_spec_commit(c->g->specs);
-	int rc = EXIT_OK;
+	int rc;
 
-	err_clear(&err);
 	A.m.state_path = c->g->state;
 	wo->specs = c->g->specs;
 	wo->debounce_ms = (int)A.debounce;
@@ -195,10 +307,7 @@ static int run(struct cmd_ctx *c)
 	wo->event_ud = &ctx;
 	wo->after = after_reconcile;
 	wo->after_ud = &ctx;
-	if (engine_watch(c->st, &c->pv, wo, &err) < 0)
-		rc = cmd_fail(&err);
-	else if (wo->once && ctx.last_rc < 0)
-		rc = EXIT_ERR;
+	rc = lead(c, &ctx, wo);
 	free(who);
 	free(commit);
 	return rc;

@@ -16,11 +16,7 @@
  * status changes, transactions, the journal row committed before every
  * remote write and closed in the transaction that records its result) and
  * ends the job through the scheduler's API (job_done, job_fail, job_defer,
- * engine_finish). Allowed arrows: reconcile.c → scheduler, executors.c,
- * recover.c, refresh.c; executors.c → executors; scheduler → bookkeeping,
- * projects.c; executors → scheduler API, bookkeeping; everything → state,
- * providers, model. Never: the scheduler → an executor by name, an
- * executor → another executor, the bookkeeping → the scheduler.
+ * engine_finish). Arrows and the never-arrows: docs/ARCHITECTURE.md.
  */
 #include "engine/engine_int.h"
 
@@ -609,12 +605,20 @@ static void engine_release(struct engine *eng)
 /* calls in flight at a stop get this long to answer before they are cut */
 #define STOP_GRACE_MS 2000
 
-/*
- * A stop: nothing new starts, calls in flight get STOP_GRACE_MS to answer
- * (no executor timer runs meanwhile: no poll, no resend), then every call
- * still queued, backing off or in flight is cancelled, and the jobs still
- * waiting (deployments being polled) are interrupted.
- */
+/* cancel every call queued, backing off or in flight; interrupt waiting jobs */
+static void cut_all(struct engine *eng)
+{
+	eng->cancelling = true;
+	http_pool_cancel(eng->run.pv->pool);
+	for (size_t i = 0; i < eng->njobs; i++)
+		if (eng->jobs[i].state == J_RUNNING &&
+		    (eng->jobs[i].waiting || eng->jobs[i].running))
+			job_interrupt(eng, &eng->jobs[i]);
+	eng->cancelling = false;
+}
+
+/* a stop: nothing new starts, calls in flight get STOP_GRACE_MS to answer
+ * (no executor timer runs meanwhile: no poll, no resend), then cut_all */
 static int stop_run(struct engine *eng, struct vrs_err *err)
 {
 	struct http_pool *pool = eng->run.pv->pool;
@@ -624,13 +628,7 @@ static int stop_run(struct engine *eng, struct vrs_err *err)
 	       engine_now_ms() < until)
 		if (http_pool_step(pool, 100, err) < 0)
 			return -1;
-	eng->cancelling = true;
-	http_pool_cancel(pool);
-	for (size_t i = 0; i < eng->njobs; i++)
-		if (eng->jobs[i].state == J_RUNNING &&
-		    (eng->jobs[i].waiting || eng->jobs[i].running))
-			job_interrupt(eng, &eng->jobs[i]);
-	eng->cancelling = false;
+	cut_all(eng);
 	eng->run.stats.stopped = true;
 	return 0;
 }
@@ -672,6 +670,9 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 	if (engine_init(&eng, st, pv, in, recorded, plan, o, err) < 0 ||
 	    graph_init(&eng, plan, err) < 0 || run_loop(&eng, err) < 0)
 		goto out;
+	/* a failed state write ends the run: none of its calls may outlive it */
+	if (eng.state_error[0])
+		cut_all(&eng);
 	for (size_t i = 0; i < eng.njobs; i++)
 		if (eng.jobs[i].state == J_PENDING)
 			job_skip(&eng, &eng.jobs[i], NULL);

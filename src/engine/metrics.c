@@ -105,6 +105,13 @@ int metrics_write(const struct watch_metrics *m, struct vrs_err *err)
 		   "vrsctl_reconcile_duration_seconds %.3f\n",
 		   m->actions_ok, m->actions_failed, m->actions_skipped, m->reconciles_ok,
 		   m->reconciles_failed, m->drift, m->adopted, m->last_success, m->last_duration);
+	buf_puts(&b,
+		 "# HELP vrsctl_leader 1 while this watch holds the writer lock and reconciles, "
+		 "0 while it waits as a standby; holder: the lock holder's name.\n"
+		 "# TYPE vrsctl_leader gauge\nvrsctl_leader{holder=\"");
+	for (const char *p = m->holder; *p; p++)
+		buf_printf(&b, "%s%c", *p == '"' || *p == '\\' ? "\\" : "", *p == '\n' ? ' ' : *p);
+	buf_printf(&b, "\"} %d\n", m->leader);
 	if (file_write_atomic(m->path, b.data, b.len, err) < 0) {
 		buf_release(&b);
 		return -1;

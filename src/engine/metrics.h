@@ -15,6 +15,10 @@ struct watch_metrics {
 	unsigned long long actions_ok, actions_failed, actions_skipped, drift;
 	unsigned long long adopted;
 	double last_success, last_duration;
+	/* the hot standby (PostgreSQL): 1 this watch leads, 0 it waits; holder
+	 * names the writer lock's holder ("" unknown) */
+	int leader;
+	char holder[128];
 };
 
 /* count one reconcile (rc 0: succeeded) that took duration_ms */

@@ -12,7 +12,12 @@
  *   - a timerfd for the periodic refresh (drift),
  *   - a signalfd: SIGTERM/SIGINT stop (calls in flight get 2 s, then
  *     they, queued retries and deployment waits are cut: engine.c stop_run;
- *     the next run resumes), SIGHUP reloads now.
+ *     the next run resumes), SIGHUP reloads now,
+ *   - on PostgreSQL, the socket of the writer lock's session, which LISTENs
+ *     on channel "vrsctl": the application's NOTIFY vrsctl, 'slug' arms the
+ *     debounce as a spec change does (a burst gives one reconcile), and the
+ *     session's end (the server terminated it) ends the loop with
+ *     VRS_E_LOCKED, as a reconcile whose writes found the lock lost does.
  * Invalid specs are reported and nothing is applied; the last good desired
  * world stays in force for the periodic refresh until the specs are valid
  * again. The caller holds the state lock for the whole life of the loop.
@@ -50,11 +55,14 @@ struct watcher {
 	struct state *st;
 	struct providers **pv;
 	int ep, ino, debounce, interval, sig;
+	int notify; /* PostgreSQL: the LISTEN vrsctl session's socket, or -1 */
 	struct wdir *dirs;
 	size_t ndirs, adirs;
 	bool root_watched;
 	bool stop;
-	bool reload; /* SIGHUP during a reconcile */
+	bool reload;	     /* SIGHUP during a reconcile */
+	bool notified;	     /* a NOTIFY of a known project armed the debounce */
+	struct vrs_err lost; /* msg set: the writer lock was lost (VRS_E_LOCKED/INVALID) */
 	volatile sig_atomic_t stop_flag;
 	struct inputs good; /* the last valid desired world */
 	bool have_good;
@@ -350,6 +358,13 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	ro.tick_ud = w;
 	emit(w, "info", "reconcile_started", NULL, why, -1, NULL);
 	rc = engine_reconcile(w->st, w->pv, &w->good, &ro, &rr, &conflicts, &err);
+	/* writes refused for a lost lock (or one failed run, asked afterwards):
+	 * this process stops leading; cmd/ decides what comes next */
+	if (rc < 0 && (err.code == VRS_E_LOCKED || state_writer_check(w->st, &w->lost) < 0)) {
+		if (err.code == VRS_E_LOCKED)
+			w->lost = err;
+		w->stop = true;
+	}
 	if (conflicts.n)
 		report_specs(w, &conflicts);
 	snprintf(msg, sizeof(msg), "%zu action%s: %zu done, %zu failed, %zu skipped; %zu drift%s",
@@ -418,6 +433,74 @@ static void watcher_release(struct watcher *w)
 	close_fd(w->sig);
 }
 
+/* LISTEN for the application's NOTIFY vrsctl (PostgreSQL only) */
+static int notify_open(struct watcher *w, struct vrs_err *err)
+{
+	struct epoll_event ev;
+
+	if ((w->notify = state_notify_fd(w->st, err)) < 0)
+		return err->msg[0] ? -1 : 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = w->notify;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->notify, &ev) < 0)
+		return err_set(err, "watch: epoll: %s", strerror(errno));
+	return 0;
+}
+
+static bool desired_has(const struct watcher *w, const char *slug)
+{
+	for (size_t i = 0; w->have_good && i < w->good.desired.nprojects; i++)
+		if (strcmp(w->good.desired.projects[i].slug, slug) == 0)
+			return true;
+	return false;
+}
+
+/* one NOTIFY: an empty payload or a project's slug (in the specs or the
+ * state) wakes the loop; anything else is logged and ignored */
+static void on_notify(void *ud, const char *payload)
+{
+	struct watcher *w = ud;
+	struct vrs_err err;
+	char msg[200];
+	int known = 1;
+
+	err_clear(&err);
+	if (*payload && !desired_has(w, payload))
+		known = state_project_known(w->st, payload, &err);
+	if (known > 0) {
+		if (!w->notified)
+			emit(w, "info", "notify", *payload ? payload : NULL, NULL, -1, NULL);
+		w->notified = true;
+		return;
+	}
+	snprintf(msg, sizeof(msg), "NOTIFY vrsctl, '%.64s%s': %s; ignored", payload,
+		 strlen(payload) > 64 ? "..." : "",
+		 known < 0 ? err.msg : "no project has this slug");
+	/* the payload is the application's: no control character reaches a log line */
+	for (char *p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	emit(w, known < 0 ? "error" : "info", "notify_ignored", NULL, NULL, -1, msg);
+}
+
+/* NOTIFYs arrived (read by libpq during the lock checks, or on the socket):
+ * arm the debounce; -1 when the lock's session is gone */
+static int notify_check(struct watcher *w)
+{
+	bool before = w->notified;
+
+	if (w->notify < 0)
+		return 0;
+	if (state_notify_drain(w->st, on_notify, w, &w->lost) < 0) {
+		w->stop = true;
+		return -1;
+	}
+	if (w->notified && !before)
+		arm(w->debounce, w->o->debounce_ms, 0);
+	return 0;
+}
+
 int engine_watch(struct state *st, struct providers **pv, const struct watch_opts *o,
 		 struct vrs_err *err)
 {
@@ -428,8 +511,9 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 	w.o = o;
 	w.st = st;
 	w.pv = pv;
-	w.ep = w.ino = w.debounce = w.interval = w.sig = -1;
-	if (watcher_open(&w, err) < 0)
+	w.ep = w.ino = w.debounce = w.interval = w.sig = w.notify = -1;
+	err_clear(&w.lost);
+	if (watcher_open(&w, err) < 0 || notify_open(&w, err) < 0)
 		goto out;
 	add_dir(&w, o->specs, 0);
 	if (!w.root_watched) {
@@ -440,8 +524,10 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 	/* the first reconcile reads the remote world too: a daemon starts from the truth */
 	if (load_specs(&w))
 		reconcile(&w, o->refresh == REFRESH_NONE ? REFRESH_HEAL : o->refresh, "start");
-	if (o->once) {
-		rc = 0;
+	if (o->once || w.stop) {
+		rc = w.lost.msg[0] ? -1 : 0;
+		if (rc < 0)
+			*err = w.lost;
 		goto out;
 	}
 	if (o->interval_ms > 0)
@@ -466,6 +552,9 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 				arm(w.debounce, o->debounce_ms, 0);
 			}
 		}
+		/* NOTIFYs libpq queued during a reconcile's lock checks count too */
+		if (w.stop || notify_check(&w) < 0)
+			break;
 		n = epoll_wait(w.ep, evs, 8, w.root_watched ? -1 : 1000);
 		if (n < 0 && errno != EINTR) {
 			err_set(err, "watch: epoll_wait: %s", strerror(errno));
@@ -479,9 +568,12 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 				if (read_events(&w))
 					changed = true;
 			} else if (fd == w.debounce) {
+				bool notified = w.notified;
 				drain(w.debounce);
+				w.notified = false;
 				if (load_specs(&w))
-					reconcile(&w, REFRESH_NONE, "specs changed");
+					reconcile(&w, REFRESH_NONE,
+						  notified ? "notify" : "specs changed");
 			} else if (fd == w.interval) {
 				drain(w.interval);
 				tick = true;
@@ -494,6 +586,10 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 		if (tick)
 			reconcile(&w, o->refresh == REFRESH_NONE ? REFRESH_HEAL : o->refresh,
 				  "interval");
+	}
+	if (w.lost.msg[0]) {
+		*err = w.lost;
+		goto out;
 	}
 	emit(&w, "info", "watch_stopped", NULL, NULL, -1, "signal");
 	rc = 0;

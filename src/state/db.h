@@ -68,6 +68,12 @@ int db_savepoint(struct db *db, const char *name);
 int db_release(struct db *db, const char *name);
 int db_rollback_to(struct db *db, const char *name);
 
+/* PostgreSQL only: the connection's socket (-1 on another driver), and the
+ * NOTIFYs received so far, read without blocking (count, each payload to fn;
+ * -1: connection lost) */
+int db_pg_socket(struct db *db);
+int db_pg_drain(struct db *db, void (*fn)(void *ud, const char *payload), void *ud);
+
 /* SQLite only: durability of the next commits (journal rows use FULL) */
 int db_sqlite_sync_full(struct db *db, bool full);
 /* SQLite only: copy db into the new file path (a plain rollback-journal file) */

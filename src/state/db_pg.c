@@ -384,3 +384,33 @@ const struct db_ops db_pg_ops = {
     .release = pg_release,
     .rollback_to = pg_rollback_to,
 };
+
+/* LISTEN/NOTIFY (watch's wake-up): these take the PostgreSQL connection
+ * only (struct db of db_pg_open); no other driver has them */
+int db_pg_socket(struct db *db)
+{
+	return db && db->ops == &db_pg_ops ? PQsocket(db->c) : -1;
+}
+
+/* the notifications received so far, read without blocking: their count
+ * (each payload given to fn), or -1 when the connection is gone */
+int db_pg_drain(struct db *db, void (*fn)(void *ud, const char *payload), void *ud)
+{
+	PGnotify *n;
+	int count = 0;
+
+	if (db == NULL || db->ops != &db_pg_ops)
+		return -1;
+	/* a terminated session: its FATAL, then end of file; both leave it BAD */
+	if (PQconsumeInput(db->c) == 0 || PQstatus(db->c) != CONNECTION_OK) {
+		set_msg(db, PQerrorMessage(db->c));
+		return -1;
+	}
+	while ((n = PQnotifies(db->c)) != NULL) {
+		count++;
+		if (fn)
+			fn(ud, n->extra ? n->extra : "");
+		PQfreemem(n);
+	}
+	return count;
+}

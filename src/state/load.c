@@ -300,3 +300,10 @@ int state_load(struct state *st, struct m_world *recorded, struct vrs_err *err)
 	free(ix.v);
 	return rc;
 }
+
+int state_project_known(struct state *st, const char *slug, struct vrs_err *err)
+{
+	long long id;
+
+	return st_find_id(st, "marketplace_project", "slug", slug, &id, err);
+}

@@ -18,6 +18,7 @@
 struct state_lock {
 	int fd;	       /* SQLite: the flock'ed STATE.lock */
 	struct db *pg; /* PostgreSQL: the session holding the advisory lock */
+	int backend;   /* its pg_backend_pid() */
 };
 
 static int read_pid(int fd)
@@ -45,7 +46,8 @@ int state_lock(const char *state_path, struct state_lock **out, int *holder_pid,
 		return -1;
 	if (kind == STATE_POSTGRES) {
 		struct db *db = NULL;
-		if (st_lock_pg(state_path, &db, holder_pid, err) < 0)
+		int backend = 0;
+		if (st_lock_pg(state_path, &db, &backend, holder_pid, err) < 0)
 			return -1;
 		if ((*out = calloc(1, sizeof(**out))) == NULL) {
 			db_close(db);
@@ -53,6 +55,7 @@ int state_lock(const char *state_path, struct state_lock **out, int *holder_pid,
 		}
 		(*out)->fd = -1;
 		(*out)->pg = db;
+		(*out)->backend = backend;
 		return 0;
 	}
 	if (snprintf(path, sizeof(path), "%s.lock", state_path) >= (int)sizeof(path))
@@ -136,6 +139,62 @@ void state_unlock(struct state_lock *lk)
 
 void state_attach_lock(struct state *st, struct state_lock *lk)
 {
-	if (st && lk && lk->pg && st->pg)
+	if (st && lk && lk->pg && st->pg) {
 		st->lockdb = lk->pg;
+		st->lockpid = lk->backend;
+	}
+}
+
+int state_writer_check(struct state *st, struct vrs_err *err)
+{
+	if (st == NULL || st->lockdb == NULL)
+		return 0;
+	return st_lock_pg_check(st->lockdb, st->lockpid, st->path, err);
+}
+
+int state_lock_holder(const char *state_path, char *out, size_t n, struct vrs_err *err)
+{
+	enum state_kind kind;
+
+	*out = 0;
+	if (state_where(state_path, &kind, err) < 0)
+		return -1;
+	return kind == STATE_POSTGRES ? st_lock_holder_pg(state_path, out, n, err) : 0;
+}
+
+bool state_is_postgres(const char *state_path)
+{
+	enum state_kind kind;
+	struct vrs_err e;
+
+	err_clear(&e);
+	return state_where(state_path, &kind, &e) == 0 && kind == STATE_POSTGRES;
+}
+
+/* LISTEN on the lock's session: only the leader holds one, and it is idle
+ * between the per-write checks (which queue what arrives meanwhile) */
+int state_notify_fd(struct state *st, struct vrs_err *err)
+{
+	if (st == NULL || st->lockdb == NULL)
+		return -1;
+	if (db_exec(st->lockdb, "LISTEN vrsctl") < 0) {
+		err_setc(err, VRS_E_IO, "state %s: LISTEN vrsctl: %s", st->path,
+			 db_errmsg(st->lockdb));
+		return -1;
+	}
+	return db_pg_socket(st->lockdb);
+}
+
+int state_notify_drain(struct state *st, void (*fn)(void *ud, const char *payload), void *ud,
+		       struct vrs_err *err)
+{
+	int n;
+
+	if (st == NULL || st->lockdb == NULL)
+		return 0;
+	if ((n = db_pg_drain(st->lockdb, fn, ud)) < 0)
+		return err_setc(err, VRS_E_LOCKED,
+				"state %s: the writer lock's session is gone (%s); not writing",
+				st->path, db_errmsg(st->lockdb));
+	return n;
 }

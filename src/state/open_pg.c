@@ -70,13 +70,20 @@ static int count_tables(struct state *st, int *n, struct vrs_err *err)
 	return rc == DB_ROW ? 0 : st_dberr(st, err, "opening");
 }
 
-int st_open_pg(struct state *st, const char *url, struct vrs_err *err)
+void state_self_name(char *out, size_t n)
 {
-	char host[64] = "", app[128];
-	int ntables = 0, v = 0;
+	char host[64] = "";
 
 	gethostname(host, sizeof(host) - 1);
-	snprintf(app, sizeof(app), "vrsctl@%s:%ld", host, (long)getpid());
+	snprintf(out, n, "vrsctl@%s:%ld", host, (long)getpid());
+}
+
+int st_open_pg(struct state *st, const char *url, struct vrs_err *err)
+{
+	char app[128];
+	int ntables = 0, v = 0;
+
+	state_self_name(app, sizeof(app));
 	st->pg = true;
 	if (db_pg_open(url, app, &st->db) < 0)
 		return st_dberr(st, err, "connecting");
@@ -134,24 +141,47 @@ static void lock_holder(struct db *db, char *out, size_t n, int *pid)
 	db_finalize(s);
 }
 
-int st_lock_pg(const char *url, struct db **out, int *holder_pid, struct vrs_err *err)
+/* pg_backend_pid() of db's session, or 0 */
+static int backend_pid(struct db *db)
 {
-	char host[64] = "", app[128], holder[128];
+	struct db_stmt *s = NULL;
+	int pid = 0;
+
+	if (db_prepare(db, "SELECT pg_backend_pid()", &s) == 0 && db_step(s) == DB_ROW)
+		pid = (int)db_col_int(s, 0);
+	db_finalize(s);
+	return pid;
+}
+
+/* the lock is a session's: through a transaction pooler (pgbouncer) the next
+ * statement may run on another server session, which holds nothing */
+static int pooled(const char *shown, int was, int now, struct vrs_err *err)
+{
+	return err_setc(err, VRS_E_INVALID,
+			"state %s: the server session changed between statements (backend pid "
+			"%d, then %d): a transaction-pooling proxy such as pgbouncer? vrsctl "
+			"needs a direct connection (its lock and LISTEN are the session's)",
+			shown, was, now);
+}
+
+int st_lock_pg(const char *url, struct db **out, int *backend, int *holder_pid, struct vrs_err *err)
+{
+	char app[128], holder[128];
 	char *shown = st_redact_url(url);
 	struct db *db = NULL;
 	struct db_stmt *s = NULL;
-	int rc = -1;
+	int rc = -1, pid;
 
 	*out = NULL;
 	if (shown == NULL)
 		return err_setc(err, VRS_E_NOMEM, "out of memory");
-	gethostname(host, sizeof(host) - 1);
-	snprintf(app, sizeof(app), "vrsctl@%s:%ld", host, (long)getpid());
+	state_self_name(app, sizeof(app));
 	if (db_pg_open(url, app, &db) < 0) {
 		err_setc(err, VRS_E_IO, "state %s: connecting: %s", shown, db_errmsg(db));
 		goto out;
 	}
-	if (db_prepare(db, "SELECT pg_try_advisory_lock(" WRITER_KEY ")", &s) < 0 ||
+	if (db_prepare(db, "SELECT pg_try_advisory_lock(" WRITER_KEY "), pg_backend_pid()", &s) <
+		0 ||
 	    db_step(s) != DB_ROW) {
 		err_setc(err, VRS_E_IO, "state %s: taking the writer lock: %s", shown,
 			 db_errmsg(db));
@@ -165,6 +195,11 @@ int st_lock_pg(const char *url, struct db **out, int *holder_pid, struct vrs_err
 			err_setc(err, VRS_E_LOCKED, "state %s is locked by another process", shown);
 		goto out;
 	}
+	*backend = (int)db_col_int(s, 1);
+	if ((pid = backend_pid(db)) != *backend) {
+		pooled(shown, *backend, pid, err);
+		goto out;
+	}
 	*out = db;
 	db = NULL;
 	rc = 0;
@@ -175,25 +210,51 @@ out:
 	return rc;
 }
 
-int st_lock_pg_check(struct db *db, const char *shown, struct vrs_err *err)
+int st_lock_holder_pg(const char *url, char *out, size_t n, struct vrs_err *err)
+{
+	char app[128];
+	struct db *db = NULL;
+	int rc = 0;
+
+	*out = 0;
+	state_self_name(app, sizeof(app));
+	if (db_pg_open(url, app, &db) < 0) {
+		char *shown = st_redact_url(url);
+		rc = err_setc(err, VRS_E_IO, "state %s: connecting: %s", shown ? shown : "",
+			      db_errmsg(db));
+		free(shown);
+	} else {
+		lock_holder(db, out, n, NULL);
+	}
+	db_close(db);
+	return rc;
+}
+
+int st_lock_pg_check(struct db *db, int backend, const char *shown, struct vrs_err *err)
 {
 	struct db_stmt *s = NULL;
-	int rc = DB_ERR;
+	int rc = DB_ERR, pid = 0;
+	bool held = false;
 
 	if (db_prepare(db,
-		       "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
-		       "classid = 0 AND objid = " WRITER_KEY " AND objsubid = 1 AND pid = "
-		       "pg_backend_pid()",
-		       &s) == 0)
-		rc = db_step(s);
+		       "SELECT pg_backend_pid(), EXISTS (SELECT 1 FROM pg_locks WHERE locktype = "
+		       "'advisory' AND granted AND classid = 0 AND objid = " WRITER_KEY
+		       " AND objsubid = 1 AND pid = pg_backend_pid())",
+		       &s) == 0 &&
+	    (rc = db_step(s)) == DB_ROW) {
+		pid = (int)db_col_int(s, 0);
+		held = db_col_bool(s, 1);
+	}
 	db_finalize(s);
-	if (rc == DB_ROW)
+	if (rc == DB_ROW && backend && pid != backend)
+		return pooled(shown, backend, pid, err);
+	if (rc == DB_ROW && held)
 		return 0;
 	/* the session is gone or no longer holds it: another writer may have it now */
 	return err_setc(err, VRS_E_LOCKED,
 			"state %s: this process no longer holds the writer lock (%s); "
 			"not writing",
-			shown, rc == DB_DONE ? "released" : db_errmsg(db));
+			shown, rc == DB_ROW ? "released" : db_errmsg(db));
 }
 
 void st_unlock_pg(struct db *db)

@@ -64,7 +64,7 @@ int st_need_write(struct state *st, struct vrs_err *err)
 	if (!st->writable)
 		return err_setc(err, VRS_E_INVALID, "state %s is open read-only", st->path);
 	if (st->lockdb)
-		return st_lock_pg_check(st->lockdb, st->path, err);
+		return st_lock_pg_check(st->lockdb, st->lockpid, st->path, err);
 	return 0;
 }
 

@@ -135,6 +135,33 @@ int state_lock_wait(const char *state_path, long long wait_ms, struct state_lock
  * long as the process). lk must outlive st.
  */
 void state_attach_lock(struct state *st, struct state_lock *lk);
+/*
+ * 0 while this process may write st: on PostgreSQL its lock session (of
+ * state_attach_lock) still holds the writer lock, else VRS_E_LOCKED (or
+ * VRS_E_INVALID: a transaction pooler answered from another session). 0 on
+ * SQLite and without a lock.
+ */
+int state_writer_check(struct state *st, struct vrs_err *err);
+/*
+ * The application's wake-up (PostgreSQL): state_notify_fd LISTENs on channel
+ * "vrsctl" on the lock's session (attached with state_attach_lock) and
+ * returns its socket for poll/epoll; -1 on SQLite or without a lock session
+ * (err untouched), -1 with err when LISTEN failed. state_notify_drain reads
+ * what arrived without blocking: the number of NOTIFYs (0: none), each
+ * payload given to fn (may be NULL), or -1 with VRS_E_LOCKED when the
+ * session is gone.
+ */
+int state_notify_fd(struct state *st, struct vrs_err *err);
+int state_notify_drain(struct state *st, void (*fn)(void *ud, const char *payload), void *ud,
+		       struct vrs_err *err);
+/* the lock can be taken by waiting (a standby): true for a PostgreSQL URL */
+bool state_is_postgres(const char *state_path);
+/* this process's name as a lock holder: "vrsctl@HOST:PID" (PostgreSQL's
+ * application_name of its sessions) */
+void state_self_name(char *out, size_t n);
+/* who holds the writer lock of a PostgreSQL state: its application_name
+ * into out ("" when nobody, and always "" on SQLite); -1 when unreachable */
+int state_lock_holder(const char *state_path, char *out, size_t n, struct vrs_err *err);
 /* release and free (NULL-safe); the lock file itself stays */
 void state_unlock(struct state_lock *lk);
 
@@ -171,6 +198,8 @@ int state_fingerprint_key(struct state *st, unsigned char key[32], struct vrs_er
  * The Registrar is not recorded. On error *recorded may hold partial data.
  */
 int state_load(struct state *st, struct m_world *recorded, struct vrs_err *err);
+/* a project row with this slug exists (either backend): 1, 0 none, -1 error */
+int state_project_known(struct state *st, const char *slug, struct vrs_err *err);
 
 /* ---- writes: global objects --------------------------------------------- */
 

@@ -23,6 +23,7 @@ struct state {
 	long long now;	   /* clock override, 0 = real clock */
 	bool pg;	   /* PostgreSQL (open_pg.c); SQLite otherwise */
 	struct db *lockdb; /* PostgreSQL: the writer lock's session (borrowed), checked per write */
+	int lockpid;	   /* its pg_backend_pid() when the lock was taken */
 	int sp_depth;	   /* st_sp_begin nesting */
 	bool sp_began;	   /* the outermost st_sp_begin opened the transaction */
 	bool have_tmpkey;  /* read mode: made-up fingerprint key */
@@ -81,13 +82,19 @@ int st_find_id(struct state *st, const char *table, const char *keycol, const ch
 
 /* open_pg.c: open st->path, a PostgreSQL URL, as state_open does a file */
 int st_open_pg(struct state *st, const char *url, struct vrs_err *err);
-/* the writer's session advisory lock on its own connection (*out); contention:
- * VRS_E_LOCKED naming the holder's application_name */
-int st_lock_pg(const char *url, struct db **out, int *holder_pid, struct vrs_err *err);
+/* the writer's session advisory lock on its own connection (*out, whose
+ * pg_backend_pid() is *backend); contention: VRS_E_LOCKED naming the holder's
+ * application_name */
+int st_lock_pg(const char *url, struct db **out, int *backend, int *holder_pid,
+	       struct vrs_err *err);
+/* the application_name of the writer lock's holder ("" when none) */
+int st_lock_holder_pg(const char *url, char *out, size_t n, struct vrs_err *err);
 /* release the writer lock and close its session */
 void st_unlock_pg(struct db *db);
-/* 0 while db's session holds the writer lock; VRS_E_LOCKED once it does not */
-int st_lock_pg_check(struct db *db, const char *shown, struct vrs_err *err);
+/* 0 while db's session (pg_backend_pid() backend) holds the writer lock;
+ * VRS_E_LOCKED once it does not; VRS_E_INVALID when another server session
+ * answers (a transaction pooler) */
+int st_lock_pg_check(struct db *db, int backend, const char *shown, struct vrs_err *err);
 /* a copy of a URL without its password (NULL: out of memory) */
 char *st_redact_url(const char *url);
 /* state.c: read mode on an empty state: an empty in-memory (SQLite) view */

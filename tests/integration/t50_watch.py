@@ -195,6 +195,8 @@ def main():
         prom = f.read()
     t.ok('vrsctl_projects{status="active"}' in prom and "vrsctl_reconcile_duration_seconds" in prom
          and "vrsctl_last_success_timestamp_seconds" in prom, "metrics file in Prometheus text format", prom[:400])
+    t.ok('vrsctl_leader{holder="vrsctl@%s:%d"} 1' % (os.uname().nodename, wt.p.pid) in prom,
+         "the metrics say this watch leads", prom[-300:])
 
     # SIGHUP reloads now
     n = wt.count("reload")
