@@ -94,11 +94,15 @@ int st_open_pg(struct state *st, const char *url, struct vrs_err *err)
 				"state %s has schema version %d, this vrsctl supports up to %d; "
 				"upgrade vrsctl",
 				st->path, v, STATE_SCHEMA_VERSION);
-	if (v == 0 && ntables != 0 && st_has_table(st, "marketplace_project") == 1)
+	bool market = v == 0 && ntables != 0 && st_has_table(st, "marketplace_project") == 1;
+	if (market && !st->writable)
 		return err_setc(err, VRS_E_INVALID,
 				"state %s is the marketplace application's database without "
-				"vrsctl's tables; joining it is not supported on PostgreSQL yet",
+				"vrsctl's tables; run apply to join it",
 				st->path);
+	/* the marketplace application's database: joined (join_pg.c) */
+	if (market)
+		return st_join_marketplace_pg(st, err) < 0 ? -1 : state_migrate(st, err);
 	if (v == 0 && ntables != 0)
 		return err_setc(err, VRS_E_INVALID,
 				"state %s is not a vrsctl state (no schema version)", st->path);

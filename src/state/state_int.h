@@ -100,6 +100,8 @@ char *st_redact_url(const char *url);
 /* state.c: read mode on an empty state: an empty in-memory (SQLite) view */
 int st_open_memview(struct state *st, struct vrs_err *err);
 /* 1 the table exists, 0 not, -1 error (either backend) */
+/* join_pg.c: the PostgreSQL twin of st_join_marketplace */
+int st_join_marketplace_pg(struct state *st, struct vrs_err *err);
 int st_has_table(struct state *st, const char *name);
 
 /* join.c: the marketplace's tables without vrsctl's; join them (one transaction) */

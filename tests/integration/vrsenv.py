@@ -74,11 +74,13 @@ def _pg_connect(db, user="vrs"):
     import psycopg2
     import psycopg2.extensions
     import psycopg2.extras
-    # values as the SQLite tests expect them: JSON and timestamps as text
-    psycopg2.extras.register_default_json(loads=lambda v: v, globally=True)
+    # values as the SQLite tests expect them: JSON and timestamps as text, on this
+    # connection only (t96 loads the models through psycopg2 in the same process)
+    con = psycopg2.connect(host=PG_SOCK, dbname=db, user=user)
+    psycopg2.extras.register_default_json(con, loads=lambda v: v)
     psycopg2.extensions.register_type(
-        psycopg2.extensions.new_type((1114,), "TS_TEXT", lambda v, c: v))
-    return psycopg2.connect(host=PG_SOCK, dbname=db, user=user)
+        psycopg2.extensions.new_type((1114,), "TS_TEXT", lambda v, c: v), con)
+    return con
 
 
 def pg_new_db():
