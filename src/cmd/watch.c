@@ -173,8 +173,10 @@ static void on_planned(void *ud, const struct m_plan *plan, const struct m_world
 	buf_init(&json);
 	if (plan_render_json(plan, desired, false, false, &json) < 0 ||
 	    file_write_private(A.plan_out, json.data, json.len, &err) < 0) {
-		struct watch_event ev = {"error", "plan_out_failed", NULL, NULL, -1,
-					 err.msg[0] ? err.msg : "rendering the plan failed"};
+		struct watch_event ev = {
+		    "error", "plan_out_failed",
+		    NULL,    NULL,
+		    -1,	     err.msg[0] ? err.msg : "rendering the plan failed"};
 		on_event(c, &ev);
 	}
 	buf_release(&json);

@@ -43,9 +43,13 @@ void inputs_release(struct inputs *in);
  * diagnostics and digest as inputs_load_specs.
  */
 struct spec_cache;
-struct spec_cache_stats;
+struct inputs_reload {
+	size_t files, read, parsed; /* in the tree; read and hashed; decoded again */
+};
+struct spec_cache *inputs_cache_new(void);
+void inputs_cache_free(struct spec_cache *c);
 int inputs_load_specs_cached(struct spec_cache *c, const char *specs_dir, struct inputs *in,
-			     struct spec_cache_stats *stats, struct vrs_err *err);
+			     struct inputs_reload *stats, struct vrs_err *err);
 
 /*
  * Fills the fingerprints of secret env values (HMAC-SHA256 under key) by

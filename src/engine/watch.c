@@ -22,7 +22,6 @@
  */
 #include "engine/watch.h"
 
-#include "spec/spec.h"
 #include "util/buf.h"
 
 #include <dirent.h>
@@ -64,8 +63,8 @@ struct watcher {
 	bool have_good;
 	char *last_error; /* last spec error report, not repeated */
 	struct spec_cache *cache;
-	struct spec_cache_stats loaded; /* of the last load */
-	long long t0;			/* when the current reload (or tick) began */
+	struct inputs_reload loaded; /* of the last load */
+	long long t0;		     /* when the current reload (or tick) began */
 };
 
 static void emit(struct watcher *w, const char *level, const char *event, const char *project,
@@ -430,7 +429,7 @@ static void watcher_release(struct watcher *w)
 {
 	if (w->have_good)
 		inputs_release(&w->good);
-	spec_cache_free(w->cache);
+	inputs_cache_free(w->cache);
 	free(w->last_error);
 	for (size_t i = 0; i < w->ndirs; i++)
 		free(w->dirs[i].path);
@@ -453,7 +452,7 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 	w.st = st;
 	w.pv = pv;
 	w.ep = w.ino = w.debounce = w.interval = w.sig = -1;
-	w.cache = spec_cache_new();
+	w.cache = inputs_cache_new();
 	if (w.cache == NULL) {
 		err_set(err, "watch: out of memory");
 		goto out;

@@ -171,10 +171,9 @@ static struct centry *centry_decode(const struct spec_fkey *k, const char *full,
  * its bytes are the same; NULL when the file cannot be read (a diagnostic
  * was added) or out of memory (*oom set).
  */
-static struct centry *refresh_entry(const char *root, const struct spec_fkey *k,
-				    struct centry *old, const struct regctx *rc,
-				    struct diag_list *diags, struct spec_cache_stats *stats,
-				    bool *oom)
+static struct centry *refresh_entry(const char *root, const struct spec_fkey *k, struct centry *old,
+				    const struct regctx *rc, struct diag_list *diags,
+				    struct spec_cache_stats *stats, bool *oom)
 {
 	unsigned char hash[32];
 	struct centry *e;

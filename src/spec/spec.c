@@ -143,8 +143,8 @@ int spec_parse_buffer(const char *name, const char *data, size_t len, struct m_w
 
 struct walk {
 	struct diag_list *d;
-	const char *root; /* dir without trailing slashes ("" for "/") */
-	char **rel;	  /* relative paths of the files found */
+	const char *root;	/* dir without trailing slashes ("" for "/") */
+	char **rel;		/* relative paths of the files found */
 	struct spec_fkey *keys; /* their stat keys (for the spec cache), like rel */
 	size_t nrel, arel;
 	dev_t dev[MAX_DIR_DEPTH + 1];

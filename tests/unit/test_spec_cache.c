@@ -126,8 +126,9 @@ static const char proj_a[] = "kind: Project\nslug: alpha\nname: Alpha\nowner_ema
 			     "domains:\n  - subdomain: alpha\n  - domain: alpha.org\n"
 			     "    type: owned\n";
 
-static const char proj_b[] = "kind: Project\nslug: beta\nname: Beta\nowner_email: b@ex.org\n"
-			     "project_type: t\napp:\n  image: img:1\ndomains:\n  - subdomain: beta\n";
+static const char proj_b[] =
+    "kind: Project\nslug: beta\nname: Beta\nowner_email: b@ex.org\n"
+    "project_type: t\napp:\n  image: img:1\ndomains:\n  - subdomain: beta\n";
 
 static void test_cache_follows_the_tree(void **state)
 {
