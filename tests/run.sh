@@ -126,9 +126,9 @@ run_integration() {
 }
 
 # PostgreSQL (issue 14): the state unit tests, t15_postgres and the apply,
-# crash and watch tests (t51 too: the watch's plan against a full plan) again (t96_compat not yet: docs/NOTES.md), each on a
-# throwaway server (tests/pg.sh); in the plain pass only, to keep make test
-# within its time
+# crash and watch tests again (t51: the watch's plan against a full plan;
+# t96_compat not yet: docs/NOTES.md), each on a throwaway server
+# (tests/pg.sh); in the plain pass only, to keep make test within its time
 PG_TESTS="t15_postgres.py t30_apply.py t31_crash.py t50_watch.py t51_watch_incremental.py"
 run_postgresql() {
 	local t out rc t0 lbl=$label
