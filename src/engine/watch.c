@@ -63,8 +63,9 @@ struct watcher {
 	bool have_good;
 	char *last_error; /* last spec error report, not repeated */
 	struct spec_cache *cache;
-	struct inputs_reload loaded; /* of the last load */
-	long long t0;		     /* when the current reload (or tick) began */
+	struct inputs_reload loaded; /* of the load before this plan (all 0: none, a tick) */
+	long long reload_ms;
+	long long t0; /* when the current reload (or tick) began */
 };
 
 static void emit(struct watcher *w, const char *level, const char *event, const char *project,
@@ -306,10 +307,13 @@ static bool load_specs(struct watcher *w)
 {
 	struct inputs in;
 	struct vrs_err err;
+	int rc;
 
 	err_clear(&err);
 	w->t0 = now_ms();
-	if (inputs_load_specs_cached(w->cache, w->o->specs, &in, &w->loaded, &err) < 0) {
+	rc = inputs_load_specs_cached(w->cache, w->o->specs, &in, &w->loaded, &err);
+	w->reload_ms = now_ms() - w->t0;
+	if (rc < 0) {
 		if (in.diags.n == 0)
 			diag_add(&in.diags, NULL, 0, 0, "%s", err.msg);
 		report_specs(w, &in.diags);
@@ -336,8 +340,13 @@ static void on_planned(void *ud, const struct m_plan *plan, const struct m_world
 	struct watcher *w = ud;
 	char msg[160];
 
-	snprintf(msg, sizeof(msg), "%zu actions; %zu spec files, %zu read, %zu parsed",
-		 plan->nactions, w->loaded.files, w->loaded.read, w->loaded.parsed);
+	if (w->loaded.files == 0 && w->reload_ms < 0)
+		snprintf(msg, sizeof(msg), "%zu actions; no reload", plan->nactions);
+	else
+		snprintf(msg, sizeof(msg),
+			 "%zu actions; %zu spec files, %zu read, %zu parsed (reload %lld ms)",
+			 plan->nactions, w->loaded.files, w->loaded.read, w->loaded.parsed,
+			 w->reload_ms);
 	emit(w, "info", "planned", NULL, NULL, now_ms() - w->t0, msg);
 	if (w->o->planned)
 		w->o->planned(w->o->planned_ud, plan, desired);
@@ -514,6 +523,8 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 				drain(w.interval);
 				tick = true;
 				w.t0 = now_ms();
+				memset(&w.loaded, 0, sizeof(w.loaded));
+				w.reload_ms = -1;
 			}
 		}
 		if (w.stop)

@@ -345,7 +345,7 @@ void spec_view_release(struct spec_view *v, struct m_world *w)
 {
 	for (size_t i = 0; i < w->nprojects; i++) {
 		struct m_project *p = &w->projects[i];
-		for (size_t j = 0; j < p->app.nenv; j++)
+		for (size_t j = 0; p->app.env && j < p->app.nenv; j++)
 			free(p->app.env[j].fingerprint);
 		free(p->app.env);
 		free(p->domains);
