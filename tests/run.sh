@@ -126,10 +126,10 @@ run_integration() {
 }
 
 # PostgreSQL (issue 14): the state unit tests, t15_postgres, t16_standby and the apply,
-# crash and watch tests again (t96_compat not yet: docs/NOTES.md), each on a
-# throwaway server (tests/pg.sh); in the plain pass only, to keep make test
-# within its time
-PG_TESTS="t15_postgres.py t16_standby.py t30_apply.py t31_crash.py t50_watch.py t96_compat.py"
+# crash, watch (t51: the watch's plan against a full plan) and marketplace
+# compatibility tests again, each on a throwaway server (tests/pg.sh); in the
+# plain pass only, to keep make test within its time
+PG_TESTS="t15_postgres.py t16_standby.py t30_apply.py t31_crash.py t50_watch.py t51_watch_incremental.py t96_compat.py"
 run_postgresql() {
 	local t out rc t0 lbl=$label
 	if [ "$SAN" = 1 ]; then

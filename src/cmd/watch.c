@@ -13,7 +13,9 @@
 #include "cmd/cmd.h"
 #include "engine/metrics.h"
 #include "engine/watch.h"
+#include "plan/plan.h"
 #include "util/buf.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -28,7 +30,7 @@ static const char watch_usage[] =
     "                    [--max-delete-percent P] [--force] [--approve-costs]\n"
     "                    [--deploy-timeout DUR] [--deploy-queue-timeout DUR]\n"
     "                    [--dns-timeout DUR]\n"
-    "                    [--health-timeout DUR]\n"
+    "                    [--health-timeout DUR] [--plan-out PLANFILE]\n"
     "\n"
     "Run as a daemon: apply the specs whenever they change (inotify on the specs tree,\n"
     "new directories included; a burst of changes such as an editor's save or a git\n"
@@ -57,6 +59,7 @@ static struct {
 	int refresh;
 	struct watch_opts wo;
 	struct watch_metrics m;
+	const char *plan_out;
 } A = {.debounce = 300,
        .interval = 600000,
        .deploy_timeout = 30 * 60000LL,
@@ -94,6 +97,8 @@ static const struct opt opts[] = {
      .help = "as for apply (default 30m)"},
     {OPT_DURATION, "--health-timeout", NULL, &A.health_timeout, 1000, 7 * 86400000LL, .arg = "DUR",
      .help = "as for apply (default 10m)"},
+    {OPT_STRING, "--plan-out", NULL, &A.plan_out, .arg = "PLANFILE",
+     .help = "write each reconcile's plan as JSON (as plan --out) before applying it"},
     {.type = OPT_END},
 };
 
@@ -165,6 +170,26 @@ static void after_reconcile(void *ud, int rc, const struct reconcile_result *r,
 		struct watch_event ev = {"error", "metrics_failed", NULL, NULL, -1, err.msg};
 		on_event(c, &ev);
 	}
+}
+
+/* --plan-out: the plan as `plan --out` writes it, atomically, before it runs */
+static void on_planned(void *ud, const struct m_plan *plan, const struct m_world *desired)
+{
+	struct watch_ctx *c = ud;
+	struct vrs_err err;
+	struct buf json;
+
+	err_clear(&err);
+	buf_init(&json);
+	if (plan_render_json(plan, desired, false, false, &json) < 0 ||
+	    file_write_private(A.plan_out, json.data, json.len, &err) < 0) {
+		struct watch_event ev = {
+		    "error", "plan_out_failed",
+		    NULL,    NULL,
+		    -1,	     err.msg[0] ? err.msg : "rendering the plan failed"};
+		on_event(c, &ev);
+	}
+	buf_release(&json);
 }
 
 static int check(struct cmd_ctx *c)
@@ -307,6 +332,8 @@ static int run(struct cmd_ctx *c)
 	wo->event_ud = &ctx;
 	wo->after = after_reconcile;
 	wo->after_ud = &ctx;
+	wo->planned = A.plan_out ? on_planned : NULL;
+	wo->planned_ud = &ctx;
 	rc = lead(c, &ctx, wo);
 	free(who);
 	free(commit);

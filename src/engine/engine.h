@@ -165,6 +165,9 @@ struct reconcile_opts {
 	int health_timeout_s;	       /* healthy after the deployment; 0: 600 */
 	providers_trace_fn http_trace; /* -vv: HTTP trace (masked); NULL: none */
 	void *http_trace_ud;
+	/* the plan once built, before the safety rules and the apply (watch --plan-out) */
+	void (*planned)(void *ud, const struct m_plan *plan, const struct m_world *desired);
+	void *planned_ud;
 };
 
 struct reconcile_result {

@@ -15,7 +15,10 @@
 
 void inputs_release(struct inputs *in)
 {
-	world_release(&in->desired);
+	if (in->view)
+		spec_view_release(in->view, &in->desired);
+	else
+		world_release(&in->desired);
 	world_release(&in->recorded);
 	diag_release(&in->diags);
 	free(in->lineage);
@@ -29,6 +32,39 @@ int inputs_load_specs(const char *specs_dir, struct inputs *in, struct vrs_err *
 	world_init(&in->recorded);
 	diag_init(&in->diags);
 	if (spec_load(specs_dir, &in->desired, &in->diags, in->specs_digest) < 0) {
+		if (in->diags.n == 0)
+			return err_set(err, "%s: could not load specs", specs_dir);
+		return -1;
+	}
+	return 0;
+}
+
+struct spec_cache *inputs_cache_new(void)
+{
+	return spec_cache_new();
+}
+
+void inputs_cache_free(struct spec_cache *c)
+{
+	spec_cache_free(c);
+}
+
+int inputs_load_specs_cached(struct spec_cache *c, const char *specs_dir, struct inputs *in,
+			     struct inputs_reload *stats, struct vrs_err *err)
+{
+	struct spec_cache_stats st = {0};
+	int rc;
+
+	memset(in, 0, sizeof(*in));
+	world_init(&in->desired);
+	world_init(&in->recorded);
+	diag_init(&in->diags);
+	rc = spec_cache_load(c, specs_dir, &in->desired, &in->view, &in->diags, in->specs_digest,
+			     &st);
+	stats->files = st.files;
+	stats->read = st.read;
+	stats->parsed = st.parsed;
+	if (rc < 0) {
 		if (in->diags.n == 0)
 			return err_set(err, "%s: could not load specs", specs_dir);
 		return -1;

@@ -24,6 +24,7 @@ struct inputs {
 	char *lineage; /* NULL for a state that does not exist yet */
 	long long serial;
 	bool state_exists;
+	struct spec_view *view; /* desired is a view of a spec cache (watch); NULL: owned */
 };
 
 /*
@@ -36,6 +37,19 @@ int inputs_load(const char *specs_dir, const char *state_path, struct inputs *in
 /* only the specs (apply and watch read the state themselves, under the lock) */
 int inputs_load_specs(const char *specs_dir, struct inputs *in, struct vrs_err *err);
 void inputs_release(struct inputs *in);
+/*
+ * inputs_load_specs through a spec cache (watch): only the files that
+ * changed since the cache's last load are decoded again; the same world,
+ * diagnostics and digest as inputs_load_specs.
+ */
+struct spec_cache;
+struct inputs_reload {
+	size_t files, read, parsed; /* in the tree; read and hashed; decoded again */
+};
+struct spec_cache *inputs_cache_new(void);
+void inputs_cache_free(struct spec_cache *c);
+int inputs_load_specs_cached(struct spec_cache *c, const char *specs_dir, struct inputs *in,
+			     struct inputs_reload *stats, struct vrs_err *err);
 
 /*
  * Fills the fingerprints of secret env values (HMAC-SHA256 under key) by

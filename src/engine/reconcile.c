@@ -309,6 +309,8 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 	plan.lineage = meta.lineage ? strdup(meta.lineage) : NULL;
 	plan.serial = meta.serial;
 	plan.specs_digest = strdup(in->specs_digest);
+	if (o->planned)
+		o->planned(o->planned_ud, &plan, &in->desired);
 	if (o->planfile && check_planfile(o->planfile, &plan, &in->desired, err) < 0)
 		goto out;
 	for (size_t i = 0; i < plan.nactions; i++) {

@@ -21,6 +21,9 @@
  * Invalid specs are reported and nothing is applied; the last good desired
  * world stays in force for the periodic refresh until the specs are valid
  * again. The caller holds the state lock for the whole life of the loop.
+ * The specs are read through a spec cache (spec/cache.c): a save decodes
+ * again only the files whose bytes changed; the `planned` event says how long
+ * the reload and the plan took and how many files were parsed.
  */
 #include "engine/watch.h"
 
@@ -67,6 +70,10 @@ struct watcher {
 	struct inputs good; /* the last valid desired world */
 	bool have_good;
 	char *last_error; /* last spec error report, not repeated */
+	struct spec_cache *cache;
+	struct inputs_reload loaded; /* of the load before this plan (all 0: none, a tick) */
+	long long reload_ms;
+	long long t0; /* when the current reload (or tick) began */
 };
 
 static void emit(struct watcher *w, const char *level, const char *event, const char *project,
@@ -308,9 +315,13 @@ static bool load_specs(struct watcher *w)
 {
 	struct inputs in;
 	struct vrs_err err;
+	int rc;
 
 	err_clear(&err);
-	if (inputs_load_specs(w->o->specs, &in, &err) < 0) {
+	w->t0 = now_ms();
+	rc = inputs_load_specs_cached(w->cache, w->o->specs, &in, &w->loaded, &err);
+	w->reload_ms = now_ms() - w->t0;
+	if (rc < 0) {
 		if (in.diags.n == 0)
 			diag_add(&in.diags, NULL, 0, 0, "%s", err.msg);
 		report_specs(w, &in.diags);
@@ -329,6 +340,24 @@ static bool load_specs(struct watcher *w)
 	w->have_good = true;
 	emit(w, "info", "specs_loaded", NULL, NULL, -1, w->good.specs_digest);
 	return true;
+}
+
+/* the plan is built: how long since the reload began; --plan-out */
+static void on_planned(void *ud, const struct m_plan *plan, const struct m_world *desired)
+{
+	struct watcher *w = ud;
+	char msg[160];
+
+	if (w->loaded.files == 0 && w->reload_ms < 0)
+		snprintf(msg, sizeof(msg), "%zu actions; no reload", plan->nactions);
+	else
+		snprintf(msg, sizeof(msg),
+			 "%zu actions; %zu spec files, %zu read, %zu parsed (reload %lld ms)",
+			 plan->nactions, w->loaded.files, w->loaded.read, w->loaded.parsed,
+			 w->reload_ms);
+	emit(w, "info", "planned", NULL, NULL, now_ms() - w->t0, msg);
+	if (w->o->planned)
+		w->o->planned(w->o->planned_ud, plan, desired);
 }
 
 static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *why)
@@ -356,6 +385,8 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	ro.stop = &w->stop_flag;
 	ro.tick = on_tick;
 	ro.tick_ud = w;
+	ro.planned = on_planned;
+	ro.planned_ud = w;
 	emit(w, "info", "reconcile_started", NULL, why, -1, NULL);
 	rc = engine_reconcile(w->st, w->pv, &w->good, &ro, &rr, &conflicts, &err);
 	/* writes refused for a lost lock (or one failed run, asked afterwards):
@@ -422,6 +453,7 @@ static void watcher_release(struct watcher *w)
 {
 	if (w->have_good)
 		inputs_release(&w->good);
+	inputs_cache_free(w->cache);
 	free(w->last_error);
 	for (size_t i = 0; i < w->ndirs; i++)
 		free(w->dirs[i].path);
@@ -513,6 +545,11 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 	w.pv = pv;
 	w.ep = w.ino = w.debounce = w.interval = w.sig = w.notify = -1;
 	err_clear(&w.lost);
+	w.cache = inputs_cache_new();
+	if (w.cache == NULL) {
+		err_set(err, "watch: out of memory");
+		goto out;
+	}
 	if (watcher_open(&w, err) < 0 || notify_open(&w, err) < 0)
 		goto out;
 	add_dir(&w, o->specs, 0);
@@ -577,6 +614,9 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 			} else if (fd == w.interval) {
 				drain(w.interval);
 				tick = true;
+				w.t0 = now_ms();
+				memset(&w.loaded, 0, sizeof(w.loaded));
+				w.reload_ms = -1;
 			}
 		}
 		if (w.stop)

@@ -12,7 +12,7 @@
 struct watch_event {
 	const char *level;     /* info, error */
 	const char *event;     /* watch_started, specs_loaded, specs_invalid, spec_error,
-				  reconcile_started, action, reconcile_finished, reload,
+				  reconcile_started, planned, action, reconcile_finished, reload,
 				  specs_root_gone, watch_stopped */
 	const char *project;   /* or NULL */
 	const char *action;    /* or NULL */
@@ -32,6 +32,9 @@ struct watch_opts {
 	/* after every reconcile (metrics) */
 	void (*after)(void *ud, int rc, const struct reconcile_result *r, long long duration_ms);
 	void *after_ud;
+	/* each plan once built, before it is applied (--plan-out); NULL: none */
+	void (*planned)(void *ud, const struct m_plan *plan, const struct m_world *desired);
+	void *planned_ud;
 };
 
 /*

@@ -92,7 +92,7 @@ int spec_loader_add(struct spec_loader *l, const char *name, const char *data, s
  * declares qsort's base nonnull, and UBSan flags qsort(NULL, 0, ...). The
  * copy shares every non-empty array with w, so w ends up sorted.
  */
-static void sort_world(struct m_world *w)
+void spec_sort_world(struct m_world *w)
 {
 	static max_align_t dummy;
 	struct m_world t = *w;
@@ -118,7 +118,7 @@ int spec_loader_finish(struct spec_loader *l)
 
 	if (!l->oom)
 		spec_check(l);
-	sort_world(l->w);
+	spec_sort_world(l->w);
 	rc = l->d->n == l->diag_start && !l->oom ? 0 : -1;
 	free(l->refs);
 	free(l->paux);
@@ -143,8 +143,9 @@ int spec_parse_buffer(const char *name, const char *data, size_t len, struct m_w
 
 struct walk {
 	struct diag_list *d;
-	const char *root; /* dir without trailing slashes ("" for "/") */
-	char **rel;	  /* relative paths of the files found */
+	const char *root;	/* dir without trailing slashes ("" for "/") */
+	char **rel;		/* relative paths of the files found */
+	struct spec_fkey *keys; /* their stat keys (for the spec cache), like rel */
 	size_t nrel, arel;
 	dev_t dev[MAX_DIR_DEPTH + 1];
 	ino_t ino[MAX_DIR_DEPTH + 1];
@@ -180,9 +181,35 @@ static char *join(const char *a, const char *b)
 	return s;
 }
 
-static int str_cmp(const void *a, const void *b)
+/* append a file found (rel owned by the walk on success); 0 / -1 out of memory */
+static int walk_push(struct walk *wk, char *rel, const struct stat *st)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	if (wk->nrel == wk->arel) {
+		size_t na = wk->arel ? wk->arel * 2 : 64;
+		char **v = realloc(wk->rel, na * sizeof(*v));
+		struct spec_fkey *k;
+		if (v == NULL)
+			return -1;
+		wk->rel = v;
+		k = realloc(wk->keys, na * sizeof(*k));
+		if (k == NULL)
+			return -1;
+		wk->keys = k;
+		wk->arel = na;
+	}
+	wk->keys[wk->nrel].rel = rel;
+	wk->keys[wk->nrel].dev = st->st_dev;
+	wk->keys[wk->nrel].ino = st->st_ino;
+	wk->keys[wk->nrel].size = st->st_size;
+	wk->keys[wk->nrel].mtime_ns =
+	    (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+	wk->rel[wk->nrel++] = rel;
+	return 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct spec_fkey *)a)->rel, ((const struct spec_fkey *)b)->rel);
 }
 
 /* walk directory root/rel (rel "" for the root itself), whose stat is st */
@@ -241,20 +268,10 @@ static void walk_dir(struct walk *wk, const char *rel, const struct stat *st)
 			if (!S_ISREG(cst.st_mode)) {
 				diag_add(wk->d, NULL, 0, 0, "%s: not a regular file", cfull);
 			} else {
-				if (wk->nrel == wk->arel) {
-					size_t na = wk->arel ? wk->arel * 2 : 64;
-					char **v = realloc(wk->rel, na * sizeof(*v));
-					if (v != NULL) {
-						wk->rel = v;
-						wk->arel = na;
-					}
-				}
-				if (wk->nrel < wk->arel) {
-					wk->rel[wk->nrel++] = crel;
+				if (walk_push(wk, crel, &cst) == 0)
 					crel = NULL;
-				} else {
+				else
 					walk_oom(wk);
-				}
 			}
 		}
 		free(cfull);
@@ -271,7 +288,7 @@ static void walk_dir(struct walk *wk, const char *rel, const struct stat *st)
  * Read a whole regular file, at most SPEC_MAX_FILE bytes. Returns the bytes
  * (NUL-terminated, *len set) or NULL after adding a diagnostic.
  */
-static char *read_file(struct diag_list *d, const char *path, size_t *len)
+char *spec_read_file(struct diag_list *d, const char *path, size_t *len)
 {
 	struct stat st;
 	size_t n = 0, cap;
@@ -340,28 +357,18 @@ static char *read_file(struct diag_list *d, const char *path, size_t *len)
 	return p;
 }
 
-int spec_load(const char *dir, struct m_world *out, struct diag_list *diags, char digest_hex[65])
+int spec_walk(const char *dir, char **root_out, struct spec_fkey **keys, size_t *nkeys,
+	      struct diag_list *diags)
 {
 	struct walk wk;
 	struct stat st;
-	struct spec_loader *l;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char dg[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
-	size_t before = diags->n, rl;
-	char *root;
-	int rc;
+	char *root = strdup(dir);
+	size_t rl;
 
-	if (digest_hex)
-		digest_hex[0] = 0;
-	if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		EVP_MD_CTX_free(md);
-		diag_add(diags, NULL, 0, 0, "cannot initialise SHA-256");
-		return -1;
-	}
-	root = strdup(dir);
+	*root_out = NULL;
+	*keys = NULL;
+	*nkeys = 0;
 	if (root == NULL) {
-		EVP_MD_CTX_free(md);
 		diag_add(diags, NULL, 0, 0, "out of memory");
 		return -1;
 	}
@@ -379,20 +386,52 @@ int spec_load(const char *dir, struct m_world *out, struct diag_list *diags, cha
 	} else {
 		walk_dir(&wk, "", &st);
 	}
+	free(wk.rel); /* the same strings are in keys */
 	if (wk.nrel > 1)
-		qsort(wk.rel, wk.nrel, sizeof(*wk.rel), str_cmp);
+		qsort(wk.keys, wk.nrel, sizeof(*wk.keys), key_cmp);
+	*root_out = root;
+	*keys = wk.keys;
+	*nkeys = wk.nrel;
+	return wk.oom ? -1 : 0;
+}
 
+int spec_load(const char *dir, struct m_world *out, struct diag_list *diags, char digest_hex[65])
+{
+	struct spec_fkey *keys;
+	struct spec_loader *l;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned char dg[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+	size_t before = diags->n, nkeys;
+	char *root;
+	bool oom;
+	int rc;
+
+	if (digest_hex)
+		digest_hex[0] = 0;
+	if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(md);
+		diag_add(diags, NULL, 0, 0, "cannot initialise SHA-256");
+		return -1;
+	}
+	oom = spec_walk(dir, &root, &keys, &nkeys, diags) < 0;
+	if (root == NULL) {
+		EVP_MD_CTX_free(md);
+		return -1;
+	}
 	l = spec_loader_new(out, diags);
-	if (l == NULL)
-		walk_oom(&wk);
-	for (size_t i = 0; i < wk.nrel; i++) {
-		char *full = l ? join(root, wk.rel[i]) : NULL;
+	if (l == NULL && !oom) {
+		diag_add(diags, NULL, 0, 0, "out of memory");
+		oom = true;
+	}
+	for (size_t i = 0; i < nkeys; i++) {
+		char *full = l ? join(root, keys[i].rel) : NULL;
 		size_t len = 0;
-		char *data = full ? read_file(diags, full, &len) : NULL;
+		char *data = full ? spec_read_file(diags, full, &len) : NULL;
 
 		if (l && full == NULL)
 			spec_oom(l);
-		EVP_DigestUpdate(md, wk.rel[i], strlen(wk.rel[i]) + 1);
+		EVP_DigestUpdate(md, keys[i].rel, strlen(keys[i].rel) + 1);
 		if (data) {
 			EVP_DigestUpdate(md, data, len);
 			EVP_DigestUpdate(md, "", 1);
@@ -400,20 +439,28 @@ int spec_load(const char *dir, struct m_world *out, struct diag_list *diags, cha
 		}
 		free(data);
 		free(full);
-		free(wk.rel[i]);
+		free(keys[i].rel);
 	}
-	free(wk.rel);
+	free(keys);
 	if (l && spec_loader_finish(l) < 0)
-		wk.oom =
-		    wk.oom || diags->n == before; /* an error even if its diagnostic was lost */
+		oom = oom || diags->n == before; /* an error even if its diagnostic was lost */
 	EVP_DigestFinal_ex(md, dg, &dlen);
 	EVP_MD_CTX_free(md);
-	if (digest_hex) {
-		for (unsigned int i = 0; i < dlen && i < 32; i++)
-			snprintf(digest_hex + 2 * i, 3, "%02x", dg[i]);
-		digest_hex[64] = 0;
-	}
+	if (digest_hex)
+		spec_digest_hex(dg, dlen, digest_hex);
 	free(root);
-	rc = diags->n == before && !wk.oom ? 0 : -1;
+	rc = diags->n == before && !oom ? 0 : -1;
 	return rc;
+}
+
+void spec_digest_hex(const unsigned char *dg, unsigned int dlen, char hex[65])
+{
+	for (unsigned int i = 0; i < dlen && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", dg[i]);
+	hex[64] = 0;
+}
+
+char *spec_join(const char *a, const char *b)
+{
+	return join(a, b);
 }

@@ -53,6 +53,30 @@ struct spec_loader *spec_loader_new(struct m_world *out, struct diag_list *diags
 int spec_loader_add(struct spec_loader *l, const char *name, const char *data, size_t len);
 int spec_loader_finish(struct spec_loader *l);
 
+/*
+ * The spec cache (cache.c) for `watch`: spec_cache_load reads the tree as
+ * spec_load does and gives the same world, diagnostics and digest, but
+ * decodes again only the files whose bytes changed since the last load
+ * (stat key first, then a SHA-256 of the bytes). out (world_init'ed) is a
+ * view sharing the cache's strings: release it with spec_view_release(*view,
+ * out), never world_release; a view stays valid across later loads and
+ * spec_cache_free. *view is set whatever the result.
+ */
+struct spec_cache;
+struct spec_view;
+struct spec_cache_stats {
+	size_t files;	  /* spec files in the tree */
+	size_t unchanged; /* same stat key: not read */
+	size_t read;	  /* read and hashed */
+	size_t parsed;	  /* decoded again (new or changed bytes) */
+};
+struct spec_cache *spec_cache_new(void);
+void spec_cache_free(struct spec_cache *c);
+int spec_cache_load(struct spec_cache *c, const char *dir, struct m_world *out,
+		    struct spec_view **view, struct diag_list *diags, char digest_hex[65],
+		    struct spec_cache_stats *stats);
+void spec_view_release(struct spec_view *v, struct m_world *w);
+
 /* validators shared with other layers (0 valid, -1 not); why: a static reason */
 int spec_valid_slug(const char *s, const char **why);
 int spec_valid_domain(const char *s, const char **why);

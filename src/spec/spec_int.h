@@ -8,6 +8,7 @@
 #define VRS_SPEC_INT_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "model/model.h"
 #include "spec/node.h"
@@ -50,6 +51,32 @@ void spec_check(struct spec_loader *l);
 /* record a reference to check later; 0 / -1 on out of memory */
 int spec_add_ref(struct spec_loader *l, enum ref_target t, const char *name,
 		 const struct sp_node *at);
+
+/* a spec file found by the walk: its path below the root and what stat said */
+struct spec_fkey {
+	char *rel; /* owned */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	long long mtime_ns;
+};
+
+/*
+ * Walk the tree under dir (spec.c): *root_out the dir without trailing
+ * slashes (NULL only when out of memory), *keys the files found sorted by
+ * rel bytewise (the caller frees each rel and the array). Problems go to
+ * diags; returns -1 when out of memory, else 0.
+ */
+int spec_walk(const char *dir, char **root_out, struct spec_fkey **keys, size_t *nkeys,
+	      struct diag_list *diags);
+/* a whole regular file (NUL-terminated), or NULL after adding a diagnostic */
+char *spec_read_file(struct diag_list *d, const char *path, size_t *len);
+/* "a/b" (malloc'd) or NULL */
+char *spec_join(const char *a, const char *b);
+/* world_sort, with empty arrays allowed (spec.c) */
+void spec_sort_world(struct m_world *w);
+/* lower-case hex of the SHA-256 digest */
+void spec_digest_hex(const unsigned char *dg, unsigned int dlen, char hex[65]);
 
 /* grow a world array so that one more element fits (capacity is implied by
  * the count: 0, 4, 8, 16, ...); 0 / -1 (out of memory, *arr unchanged) */

@@ -11,6 +11,8 @@ export TOP VRSCTL="$TOP/build/vrsctl" NO_COLOR=1
 mkdir -p build/bench
 {
 	bash tests/bench/spec_bench.sh
+	# watch's one-file re-plan against a full plan (issue 15, item 2), on spec_bench's 10,000
+	[ -d build/bench/specs-10000 ] && build/bench/replan_bench build/bench/specs-10000
 	bash tests/bench/http_bench.sh
 	/usr/bin/python3 tests/bench/apply_bench.py
 	/usr/bin/python3 tests/bench/backend_bench.py

@@ -1,0 +1,240 @@
+/*
+ * test_spec_cache.c — the spec cache (src/spec/cache.c) gives the world,
+ * digest and diagnostics spec_load gives for the same tree, after edits,
+ * touches, additions, renames and deletions, decoding only what changed;
+ * an older view stays intact while later loads replace its files.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "plan/plan.h"
+#include "spec/spec.h"
+
+static char dir[64];
+
+static void put(const char *rel, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void path_of(char *p, size_t n, const char *rel)
+{
+	snprintf(p, n, "%s/%s", dir, rel);
+}
+
+/* the JSON plan of a world against an empty state: a byte-exact picture of it */
+static char *plan_of(const struct m_world *w)
+{
+	struct m_plan plan;
+	struct vrs_err err;
+	struct buf b;
+
+	plan_init(&plan);
+	err_clear(&err);
+	assert_int_equal(plan_build(w, NULL, NULL, NULL, &plan, &err), 0);
+	buf_init(&b);
+	assert_int_equal(plan_render_json(&plan, w, false, true, &b), 0);
+	plan_release(&plan);
+	return buf_detach(&b);
+}
+
+struct full {
+	char *plan; /* NULL when invalid */
+	char digest[65];
+	size_t ndiags;
+	int rc;
+};
+
+static void full_load(struct full *f)
+{
+	struct m_world w;
+	struct diag_list d;
+
+	world_init(&w);
+	diag_init(&d);
+	f->rc = spec_load(dir, &w, &d, f->digest);
+	f->ndiags = d.n;
+	f->plan = f->rc == 0 ? plan_of(&w) : NULL;
+	world_release(&w);
+	diag_release(&d);
+}
+
+struct cached {
+	struct m_world w;
+	struct spec_view *v;
+	struct spec_cache_stats st;
+	char digest[65];
+	int rc;
+	size_t ndiags;
+};
+
+/* a cached load compared with a full load of the same tree */
+static void check_same(struct spec_cache *c, struct cached *out)
+{
+	struct diag_list d;
+	struct full f;
+
+	world_init(&out->w);
+	diag_init(&d);
+	out->rc = spec_cache_load(c, dir, &out->w, &out->v, &d, out->digest, &out->st);
+	out->ndiags = d.n;
+	if (d.n)
+		diag_print(&d, stderr);
+	diag_release(&d);
+	full_load(&f);
+	assert_int_equal(out->rc, f.rc);
+	assert_int_equal(out->ndiags, f.ndiags);
+	assert_string_equal(out->digest, f.digest);
+	if (f.plan) {
+		char *p = plan_of(&out->w);
+		assert_string_equal(p, f.plan);
+		free(p);
+	}
+	free(f.plan);
+}
+
+static void drop(struct cached *x)
+{
+	spec_view_release(x->v, &x->w);
+}
+
+static const char globals[] = "kind: Server\nname: s1\ncoolify_uuid: u1\nip_address: 198.51.100.1\n"
+			      "---\nkind: BaseDomain\ndomain: ex.de\ndefault: true\n"
+			      "---\nkind: ProjectType\ncode: t\nname: T\ntrial_days: 14\n";
+
+static const char proj_a[] = "kind: Project\nslug: alpha\nname: Alpha\nowner_email: a@ex.org\n"
+			     "project_type: t\ntrial: true\napp:\n  image: img:1\n  env:\n"
+			     "    K: v\n    API_KEY: {from_env: A_KEY}\n"
+			     "domains:\n  - subdomain: alpha\n  - domain: alpha.org\n"
+			     "    type: owned\n";
+
+static const char proj_b[] =
+    "kind: Project\nslug: beta\nname: Beta\nowner_email: b@ex.org\n"
+    "project_type: t\napp:\n  image: img:1\ndomains:\n  - subdomain: beta\n";
+
+static void test_cache_follows_the_tree(void **state)
+{
+	struct spec_cache *c = spec_cache_new();
+	struct cached x, y, z;
+	char a[256], b[256];
+	char *before;
+
+	(void)state;
+	strcpy(dir, "/tmp/vrs-cache-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	path_of(a, sizeof(a), "projects");
+	assert_int_equal(mkdir(a, 0700), 0);
+	put("base.yaml", globals);
+	put("projects/alpha.yaml", proj_a);
+	put("projects/beta.yaml", proj_b);
+
+	check_same(c, &x);
+	assert_int_equal(x.rc, 0);
+	assert_int_equal(x.st.files, 3);
+	assert_int_equal(x.st.parsed, 3);
+	before = plan_of(&x.w);
+
+	/* nothing changed: nothing read */
+	check_same(c, &y);
+	assert_int_equal(y.st.read, 0);
+	assert_int_equal(y.st.parsed, 0);
+	drop(&y);
+
+	/* one file edited: only it is parsed; the older view x is untouched */
+	put("projects/beta.yaml", "kind: Project\nslug: beta\nname: Beta Two\nowner_email: "
+				  "b@ex.org\nproject_type: t\napp:\n  image: img:2\ndomains:\n"
+				  "  - subdomain: beta\n");
+	check_same(c, &y);
+	assert_int_equal(y.st.parsed, 1);
+	{
+		char *again = plan_of(&x.w);
+		assert_string_equal(again, before);
+		free(again);
+	}
+	drop(&x);
+
+	/* the same bytes written again: read, not parsed */
+	{
+		struct timespec ts[2] = {{0, UTIME_NOW}, {1, 0}};
+		path_of(a, sizeof(a), "projects/alpha.yaml");
+		assert_int_equal(utimensat(AT_FDCWD, a, ts, 0), 0);
+	}
+	check_same(c, &z);
+	assert_int_equal(z.st.read, 1);
+	assert_int_equal(z.st.parsed, 0);
+	drop(&z);
+	drop(&y);
+
+	/* added, renamed, deleted */
+	put("projects/gamma.yaml", "kind: Project\nslug: gamma\nname: G\nowner_email: g@ex.org\n"
+				   "project_type: t\napp:\n  image: img:1\n");
+	path_of(a, sizeof(a), "projects/alpha.yaml");
+	path_of(b, sizeof(b), "projects/zz-alpha.yaml");
+	assert_int_equal(rename(a, b), 0);
+	path_of(a, sizeof(a), "projects/beta.yaml");
+	assert_int_equal(unlink(a), 0);
+	check_same(c, &x);
+	assert_int_equal(x.rc, 0);
+	assert_int_equal(x.st.files, 3);
+	assert_int_equal(x.st.parsed, 2); /* gamma, and alpha under its new name */
+	drop(&x);
+
+	/* invalid across files: a duplicate slug, a second Registrar (refused unread) */
+	put("projects/dup.yaml", "kind: Project\nslug: gamma\nname: G\nowner_email: g@ex.org\n"
+				 "project_type: t\napp:\n  image: img:1\n");
+	put("r1.yaml", "kind: Registrar\nregistrant: h1\nadmin: h1\ntech: h1\nbilling: h1\n");
+	put("r2.yaml", "kind: Registrar\nregistrant: h2\nadmin: h2\ntech: h2\nbilling: h2\n");
+	check_same(c, &x);
+	assert_int_equal(x.rc, -1);
+	assert_true(x.ndiags >= 2); /* and as many as spec_load gives (check_same) */
+	drop(&x);
+
+	/* the first Registrar gone: the second, unchanged, is decoded again and read in full */
+	path_of(a, sizeof(a), "projects/dup.yaml");
+	unlink(a);
+	path_of(a, sizeof(a), "r1.yaml");
+	unlink(a);
+	check_same(c, &x);
+	assert_int_equal(x.st.parsed, 1);
+	drop(&x);
+
+	/* valid again */
+	path_of(a, sizeof(a), "r2.yaml"); /* its contacts are wrong too */
+	unlink(a);
+	check_same(c, &x);
+	assert_int_equal(x.rc, 0);
+	spec_cache_free(c);
+	drop(&x); /* a view outlives its cache */
+	free(before);
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_cache_follows_the_tree),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
