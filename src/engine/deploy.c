@@ -189,7 +189,7 @@ static void deploy_end(struct run *run, struct job *j, const char *status)
 	err_clear(&err);
 	if (strcmp(status, "finished") == 0) {
 		if (engine_tx(run, bootstrap_tx, j, &err) < 0) {
-			job_fail(run, j, err.msg);
+			job_fail_err(run, j, &err);
 			return;
 		}
 		health_wait(run, j);

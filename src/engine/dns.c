@@ -156,7 +156,7 @@ static void dns_done(struct job *j, const char *id, const char *log, const char 
 
 static void dns_failed(struct job *j, const struct vrs_err *err)
 {
-	job_fail(j->eng, j, err->msg[0] ? err->msg : "unknown error");
+	job_fail_err(j->eng, j, err);
 	free(j->ctx);
 	j->ctx = NULL;
 }

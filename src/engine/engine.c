@@ -293,6 +293,18 @@ void job_fail_err(struct run *run, struct job *j, const struct vrs_err *err)
 		job_interrupt(engine_of(run), slot_of(j));
 		return;
 	}
+	/*
+	 * The state could not record (disk full, read-only, I/O error; only the
+	 * state gives VRS_E_IO here): nothing more is recorded for this job —
+	 * a failure row would close its journal row as failed although its call
+	 * may have landed — and the run stops, leaving the row open for the next
+	 * run's recovery.
+	 */
+	if (err && err->code == VRS_E_IO) {
+		note_state_error(engine_of(run), err);
+		job_interrupt(engine_of(run), slot_of(j));
+		return;
+	}
 	job_fail(run, j, err && err->msg[0] ? err->msg : "unknown error");
 }
 
@@ -342,7 +354,7 @@ void engine_finish(struct run *run, struct job *j, const char *external_id, cons
 
 	err_clear(&err);
 	if (engine_record_result(run, j, external_id, log_action, message, extra, &err) < 0) {
-		job_fail(run, j, err.msg);
+		job_fail_err(run, j, &err);
 		return;
 	}
 	job_done(run, j, progress);
@@ -439,7 +451,7 @@ static bool drain(struct engine *eng, enum m_service q)
 {
 	bool moved = false;
 
-	while (eng->qhead[q] < eng->qtail[q] && !stop_requested(eng)) {
+	while (eng->qhead[q] < eng->qtail[q] && !stop_requested(eng) && !eng->state_error[0]) {
 		struct slot *s = &eng->jobs[eng->queue[q][eng->qhead[q] % (eng->njobs + 1)]];
 		struct proj_rt *p = s->job.p;
 		enum ready r = job_ready(eng, s);
@@ -674,7 +686,11 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 			job_skip(&eng, &eng.jobs[i], NULL);
 	rc = 0;
 	if (eng.state_error[0]) {
-		err_set(err, "state: %s", eng.state_error);
+		err_setc(err, VRS_E_IO,
+			 "%s; the run stopped: calls whose result it could not record stay "
+			 "open in the journal (`vrsctl status` lists them) and the next apply "
+			 "looks them up",
+			 eng.state_error);
 		rc = -1;
 	} else if (stop_requested(&eng) && eng.run.stats.skipped > eng.run.stats.kept) {
 		/* before the failures: what a stop left undone is what the caller must know */
