@@ -289,19 +289,11 @@ void job_fail(struct run *run, struct job *j, const char *msg)
 
 void job_fail_err(struct run *run, struct job *j, const struct vrs_err *err)
 {
-	if (err && err->code == VRS_E_INTERRUPTED) {
-		job_interrupt(engine_of(run), slot_of(j));
-		return;
-	}
-	/*
-	 * The state could not record (disk full, read-only, I/O error; only the
-	 * state gives VRS_E_IO here): nothing more is recorded for this job —
-	 * a failure row would close its journal row as failed although its call
-	 * may have landed — and the run stops, leaving the row open for the next
-	 * run's recovery.
-	 */
-	if (err && err->code == VRS_E_IO) {
-		note_state_error(engine_of(run), err);
+	/* the state cannot record (only it gives VRS_E_IO): the run stops, and a failure
+	 * row would close the journal row although its call may have landed: none */
+	if (err && (err->code == VRS_E_INTERRUPTED || err->code == VRS_E_IO)) {
+		if (err->code == VRS_E_IO)
+			note_state_error(engine_of(run), err);
 		job_interrupt(engine_of(run), slot_of(j));
 		return;
 	}
@@ -686,11 +678,9 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 			job_skip(&eng, &eng.jobs[i], NULL);
 	rc = 0;
 	if (eng.state_error[0]) {
-		err_setc(err, VRS_E_IO,
-			 "%s; the run stopped: calls whose result it could not record stay "
-			 "open in the journal (`vrsctl status` lists them) and the next apply "
-			 "looks them up",
-			 eng.state_error);
+		err_setc(
+		    err, VRS_E_IO, "%s; the run stopped: %s", eng.state_error,
+		    "the calls left open in the journal (`vrsctl status`) are looked up next run");
 		rc = -1;
 	} else if (stop_requested(&eng) && eng.run.stats.skipped > eng.run.stats.kept) {
 		/* before the failures: what a stop left undone is what the caller must know */
