@@ -186,7 +186,7 @@ static int lookup_deployment(struct recover *r, const struct state_journal_entry
 
 	if (p == NULL || p->coolify_app_uuid == NULL)
 		return 0;
-	if (coolify_app_deployments(r->pv->coolify, p->coolify_app_uuid, 5, &l, err) < 0) {
+	if (coolify_app_deployments_recent(r->pv->coolify, p->coolify_app_uuid, 5, &l, err) < 0) {
 		if (err->code != VRS_E_NOT_FOUND)
 			return -1;
 		err_clear(err);
