@@ -659,7 +659,7 @@ static int run_loop(struct engine *eng, struct vrs_err *err)
 		if (step(eng, err) < 0)
 			return -1;
 	}
-	return 0;
+	return eng->state_error[0] ? stop_run(eng, err) : 0; /* calls in flight: cut now */
 }
 
 int engine_apply(struct state *st, struct providers *pv, const struct inputs *in,
