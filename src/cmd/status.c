@@ -227,6 +227,57 @@ static void expiring(struct buf *b, const struct m_world *w, const char *slug, l
 	}
 }
 
+/*
+ * Journal rows an interrupted run left open (a kill, a full disk): calls that
+ * may or may not have happened, until the next apply looks them up. Text: a
+ * section; JSON: "journal_open". With SLUG, that project's only.
+ */
+static int journal_open(struct buf *b, struct state *st, const char *slug, bool json)
+{
+	struct state_journal_entry *v = NULL;
+	size_t n = 0, shown = 0;
+	struct vrs_err err;
+	char t[32];
+
+	err_clear(&err);
+	if (st && state_journal_list_open(st, &v, &n, &err) < 0) {
+		cmd_error("%s", err.msg);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct state_journal_entry *e = &v[i];
+		if (slug && (e->project_slug == NULL || strcmp(slug, e->project_slug) != 0))
+			continue;
+		state_time_fmt(e->started_at, t, sizeof(t));
+		if (json) {
+			buf_puts(b, shown ? ",\n    {\"op\": " : "\n    {\"op\": ");
+			buf_json_str(b, m_op_name(e->op));
+			buf_printf(
+			    b, ", \"resource\": \"%s\", \"key\": ", m_resource_name(e->resource));
+			buf_json_str(b, e->key);
+			buf_puts(b, ", \"project\": ");
+			buf_json_str(b, e->project_slug);
+			buf_printf(b, ", \"service\": \"%s\", \"since\": \"%s\"}",
+				   m_service_name(e->service), t);
+		} else {
+			if (!shown)
+				buf_puts(
+				    b,
+				    "\nCalls that may have happened (left open in the journal by "
+				    "an interrupted run; the next apply looks them up):\n");
+			buf_printf(b, "  %s %s %s (%s%s%s) since %s\n", m_op_name(e->op),
+				   m_resource_name(e->resource), e->key, m_service_name(e->service),
+				   e->project_slug ? ", " : "",
+				   e->project_slug ? e->project_slug : "", t);
+		}
+		shown++;
+	}
+	if (json)
+		buf_puts(b, shown ? "\n  ]" : "]");
+	state_journal_free(v, n);
+	return 0;
+}
+
 static int check(struct cmd_ctx *c)
 {
 	if (c->nargs > 1)
@@ -234,8 +285,8 @@ static int check(struct cmd_ctx *c)
 	return cmd_text_or_json(c->name, A.format, &A.json);
 }
 
-static void json_all(struct buf *b, const struct m_world *w, const char *slug, long long now,
-		     const char *leader)
+static int json_all(struct buf *b, struct state *st, const struct m_world *w, const char *slug,
+		    long long now, const char *leader)
 {
 	bool first = true;
 
@@ -253,7 +304,11 @@ static void json_all(struct buf *b, const struct m_world *w, const char *slug, l
 	buf_puts(b, first ? "],\n  \"certificates_expiring\": ["
 			  : "\n  ],\n  \"certificates_expiring\": [");
 	certs_expiring(b, w, slug, now, true);
+	buf_puts(b, ",\n  \"journal_open\": [");
+	if (journal_open(b, st, slug, true) < 0)
+		return -1;
 	buf_puts(b, "\n}\n");
+	return 0;
 }
 
 static int run(struct cmd_ctx *c)
@@ -264,6 +319,7 @@ static int run(struct cmd_ctx *c)
 	char leader[128] = "";
 	struct vrs_err err;
 	struct buf b;
+	int rc;
 
 	if (slug && world_project(w, slug) == NULL) {
 		cmd_error("no project '%s' in state %s", slug, c->g->state);
@@ -277,14 +333,21 @@ static int run(struct cmd_ctx *c)
 		buf_printf(&b, "Leader: %s\n\n",
 			   *leader ? leader : "none (no process holds the writer lock)");
 	if (A.json) {
-		json_all(&b, w, slug, (long long)time(NULL), leader);
-	} else if (w->nprojects == 0) {
-		buf_printf(&b, "No projects recorded in %s yet. Run 'vrsctl apply'.\n",
-			   c->g->state);
+		rc = json_all(&b, c->st, w, slug, (long long)time(NULL), leader);
 	} else {
-		text_table(&b, w, slug, (long long)time(NULL));
-		expiring(&b, w, slug, (long long)time(NULL));
-		certs_expiring(&b, w, slug, (long long)time(NULL), false);
+		if (w->nprojects == 0)
+			buf_printf(&b, "No projects recorded in %s yet. Run 'vrsctl apply'.\n",
+				   c->g->state);
+		else {
+			text_table(&b, w, slug, (long long)time(NULL));
+			expiring(&b, w, slug, (long long)time(NULL));
+			certs_expiring(&b, w, slug, (long long)time(NULL), false);
+		}
+		rc = journal_open(&b, c->st, slug, false);
+	}
+	if (rc < 0) {
+		buf_release(&b);
+		return EXIT_ERR;
 	}
 	cmd_write_out(b.data, b.len, A.json);
 	buf_release(&b);
@@ -298,9 +361,11 @@ const struct cmd_spec cmd_status = {
 	     "Show the recorded projects: provisioning status, server, domains, retries\n"
 	     "and the last error; per domain its DNS state and TLS state (the certificate\n"
 	     "seen and its expiry), an active app seen unhealthy (since when), and the\n"
-	     "certificates expiring within 21 days. With SLUG, only that project. Reads\n"
-	     "the state only. On PostgreSQL it names the leader: the process holding the\n"
-	     "writer lock (its application_name, vrsctl@HOST:PID).\n"
+	     "certificates expiring within 21 days; the calls an interrupted run left open\n"
+	     "in the journal (they may have happened; the next apply looks them up). With\n"
+	     "SLUG, only that project. Reads the state only. On PostgreSQL it names the\n"
+	     "leader: the process holding the writer lock (its application_name,\n"
+	     "vrsctl@HOST:PID).\n"
 	     "\n",
     .usage_end = "\n"
 		 "Exit status: 0 ok, 1 error (unknown SLUG, unreadable state).\n",

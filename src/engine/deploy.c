@@ -191,7 +191,7 @@ static void deploy_end(struct run *run, struct job *j, const char *status)
 	err_clear(&err);
 	if (strcmp(status, "finished") == 0) {
 		if (engine_tx(run, bootstrap_tx, j, &err) < 0) {
-			job_fail(run, j, err.msg);
+			job_fail_err(run, j, &err);
 			return;
 		}
 		health_wait(run, j);
@@ -426,6 +426,22 @@ void deploy_step(struct run *run, int *wait_ms)
  * queueing a second one; if it failed (or Coolify no longer knows it), it
  * deploys anew (resume_failed).
  */
+/*
+ * rows a run writes beside a running deployment that change nothing it
+ * deploys: a status, a record or domain removed (a deploy waits only for
+ * the records it serves to be created), an observation of the DNS
+ */
+static bool after_deploy_row(const char *action)
+{
+	static const char *const same[] = {"status_changed", "dns_deleted", "domain_removed",
+					   "dns_resolved"};
+
+	for (size_t i = 0; action && i < sizeof(same) / sizeof(same[0]); i++)
+		if (strcmp(action, same[i]) == 0)
+			return true;
+	return false;
+}
+
 static bool resume_started(struct run *run, struct job *j)
 {
 	struct state_log_entry *rows = NULL;
@@ -441,7 +457,7 @@ static bool resume_started(struct run *run, struct job *j)
 	    !j->p->in_state || state_log_list(run->st, j->p->slug, 8, &rows, &n, &err) < 0)
 		return false;
 	for (size_t i = 0; i < n && started == NULL; i++) {
-		if (rows[i].action && strcmp(rows[i].action, "status_changed") == 0)
+		if (after_deploy_row(rows[i].action))
 			continue;
 		if (rows[i].action && strcmp(rows[i].action, "deployment_started") == 0 &&
 		    rows[i].external_id)

@@ -130,9 +130,12 @@ static int record_ids_tx(struct run *eng, struct job *j, const char *id, struct 
 	slot = id_slot(ids, dj->kind);
 	free(*slot);
 	*slot = (j->a->op == OP_DELETE || id == NULL) ? NULL : strdup(id);
-	/* the domain row is gone when the domain was removed in this same run */
-	if (dj->want == NULL && j->a->op == OP_DELETE)
-		return 0;
+	/*
+	 * A removed domain's row goes after its records (a no-op UPDATE when it is
+	 * gone already); until then each deleted record's id is cleared with the
+	 * delete's log row, so a run killed between two deletes does not delete
+	 * (and log) the first one again.
+	 */
 	/* the domain goes active when its nameservers serve it (dnsgate.c), not at the write */
 	return state_domain_set_records(eng->st, dj->fqdn, ids->a, ids->aaaa, ids->www, err);
 }
@@ -153,7 +156,7 @@ static void dns_done(struct job *j, const char *id, const char *log, const char 
 
 static void dns_failed(struct job *j, const struct vrs_err *err)
 {
-	job_fail(j->eng, j, err->msg[0] ? err->msg : "unknown error");
+	job_fail_err(j->eng, j, err);
 	free(j->ctx);
 	j->ctx = NULL;
 }

@@ -77,14 +77,6 @@ static struct slot *slot_of(struct job *j)
 	return (struct slot *)j;
 }
 
-long long engine_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void engine_progress(struct run *run, const char *subject, const char *fmt, ...)
 {
 	struct engine *eng = engine_of(run);
@@ -286,7 +278,11 @@ void job_fail(struct run *run, struct job *j, const char *msg)
 
 void job_fail_err(struct run *run, struct job *j, const struct vrs_err *err)
 {
-	if (err && err->code == VRS_E_INTERRUPTED) {
+	/* the state cannot record (only it gives VRS_E_IO): the run stops, and a failure
+	 * row would close the journal row although its call may have landed: none */
+	if (err && (err->code == VRS_E_INTERRUPTED || err->code == VRS_E_IO)) {
+		if (err->code == VRS_E_IO)
+			note_state_error(engine_of(run), err);
 		job_interrupt(engine_of(run), slot_of(j));
 		return;
 	}
@@ -339,7 +335,7 @@ void engine_finish(struct run *run, struct job *j, const char *external_id, cons
 
 	err_clear(&err);
 	if (engine_record_result(run, j, external_id, log_action, message, extra, &err) < 0) {
-		job_fail(run, j, err.msg);
+		job_fail_err(run, j, &err);
 		return;
 	}
 	job_done(run, j, progress);
@@ -437,7 +433,7 @@ static bool drain(struct engine *eng, enum m_service q)
 {
 	bool moved = false;
 
-	while (eng->qhead[q] < eng->qtail[q] && !stop_requested(eng)) {
+	while (eng->qhead[q] < eng->qtail[q] && !stop_requested(eng) && !eng->state_error[0]) {
 		struct slot *s = &eng->jobs[eng->queue[q][eng->qhead[q] % (eng->njobs + 1)]];
 		struct proj_rt *p = s->job.p;
 		enum ready r = job_ready(eng, s);
@@ -656,7 +652,8 @@ static int run_loop(struct engine *eng, struct vrs_err *err)
 		if (step(eng, err) < 0)
 			return -1;
 	}
-	return 0;
+	/* a failed state write ends the run: none of its calls may outlive it */
+	return eng->state_error[0] ? stop_run(eng, err) : 0;
 }
 
 int engine_apply(struct state *st, struct providers *pv, const struct inputs *in,
@@ -670,15 +667,15 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 	if (engine_init(&eng, st, pv, in, recorded, plan, o, err) < 0 ||
 	    graph_init(&eng, plan, err) < 0 || run_loop(&eng, err) < 0)
 		goto out;
-	/* a failed state write ends the run: none of its calls may outlive it */
-	if (eng.state_error[0])
-		cut_all(&eng);
 	for (size_t i = 0; i < eng.njobs; i++)
 		if (eng.jobs[i].state == J_PENDING)
 			job_skip(&eng, &eng.jobs[i], NULL);
 	rc = 0;
 	if (eng.state_error[0]) {
-		err_set(err, "state: %s", eng.state_error);
+		err_setc(err, VRS_E_IO,
+			 "%s; the run stopped: the calls left open in the journal "
+			 "(`vrsctl status`) are looked up next run",
+			 eng.state_error);
 		rc = -1;
 	} else if (stop_requested(&eng) && eng.run.stats.skipped > eng.run.stats.kept) {
 		/* before the failures: what a stop left undone is what the caller must know */

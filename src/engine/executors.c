@@ -5,6 +5,17 @@
  */
 #include "engine/engine_int.h"
 
+#include <time.h>
+
+/* the engine's clock (every executor's timers and the scheduler's grace) */
+long long engine_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static const struct executor *executor_of(const struct m_action *a)
 {
 	if (a->service == SVC_LOCAL)

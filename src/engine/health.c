@@ -193,7 +193,7 @@ static void wait_end(struct run *run, struct hwait *w, bool passed)
 	err_clear(&err);
 	if (engine_tx(run, passed ? passed_tx : failed_tx, &a, &err) < 0) {
 		w->j = NULL;
-		job_fail(run, j, err.msg);
+		job_fail_err(run, j, &err);
 		return;
 	}
 	w->j = NULL;

@@ -196,6 +196,17 @@ int engine_enter_provisioning(struct run *run, struct job *j, struct vrs_err *er
 	if (p->status == PS_DRAFT || p->status == PS_ERROR || p->status == PS_PENDING_PAYMENT ||
 	    p->status == PS_PENDING_DOMAIN || p->status == PS_SUSPENDED)
 		return engine_tx(run, provisioning_tx, p, err);
+	/*
+	 * An active project's app or env change is followed by a deployment: it
+	 * is provisioning from the first such call on, committed before it, so a
+	 * run killed after the change landed (and was recorded) still leaves a
+	 * reason for the next plan to deploy, and a deployment it started is
+	 * waited for (deploy.c resume_started) instead of never being observed.
+	 */
+	if (p->status == PS_ACTIVE &&
+	    ((j->a->resource == RES_COOLIFY_APP && j->a->op == OP_UPDATE) ||
+	     j->a->resource == RES_APP_ENV || j->a->resource == RES_DEPLOYMENT))
+		return engine_tx(run, provisioning_tx, p, err);
 	return 0;
 }
 

@@ -199,7 +199,7 @@ static void local_start(struct run *run, struct job *j)
 		break;
 	}
 	if (rc < 0)
-		job_fail(run, j, err.msg);
+		job_fail_err(run, j, &err);
 	else
 		job_done(run, j, NULL);
 }

@@ -4,7 +4,11 @@
  * by its deterministic name (Coolify project `vrs-<slug>`, app `<slug>`
  * inside that project's environment and only with the managed-by marker,
  * INWX record by zone + name + type, and only with the content the create
- * sent) and recorded when found; every other
+ * sent) and recorded when found; an open deploy is looked for among the
+ * app's deployments (one queued or running, or one Coolify created after
+ * the row was opened, is the interrupted run's: logged deployment_started,
+ * so that the next deploy job waits for it instead of queueing another);
+ * every other
  * open row is closed as failed, and the next plan simply does the step
  * again (updates, env upserts, deploys, starts, stops and deletes are safe
  * to repeat).
@@ -15,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 const char engine_managed_marker[] = "managed-by=vrsctl";
 
@@ -158,6 +163,47 @@ static int lookup_app(struct recover *r, const struct state_journal_entry *e, ch
 	return 0;
 }
 
+/* Coolify's "2026-12-07T17:44:27.000000Z" (or with a space) as Unix seconds; 0 if not */
+static long long coolify_time(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || ((end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL &&
+			  (end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm)) == NULL))
+		return 0;
+	return (long long)timegm(&tm);
+}
+
+/* the deployment an interrupted deploy queued, if Coolify has it */
+static int lookup_deployment(struct recover *r, const struct state_journal_entry *e, char **found,
+			     struct vrs_err *err)
+{
+	const struct m_project *p =
+	    e->project_slug ? world_project(&r->rec, e->project_slug) : NULL;
+	struct coolify_deployment_list *l = NULL;
+
+	if (p == NULL || p->coolify_app_uuid == NULL)
+		return 0;
+	if (coolify_app_deployments_recent(r->pv->coolify, p->coolify_app_uuid, 5, &l, err) < 0) {
+		if (err->code != VRS_E_NOT_FOUND)
+			return -1;
+		err_clear(err);
+		return 0;
+	}
+	for (size_t i = 0; i < l->n && *found == NULL; i++) {
+		const struct coolify_deployment *d = &l->v[i];
+		bool active = d->status && (strcmp(d->status, "queued") == 0 ||
+					    strcmp(d->status, "in_progress") == 0);
+		/* whole seconds on both sides: created in the row's second or later */
+		if (d->deployment_uuid && (active || coolify_time(d->created_at) >= e->started_at))
+			*found = strdup(d->deployment_uuid);
+	}
+	coolify_deployment_list_free(l);
+	return 0;
+}
+
 /* look the object of an open create up; *found gets its id (caller frees) */
 static int lookup(struct recover *r, const struct state_journal_entry *e, char **found,
 		  struct vrs_err *err)
@@ -188,6 +234,8 @@ static int lookup(struct recover *r, const struct state_journal_entry *e, char *
 	}
 	if (e->resource == RES_DNS_RECORD)
 		return lookup_record(r, e, found, err);
+	if (e->resource == RES_DEPLOYMENT && r->pv->coolify)
+		return lookup_deployment(r, e, found, err);
 	return 0;
 }
 
@@ -252,9 +300,10 @@ int engine_recover(struct state *st, struct providers *pv, const char *triggered
 		const struct state_journal_entry *e = &rows[i];
 		char *id = NULL;
 		bool create = e->op == OP_CREATE;
+		bool deploy = e->op == OP_DEPLOY && e->resource == RES_DEPLOYMENT;
 
 		r.why[0] = 0;
-		if (create && lookup(&r, e, &id, err) < 0) {
+		if ((create || deploy) && lookup(&r, e, &id, err) < 0) {
 			err_prefix(err, "recovering %s %s %s", m_op_name(e->op),
 				   m_resource_name(e->resource), e->key);
 			goto out;
@@ -264,13 +313,13 @@ int engine_recover(struct state *st, struct providers *pv, const char *triggered
 			goto out;
 		}
 		if (id) {
-			struct state_log_entry le = {.project_slug = e->project_slug,
-						     .action = "adopted",
-						     .message = "found after an interrupted run",
-						     .external_id = id,
-						     .external_service =
-							 (char *)m_service_name(e->service),
-						     .triggered_by = (char *)triggered_by};
+			struct state_log_entry le = {
+			    .project_slug = e->project_slug,
+			    .action = deploy ? "deployment_started" : "adopted",
+			    .message = "found after an interrupted run",
+			    .external_id = id,
+			    .external_service = (char *)m_service_name(e->service),
+			    .triggered_by = (char *)triggered_by};
 			if (adopt_tx(&r, e, id, err) < 0 ||
 			    state_journal_close(st, e->id, SJ_ADOPTED, id, NULL, err) < 0 ||
 			    (e->project_slug && world_project(&r.rec, e->project_slug) &&

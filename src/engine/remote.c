@@ -530,18 +530,58 @@ static void on_simple(void *ud, int rc, void *res, struct vrs_err *err)
 	engine_finish(j->eng, j, NULL, log, msg, extra, msg ? msg : what);
 }
 
+static void send_simple(struct run *run, struct job *j, const char *uuid, struct vrs_err *err);
+
+/*
+ * Before a start, the app is read: a run killed after its start landed left
+ * the app starting or running, and a second start would queue a second
+ * deployment (a restart); then only the wait for running remains.
+ */
+static void on_start_probe(void *ud, int rc, void *res, struct vrs_err *err)
+{
+	struct job *j = ud;
+	struct coolify_app *a = res;
+	bool going =
+	    rc == 0 && a && a->status &&
+	    (strncmp(a->status, "running", 7) == 0 || strncmp(a->status, "starting", 8) == 0);
+	struct vrs_err e2;
+
+	(void)err;
+	if (rc == 0)
+		coolify_app_free(a);
+	if (going) {
+		engine_progress(j->eng, j->p->slug, "already starting: waiting for it to run");
+		appstart_wait(j->eng, j, started_tx);
+		return;
+	}
+	err_clear(&e2);
+	send_simple(j->eng, j, j->p->coolify_app_uuid, &e2);
+}
+
 static void start_simple(struct run *run, struct job *j, struct vrs_err *err)
 {
 	struct coolify *c = run->pv->coolify;
 	const char *uuid = j->a->resource == RES_COOLIFY_PROJECT ? j->p->coolify_project_uuid
 								 : j->p->coolify_app_uuid;
-	int rc;
 
 	if (uuid == NULL) {
 		/* nothing recorded remotely: the action has nothing to act on */
 		engine_finish(run, j, NULL, NULL, NULL, NULL, NULL);
 		return;
 	}
+	if (j->a->op == OP_START) {
+		if (coolify_app_get_async(c, uuid, on_start_probe, j, err) < 0)
+			job_fail_err(run, j, err);
+		return;
+	}
+	send_simple(run, j, uuid, err);
+}
+
+static void send_simple(struct run *run, struct job *j, const char *uuid, struct vrs_err *err)
+{
+	struct coolify *c = run->pv->coolify;
+	int rc;
+
 	if (engine_journal_open(run, j, j->a->key, m_op_name(j->a->op), err) < 0) {
 		job_fail_err(run, j, err);
 		return;

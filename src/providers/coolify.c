@@ -275,6 +275,12 @@ int coolify_projects_list(struct coolify *c, struct coolify_project_list **out, 
 {
 	BLOCK(COOLIFY_K_PROJECTS, out, coolify_projects_list_async(c, http_waiter_cb, &w_, err));
 }
+int coolify_app_deployments_recent(struct coolify *c, const char *app_uuid, int take,
+				   struct coolify_deployment_list **out, struct vrs_err *err)
+{
+	BLOCK(COOLIFY_K_APP_DEPLOYMENTS, out,
+	      coolify_app_deployments_async(c, app_uuid, 0, take, http_waiter_cb, &w_, err));
+}
 int coolify_environment_get(struct coolify *c, const char *project_uuid,
 			    const char *env_name_or_uuid, struct coolify_environment **out,
 			    struct vrs_err *err)

@@ -327,6 +327,9 @@ int coolify_projects_list(struct coolify *c, struct coolify_project_list **out,
 int coolify_environment_get(struct coolify *c, const char *project_uuid,
 			    const char *env_name_or_uuid, struct coolify_environment **out,
 			    struct vrs_err *err);
+/* an app's deployments, newest first (recovery of an interrupted deploy) */
+int coolify_app_deployments_recent(struct coolify *c, const char *app_uuid, int take,
+				   struct coolify_deployment_list **out, struct vrs_err *err);
 int coolify_apps_list(struct coolify *c, struct coolify_app_list **out, struct vrs_err *err);
 int coolify_app_update(struct coolify *c, const char *uuid, const struct coolify_app_update *in,
 		       struct vrs_err *err); /* import marks an app it takes over */

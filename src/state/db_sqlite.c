@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #define BUSY_TIMEOUT_MS 5000
 #define BACKUP_PAGES	256
@@ -16,7 +19,8 @@
 struct db {
 	const struct db_ops *ops; /* first: db.c dispatches on it */
 	sqlite3 *h;
-	int last_rc; /* of the last failed step, for db_err_* */
+	int last_rc;   /* of the last failed step, for db_err_* */
+	char msg[640]; /* sq_errmsg's text with the system's error */
 };
 
 struct db_stmt {
@@ -52,10 +56,64 @@ static void sq_close(struct db *db)
 	free(db);
 }
 
+/*
+ * A failed write whose errno SQLite no longer holds (it reads errno after
+ * later calls): what can be seen now — the file system full, or a file at
+ * the process's file size limit (RLIMIT_FSIZE, where write() gives EFBIG).
+ */
+static bool write_cause(struct db *db, char *out, size_t n)
+{
+	const char *path = sqlite3_db_filename(db->h, "main");
+	static const char *const sfx[] = {"", "-wal", "-journal"};
+	char dir[512], f[560], *slash;
+	struct statvfs vfs;
+	struct rlimit rl;
+	struct stat sb;
+
+	if (path == NULL || path[0] == 0 || strlen(path) >= sizeof(dir))
+		return false;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = 0;
+	if (statvfs(slash ? dir : ".", &vfs) == 0 && vfs.f_bavail == 0) {
+		snprintf(out, n, "no space left on the file system of %s", path);
+		return true;
+	}
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return false;
+	for (size_t i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(f, sizeof(f), "%s%s", path, sfx[i]);
+		if (stat(f, &sb) == 0 && (unsigned long long)sb.st_size >= rl.rlim_cur) {
+			snprintf(out, n,
+				 "%s reached the file size limit of %llu bytes (File too large)", f,
+				 (unsigned long long)rl.rlim_cur);
+			return true;
+		}
+	}
+	return false;
+}
+
 static const char *sq_errmsg(struct db *db)
 {
+	int rc, sys;
+
 	if (db == NULL || db->h == NULL)
 		return "out of memory";
+	/* "disk I/O error" alone hides the cause: EFBIG, ENOSPC, EROFS, EACCES… */
+	rc = sqlite3_errcode(db->h);
+	sys = sqlite3_system_errno(db->h);
+	if (sys > 0 && (rc == SQLITE_IOERR || rc == SQLITE_FULL || rc == SQLITE_CANTOPEN ||
+			rc == SQLITE_READONLY)) {
+		snprintf(db->msg, sizeof(db->msg), "%s (%s)", sqlite3_errmsg(db->h), strerror(sys));
+		return db->msg;
+	}
+	if (rc == SQLITE_IOERR || rc == SQLITE_FULL) {
+		char cause[300];
+		if (write_cause(db, cause, sizeof(cause))) {
+			snprintf(db->msg, sizeof(db->msg), "%s: %s", sqlite3_errmsg(db->h), cause);
+			return db->msg;
+		}
+	}
 	return sqlite3_errmsg(db->h);
 }
 

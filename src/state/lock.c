@@ -62,8 +62,15 @@ int state_lock(const char *state_path, struct state_lock **out, int *holder_pid,
 		return err_setc(err, VRS_E_INVALID, "state %s: path too long", state_path);
 	if (st_mkdir_parents(path, err) < 0)
 		return -1;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		return err_setc(err, VRS_E_IO, "lock %s: %s", path, strerror(errno));
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		int e = errno;
+		if (e == EROFS || e == EACCES || e == EPERM)
+			return err_setc(err, VRS_E_IO,
+					"state %s cannot be written: its lock file %s cannot be "
+					"opened for writing (%s); nothing was changed",
+					state_path, path, strerror(e));
+		return err_setc(err, VRS_E_IO, "lock %s: %s", path, strerror(e));
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno, holder = 0;
 		if (e != EWOULDBLOCK) {

@@ -394,6 +394,43 @@ static int open_read(struct state *st, struct vrs_err *err)
 	return st_exec(st, "PRAGMA foreign_keys = ON", err);
 }
 
+/*
+ * Before anything is planned or called: a state that cannot be written
+ * (read-only mount, immutable file, a directory where SQLite cannot create
+ * its -wal and -shm files) is refused now, not at the first write after
+ * remote calls were made. access() sees a read-only mount and an immutable
+ * file even for root.
+ */
+static int writable_or_refuse(struct state *st, bool existed, struct vrs_err *err)
+{
+	char *dir = strdup(st->path), *slash;
+
+	if (dir == NULL)
+		return err_setc(err, VRS_E_NOMEM, "out of memory");
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = 0;
+	else
+		*slash = 0;
+	if (access(dir, W_OK) < 0) {
+		int e = errno;
+		err_setc(err, VRS_E_IO,
+			 "state %s cannot be written: its directory %s is not writable (%s), and "
+			 "SQLite creates %s-wal and %s-shm there; nothing was changed",
+			 st->path, dir, strerror(e), st->path, st->path);
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	if (existed && access(st->path, W_OK) < 0)
+		return err_setc(err, VRS_E_IO,
+				"state %s cannot be written (%s); nothing was changed", st->path,
+				strerror(errno));
+	return 0;
+}
+
 static int open_write(struct state *st, struct vrs_err *err)
 {
 	struct stat sb;
@@ -403,6 +440,8 @@ static int open_write(struct state *st, struct vrs_err *err)
 	if (st_mkdir_parents(st->path, err) < 0)
 		return -1;
 	existed = stat(st->path, &sb) == 0;
+	if (writable_or_refuse(st, existed, err) < 0)
+		return -1;
 	/* created 0600 before SQLite opens it: its -wal and -shm copy the mode */
 	if (!existed && st_create_private(st->path, err) < 0)
 		return -1;
@@ -494,8 +533,12 @@ int state_commit(struct state *st, struct vrs_err *err)
 	if (!db_in_tx(st->db))
 		return err_setc(err, VRS_E_INVALID, "state %s: commit without a transaction",
 				st->path);
-	if (db_commit(st->db) < 0)
-		return st_dberr(st, err, "COMMIT");
+	if (db_commit(st->db) < 0) {
+		/* a failed COMMIT (disk full) may leave the transaction open: end it */
+		int rc = st_dberr(st, err, "COMMIT");
+		db_rollback(st->db);
+		return rc;
+	}
 	return 0;
 }
 

@@ -139,6 +139,8 @@ Admin endpoints (both ports, no auth, not counted, never faulted)
   POST /_sim/faults       replace the rules: {"rules":[rule,...]}
   POST /_sim/reset        state back to the seed file (or empty + default server), counters,
                           sessions, rate windows and faults cleared (flag faults restored)
+  POST /_sim/snapshot     the current state becomes what /_sim/reset restores (uuids drawn
+                          after such a reset never repeat the snapshot's)
   GET  /_sim/routes       the Coolify route table [{"method","path","required","allowed","ability"}]
                           (ability: what the token needs, null for /health)
   GET  /_sim/health       "OK"
@@ -419,7 +421,11 @@ class Sim:
     # ---- lifecycle
     def reset(self, full=False):
         with self.lock:
-            self.rng = random.Random(self.opts.seed)
+            # after a snapshot, a reset draws new uuids: never one the snapshot already holds
+            self.resets = getattr(self, "resets", 0) + 1
+            self.snapshots = getattr(self, "snapshots", 0)
+            self.rng = random.Random(self.opts.seed if not self.snapshots else
+                                     "%s/%d" % (self.opts.seed, self.resets))
             self.fault_rng = random.Random((self.opts.seed or 0) + 7919)
             self.calls = {"coolify": {}, "inwx": {}}
             self.call_times = {}
@@ -2456,6 +2462,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(200, {"ok": True})
         if path == "/_sim/reset":
             sim.reset()
+            return self.send(200, {"ok": True})
+        if path == "/_sim/snapshot":
+            # the current world becomes what /_sim/reset restores (a test's cycles start there)
+            with sim.lock:
+                sim.seed_data = json.loads(json.dumps(sim.dump()))
+                sim.snapshots += 1
             return self.send(200, {"ok": True})
         try:
             data = json.loads(body or b"null")
