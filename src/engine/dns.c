@@ -130,8 +130,10 @@ static int record_ids_tx(struct run *eng, struct job *j, const char *id, struct 
 	slot = id_slot(ids, dj->kind);
 	free(*slot);
 	*slot = (j->a->op == OP_DELETE || id == NULL) ? NULL : strdup(id);
-	/* the domain row is gone when the domain was removed in this same run */
-	if (dj->want == NULL && j->a->op == OP_DELETE)
+	/* the domain row is gone when the domain was removed in this same run; a
+	 * removed project keeps its rows (archived): their ids must go, or every
+	 * later run deletes the records again */
+	if (dj->want == NULL && j->a->op == OP_DELETE && j->p->want != NULL)
 		return 0;
 	/* the domain goes active when its nameservers serve it (dnsgate.c), not at the write */
 	return state_domain_set_records(eng->st, dj->fqdn, ids->a, ids->aaaa, ids->www, err);

@@ -55,6 +55,20 @@ static void on_env_got(void *ud, int rc, void *res, struct vrs_err *err)
 	struct coolify_environment *env = res;
 
 	if (rc < 0) {
+		struct vrs_err e2;
+
+		/* the project exists (created or found): record it, or the next run
+		 * creates a second one (names are not unique in Coolify); its
+		 * environment is then found by name */
+		err_clear(&e2);
+		if (j->p->coolify_project_uuid &&
+		    state_project_set_uuid(j->eng->st, j->p->slug, SU_COOLIFY_PROJECT,
+					   j->p->coolify_project_uuid, &e2) < 0) {
+			size_t l = strlen(err->msg);
+
+			snprintf(err->msg + l, sizeof(err->msg) - l,
+				 "; recording the project failed too: %s", e2.msg);
+		}
 		job_fail_err(j->eng, j, err);
 		return;
 	}

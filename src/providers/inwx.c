@@ -69,7 +69,11 @@ static enum http_verdict classify(void *ud, const struct http_response *r, struc
 		if (r->content_type)
 			strncat(err->msg, ")", sizeof(err->msg) - strlen(err->msg) - 1);
 		err->http_status = r->status;
-		return HTTP_FAIL;
+		/* truncated or a proxy's page: a transport fault (a read is asked again,
+		 * an unclear write goes back as transient: its caller looks first) */
+		err->code = VRS_E_TRANSIENT;
+		err->transient = true;
+		return HTTP_RETRY;
 	}
 	if (inwx_status_of((int)pj_int(j, "code", 0)) == INWX_E_TRANSIENT) {
 		inwx_check_code(j, "", err);
