@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Regressions the fault soak (tests/soak/soak.py, issue 16 item 5) found: a 2xx
 answer that is not JSON (truncated, a proxy's HTML page) or is too large is a
-transport fault, asked again for a read; a Coolify project whose environment
+transport fault, asked again for a read; so is an INWX login answered 2500; a Coolify project whose environment
 could not be read after its create is recorded, so the next run creates no
 second one; a project removed from the specs has its records deleted once,
 not at every later run; the watch's metrics count HTTP retries. TAP."""
@@ -44,14 +44,16 @@ def main():
                   {"match": "GET /servers/*/destinations", "kind": "html", "count": 1},
                   {"match": "GET /servers/*/destinations", "kind": "huge", "bytes": 9 * 1024 * 1024,
                    "count": 1},
-                  {"match": "nameserver.info", "kind": "malformed", "count": 1}])
+                  {"match": "nameserver.info", "kind": "malformed", "count": 1},
+                  {"match": "account.login", "kind": "inwx2500", "count": 1}])
         p = w.apply()
-        t.eq(p.returncode, 0, "apply succeeds through malformed, HTML and huge answers to reads")
+        t.eq(p.returncode, 0, "apply succeeds through malformed, HTML and huge answers to reads "
+             "and a login answered 2500")
         if p.returncode:
             print("\n".join("#   " + ln for ln in (p.stdout + p.stderr).splitlines()[-15:]))
         st = w.admin.get("/_sim/faults/stats").json
-        t.eq(sum(st.get("coolify", {}).values()) + sum(st.get("inwx", {}).values()), 5,
-             "the simulator counts the 5 faults injected (/_sim/faults/stats)")
+        t.eq(sum(st.get("coolify", {}).values()) + sum(st.get("inwx", {}).values()), 6,
+             "the simulator counts the 6 faults injected (/_sim/faults/stats)")
         t.eq(len(coolify_projects(w, "vrs-kunde-01")), 1, "one Coolify project")
 
         # the environment never readable after the create: the run fails, the next adopts
