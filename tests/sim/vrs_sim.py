@@ -843,12 +843,12 @@ class Sim:
                 if fail is None and self.rule_fires(r):
                     fail = r
             # the fault statistics (GET /_sim/faults/stats): what was injected, by kind
+            st = self.fault_stats.setdefault(service, {})
             if fail is not None:
                 fk = fail["kind"] + ("+apply" if fail.get("apply", fail["kind"] == "malformed") else "")
-                st = self.fault_stats.setdefault(service, {})
                 st[fk] = st.get(fk, 0) + 1
             if delay > 0:
-                self.fault_stats.setdefault(service, {})["latency"] = self.fault_stats[service].get("latency", 0) + 1
+                st["latency"] = st.get("latency", 0) + 1
         return max(delay, 0.0), fail
 
 
