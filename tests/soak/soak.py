@@ -414,10 +414,17 @@ def main():
     stats = w.admin.get("/_sim/faults/stats").json
     # the end: faults off, one more reconcile
     w.faults([])
-    before = wt.count("reconcile_finished")
+    # a reconcile may be running with the faults still on: wait for the one the
+    # SIGHUP starts (queued behind it) to finish
+    before = len(wt.events())
     if wt.p.poll() is None:
         wt.p.send_signal(signal.SIGHUP)
-    final_ok = wait_for(lambda: wt.count("reconcile_finished") > before or wt.p.poll() is not None, 600)
+
+    def sighup_done():
+        ev = wt.events()[before:]
+        st = [i for i, e in enumerate(ev) if e.get("event") == "reconcile_started" and e.get("action") == "sighup"]
+        return bool(st) and any(e.get("event") == "reconcile_finished" for e in ev[st[0]:])
+    final_ok = wait_for(lambda: sighup_done() or wt.p.poll() is not None, 600) and wt.p.poll() is None
     m = metrics(mpath)
     rc_watch = wt.stop()
     events = wt.events()
@@ -494,9 +501,12 @@ def main():
         print("\n".join("#   " + ln for ln in plan.stdout.splitlines()[:40]))
     t.ok(not problems, "the simulator's apps, projects and records are the specs' (one of each, no orphan), statuses too",
          "\n".join(problems[:40]))
-    t.ok(g is not None and g["rss_growth"] <= RSS_GROWTH, "RSS growth <= 5 %% over the last two thirds (%+.2f %%)"
-         % (100 * g["rss_growth"] if g else 0))
-    t.ok(g is not None and g["fd_max"] <= g["fd_first"] + FD_SLACK, "open fds flat")
+    if SECONDS >= 300:
+        t.ok(g is not None and g["rss_growth"] <= RSS_GROWTH,
+             "RSS growth <= 5 %% over the last two thirds (%+.2f %%)" % (100 * g["rss_growth"] if g else 0))
+        t.ok(g is not None and g["fd_max"] <= g["fd_first"] + FD_SLACK, "open fds flat")
+    else:  # a smoke: the first reconciles may still run in the window
+        t.ok(True, "RSS and fd growth not judged in a run under 5 minutes # SKIP")
     raws = [e["message"] for e in events if e.get("event") == "raw"]
     san = [ln for ln in raws if re.search(r"runtime error:|Sanitizer|LeakSanitizer", ln)]
     t.ok(not reports and not san, "no sanitizer report",
