@@ -118,8 +118,11 @@ demo-run: check-deps build/vrsctl
 bench-run: check-deps build/vrsctl $(BENCH_BIN)
 	@tests/bench/run.sh
 
+# the fault soak of watch (tests/soak/soak.py; not in 'make test'): SOAK_MINUTES
+# (default 30), SOAK_BIN=build/asan/vrsctl for a sanitized one
+SOAK_MINUTES ?= 30
 soak: check-deps build/vrsctl
-	@VRS_SOAK=1 tests/run.sh --bin build/vrsctl --unit build/tests --only integration
+	@SOAK_MINUTES=$(SOAK_MINUTES) /usr/bin/python3 tests/soak/soak.py
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the binary, both man pages,
 # the systemd units (ExecStart pointing at the installed binary), the JSON

@@ -105,6 +105,7 @@ static const struct opt opts[] = {
 struct watch_ctx {
 	const struct global_opts *g;
 	int last_rc;
+	struct providers **pv; /* the watch's providers (their HTTP retry count) */
 };
 
 static void on_event(void *ud, const struct watch_event *ev)
@@ -163,6 +164,7 @@ static void after_reconcile(void *ud, int rc, const struct reconcile_result *r,
 
 	c->last_rc = rc;
 	metrics_add(&A.m, rc, r, duration_ms);
+	A.m.http_retries = engine_http_retries(*c->pv);
 	if (A.m.path == NULL)
 		return;
 	err_clear(&err);
@@ -312,7 +314,7 @@ static int lead(struct cmd_ctx *c, struct watch_ctx *ctx, struct watch_opts *wo)
 
 static int run(struct cmd_ctx *c)
 {
-	struct watch_ctx ctx = {.g = c->g};
+	struct watch_ctx ctx = {.g = c->g, .pv = &c->pv};
 	struct watch_opts *wo = &A.wo;
 	char *who = engine_triggered_by(c->g->specs), *commit = engine_spec_commit(c->g->specs);
 	int rc;

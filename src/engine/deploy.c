@@ -76,6 +76,19 @@ static void wait_compact(struct deploy_waits *dw)
 
 void deploy_release(struct run *run)
 {
+	long long until = engine_now_ms() + 120000;
+	struct vrs_err err;
+
+	/* a list call still out names this run (a stack frame about to go): a later
+	 * run's pool step would deliver it to a dead run; let it answer first, as
+	 * health_release does (every job has ended: its answer touches no job) */
+	while (run->deploys && run->deploys->poll_in_flight && engine_now_ms() < until) {
+		err_clear(&err);
+		if (http_pool_step(run->pv->pool, 100, &err) < 0)
+			break;
+	}
+	if (run->deploys && run->deploys->poll_in_flight)
+		return; /* never answered: the pool is broken; keep what its callback names */
 	if (run->deploys) {
 		deploy_send_release(run->deploys);
 		free(run->deploys->v);

@@ -81,6 +81,8 @@ typedef void (*providers_trace_fn)(void *ud, const char *service, const char *li
 int providers_open(bool need_coolify, bool need_inwx, providers_trace_fn trace, void *trace_ud,
 		   struct providers **out, struct vrs_err *err);
 void providers_close(struct providers *pv);
+/* HTTP retries queued by pv's pool and the ones it replaced (watch metrics); 0 for NULL */
+unsigned long long engine_http_retries(const struct providers *pv);
 
 /*
  * Adopt what a crashed run may have created: for every journal row left

@@ -28,6 +28,7 @@ struct providers {
 	char *nameserver;    /* VRS_NAMESERVER (a loopback test setting): every DNS question goes
 				there; NULL: none */
 	struct probe *probe; /* the HTTPS health probe (always there) */
+	unsigned long long retries_before; /* HTTP retries of the providers this one replaced */
 };
 
 /* what the engine knows of a project while it runs (recorded + this run's results) */

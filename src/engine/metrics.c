@@ -96,6 +96,10 @@ int metrics_write(const struct watch_metrics *m, struct vrs_err *err)
 		   "# HELP vrsctl_adopted_total Objects adopted after an interrupted run.\n"
 		   "# TYPE vrsctl_adopted_total counter\n"
 		   "vrsctl_adopted_total %llu\n"
+		   "# HELP vrsctl_http_retries_total HTTP calls asked again after a transient "
+		   "failure.\n"
+		   "# TYPE vrsctl_http_retries_total counter\n"
+		   "vrsctl_http_retries_total %llu\n"
 		   "# HELP vrsctl_last_success_timestamp_seconds End of the last successful "
 		   "reconcile.\n"
 		   "# TYPE vrsctl_last_success_timestamp_seconds gauge\n"
@@ -104,7 +108,8 @@ int metrics_write(const struct watch_metrics *m, struct vrs_err *err)
 		   "# TYPE vrsctl_reconcile_duration_seconds gauge\n"
 		   "vrsctl_reconcile_duration_seconds %.3f\n",
 		   m->actions_ok, m->actions_failed, m->actions_skipped, m->reconciles_ok,
-		   m->reconciles_failed, m->drift, m->adopted, m->last_success, m->last_duration);
+		   m->reconciles_failed, m->drift, m->adopted, m->http_retries, m->last_success,
+		   m->last_duration);
 	buf_puts(&b,
 		 "# HELP vrsctl_leader 1 while this watch holds the writer lock and reconciles, "
 		 "0 while it waits as a standby; holder: the lock holder's name.\n"

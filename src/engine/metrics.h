@@ -14,6 +14,7 @@ struct watch_metrics {
 	unsigned long long reconciles_ok, reconciles_failed;
 	unsigned long long actions_ok, actions_failed, actions_skipped, drift;
 	unsigned long long adopted;
+	unsigned long long http_retries; /* set by the caller: engine_http_retries */
 	double last_success, last_duration;
 	/* the hot standby (PostgreSQL): 1 this watch leads, 0 it waits; holder
 	 * names the writer lock's holder ("" unknown) */

@@ -88,6 +88,13 @@ fail:
 /* an INWX session still open at the end is logged out within this long, even after a stop */
 #define INWX_LOGOUT_MS 3000
 
+unsigned long long engine_http_retries(const struct providers *pv)
+{
+	if (pv == NULL)
+		return 0;
+	return pv->retries_before + (pv->pool ? http_pool_retries(pv->pool) : 0);
+}
+
 void providers_close(struct providers *pv)
 {
 	if (pv == NULL)

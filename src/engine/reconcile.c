@@ -348,6 +348,7 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 		if (providers_open(need_coolify, need_inwx, o->http_trace, o->http_trace_ud, &np,
 				   err) < 0)
 			goto out;
+		np->retries_before = engine_http_retries(*pv);
 		providers_close(*pv);
 		*pv = np;
 		http_pool_set_stop(np->pool, o->stop);

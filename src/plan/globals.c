@@ -39,7 +39,9 @@ static size_t base_domain_fields(const void *x, struct fv *f)
 	const struct m_base_domain *d = x;
 	size_t n = 0;
 
-	fv_str(&f[n++], "display_name", d->display_name, NULL);
+	/* the state writes the domain when the spec names none (the column is NOT
+	 * NULL): compared as written, or such a domain is changed on every run */
+	fv_str(&f[n++], "display_name", d->display_name ? d->display_name : d->domain, NULL);
 	fv_bool(&f[n++], "is_active", d->is_active, "true");
 	fv_bool(&f[n++], "default", d->is_default, "false");
 	fv_int(&f[n++], "sort_order", d->sort_order, "0");

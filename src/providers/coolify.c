@@ -50,6 +50,26 @@ static bool deploy_queue_full(const struct cop *op, const struct http_response *
 
 static enum http_verdict classify(void *ud, const struct http_response *r, struct vrs_err *err)
 {
+	const struct cop *op = ud;
+
+	if (r->status >= 200 && r->status < 300 && op && op->kind != COOLIFY_K_TEXT) {
+		/* a 2xx whose body is not JSON (truncated, a proxy's HTML page) is a
+		 * transport fault, not an answer: a GET is asked again, an unclear
+		 * write goes back to its caller as transient (it looks before resending) */
+		cJSON *j = cJSON_ParseWithLength(r->body ? r->body : "", r->body ? r->body_len : 0);
+
+		if (j == NULL) {
+			err_setc(err, VRS_E_TRANSIENT, "HTTP %d: malformed JSON response%s%s%s",
+				 r->status, r->content_type ? " (content-type " : "",
+				 r->content_type ? r->content_type : "",
+				 r->content_type ? ")" : "");
+			err->transient = true;
+			err->http_status = r->status;
+			return HTTP_RETRY;
+		}
+		cJSON_Delete(j);
+		return HTTP_OK;
+	}
 	if ((r->status >= 200 && r->status < 300) || deploy_queue_full(ud, r))
 		return HTTP_OK;
 	coolify_error_text(r->status, r->body, r->content_type, err);

@@ -183,6 +183,11 @@ int http_pool_in_flight(const struct http_pool *p)
 	return p->n_running;
 }
 
+unsigned long long http_pool_retries(const struct http_pool *p)
+{
+	return p->retries;
+}
+
 void http_pool_seed(struct http_pool *p, uint64_t seed)
 {
 	p->rng = seed ? seed : 1;

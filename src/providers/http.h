@@ -125,6 +125,8 @@ void http_pool_set_max_in_flight(struct http_pool *p, int n);
 /* the service's cap on requests in flight (n <= 0: unlimited; a serialized service stays 1) */
 void http_service_set_max_in_flight(struct http_service *s, int n);
 int http_pool_in_flight(const struct http_pool *p);
+/* retries queued (a transient answer or failure asked again) since the pool was made */
+unsigned long long http_pool_retries(const struct http_pool *p);
 
 struct http_service *http_service_add(struct http_pool *p, const struct http_service_cfg *cfg,
 				      struct vrs_err *err);

@@ -264,8 +264,12 @@ void http_job_finish(struct http_pool *p, struct job *j, CURLcode cc)
 			landed_maybe = false;
 		retry = v == HTTP_RETRY;
 	} else if (j->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-		err_set(&err, "response body larger than %zu bytes", s->max_body);
+		err_setc(&err, VRS_E_TRANSIENT, "response body larger than %zu bytes", s->max_body);
 		err.http_status = (int)status;
+		/* a proxy's runaway answer: asked again (a write only when it surely did not land)
+		 */
+		err.transient = true;
+		retry = true;
 	} else {
 		err_set(&err, "%s%s%s", curl_easy_strerror(cc), j->curl_err[0] ? ": " : "",
 			j->curl_err);
@@ -286,6 +290,7 @@ void http_job_finish(struct http_pool *p, struct job *j, CURLcode cc)
 			   j->label, d, j->attempt + 1, s->retry.attempts, err.msg);
 		j->not_before = t + d;
 		j->last = err;
+		p->retries++;
 		http_q_push(s, j, s->serialize);
 		return;
 	}

@@ -69,6 +69,7 @@ struct http_pool {
 	bool cancelling;	     /* inside http_pool_cancel: submissions are refused */
 	volatile sig_atomic_t *stop; /* blocking waits cancel once it is set */
 	uint64_t rng;
+	unsigned long long retries; /* retries queued over the pool's life (metrics) */
 	http_trace_fn trace;
 	void *trace_ud;
 	char **secrets;

@@ -16,6 +16,7 @@
 
 struct slot {
 	cJSON *resp; /* parsed by the classifier */
+	bool login;  /* an account.login: a 2500 (server closing) is asked again too */
 };
 
 struct iop {
@@ -69,9 +70,14 @@ static enum http_verdict classify(void *ud, const struct http_response *r, struc
 		if (r->content_type)
 			strncat(err->msg, ")", sizeof(err->msg) - strlen(err->msg) - 1);
 		err->http_status = r->status;
-		return HTTP_FAIL;
+		/* truncated or a proxy's page: a transport fault (a read is asked again,
+		 * an unclear write goes back as transient: its caller looks first) */
+		err->code = VRS_E_TRANSIENT;
+		err->transient = true;
+		return HTTP_RETRY;
 	}
-	if (inwx_status_of((int)pj_int(j, "code", 0)) == INWX_E_TRANSIENT) {
+	if (inwx_status_of((int)pj_int(j, "code", 0)) == INWX_E_TRANSIENT ||
+	    (s->login && inwx_status_of((int)pj_int(j, "code", 0)) == INWX_E_SESSION)) {
 		inwx_check_code(j, "", err);
 		memmove(err->msg, err->msg + 2, strlen(err->msg + 2) + 1); /* drop ": " */
 		cJSON_Delete(j);
@@ -276,6 +282,7 @@ static int start_unlock(struct inwx *w, struct vrs_err *err)
 	w->last_tan_step = step;
 	p = cJSON_CreateObject();
 	cJSON_AddStringToObject(p, "tan", tan);
+	w->lslot.login = false; /* a TAN is accepted once: no blind resend */
 	rc = send_rpc(w, "account.unlock", p, 0, true, delay_ms, &w->lslot, on_unlock, w, err);
 	cJSON_Delete(p);
 	memset(tan, 0, sizeof(tan));
@@ -340,6 +347,9 @@ static int start_login(struct inwx *w, struct vrs_err *err)
 	cJSON_AddStringToObject(p, "pass", w->pass);
 	cJSON_AddStringToObject(p, "lang", "en");
 	clear_session(w);
+	/* a login only opens a session: asking again after a 2500 does no harm, and
+	 * failing it would fail every call queued behind it */
+	w->lslot.login = true;
 	rc = send_rpc(w, "account.login", p, 0, true, 0, &w->lslot, on_login, w, err);
 	cJSON_Delete(p);
 	return rc;

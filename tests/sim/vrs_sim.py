@@ -136,6 +136,9 @@ Admin endpoints (both ports, no auth, not counted, never faulted)
                           Coolify call arrived (same keys as /_sim/calls)
   POST /_sim/calls/reset  zero the counters (and the times)
   GET  /_sim/faults       {"rules":[...]} (with "remaining" for count rules)
+  GET  /_sim/faults/stats {"coolify":{"http500":N,"drop+apply":N,"latency":N,...},"inwx":{...}}:
+                          the faults injected, by kind ("+apply": the request was performed
+                          first); zeroed by /_sim/calls/reset and /_sim/reset
   POST /_sim/faults       replace the rules: {"rules":[rule,...]}
   POST /_sim/reset        state back to the seed file (or empty + default server), counters,
                           sessions, rate windows and faults cleared (flag faults restored)
@@ -429,6 +432,7 @@ class Sim:
             self.fault_rng = random.Random((self.opts.seed or 0) + 7919)
             self.calls = {"coolify": {}, "inwx": {}}
             self.call_times = {}
+            self.fault_stats = {}
             self.rules = copy.deepcopy(self.flag_rules)
             self.rate = {}
             self.sessions = {}
@@ -844,6 +848,13 @@ class Sim:
                     continue
                 if fail is None and self.rule_fires(r):
                     fail = r
+            # the fault statistics (GET /_sim/faults/stats): what was injected, by kind
+            st = self.fault_stats.setdefault(service, {})
+            if fail is not None:
+                fk = fail["kind"] + ("+apply" if fail.get("apply", fail["kind"] == "malformed") else "")
+                st[fk] = st.get(fk, 0) + 1
+            if delay > 0:
+                st["latency"] = st.get("latency", 0) + 1
         return max(delay, 0.0), fail
 
 
@@ -2450,6 +2461,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send(200, [{"method": r["method"], "path": r["path"], "required": r["required"],
                                     "allowed": r["allowed"], "ability": r["ability"]}
                                    for r in self.server.coolify.routes])
+        if path == "/_sim/faults/stats" and method == "GET":
+            with sim.lock:
+                return self.send(200, sim.fault_stats)
         if path == "/_sim/faults" and method == "GET":
             with sim.lock:
                 return self.send(200, {"rules": sim.rules})
@@ -2459,6 +2473,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with sim.lock:
                 sim.calls = {"coolify": {}, "inwx": {}}
                 sim.call_times = {}
+                sim.fault_stats = {}
             return self.send(200, {"ok": True})
         if path == "/_sim/reset":
             sim.reset()
