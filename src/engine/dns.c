@@ -124,12 +124,17 @@ static int record_ids_tx(struct run *eng, struct job *j, const char *id, struct 
 	struct dns_job *dj = j->ctx;
 	struct dom_ids *ids = dom_ids_get(eng, dj->fqdn);
 	char **slot;
+	bool wrote;
 
 	if (ids == NULL)
 		return err_set(err, "out of memory");
 	slot = id_slot(ids, dj->kind);
+	wrote = id != NULL || *slot != NULL;
 	free(*slot);
 	*slot = (j->a->op == OP_DELETE || id == NULL) ? NULL : strdup(id);
+	/* a watch tick need not read back a zone vrsctl has just written (zonepick.c) */
+	if (wrote && state_zone_mark_written(eng->st, dj->zone, err) < 0)
+		return -1;
 	/* the domain row is gone when the domain was removed in this same run */
 	if (dj->want == NULL && j->a->op == OP_DELETE)
 		return 0;

@@ -9,7 +9,11 @@
  *   - a timerfd for the debounce: every spec event re-arms it, so an
  *     editor's write-and-rename or a `git checkout` touching 100 files
  *     gives one reconcile,
- *   - a timerfd for the periodic refresh (drift),
+ *   - a timerfd for the periodic refresh (drift): a tick reads the Coolify
+ *     lists and a share of the zones (zonepick.c); a spec edit that comes
+ *     while a refresh reads zones is taken between two zone reads (on_yield):
+ *     the edit is planned with what was read so far, the rest is read right
+ *     after (resume),
  *   - a signalfd: SIGTERM/SIGINT stop (calls in flight get 2 s, then
  *     they, queued retries and deployment waits are cut: engine.c stop_run;
  *     the next run resumes), SIGHUP reloads now.
@@ -58,6 +62,8 @@ struct watcher {
 	volatile sig_atomic_t stop_flag;
 	struct inputs good; /* the last valid desired world */
 	bool have_good;
+	size_t resume;		/* zones left of a refresh that yielded to an edit */
+	long long resume_since; /* when that refresh began */
 	char *last_error; /* last spec error report, not repeated */
 };
 
@@ -323,11 +329,73 @@ static bool load_specs(struct watcher *w)
 	return true;
 }
 
+/*
+ * Between two zone reads of a refresh: true when a spec edit's debounce has
+ * run out and a changed, valid desired world is now in w->good. Signals are
+ * read as on_tick does; inotify events re-arm the debounce as the loop does.
+ */
+static bool on_yield(void *ud)
+{
+	struct watcher *w = ud;
+	struct epoll_event evs[8];
+	bool due = false;
+	char *before;
+	int n = epoll_wait(w->ep, evs, 8, 0);
+
+	for (int i = 0; i < n; i++) {
+		int fd = evs[i].data.fd;
+		if (fd == w->sig) {
+			on_tick(w);
+		} else if (fd == w->ino) {
+			if (read_events(w))
+				arm(w->debounce, w->o->debounce_ms, 0);
+		} else if (fd == w->debounce) {
+			drain(w->debounce);
+			due = true;
+		}
+	}
+	if (!due || w->stop)
+		return false;
+	before = w->have_good ? strdup(w->good.specs_digest) : NULL;
+	due = load_specs(w) && (before == NULL || strcmp(before, w->good.specs_digest) != 0);
+	free(before);
+	return due;
+}
+
+static void note_refresh(struct watcher *w, const struct reconcile_result *rr, bool resuming,
+			 char *msg, size_t len)
+{
+	const struct engine_refresh_stats *s = &rr->refresh;
+	size_t l = strlen(msg);
+
+	if (s->reads == 0)
+		return;
+	snprintf(msg + l, len - l, "; refresh: %zu read%s, %zu of %zu zone%s read", s->reads,
+		 s->reads == 1 ? "" : "s", s->zones, s->zones_total, s->zones_total == 1 ? "" : "s");
+	l = strlen(msg);
+	if (s->zones_skipped)
+		snprintf(msg + l, len - l, ", %zu just written skipped", s->zones_skipped);
+	w->resume = s->yielded && s->zones_picked > s->zones ? s->zones_picked - s->zones : 0;
+	/* a resumed refresh that yields again keeps the first one's start */
+	if (w->resume && !resuming)
+		w->resume_since = s->started;
+	if (s->yielded) {
+		char m[200];
+		snprintf(m, sizeof(m),
+			 "a spec edit planned after %zu of %zu zone reads; the other %zu are read "
+			 "next",
+			 s->zones, s->zones_picked, w->resume);
+		emit(w, "info", "refresh_yielded", NULL, NULL, -1, m);
+	}
+}
+
 static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *why)
 {
 	struct reconcile_result rr;
 	struct diag_list conflicts;
 	struct reconcile_opts ro = w->o->base;
+	struct refresh_share share = w->o->share;
+	bool resuming;
 	struct vrs_err err;
 	long long t0 = now_ms();
 	int rc;
@@ -348,6 +416,18 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	ro.stop = &w->stop_flag;
 	ro.tick = on_tick;
 	ro.tick_ud = w;
+	/* ticks and their resumption read a share of the zones; the start reads them all */
+	share.interval_s = w->o->interval_ms > 0 ? (w->o->interval_ms + 999) / 1000 : 0;
+	share.resume = w->resume;
+	share.resume_since = w->resume_since;
+	resuming = w->resume > 0;
+	if (refresh != REFRESH_NONE && (w->resume || strcmp(why, "interval") == 0))
+		ro.share = &share;
+	w->resume = 0;
+	if (refresh != REFRESH_NONE && !w->o->once) {
+		ro.yield = on_yield;
+		ro.yield_ud = w;
+	}
 	emit(w, "info", "reconcile_started", NULL, why, -1, NULL);
 	rc = engine_reconcile(w->st, w->pv, &w->good, &ro, &rr, &conflicts, &err);
 	if (conflicts.n)
@@ -357,6 +437,7 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 		 rr.stats.skipped, rr.drift, rc < 0 && err.msg[0] ? "; " : "");
 	if (rc < 0 && err.msg[0])
 		strncat(msg, err.msg, sizeof(msg) - strlen(msg) - 1);
+	note_refresh(w, &rr, resuming, msg, sizeof(msg));
 	emit(w, rc < 0 ? "error" : "info", "reconcile_finished", NULL, why, now_ms() - t0, msg);
 	if (w->o->after)
 		w->o->after(w->o->after_ud, rc, &rr, now_ms() - t0);
@@ -466,7 +547,8 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 				arm(w.debounce, o->debounce_ms, 0);
 			}
 		}
-		n = epoll_wait(w.ep, evs, 8, w.root_watched ? -1 : 1000);
+		/* a refresh that yielded to an edit goes on at once */
+		n = epoll_wait(w.ep, evs, 8, w.resume ? 0 : w.root_watched ? -1 : 1000);
 		if (n < 0 && errno != EINTR) {
 			err_set(err, "watch: epoll_wait: %s", strerror(errno));
 			goto out;
@@ -491,9 +573,9 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 			break;
 		if (changed)
 			arm(w.debounce, o->debounce_ms, 0); /* re-armed by every event */
-		if (tick)
+		if (tick || w.resume)
 			reconcile(&w, o->refresh == REFRESH_NONE ? REFRESH_HEAL : o->refresh,
-				  "interval");
+				  tick ? "interval" : "refresh resumed");
 	}
 	emit(&w, "info", "watch_stopped", NULL, NULL, -1, "signal");
 	rc = 0;

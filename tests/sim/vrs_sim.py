@@ -134,7 +134,10 @@ Admin endpoints (both ports, no auth, not counted, never faulted)
                           unmatched paths counted as "METHOD /raw/path"; faulted calls count)
   GET  /_sim/calls/times  {"coolify":{"POST /deploy":[unix seconds, ...],...}}: when each
                           Coolify call arrived (same keys as /_sim/calls)
-  POST /_sim/calls/reset  zero the counters (and the times)
+  GET  /_sim/calls/log    [[unix seconds, service, key, subject], ...]: every call in the order
+                          it arrived (subject: INWX params "domain", or the Coolify names
+                          concerned; at most 200000 kept)
+  POST /_sim/calls/reset  zero the counters (and the times and the log)
   GET  /_sim/faults       {"rules":[...]} (with "remaining" for count rules)
   POST /_sim/faults       replace the rules: {"rules":[rule,...]}
   POST /_sim/reset        state back to the seed file (or empty + default server), counters,
@@ -423,6 +426,7 @@ class Sim:
             self.fault_rng = random.Random((self.opts.seed or 0) + 7919)
             self.calls = {"coolify": {}, "inwx": {}}
             self.call_times = {}
+            self.call_log = []
             self.rules = copy.deepcopy(self.flag_rules)
             self.rate = {}
             self.sessions = {}
@@ -2440,6 +2444,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/_sim/calls/times" and method == "GET":
             with sim.lock:
                 return self.send(200, {"coolify": sim.call_times})
+        if path == "/_sim/calls/log" and method == "GET":
+            with sim.lock:
+                return self.send(200, sim.call_log)
         if path == "/_sim/routes" and method == "GET":
             return self.send(200, [{"method": r["method"], "path": r["path"], "required": r["required"],
                                     "allowed": r["allowed"], "ability": r["ability"]}
@@ -2453,6 +2460,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with sim.lock:
                 sim.calls = {"coolify": {}, "inwx": {}}
                 sim.call_times = {}
+                sim.call_log = []
             return self.send(200, {"ok": True})
         if path == "/_sim/reset":
             sim.reset()
@@ -2516,6 +2524,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             sim.calls["coolify"][key] = sim.calls["coolify"].get(key, 0) + 1
             sim.call_times.setdefault(key, []).append(time.time())
             names = api.names_for(route, params if route else (), jbody, query)
+            if len(sim.call_log) < 200000:
+                sim.call_log.append([time.time(), "coolify", key, sorted(names)])
         delay, fault = sim.pick_faults("coolify", key, names)
         if delay:
             time.sleep(delay)
@@ -2638,6 +2648,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with sim.lock:
             sim.calls["inwx"][mname] = sim.calls["inwx"].get(mname, 0) + 1
             names = sim.inwx_api.names_for(mname, params) if isinstance(params, dict) else set()
+            if len(sim.call_log) < 200000:
+                sim.call_log.append([time.time(), "inwx", mname,
+                                     params.get("domain") if isinstance(params, dict) else None])
         delay, fault = sim.pick_faults("inwx", mname, names)
         if delay:
             time.sleep(delay)
