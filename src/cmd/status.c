@@ -234,7 +234,39 @@ static int check(struct cmd_ctx *c)
 	return cmd_text_or_json(c->name, A.format, &A.json);
 }
 
-static void json_all(struct buf *b, const struct m_world *w, const char *slug, long long now)
+/* when a refresh last read each zone, and vrsctl last wrote in it (issue 15, item 4) */
+static void json_zones(struct buf *b, const struct state_zone_reads *z)
+{
+	buf_puts(b, ",\n  \"zones\": [");
+	for (size_t i = 0; i < z->n; i++) {
+		buf_puts(b, i ? ",\n    {\"zone\": " : "\n    {\"zone\": ");
+		buf_json_str(b, z->v[i].zone);
+		buf_puts(b, ", \"read_at\": ");
+		json_time(b, z->v[i].read_at);
+		buf_puts(b, ", \"written_at\": ");
+		json_time(b, z->v[i].written_at);
+		buf_puts(b, "}");
+	}
+	buf_puts(b, z->n ? "\n  ]" : "]");
+}
+
+/* one line: the zone a refresh read least recently (never read first) */
+static void text_zones(struct buf *b, const struct state_zone_reads *z)
+{
+	const struct state_zone_read *old = NULL;
+	char t[32];
+
+	for (size_t i = 0; i < z->n; i++)
+		if (old == NULL || z->v[i].read_at < old->read_at)
+			old = &z->v[i];
+	if (old == NULL)
+		return;
+	buf_printf(b, "\nZones: %zu; least recently read by a refresh: %s (%s)\n", z->n,
+		   old->zone, old->read_at ? state_time_fmt(old->read_at, t, sizeof(t)) : "never");
+}
+
+static void json_all(struct buf *b, const struct m_world *w, const char *slug, long long now,
+		     const struct state_zone_reads *z)
 {
 	bool first = true;
 
@@ -249,6 +281,7 @@ static void json_all(struct buf *b, const struct m_world *w, const char *slug, l
 	buf_puts(b, first ? "],\n  \"certificates_expiring\": ["
 			  : "\n  ],\n  \"certificates_expiring\": [");
 	certs_expiring(b, w, slug, now, true);
+	json_zones(b, z);
 	buf_puts(b, "\n}\n");
 }
 
@@ -256,15 +289,20 @@ static int run(struct cmd_ctx *c)
 {
 	const char *slug = c->nargs ? c->args[0] : NULL;
 	const struct m_world *w = &c->recorded;
+	struct state_zone_reads z;
+	struct vrs_err err;
 	struct buf b;
 
 	if (slug && world_project(w, slug) == NULL) {
 		cmd_error("no project '%s' in state %s", slug, c->g->state);
 		return EXIT_ERR;
 	}
+	err_clear(&err);
+	if (state_zone_reads_load(c->st, &z, &err) < 0)
+		return cmd_fail(&err);
 	buf_init(&b);
 	if (A.json) {
-		json_all(&b, w, slug, (long long)time(NULL));
+		json_all(&b, w, slug, (long long)time(NULL), &z);
 	} else if (w->nprojects == 0) {
 		buf_printf(&b, "No projects recorded in %s yet. Run 'vrsctl apply'.\n",
 			   c->g->state);
@@ -272,7 +310,10 @@ static int run(struct cmd_ctx *c)
 		text_table(&b, w, slug, (long long)time(NULL));
 		expiring(&b, w, slug, (long long)time(NULL));
 		certs_expiring(&b, w, slug, (long long)time(NULL), false);
+		if (slug == NULL)
+			text_zones(&b, &z);
 	}
+	state_zone_reads_release(&z);
 	cmd_write_out(b.data, b.len, A.json);
 	buf_release(&b);
 	return EXIT_OK;
@@ -285,8 +326,9 @@ const struct cmd_spec cmd_status = {
 	     "Show the recorded projects: provisioning status, server, domains, retries\n"
 	     "and the last error; per domain its DNS state and TLS state (the certificate\n"
 	     "seen and its expiry), an active app seen unhealthy (since when), and the\n"
-	     "certificates expiring within 21 days. With SLUG, only that project. Reads\n"
-	     "the state only.\n"
+	     "certificates expiring within 21 days, and when a refresh last read each\n"
+	     "zone (JSON; text: the least recently read). With SLUG, only that project.\n"
+	     "Reads the state only.\n"
 	     "\n",
     .usage_end = "\n"
 		 "Exit status: 0 ok, 1 error (unknown SLUG, unreadable state).\n",

@@ -15,6 +15,9 @@ struct watch_metrics {
 	unsigned long long actions_ok, actions_failed, actions_skipped, drift;
 	unsigned long long adopted;
 	double last_success, last_duration;
+	/* the last refresh: its read calls and zones read (watch ticks read a share) */
+	size_t refresh_reads, refresh_zones;
+	bool refreshed;
 };
 
 /* count one reconcile (rc 0: succeeded) that took duration_ms */

@@ -108,7 +108,9 @@ def share_per_tick():
         p = w.run("plan", "--refresh")
         eqd(len(zone_reads(w.call_log())), N, "plan --refresh reads all 30 zones")
         w.reset_calls()
-        wt = Watch(w, "--interval", "1s", "--refresh-zones", "5", "--full-refresh", "12s")
+        prom = os.path.join(w.dir, "metrics.prom")
+        wt = Watch(w, "--interval", "1s", "--refresh-zones", "5", "--full-refresh", "12s",
+                   "--metrics-file", prom)
         try:
             t.ok(wt.wait_for(lambda: len(wt.events("reconcile_finished")) >= 8, 40),
                  "the watch starts and ticks")
@@ -128,6 +130,14 @@ def share_per_tick():
             t.ok("5 of 30 zones read" in fin, "a tick's event says how many zones it read", fin)
             rows = w.db("SELECT count(*) FROM vrs_zone_read WHERE read_at > 0")
             eqd(rows[0][0], N, "the state records when each zone was read")
+            st = json.loads(w.run("status", "--format", "json").stdout)
+            eqd(sorted(z["zone"] for z in st["zones"] if z["read_at"]), ["zone%02d.de" % i for i in range(N)],
+                "status says when each zone was last read", st.get("zones", [])[:2])
+            with open(prom) as f:
+                m = f.read()
+            eqd(m.count("vrsctl_zone_last_read_timestamp_seconds{zone="), N,
+                "the metrics give each zone's last read time")
+            t.ok("vrsctl_refresh_zones_read 5\n" in m, "the metrics give the zones the last tick read")
 
             # a new project: vrsctl writes its zone, the next tick does not read it back
             w.patch({"op": "add_zone", "domain": "zone%02d.de" % N})
