@@ -100,8 +100,11 @@ size_t engine_pick_zones(const char *const *zones, size_t n, const struct state_
 		/* since the last tick; one second more for the seconds' rounding */
 		bool just_written = !sh->resume && written > read_at && written >= now - iv - 1;
 
-		/* resuming: what this refresh read already, or the edit wrote, is known */
-		if (sh->resume && (read_at >= sh->resume_since || written >= sh->resume_since))
+		/* resuming: what this refresh read already is not read again, nor what the
+		 * edit wrote */
+		if (sh->resume && read_at >= sh->resume_since)
+			continue;
+		if (sh->resume && written >= sh->resume_since)
 			just_written = true;
 		if (just_written && !due) {
 			(*skipped)++;
