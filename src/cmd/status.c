@@ -261,8 +261,8 @@ static void text_zones(struct buf *b, const struct state_zone_reads *z)
 			old = &z->v[i];
 	if (old == NULL)
 		return;
-	buf_printf(b, "\nZones: %zu; least recently read by a refresh: %s (%s)\n", z->n,
-		   old->zone, old->read_at ? state_time_fmt(old->read_at, t, sizeof(t)) : "never");
+	buf_printf(b, "\nZones: %zu; least recently read by a refresh: %s (%s)\n", z->n, old->zone,
+		   old->read_at ? state_time_fmt(old->read_at, t, sizeof(t)) : "never");
 }
 
 static void json_all(struct buf *b, const struct m_world *w, const char *slug, long long now,

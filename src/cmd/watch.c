@@ -28,7 +28,8 @@ static const char watch_usage[] =
     "new directories included; a burst of changes such as an editor's save or a git\n"
     "checkout gives one reconcile) and every --interval read the remote world and\n"
     "repair drift (a tick reads the Coolify lists and a share of the zones, the least\n"
-    "recently read first; a spec edit is taken between two zone reads). Invalid specs are reported with their positions and nothing is\n"
+    "recently read first; a spec edit is taken between two zone reads). Invalid specs are reported "
+    "with their positions and nothing is\n"
     "applied; the last good specs stay in force. Holds the state lock while it runs.\n"
     "\n";
 
@@ -185,10 +186,11 @@ static int check(struct cmd_ctx *c)
 		bool pct = end && *end == '%' && end[1] == 0;
 		if (end == A.refresh_zones || v < 1 || (!pct && *end) || (pct && v > 100) ||
 		    v > 100000000)
-			return cmd_usage_error(c->name,
-					       "--refresh-zones wants a count (5) or a share (10%%), "
-					       "not '%s'",
-					       A.refresh_zones);
+			return cmd_usage_error(
+			    c->name,
+			    "--refresh-zones wants a count (5) or a share (10%%), "
+			    "not '%s'",
+			    A.refresh_zones);
 		A.wo.share.percent = pct ? (int)v : 0;
 		A.wo.share.zones = pct ? 0 : (size_t)v;
 	}

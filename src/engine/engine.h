@@ -109,9 +109,10 @@ struct engine_refresh_stats {
 	size_t zones_total;   /* managed zones */
 	size_t zones_picked;  /* chosen to be read (a watch tick: its share) */
 	size_t zones_skipped; /* left out: vrsctl wrote them since the last tick */
-	bool yielded;	      /* stopped after `zones` reads for a spec edit (reconcile_opts.yield) */
-	long long oldest_read; /* unix seconds of the least recently read zone after it (0: never) */
-	long long started;     /* unix seconds: when it began (the read time recorded) */
+	bool yielded; /* stopped after `zones` reads for a spec edit (reconcile_opts.yield) */
+	long long
+	    oldest_read;   /* unix seconds of the least recently read zone after it (0: never) */
+	long long started; /* unix seconds: when it began (the read time recorded) */
 };
 
 /*
@@ -120,11 +121,11 @@ struct engine_refresh_stats {
  * last tick skipped, raised so that every zone is read once per full_s.
  */
 struct refresh_share {
-	size_t zones;	      /* per tick; 0 with percent 0: only what the period needs */
-	int percent;	      /* or a share of the zones per tick (1..100) */
-	long long full_s;     /* every zone read at least once in this period; 0: 3600 */
-	long long interval_s; /* between ticks */
-	size_t resume;	      /* > 0: the rest of a tick that yielded: this many, */
+	size_t zones;		/* per tick; 0 with percent 0: only what the period needs */
+	int percent;		/* or a share of the zones per tick (1..100) */
+	long long full_s;	/* every zone read at least once in this period; 0: 3600 */
+	long long interval_s;	/* between ticks */
+	size_t resume;		/* > 0: the rest of a tick that yielded: this many, */
 	long long resume_since; /* of the zones neither read nor written since it began */
 };
 

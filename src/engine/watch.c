@@ -64,7 +64,7 @@ struct watcher {
 	bool have_good;
 	size_t resume;		/* zones left of a refresh that yielded to an edit */
 	long long resume_since; /* when that refresh began */
-	char *last_error; /* last spec error report, not repeated */
+	char *last_error;	/* last spec error report, not repeated */
 };
 
 static void emit(struct watcher *w, const char *level, const char *event, const char *project,
@@ -371,7 +371,8 @@ static void note_refresh(struct watcher *w, const struct reconcile_result *rr, b
 	if (s->reads == 0)
 		return;
 	snprintf(msg + l, len - l, "; refresh: %zu read%s, %zu of %zu zone%s read", s->reads,
-		 s->reads == 1 ? "" : "s", s->zones, s->zones_total, s->zones_total == 1 ? "" : "s");
+		 s->reads == 1 ? "" : "s", s->zones, s->zones_total,
+		 s->zones_total == 1 ? "" : "s");
 	l = strlen(msg);
 	if (s->zones_skipped)
 		snprintf(msg + l, len - l, ", %zu just written skipped", s->zones_skipped);

@@ -203,8 +203,8 @@ void plan_dns(struct builder *b, struct pctx *c)
 			const struct o_record *orec = find_orec(b, id);
 			/* a zone this refresh did not read is taken as recorded */
 			const struct m_domain *zd = rd ? rd : dd;
-			bool seen = b->o && observed_zone_read(b->o, zd->zone ? zd->zone
-									      : domain_zone(zd));
+			bool seen =
+			    b->o && observed_zone_read(b->o, zd->zone ? zd->zone : domain_zone(zd));
 			model_record_key(key, sizeof(key), (enum m_rec_kind)t, dd->fqdn);
 			if (want == NULL) {
 				if (id) { /* the server lost its IPv6 address */
