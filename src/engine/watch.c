@@ -64,6 +64,7 @@ struct watcher {
 	bool have_good;
 	size_t resume;		/* zones left of a refresh that yielded to an edit */
 	long long resume_since; /* when that refresh began */
+	bool edit_due;		/* report mode: the edit a refresh yielded to is applied next */
 	char *last_error;	/* last spec error report, not repeated */
 };
 
@@ -419,15 +420,17 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	ro.tick_ud = w;
 	/* ticks and their resumption read a share of the zones; the start reads them all */
 	share.interval_s = w->o->interval_ms > 0 ? (w->o->interval_ms + 999) / 1000 : 0;
-	share.resume = w->resume;
-	share.resume_since = w->resume_since;
-	resuming = w->resume > 0;
-	if (refresh != REFRESH_NONE && (w->resume || strcmp(why, "interval") == 0))
-		ro.share = &share;
-	w->resume = 0;
-	if (refresh != REFRESH_NONE && !w->o->once) {
-		ro.yield = on_yield;
-		ro.yield_ud = w;
+	resuming = refresh != REFRESH_NONE && w->resume > 0;
+	if (refresh != REFRESH_NONE) {
+		share.resume = w->resume;
+		share.resume_since = w->resume_since;
+		if (w->resume || strcmp(why, "interval") == 0)
+			ro.share = &share;
+		w->resume = 0;
+		if (!w->o->once) {
+			ro.yield = on_yield;
+			ro.yield_ud = w;
+		}
 	}
 	emit(w, "info", "reconcile_started", NULL, why, -1, NULL);
 	rc = engine_reconcile(w->st, w->pv, &w->good, &ro, &rr, &conflicts, &err);
@@ -439,6 +442,8 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	if (rc < 0 && err.msg[0])
 		strncat(msg, err.msg, sizeof(msg) - strlen(msg) - 1);
 	note_refresh(w, &rr, resuming, msg, sizeof(msg));
+	/* --refresh=report plans without applying: the edit gets its own reconcile */
+	w->edit_due = rr.refresh.yielded && refresh == REFRESH_REPORT;
 	emit(w, rc < 0 ? "error" : "info", "reconcile_finished", NULL, why, now_ms() - t0, msg);
 	if (w->o->after)
 		w->o->after(w->o->after_ud, rc, &rr, now_ms() - t0);
@@ -549,7 +554,10 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 			}
 		}
 		/* a refresh that yielded to an edit goes on at once */
-		n = epoll_wait(w.ep, evs, 8, w.resume ? 0 : w.root_watched ? -1 : 1000);
+		n = epoll_wait(w.ep, evs, 8,
+			       w.resume || w.edit_due ? 0
+			       : w.root_watched	      ? -1
+						      : 1000);
 		if (n < 0 && errno != EINTR) {
 			err_set(err, "watch: epoll_wait: %s", strerror(errno));
 			goto out;
@@ -574,6 +582,10 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 			break;
 		if (changed)
 			arm(w.debounce, o->debounce_ms, 0); /* re-armed by every event */
+		if (w.edit_due) {
+			w.edit_due = false;
+			reconcile(&w, REFRESH_NONE, "specs changed");
+		}
 		if (tick || w.resume)
 			reconcile(&w, o->refresh == REFRESH_NONE ? REFRESH_HEAL : o->refresh,
 				  tick ? "interval" : "refresh resumed");
