@@ -229,6 +229,7 @@ static int read_zones(struct providers *pv, const struct observe_zones *z, struc
 	for (size_t k = 0; k < z->n; k++) {
 		struct inwx_zone_info *zi = NULL;
 		struct o_record *v;
+		char *zn;
 
 		/* after one read at least, so that a stream of edits still lets it progress */
 		if (k > 0 && z->yield && z->yield(z->yield_ud)) {
@@ -243,16 +244,16 @@ static int read_zones(struct providers *pv, const struct observe_zones *z, struc
 			stats->reads++;
 			stats->zones++;
 		}
-		o->zones_read[o->nzones_read] = strdup(z->v[k]);
+		zn = strdup(z->v[k]);
 		v = realloc(o->records, (o->nrecords + zi->n_records + 1) * sizeof(*v));
-		if (v == NULL || o->zones_read[o->nzones_read] == NULL) {
-			if (v)
-				o->records = v;
+		if (v)
+			o->records = v;
+		if (v == NULL || zn == NULL) {
+			free(zn);
 			inwx_zone_info_free(zi);
 			return err_set(err, "out of memory");
 		}
-		o->nzones_read++;
-		o->records = v;
+		o->zones_read[o->nzones_read++] = zn;
 		for (size_t i = 0; i < zi->n_records; i++) {
 			const struct inwx_record *r = &zi->records[i];
 			struct o_record *x = &o->records[o->nrecords++];
