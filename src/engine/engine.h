@@ -196,6 +196,7 @@ struct reconcile_opts {
 	 */
 	bool (*yield)(void *ud);
 	void *yield_ud;
+	int yield_fd; /* with yield: readable when yield may have news (asked then too) */
 };
 
 struct reconcile_result {

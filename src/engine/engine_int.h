@@ -264,6 +264,8 @@ struct observe_zones {
 	bool partial; /* v is a share of the managed zones */
 	bool (*yield)(void *ud);
 	void *yield_ud;
+	int yield_fd; /* with yield: polled while a zone is read (reconcile_opts) */
+	volatile sig_atomic_t *stop;
 };
 int engine_observe_zones(struct providers *pv, const struct m_world *desired,
 			 const struct m_world *recorded, const struct observe_zones *z,

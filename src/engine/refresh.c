@@ -216,10 +216,46 @@ out:
 	return rc;
 }
 
+/*
+ * One nameserver.info. With a yield hook, the watch's fd is polled while it
+ * is in flight, so that an edit's debounce starts when it is saved; a yield
+ * then takes effect when this read is done (*yield).
+ */
+static int read_one(struct providers *pv, const struct observe_zones *z, const char *zone,
+		    struct inwx_zone_info **zi, bool *yield, struct vrs_err *err)
+{
+	struct http_waiter wt;
+
+	if (z->yield == NULL || z->yield_fd < 0)
+		return inwx_zone_info(pv->inwx, zone, NULL, zi, err);
+	memset(&wt, 0, sizeof(wt));
+	if (inwx_zone_info_async(pv->inwx, zone, NULL, http_waiter_cb, &wt, err) < 0)
+		return -1;
+	while (!wt.done) {
+		bool ready = false;
+		if (z->stop && *z->stop) {
+			http_pool_cancel(pv->pool); /* delivers it as interrupted */
+			continue;
+		}
+		if (http_pool_step_fd(pv->pool, 200, z->yield_fd, &ready, err) < 0)
+			return -1;
+		if (ready && !*yield)
+			*yield = z->yield(z->yield_ud);
+	}
+	if (wt.rc < 0) {
+		*err = wt.err;
+		return -1;
+	}
+	*zi = wt.res;
+	return 0;
+}
+
 /* the zones in z, in order, into o (and o->zones_read, sorted); a yield stops between reads */
 static int read_zones(struct providers *pv, const struct observe_zones *z, struct m_observed *o,
 		      struct engine_refresh_stats *stats, struct vrs_err *err)
 {
+	bool yield = false;
+
 	if (z->n && pv->inwx == NULL)
 		return err_set(err, "refresh needs INWX credentials to read the managed zones "
 				    "(VRS_INWX_USER, VRS_INWX_PASSWORD)");
@@ -232,13 +268,13 @@ static int read_zones(struct providers *pv, const struct observe_zones *z, struc
 		char *zn;
 
 		/* after one read at least, so that a stream of edits still lets it progress */
-		if (k > 0 && z->yield && z->yield(z->yield_ud)) {
+		if (k > 0 && z->yield && (yield || z->yield(z->yield_ud))) {
 			if (stats)
 				stats->yielded = true;
 			o->zones_partial = true;
 			break;
 		}
-		if (inwx_zone_info(pv->inwx, z->v[k], NULL, &zi, err) < 0)
+		if (read_one(pv, z, z->v[k], &zi, &yield, err) < 0)
 			return err_prefix(err, "refresh: zone %s", z->v[k]);
 		if (stats) {
 			stats->reads++;

@@ -65,6 +65,7 @@ struct watcher {
 	size_t resume;		/* zones left of a refresh that yielded to an edit */
 	long long resume_since; /* when that refresh began */
 	bool edit_due;		/* report mode: the edit a refresh yielded to is applied next */
+	bool tick_due;		/* the interval ran out during a refresh (on_yield drained it) */
 	char *last_error;	/* last spec error report, not repeated */
 };
 
@@ -331,8 +332,9 @@ static bool load_specs(struct watcher *w)
 }
 
 /*
- * Between two zone reads of a refresh: true when a spec edit's debounce has
- * run out and a changed, valid desired world is now in w->good. Signals are
+ * While a refresh reads zones (between two reads, and whenever the epoll fd
+ * is readable during one): true when a spec edit's debounce has run out and
+ * a changed, valid desired world is now in w->good. Signals are
  * read as on_tick does; inotify events re-arm the debounce as the loop does.
  */
 static bool on_yield(void *ud)
@@ -353,6 +355,10 @@ static bool on_yield(void *ud)
 		} else if (fd == w->debounce) {
 			drain(w->debounce);
 			due = true;
+		} else if (fd == w->interval) {
+			/* drained, or the epoll fd would stay readable; the loop ticks after */
+			drain(w->interval);
+			w->tick_due = true;
 		}
 	}
 	if (!due || w->stop)
@@ -430,6 +436,7 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 		if (!w->o->once) {
 			ro.yield = on_yield;
 			ro.yield_ud = w;
+			ro.yield_fd = w->ep;
 		}
 	}
 	emit(w, "info", "reconcile_started", NULL, why, -1, NULL);
@@ -555,9 +562,9 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 		}
 		/* a refresh that yielded to an edit goes on at once */
 		n = epoll_wait(w.ep, evs, 8,
-			       w.resume || w.edit_due ? 0
-			       : w.root_watched	      ? -1
-						      : 1000);
+			       w.resume || w.edit_due || w.tick_due ? 0
+			       : w.root_watched			    ? -1
+								    : 1000);
 		if (n < 0 && errno != EINTR) {
 			err_set(err, "watch: epoll_wait: %s", strerror(errno));
 			goto out;
@@ -580,6 +587,8 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 		}
 		if (w.stop)
 			break;
+		tick |= w.tick_due;
+		w.tick_due = false;
 		if (changed)
 			arm(w.debounce, o->debounce_ms, 0); /* re-armed by every event */
 		if (w.edit_due) {

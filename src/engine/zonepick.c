@@ -156,7 +156,8 @@ int engine_refresh(struct state *st, struct providers *pv, const struct m_world 
 		   struct m_observed *observed, struct engine_refresh_stats *stats,
 		   struct vrs_err *err)
 {
-	struct observe_zones z = {.yield = o->yield, .yield_ud = o->yield_ud};
+	struct observe_zones z = {
+	    .yield = o->yield, .yield_ud = o->yield_ud, .yield_fd = o->yield_fd, .stop = o->stop};
 	struct state_zone_reads rd;
 	const char **pick = NULL;
 	long long now = (long long)time(NULL);
