@@ -3,9 +3,9 @@
  * only: one GET /applications, one GET /servers, and one nameserver.info
  * per zone vrsctl manages (after the session's login) — never one read per
  * project. A watch tick reads a share of the zones (zonepick.c picks them)
- * and may stop between zone reads for a spec edit (yield). The result is the observed world the
- * plan compares with the recorded one; objects vrsctl did not create are listed but the plan never
- * acts on them.
+ * and may stop between zone reads for a spec edit (yield). The result is
+ * the observed world the plan compares with the recorded one; objects
+ * vrsctl did not create are listed but the plan never acts on them.
  */
 #include "engine/engine_int.h"
 
