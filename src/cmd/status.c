@@ -285,8 +285,39 @@ static int check(struct cmd_ctx *c)
 	return cmd_text_or_json(c->name, A.format, &A.json);
 }
 
+/* when a refresh last read each zone, and vrsctl last wrote in it (issue 15, item 4) */
+static void json_zones(struct buf *b, const struct state_zone_reads *z)
+{
+	buf_puts(b, ",\n  \"zones\": [");
+	for (size_t i = 0; i < z->n; i++) {
+		buf_puts(b, i ? ",\n    {\"zone\": " : "\n    {\"zone\": ");
+		buf_json_str(b, z->v[i].zone);
+		buf_puts(b, ", \"read_at\": ");
+		json_time(b, z->v[i].read_at);
+		buf_puts(b, ", \"written_at\": ");
+		json_time(b, z->v[i].written_at);
+		buf_puts(b, "}");
+	}
+	buf_puts(b, z->n ? "\n  ]" : "]");
+}
+
+/* one line: the zone a refresh read least recently (never read first) */
+static void text_zones(struct buf *b, const struct state_zone_reads *z)
+{
+	const struct state_zone_read *old = NULL;
+	char t[32];
+
+	for (size_t i = 0; i < z->n; i++)
+		if (old == NULL || z->v[i].read_at < old->read_at)
+			old = &z->v[i];
+	if (old == NULL)
+		return;
+	buf_printf(b, "\nZones: %zu; least recently read by a refresh: %s (%s)\n", z->n, old->zone,
+		   old->read_at ? state_time_fmt(old->read_at, t, sizeof(t)) : "never");
+}
+
 static int json_all(struct buf *b, struct state *st, const struct m_world *w, const char *slug,
-		    long long now, const char *leader)
+		    long long now, const char *leader, const struct state_zone_reads *z)
 {
 	bool first = true;
 
@@ -307,6 +338,7 @@ static int json_all(struct buf *b, struct state *st, const struct m_world *w, co
 	buf_puts(b, ",\n  \"journal_open\": [");
 	if (journal_open(b, st, slug, true) < 0)
 		return -1;
+	json_zones(b, z);
 	buf_puts(b, "\n}\n");
 	return 0;
 }
@@ -317,6 +349,7 @@ static int run(struct cmd_ctx *c)
 	const struct m_world *w = &c->recorded;
 	bool pg = state_is_postgres(c->g->state);
 	char leader[128] = "";
+	struct state_zone_reads z = {0};
 	struct vrs_err err;
 	struct buf b;
 	int rc;
@@ -326,14 +359,17 @@ static int run(struct cmd_ctx *c)
 		return EXIT_ERR;
 	}
 	err_clear(&err);
-	if (pg && state_lock_holder(c->g->state, leader, sizeof(leader), &err) < 0)
+	if ((pg && state_lock_holder(c->g->state, leader, sizeof(leader), &err) < 0) ||
+	    state_zone_reads_load(c->st, &z, &err) < 0) {
+		state_zone_reads_release(&z);
 		return cmd_fail(&err);
+	}
 	buf_init(&b);
 	if (pg && !A.json)
 		buf_printf(&b, "Leader: %s\n\n",
 			   *leader ? leader : "none (no process holds the writer lock)");
 	if (A.json) {
-		rc = json_all(&b, c->st, w, slug, (long long)time(NULL), leader);
+		rc = json_all(&b, c->st, w, slug, (long long)time(NULL), leader, &z);
 	} else {
 		if (w->nprojects == 0)
 			buf_printf(&b, "No projects recorded in %s yet. Run 'vrsctl apply'.\n",
@@ -342,9 +378,12 @@ static int run(struct cmd_ctx *c)
 			text_table(&b, w, slug, (long long)time(NULL));
 			expiring(&b, w, slug, (long long)time(NULL));
 			certs_expiring(&b, w, slug, (long long)time(NULL), false);
+			if (slug == NULL)
+				text_zones(&b, &z);
 		}
 		rc = journal_open(&b, c->st, slug, false);
 	}
+	state_zone_reads_release(&z);
 	if (rc < 0) {
 		buf_release(&b);
 		return EXIT_ERR;
@@ -361,7 +400,8 @@ const struct cmd_spec cmd_status = {
 	     "Show the recorded projects: provisioning status, server, domains, retries\n"
 	     "and the last error; per domain its DNS state and TLS state (the certificate\n"
 	     "seen and its expiry), an active app seen unhealthy (since when), and the\n"
-	     "certificates expiring within 21 days; the calls an interrupted run left open\n"
+	     "certificates expiring within 21 days; when a refresh last read each zone\n"
+	     "(JSON; text: the least recently read); the calls an interrupted run left open\n"
 	     "in the journal (they may have happened; the next apply looks them up). With\n"
 	     "SLUG, only that project. Reads the state only. On PostgreSQL it names the\n"
 	     "leader: the process holding the writer lock (its application_name,\n"

@@ -31,14 +31,17 @@ static const char watch_usage[] =
     "                    [--deploy-timeout DUR] [--deploy-queue-timeout DUR]\n"
     "                    [--dns-timeout DUR]\n"
     "                    [--health-timeout DUR] [--plan-out PLANFILE]\n"
+    "                    [--refresh-zones N|P%] [--full-refresh DUR]\n"
     "\n"
     "Run as a daemon: apply the specs whenever they change (inotify on the specs tree,\n"
     "new directories included; a burst of changes such as an editor's save or a git\n"
     "checkout gives one reconcile) and every --interval read the remote world and\n"
-    "repair drift. Invalid specs are reported with their positions and nothing is\n"
-    "applied; the last good specs stay in force. Holds the state lock while it runs;\n"
-    "on a PostgreSQL state whose lock another watch holds it waits as a hot standby\n"
-    "and takes over when the holder ends, and a NOTIFY vrsctl, 'SLUG' reconciles now.\n"
+    "repair drift (a tick reads the Coolify lists and a share of the zones, the least\n"
+    "recently read first; a spec edit is taken between two zone reads). Invalid specs\n"
+    "are reported with their positions and nothing is applied; the last good specs\n"
+    "stay in force. Holds the state lock while it runs; on a PostgreSQL state whose\n"
+    "lock another watch holds it waits as a hot standby and takes over when the\n"
+    "holder ends, and a NOTIFY vrsctl, 'SLUG' reconciles now.\n"
     "\n";
 
 static const char watch_usage_end[] =
@@ -56,6 +59,8 @@ static struct {
 	long long deploy_timeout, deploy_queue_timeout;
 	long long dns_timeout;
 	long long health_timeout;
+	long long full_refresh;
+	const char *refresh_zones;
 	int refresh;
 	struct watch_opts wo;
 	struct watch_metrics m;
@@ -66,6 +71,7 @@ static struct {
        .deploy_queue_timeout = 60 * 60000LL,
        .dns_timeout = 30 * 60000LL,
        .health_timeout = 10 * 60000LL,
+       .full_refresh = 3600000,
        .wo = {.base = {.parallelism = 10, .max_delete_percent = 10}}};
 
 static const struct opt_word refresh_words[] = {
@@ -99,6 +105,10 @@ static const struct opt opts[] = {
      .help = "as for apply (default 10m)"},
     {OPT_STRING, "--plan-out", NULL, &A.plan_out, .arg = "PLANFILE",
      .help = "write each reconcile's plan as JSON (as plan --out) before applying it"},
+    {OPT_STRING, "--refresh-zones", NULL, &A.refresh_zones, .arg = "N|P%",
+     .help = "zones a tick reads, oldest-read first (default 10%)"},
+    {OPT_DURATION, "--full-refresh", NULL, &A.full_refresh, 1000, 366 * 86400000LL, .arg = "DUR",
+     .help = "every zone read at least once per DUR (default 1h)"},
     {.type = OPT_END},
 };
 
@@ -207,6 +217,22 @@ static int check(struct cmd_ctx *c)
 	A.wo.base.health_timeout_s = (int)(A.health_timeout / 1000);
 	/* a one-shot run (a timer job) does not wait: exit 3, or --lock-timeout */
 	c->standby = !A.wo.once;
+	A.wo.share.full_s = A.full_refresh / 1000;
+	A.wo.share.percent = 10;
+	if (A.refresh_zones) {
+		char *end = NULL;
+		long long v = strtoll(A.refresh_zones, &end, 10);
+		bool pct = end && *end == '%' && end[1] == 0;
+		if (end == A.refresh_zones || v < 1 || (!pct && *end) || (pct && v > 100) ||
+		    v > 100000000)
+			return cmd_usage_error(
+			    c->name,
+			    "--refresh-zones wants a count (5) or a share (10%%), "
+			    "not '%s'",
+			    A.refresh_zones);
+		A.wo.share.percent = pct ? (int)v : 0;
+		A.wo.share.zones = pct ? 0 : (size_t)v;
+	}
 	return EXIT_OK;
 }
 

@@ -124,10 +124,12 @@ static int record_ids_tx(struct run *eng, struct job *j, const char *id, struct 
 	struct dns_job *dj = j->ctx;
 	struct dom_ids *ids = dom_ids_get(eng, dj->fqdn);
 	char **slot;
+	bool wrote;
 
 	if (ids == NULL)
 		return err_set(err, "out of memory");
 	slot = id_slot(ids, dj->kind);
+	wrote = id != NULL || *slot != NULL;
 	free(*slot);
 	*slot = (j->a->op == OP_DELETE || id == NULL) ? NULL : strdup(id);
 	/*
@@ -136,6 +138,9 @@ static int record_ids_tx(struct run *eng, struct job *j, const char *id, struct 
 	 * delete's log row, so a run killed between two deletes does not delete
 	 * (and log) the first one again.
 	 */
+	/* a watch tick need not read back a zone vrsctl has just written (zonepick.c) */
+	if (wrote && state_zone_mark_written(eng->st, dj->zone, err) < 0)
+		return -1;
 	/* the domain goes active when its nameservers serve it (dnsgate.c), not at the write */
 	return state_domain_set_records(eng->st, dj->fqdn, ids->a, ids->aaaa, ids->www, err);
 }

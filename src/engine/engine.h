@@ -106,8 +106,29 @@ int engine_apply(struct state *st, struct providers *pv, const struct inputs *in
 /* ---- refresh (drift) ------------------------------------------------------ */
 
 struct engine_refresh_stats {
-	size_t reads; /* list calls made (logins not counted) */
-	size_t zones; /* managed zones read */
+	size_t reads;	      /* list calls made (logins not counted) */
+	size_t zones;	      /* managed zones read */
+	size_t zones_total;   /* managed zones */
+	size_t zones_picked;  /* chosen to be read (a watch tick: its share) */
+	size_t zones_skipped; /* left out: vrsctl wrote them since the last tick */
+	bool yielded; /* stopped after `zones` reads for a spec edit (reconcile_opts.yield) */
+	long long
+	    oldest_read;   /* unix seconds of the least recently read zone after it (0: never) */
+	long long started; /* unix seconds: when it began (the read time recorded) */
+};
+
+/*
+ * A watch tick's bounded refresh (zonepick.c): the Coolify lists, plus a
+ * share of the zones, oldest-read first, the ones vrsctl wrote since the
+ * last tick skipped, raised so that every zone is read once per full_s.
+ */
+struct refresh_share {
+	size_t zones;		/* per tick; 0 with percent 0: only what the period needs */
+	int percent;		/* or a share of the zones per tick (1..100) */
+	long long full_s;	/* every zone read at least once in this period; 0: 3600 */
+	long long interval_s;	/* between ticks */
+	size_t resume;		/* > 0: the rest of a tick that yielded: this many, */
+	long long resume_since; /* of the zones neither read nor written since it began */
 };
 
 /*
@@ -170,6 +191,17 @@ struct reconcile_opts {
 	/* the plan once built, before the safety rules and the apply (watch --plan-out) */
 	void (*planned)(void *ud, const struct m_plan *plan, const struct m_world *desired);
 	void *planned_ud;
+	/* watch: a tick's share of the zones (NULL: a refresh reads every zone) */
+	const struct refresh_share *share;
+	/*
+	 * watch: asked between zone reads (after the first); true when a spec
+	 * edit waits and the callback has loaded it into *in: the refresh stops
+	 * there and this reconcile plans the edit with the zones read so far
+	 * (r->refresh.yielded), the caller reads the rest after.
+	 */
+	bool (*yield)(void *ud);
+	void *yield_ud;
+	int yield_fd; /* with yield: readable when yield may have news (asked then too) */
 };
 
 struct reconcile_result {

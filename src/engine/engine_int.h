@@ -277,4 +277,38 @@ void health_wait(struct run *run, struct job *j);
 void health_step(struct run *run, int *wait_ms);
 void health_release(struct run *run);
 
+/* ---- refresh (refresh.c, zonepick.c) ---------------------------------------- */
+
+/* the zones holding managed records, sorted and unique (pointers into rec; free the array) */
+char **engine_managed_zones(const struct m_world *rec, size_t *n);
+
+/* which zones engine_observe_zones reads, in this order */
+struct observe_zones {
+	const char *const *v;
+	size_t n;
+	bool partial; /* v is a share of the managed zones */
+	bool (*yield)(void *ud);
+	void *yield_ud;
+	int yield_fd; /* with yield: polled while a zone is read (reconcile_opts) */
+	volatile sig_atomic_t *stop;
+};
+int engine_observe_zones(struct providers *pv, const struct m_world *desired,
+			 const struct m_world *recorded, const struct observe_zones *z,
+			 struct m_observed *o, struct engine_refresh_stats *stats,
+			 struct vrs_err *err);
+/*
+ * The zones a tick reads (pure): of zones[n] (sorted), every one due
+ * (not read within full_s by the next tick) and up to the share more,
+ * oldest read first; the ones written since the last tick (and not due)
+ * are skipped. out has room for n; returns how many.
+ */
+size_t engine_pick_zones(const char *const *zones, size_t n, const struct state_zone_reads *rd,
+			 const struct refresh_share *sh, long long now, const char **out,
+			 size_t *skipped);
+/* reconcile.c's refresh: pick (with a share), read, record which zones were read */
+int engine_refresh(struct state *st, struct providers *pv, const struct m_world *desired,
+		   const struct m_world *recorded, const struct reconcile_opts *o,
+		   struct m_observed *observed, struct engine_refresh_stats *stats,
+		   struct vrs_err *err);
+
 #endif

@@ -26,6 +26,33 @@ void metrics_add(struct watch_metrics *m, int rc, const struct reconcile_result 
 	m->drift += r->drift;
 	m->adopted += r->adopted;
 	m->last_duration = (double)duration_ms / 1000.0;
+	if (r->refresh.reads) {
+		m->refreshed = true;
+		m->refresh_reads = r->refresh.reads;
+		m->refresh_zones = r->refresh.zones;
+	}
+}
+
+/* when vrsctl last read each zone (never: 0), and what the last refresh read */
+static void zone_metrics(struct buf *b, const struct watch_metrics *m,
+			 const struct state_zone_reads *z)
+{
+	buf_puts(b, "# HELP vrsctl_zone_last_read_timestamp_seconds When a refresh last read "
+		    "the zone (0: never).\n"
+		    "# TYPE vrsctl_zone_last_read_timestamp_seconds gauge\n");
+	for (size_t i = 0; i < z->n; i++)
+		buf_printf(b, "vrsctl_zone_last_read_timestamp_seconds{zone=\"%s\"} %lld\n",
+			   z->v[i].zone, z->v[i].read_at);
+	if (!m->refreshed)
+		return;
+	buf_printf(b,
+		   "# HELP vrsctl_refresh_reads Read calls of the last refresh.\n"
+		   "# TYPE vrsctl_refresh_reads gauge\n"
+		   "vrsctl_refresh_reads %zu\n"
+		   "# HELP vrsctl_refresh_zones_read Zones the last refresh read.\n"
+		   "# TYPE vrsctl_refresh_zones_read gauge\n"
+		   "vrsctl_refresh_zones_read %zu\n",
+		   m->refresh_reads, m->refresh_zones);
 }
 
 /* observed health: unhealthy active apps, and each known certificate's time left */
@@ -59,11 +86,13 @@ int metrics_write(const struct watch_metrics *m, struct vrs_err *err)
 {
 	struct state *st = NULL;
 	struct m_world w;
+	struct state_zone_reads z = {0};
 	size_t by_status[PS__MAX] = {0};
 	struct buf b;
 
 	world_init(&w);
-	if (state_open(m->state_path, STATE_READ, &st, err) < 0 || state_load(st, &w, err) < 0) {
+	if (state_open(m->state_path, STATE_READ, &st, err) < 0 || state_load(st, &w, err) < 0 ||
+	    state_zone_reads_load(st, &z, err) < 0) {
 		state_close(st);
 		world_release(&w);
 		return -1;
@@ -75,6 +104,8 @@ int metrics_write(const struct watch_metrics *m, struct vrs_err *err)
 	buf_init(&b);
 	health_metrics(&b, &w, (long long)time(NULL));
 	world_release(&w);
+	zone_metrics(&b, m, &z);
+	state_zone_reads_release(&z);
 	buf_puts(&b, "# HELP vrsctl_projects Projects by provisioning status.\n"
 		     "# TYPE vrsctl_projects gauge\n");
 	for (int s = 0; s < PS__MAX; s++)

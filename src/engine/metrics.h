@@ -20,6 +20,9 @@ struct watch_metrics {
 	 * names the writer lock's holder ("" unknown) */
 	int leader;
 	char holder[128];
+	/* the last refresh: its read calls and zones read (watch ticks read a share) */
+	size_t refresh_reads, refresh_zones;
+	bool refreshed;
 };
 
 /* count one reconcile (rc 0: succeeded) that took duration_ms */

@@ -293,8 +293,16 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 		goto out;
 	}
 	if (o->refresh != REFRESH_NONE &&
-	    engine_observe(*pv, &in->desired, &recorded, &observed, &r->refresh, err) < 0) {
+	    engine_refresh(st, *pv, &in->desired, &recorded, o, &observed, &r->refresh, err) < 0) {
 		err_prefix(err, "refresh");
+		goto out;
+	}
+	/* the refresh stopped for an edit: o->yield loaded it into *in */
+	if (r->refresh.yielded &&
+	    (inputs_fingerprint_secrets(&in->desired, key, false, err) < 0 ||
+	     plan_check(&in->desired, &recorded, diags) < 0 || (diags && diags->n))) {
+		if (diags && diags->n)
+			err_set(err, "the specs conflict with the recorded state");
 		goto out;
 	}
 	if (observed.present &&

@@ -2,9 +2,10 @@
  * refresh.c — read the remote world for drift detection with list calls
  * only: one GET /applications, one GET /servers, and one nameserver.info
  * per zone vrsctl manages (after the session's login) — never one read per
- * project. The result is the observed world the plan compares with the
- * recorded one; objects vrsctl did not create are listed but the plan
- * never acts on them.
+ * project. A watch tick reads a share of the zones (zonepick.c picks them)
+ * and may stop between zone reads for a spec edit (yield). The result is
+ * the observed world the plan compares with the recorded one; objects
+ * vrsctl did not create are listed but the plan never acts on them.
  */
 #include "engine/engine_int.h"
 
@@ -38,8 +39,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* the zones holding managed records, sorted and unique */
-static char **managed_zones(const struct m_world *rec, size_t *n)
+char **engine_managed_zones(const struct m_world *rec, size_t *n)
 {
 	size_t cap = 0, k = 0;
 	char **v;
@@ -216,83 +216,86 @@ out:
 	return rc;
 }
 
-int engine_observe(struct providers *pv, const struct m_world *desired,
-		   const struct m_world *recorded, struct m_observed *o,
-		   struct engine_refresh_stats *stats, struct vrs_err *err)
+/*
+ * One nameserver.info. With a yield hook, the watch's fd is polled while it
+ * is in flight, so that an edit's debounce starts when it is saved; a yield
+ * then takes effect when this read is done (*yield).
+ */
+static int read_one(struct providers *pv, const struct observe_zones *z, const char *zone,
+		    struct inwx_zone_info **zi, bool *yield, struct vrs_err *err)
 {
-	struct coolify_app_list *apps = NULL;
-	struct coolify_server_list *servers = NULL;
-	char **zones = NULL;
-	size_t nzones = 0;
-	int rc = -1;
+	struct http_waiter wt;
 
-	memset(o, 0, sizeof(*o));
-	if (stats)
-		memset(stats, 0, sizeof(*stats));
-	if (pv->coolify) {
-		if (coolify_apps_list(pv->coolify, &apps, err) < 0 ||
-		    coolify_servers_list(pv->coolify, &servers, err) < 0)
-			goto out;
-		if (stats)
-			stats->reads += 2;
-		o->apps = calloc(apps->n + 1, sizeof(*o->apps));
-		o->servers = calloc(servers->n + 1, sizeof(*o->servers));
-		if (o->apps == NULL || o->servers == NULL) {
-			err_set(err, "out of memory");
-			goto out;
+	if (z->yield == NULL || z->yield_fd < 0)
+		return inwx_zone_info(pv->inwx, zone, NULL, zi, err);
+	memset(&wt, 0, sizeof(wt));
+	if (inwx_zone_info_async(pv->inwx, zone, NULL, http_waiter_cb, &wt, err) < 0)
+		return -1;
+	while (!wt.done) {
+		bool ready = false;
+		if (z->stop && *z->stop) {
+			http_pool_cancel(pv->pool); /* delivers it as interrupted */
+			continue;
 		}
-		for (size_t i = 0; i < apps->n; i++) {
-			const struct coolify_app *a = &apps->v[i];
-			struct o_app *x = &o->apps[o->napps++];
-			x->uuid = dupn(a->uuid);
-			x->name = dupn(a->name);
-			x->fqdn = dupn(a->fqdn);
-			x->image = image_of(a);
-			x->status = dupn(a->status);
-			x->description = dupn(a->description);
-		}
-		for (size_t i = 0; i < servers->n; i++) {
-			const struct coolify_server *s = &servers->v[i];
-			struct o_server *x = &o->servers[o->nservers++];
-			x->uuid = dupn(s->uuid);
-			x->name = dupn(s->name);
-			x->ip = dupn(s->ip);
-			x->reachable = s->is_reachable && s->is_usable;
-		}
+		if (http_pool_step_fd(pv->pool, 200, z->yield_fd, &ready, err) < 0)
+			return -1;
+		if (ready && !*yield)
+			*yield = z->yield(z->yield_ud);
 	}
-	zones = managed_zones(recorded, &nzones);
-	if (zones == NULL) {
-		err_set(err, "out of memory");
-		goto out;
+	if (wt.rc < 0) {
+		*err = wt.err;
+		return -1;
 	}
-	if (nzones && pv->inwx == NULL) {
-		err_set(err, "refresh needs INWX credentials to read the managed zones "
-			     "(VRS_INWX_USER, VRS_INWX_PASSWORD)");
-		goto out;
-	}
-	for (size_t z = 0; z < nzones; z++) {
+	*zi = wt.res;
+	return 0;
+}
+
+/* the zones in z, in order, into o (and o->zones_read, sorted); a yield stops between reads */
+static int read_zones(struct providers *pv, const struct observe_zones *z, struct m_observed *o,
+		      struct engine_refresh_stats *stats, struct vrs_err *err)
+{
+	bool yield = false;
+
+	if (z->n && pv->inwx == NULL)
+		return err_set(err, "refresh needs INWX credentials to read the managed zones "
+				    "(VRS_INWX_USER, VRS_INWX_PASSWORD)");
+	o->zones_read = calloc(z->n + 1, sizeof(*o->zones_read));
+	if (o->zones_read == NULL)
+		return err_set(err, "out of memory");
+	for (size_t k = 0; k < z->n; k++) {
 		struct inwx_zone_info *zi = NULL;
 		struct o_record *v;
+		char *zn;
 
-		if (inwx_zone_info(pv->inwx, zones[z], NULL, &zi, err) < 0) {
-			err_prefix(err, "refresh: zone %s", zones[z]);
-			goto out;
+		/* after one read at least, so that a stream of edits still lets it progress */
+		if (k > 0 && z->yield && (yield || z->yield(z->yield_ud))) {
+			if (stats)
+				stats->yielded = true;
+			o->zones_partial = true;
+			break;
 		}
-		if (stats)
+		if (read_one(pv, z, z->v[k], &zi, &yield, err) < 0)
+			return err_prefix(err, "refresh: zone %s", z->v[k]);
+		if (stats) {
 			stats->reads++;
-		v = realloc(o->records, (o->nrecords + zi->n_records + 1) * sizeof(*v));
-		if (v == NULL) {
-			inwx_zone_info_free(zi);
-			err_set(err, "out of memory");
-			goto out;
+			stats->zones++;
 		}
-		o->records = v;
+		zn = strdup(z->v[k]);
+		v = realloc(o->records, (o->nrecords + zi->n_records + 1) * sizeof(*v));
+		if (v)
+			o->records = v;
+		if (v == NULL || zn == NULL) {
+			free(zn);
+			inwx_zone_info_free(zi);
+			return err_set(err, "out of memory");
+		}
+		o->zones_read[o->nzones_read++] = zn;
 		for (size_t i = 0; i < zi->n_records; i++) {
 			const struct inwx_record *r = &zi->records[i];
 			struct o_record *x = &o->records[o->nrecords++];
 			memset(x, 0, sizeof(*x));
 			x->id = dupn(r->id);
-			x->zone = strdup(zones[z]);
+			x->zone = strdup(z->v[k]);
 			x->name = dupn(r->name);
 			x->type = dupn(r->type);
 			x->content = dupn(r->content);
@@ -300,8 +303,71 @@ int engine_observe(struct providers *pv, const struct m_world *desired,
 		}
 		inwx_zone_info_free(zi);
 	}
+	qsort(o->zones_read, o->nzones_read, sizeof(*o->zones_read), cmp_str);
+	return 0;
+}
+
+/* GET /applications and GET /servers into o */
+static int read_coolify(struct providers *pv, struct m_observed *o,
+			struct engine_refresh_stats *stats, struct vrs_err *err)
+{
+	struct coolify_app_list *apps = NULL;
+	struct coolify_server_list *servers = NULL;
+	int rc = -1;
+
+	if (coolify_apps_list(pv->coolify, &apps, err) < 0 ||
+	    coolify_servers_list(pv->coolify, &servers, err) < 0)
+		goto out;
 	if (stats)
-		stats->zones = nzones;
+		stats->reads += 2;
+	o->apps = calloc(apps->n + 1, sizeof(*o->apps));
+	o->servers = calloc(servers->n + 1, sizeof(*o->servers));
+	if (o->apps == NULL || o->servers == NULL) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < apps->n; i++) {
+		const struct coolify_app *a = &apps->v[i];
+		struct o_app *x = &o->apps[o->napps++];
+		x->uuid = dupn(a->uuid);
+		x->name = dupn(a->name);
+		x->fqdn = dupn(a->fqdn);
+		x->image = image_of(a);
+		x->status = dupn(a->status);
+		x->description = dupn(a->description);
+	}
+	for (size_t i = 0; i < servers->n; i++) {
+		const struct coolify_server *s = &servers->v[i];
+		struct o_server *x = &o->servers[o->nservers++];
+		x->uuid = dupn(s->uuid);
+		x->name = dupn(s->name);
+		x->ip = dupn(s->ip);
+		x->reachable = s->is_reachable && s->is_usable;
+	}
+	rc = 0;
+out:
+	if (apps)
+		coolify_app_list_free(apps);
+	if (servers)
+		coolify_server_list_free(servers);
+	return rc;
+}
+
+int engine_observe_zones(struct providers *pv, const struct m_world *desired,
+			 const struct m_world *recorded, const struct observe_zones *z,
+			 struct m_observed *o, struct engine_refresh_stats *stats,
+			 struct vrs_err *err)
+{
+	int rc = -1;
+
+	memset(o, 0, sizeof(*o));
+	if (pv->coolify && read_coolify(pv, o, stats, err) < 0)
+		goto out;
+	o->zones_partial = z->partial;
+	if (stats)
+		stats->zones_picked = z->n;
+	if (read_zones(pv, z, o, stats, err) < 0)
+		goto out;
 	if (observe_domains(pv, desired, recorded, o, stats, err) < 0) {
 		err_prefix(err, "refresh: domains");
 		goto out;
@@ -309,12 +375,32 @@ int engine_observe(struct providers *pv, const struct m_world *desired,
 	o->present = true;
 	rc = 0;
 out:
-	free(zones);
-	if (apps)
-		coolify_app_list_free(apps);
-	if (servers)
-		coolify_server_list_free(servers);
 	if (rc < 0)
 		observed_release(o);
+	return rc;
+}
+
+int engine_observe(struct providers *pv, const struct m_world *desired,
+		   const struct m_world *recorded, struct m_observed *o,
+		   struct engine_refresh_stats *stats, struct vrs_err *err)
+{
+	struct observe_zones z = {0};
+	char **zones;
+	size_t n = 0;
+	int rc;
+
+	if (stats)
+		memset(stats, 0, sizeof(*stats));
+	zones = engine_managed_zones(recorded, &n);
+	if (zones == NULL) {
+		memset(o, 0, sizeof(*o));
+		return err_set(err, "out of memory");
+	}
+	z.v = (const char *const *)zones;
+	z.n = n;
+	rc = engine_observe_zones(pv, desired, recorded, &z, o, stats, err);
+	if (stats)
+		stats->zones_total = n;
+	free(zones);
 	return rc;
 }

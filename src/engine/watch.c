@@ -9,7 +9,11 @@
  *   - a timerfd for the debounce: every spec event re-arms it, so an
  *     editor's write-and-rename or a `git checkout` touching 100 files
  *     gives one reconcile,
- *   - a timerfd for the periodic refresh (drift),
+ *   - a timerfd for the periodic refresh (drift): a tick reads the Coolify
+ *     lists and a share of the zones (zonepick.c); a spec edit that comes
+ *     while a refresh reads zones is taken between two zone reads (on_yield):
+ *     the edit is planned with what was read so far, the rest is read right
+ *     after (resume),
  *   - a signalfd: SIGTERM/SIGINT stop (calls in flight get 2 s, then
  *     they, queued retries and deployment waits are cut: engine.c stop_run;
  *     the next run resumes), SIGHUP reloads now,
@@ -25,7 +29,7 @@
  * again only the files whose bytes changed; the `planned` event says how long
  * the reload and the plan took and how many files were parsed.
  */
-#include "engine/watch.h"
+#include "engine/watch_int.h"
 
 #include "util/buf.h"
 
@@ -48,36 +52,8 @@
 	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_DELETE_SELF |   \
 	 IN_MOVE_SELF | IN_ONLYDIR)
 
-struct wdir {
-	int wd;
-	char *path;
-};
-
-struct watcher {
-	const struct watch_opts *o;
-	struct state *st;
-	struct providers **pv;
-	int ep, ino, debounce, interval, sig;
-	int notify; /* PostgreSQL: the LISTEN vrsctl session's socket, or -1 */
-	struct wdir *dirs;
-	size_t ndirs, adirs;
-	bool root_watched;
-	bool stop;
-	bool reload;	     /* SIGHUP during a reconcile */
-	bool notified;	     /* a NOTIFY of a known project armed the debounce */
-	struct vrs_err lost; /* msg set: the writer lock was lost (VRS_E_LOCKED/INVALID) */
-	volatile sig_atomic_t stop_flag;
-	struct inputs good; /* the last valid desired world */
-	bool have_good;
-	char *last_error; /* last spec error report, not repeated */
-	struct spec_cache *cache;
-	struct inputs_reload loaded; /* of the load before this plan (all 0: none, a tick) */
-	long long reload_ms;
-	long long t0; /* when the current reload (or tick) began */
-};
-
-static void emit(struct watcher *w, const char *level, const char *event, const char *project,
-		 const char *action, long long duration_ms, const char *msg)
+void watch_emit(struct watcher *w, const char *level, const char *event, const char *project,
+		const char *action, long long duration_ms, const char *msg)
 {
 	struct watch_event ev = {.level = level,
 				 .event = event,
@@ -98,7 +74,7 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void arm(int fd, long long first_ms, long long every_ms)
+void watch_arm(int fd, long long first_ms, long long every_ms)
 {
 	struct itimerspec it = {0};
 
@@ -212,9 +188,10 @@ static bool read_events(struct watcher *w)
 			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
 				if (dir && strcmp(dir, w->o->specs) == 0) {
 					w->root_watched = false;
-					emit(w, "error", "specs_root_gone", NULL, NULL, 0,
-					     "the specs directory was removed; waiting for it to "
-					     "come back (the last good specs stay in force)");
+					watch_emit(
+					    w, "error", "specs_root_gone", NULL, NULL, 0,
+					    "the specs directory was removed; waiting for it to "
+					    "come back (the last good specs stay in force)");
 				}
 				changed = true;
 				continue;
@@ -254,7 +231,7 @@ static void on_progress(void *ud, const char *subject, const char *msg, const ch
 {
 	struct watcher *w = ud;
 	(void)line;
-	emit(w, strstr(msg, "failed") ? "error" : "info", "action", subject, msg, -1, NULL);
+	watch_emit(w, strstr(msg, "failed") ? "error" : "info", "action", subject, msg, -1, NULL);
 }
 
 /* SIGTERM while the engine runs: stop starting new calls */
@@ -293,7 +270,7 @@ static void report_specs(struct watcher *w, struct diag_list *dl)
 			 "%zu error%s in the specs; nothing applied, the last good specs stay in "
 			 "force",
 			 dl->n, dl->n == 1 ? "" : "s");
-		emit(w, "error", "specs_invalid", NULL, NULL, -1, msg);
+		watch_emit(w, "error", "specs_invalid", NULL, NULL, -1, msg);
 		for (size_t i = 0; i < dl->n; i++) {
 			const struct diag *d = &dl->v[i];
 			char line[1200];
@@ -302,7 +279,7 @@ static void report_specs(struct watcher *w, struct diag_list *dl)
 					 d->line, d->col, d->msg);
 			else
 				snprintf(line, sizeof(line), "vrsctl: error: %s", d->msg);
-			emit(w, "error", "spec_error", NULL, NULL, -1, line);
+			watch_emit(w, "error", "spec_error", NULL, NULL, -1, line);
 		}
 		free(w->last_error);
 		w->last_error = buf_detach(&b);
@@ -338,7 +315,7 @@ static bool load_specs(struct watcher *w)
 		inputs_release(&w->good);
 	w->good = in;
 	w->have_good = true;
-	emit(w, "info", "specs_loaded", NULL, NULL, -1, w->good.specs_digest);
+	watch_emit(w, "info", "specs_loaded", NULL, NULL, -1, w->good.specs_digest);
 	return true;
 }
 
@@ -355,9 +332,75 @@ static void on_planned(void *ud, const struct m_plan *plan, const struct m_world
 			 "%zu actions; %zu spec files, %zu read, %zu parsed (reload %lld ms)",
 			 plan->nactions, w->loaded.files, w->loaded.read, w->loaded.parsed,
 			 w->reload_ms);
-	emit(w, "info", "planned", NULL, NULL, now_ms() - w->t0, msg);
+	watch_emit(w, "info", "planned", NULL, NULL, now_ms() - w->t0, msg);
 	if (w->o->planned)
 		w->o->planned(w->o->planned_ud, plan, desired);
+}
+
+/*
+ * While a refresh reads zones (between two reads, and whenever the epoll fd
+ * is readable during one): true when a spec edit's debounce has run out and
+ * a changed, valid desired world is now in w->good. Signals are
+ * read as on_tick does; inotify events re-arm the debounce as the loop does.
+ */
+static bool on_yield(void *ud)
+{
+	struct watcher *w = ud;
+	struct epoll_event evs[8];
+	bool due = false;
+	char *before;
+	int n = epoll_wait(w->ep, evs, 8, 0);
+
+	for (int i = 0; i < n; i++) {
+		int fd = evs[i].data.fd;
+		if (fd == w->sig) {
+			on_tick(w);
+		} else if (fd == w->ino) {
+			if (read_events(w))
+				watch_arm(w->debounce, w->o->debounce_ms, 0);
+		} else if (fd == w->debounce) {
+			drain(w->debounce);
+			due = true;
+		} else if (fd == w->interval) {
+			/* drained, or the epoll fd would stay readable; the loop ticks after */
+			drain(w->interval);
+			w->tick_due = true;
+		}
+	}
+	if (!due || w->stop)
+		return false;
+	before = w->have_good ? strdup(w->good.specs_digest) : NULL;
+	due = load_specs(w) && (before == NULL || strcmp(before, w->good.specs_digest) != 0);
+	free(before);
+	return due;
+}
+
+static void note_refresh(struct watcher *w, const struct reconcile_result *rr, bool resuming,
+			 char *msg, size_t len)
+{
+	const struct engine_refresh_stats *s = &rr->refresh;
+	size_t l = strlen(msg);
+
+	if (s->reads == 0)
+		return;
+	snprintf(msg + l, len - l, "; refresh: %zu read%s, %zu of %zu zone%s read", s->reads,
+		 s->reads == 1 ? "" : "s", s->zones, s->zones_total,
+		 s->zones_total == 1 ? "" : "s");
+	l = strlen(msg);
+	if (s->zones_skipped)
+		snprintf(msg + l, len - l, ", %zu just written skipped", s->zones_skipped);
+	w->resume = s->yielded && s->zones_picked > s->zones ? s->zones_picked - s->zones : 0;
+	/* a resumed refresh that yields again keeps the first one's start */
+	if (w->resume && !resuming)
+		w->resume_since = s->started;
+	if (s->yielded) {
+		char m[200];
+		snprintf(m, sizeof(m),
+			 "a spec edit planned after %zu of %zu zone reads; the other %zu are read "
+			 "next",
+			 s->zones, s->zones_picked, w->resume);
+		watch_emit(w, "info", "refresh_yielded", NULL, NULL, -1, m);
+	}
 }
 
 static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *why)
@@ -365,6 +408,8 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	struct reconcile_result rr;
 	struct diag_list conflicts;
 	struct reconcile_opts ro = w->o->base;
+	struct refresh_share share = w->o->share;
+	bool resuming;
 	struct vrs_err err;
 	long long t0 = now_ms();
 	int rc;
@@ -387,7 +432,22 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	ro.tick_ud = w;
 	ro.planned = on_planned;
 	ro.planned_ud = w;
-	emit(w, "info", "reconcile_started", NULL, why, -1, NULL);
+	/* ticks and their resumption read a share of the zones; the start reads them all */
+	share.interval_s = w->o->interval_ms > 0 ? (w->o->interval_ms + 999) / 1000 : 0;
+	resuming = refresh != REFRESH_NONE && w->resume > 0;
+	if (refresh != REFRESH_NONE) {
+		share.resume = w->resume;
+		share.resume_since = w->resume_since;
+		if (w->resume || strcmp(why, "interval") == 0)
+			ro.share = &share;
+		w->resume = 0;
+		if (!w->o->once) {
+			ro.yield = on_yield;
+			ro.yield_ud = w;
+			ro.yield_fd = w->ep;
+		}
+	}
+	watch_emit(w, "info", "reconcile_started", NULL, why, -1, NULL);
 	rc = engine_reconcile(w->st, w->pv, &w->good, &ro, &rr, &conflicts, &err);
 	/* writes refused for a lost lock (or one failed run, asked afterwards):
 	 * this process stops leading; cmd/ decides what comes next */
@@ -403,7 +463,11 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 		 rr.stats.skipped, rr.drift, rc < 0 && err.msg[0] ? "; " : "");
 	if (rc < 0 && err.msg[0])
 		strncat(msg, err.msg, sizeof(msg) - strlen(msg) - 1);
-	emit(w, rc < 0 ? "error" : "info", "reconcile_finished", NULL, why, now_ms() - t0, msg);
+	note_refresh(w, &rr, resuming, msg, sizeof(msg));
+	/* --refresh=report plans without applying: the edit gets its own reconcile */
+	w->edit_due = rr.refresh.yielded && refresh == REFRESH_REPORT;
+	watch_emit(w, rc < 0 ? "error" : "info", "reconcile_finished", NULL, why, now_ms() - t0,
+		   msg);
 	if (w->o->after)
 		w->o->after(w->o->after_ud, rc, &rr, now_ms() - t0);
 	diag_release(&conflicts);
@@ -465,74 +529,6 @@ static void watcher_release(struct watcher *w)
 	close_fd(w->sig);
 }
 
-/* LISTEN for the application's NOTIFY vrsctl (PostgreSQL only) */
-static int notify_open(struct watcher *w, struct vrs_err *err)
-{
-	struct epoll_event ev;
-
-	if ((w->notify = state_notify_fd(w->st, err)) < 0)
-		return err->msg[0] ? -1 : 0;
-	memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
-	ev.data.fd = w->notify;
-	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, w->notify, &ev) < 0)
-		return err_set(err, "watch: epoll: %s", strerror(errno));
-	return 0;
-}
-
-static bool desired_has(const struct watcher *w, const char *slug)
-{
-	for (size_t i = 0; w->have_good && i < w->good.desired.nprojects; i++)
-		if (strcmp(w->good.desired.projects[i].slug, slug) == 0)
-			return true;
-	return false;
-}
-
-/* one NOTIFY: an empty payload or a project's slug (in the specs or the
- * state) wakes the loop; anything else is logged and ignored */
-static void on_notify(void *ud, const char *payload)
-{
-	struct watcher *w = ud;
-	struct vrs_err err;
-	char msg[200];
-	int known = 1;
-
-	err_clear(&err);
-	if (*payload && !desired_has(w, payload))
-		known = state_project_known(w->st, payload, &err);
-	if (known > 0) {
-		if (!w->notified)
-			emit(w, "info", "notify", *payload ? payload : NULL, NULL, -1, NULL);
-		w->notified = true;
-		return;
-	}
-	snprintf(msg, sizeof(msg), "NOTIFY vrsctl, '%.64s%s': %s; ignored", payload,
-		 strlen(payload) > 64 ? "..." : "",
-		 known < 0 ? err.msg : "no project has this slug");
-	/* the payload is the application's: no control character reaches a log line */
-	for (char *p = msg; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	emit(w, known < 0 ? "error" : "info", "notify_ignored", NULL, NULL, -1, msg);
-}
-
-/* NOTIFYs arrived (read by libpq during the lock checks, or on the socket):
- * arm the debounce; -1 when the lock's session is gone */
-static int notify_check(struct watcher *w)
-{
-	bool before = w->notified;
-
-	if (w->notify < 0)
-		return 0;
-	if (state_notify_drain(w->st, on_notify, w, &w->lost) < 0) {
-		w->stop = true;
-		return -1;
-	}
-	if (w->notified && !before)
-		arm(w->debounce, w->o->debounce_ms, 0);
-	return 0;
-}
-
 int engine_watch(struct state *st, struct providers **pv, const struct watch_opts *o,
 		 struct vrs_err *err)
 {
@@ -550,14 +546,14 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 		err_set(err, "watch: out of memory");
 		goto out;
 	}
-	if (watcher_open(&w, err) < 0 || notify_open(&w, err) < 0)
+	if (watcher_open(&w, err) < 0 || watch_notify_open(&w, err) < 0)
 		goto out;
 	add_dir(&w, o->specs, 0);
 	if (!w.root_watched) {
 		err_set(err, "watch: cannot watch %s: %s", o->specs, strerror(errno));
 		goto out;
 	}
-	emit(&w, "info", "watch_started", NULL, NULL, -1, o->specs);
+	watch_emit(&w, "info", "watch_started", NULL, NULL, -1, o->specs);
 	/* the first reconcile reads the remote world too: a daemon starts from the truth */
 	if (load_specs(&w))
 		reconcile(&w, o->refresh == REFRESH_NONE ? REFRESH_HEAL : o->refresh, "start");
@@ -568,7 +564,7 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 		goto out;
 	}
 	if (o->interval_ms > 0)
-		arm(w.interval, o->interval_ms, o->interval_ms);
+		watch_arm(w.interval, o->interval_ms, o->interval_ms);
 	while (!w.stop) {
 		struct epoll_event evs[8];
 		bool changed = false, tick = false;
@@ -576,7 +572,7 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 
 		if (w.reload) {
 			w.reload = false;
-			emit(&w, "info", "reload", NULL, NULL, -1, "SIGHUP");
+			watch_emit(&w, "info", "reload", NULL, NULL, -1, "SIGHUP");
 			if (load_specs(&w))
 				reconcile(&w, REFRESH_NONE, "sighup");
 			continue;
@@ -586,13 +582,17 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 			struct stat sb;
 			if (stat(o->specs, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 				add_dir(&w, o->specs, 0);
-				arm(w.debounce, o->debounce_ms, 0);
+				watch_arm(w.debounce, o->debounce_ms, 0);
 			}
 		}
 		/* NOTIFYs libpq queued during a reconcile's lock checks count too */
-		if (w.stop || notify_check(&w) < 0)
+		if (w.stop || watch_notify_check(&w) < 0)
 			break;
-		n = epoll_wait(w.ep, evs, 8, w.root_watched ? -1 : 1000);
+		/* a refresh that yielded to an edit goes on at once */
+		n = epoll_wait(w.ep, evs, 8,
+			       w.resume || w.edit_due || w.tick_due ? 0
+			       : w.root_watched			    ? -1
+								    : 1000);
 		if (n < 0 && errno != EINTR) {
 			err_set(err, "watch: epoll_wait: %s", strerror(errno));
 			goto out;
@@ -621,17 +621,23 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 		}
 		if (w.stop)
 			break;
+		tick |= w.tick_due;
+		w.tick_due = false;
 		if (changed)
-			arm(w.debounce, o->debounce_ms, 0); /* re-armed by every event */
-		if (tick)
+			watch_arm(w.debounce, o->debounce_ms, 0); /* re-armed by every event */
+		if (w.edit_due) {
+			w.edit_due = false;
+			reconcile(&w, REFRESH_NONE, "specs changed");
+		}
+		if (tick || w.resume)
 			reconcile(&w, o->refresh == REFRESH_NONE ? REFRESH_HEAL : o->refresh,
-				  "interval");
+				  tick ? "interval" : "refresh resumed");
 	}
 	if (w.lost.msg[0]) {
 		*err = w.lost;
 		goto out;
 	}
-	emit(&w, "info", "watch_stopped", NULL, NULL, -1, "signal");
+	watch_emit(&w, "info", "watch_stopped", NULL, NULL, -1, "signal");
 	rc = 0;
 out:
 	watcher_release(&w);

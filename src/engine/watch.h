@@ -13,7 +13,7 @@ struct watch_event {
 	const char *level;     /* info, error */
 	const char *event;     /* watch_started, specs_loaded, specs_invalid, spec_error,
 				  reconcile_started, planned, action, reconcile_finished, reload,
-				  specs_root_gone, watch_stopped */
+				  refresh_yielded, specs_root_gone, watch_stopped */
 	const char *project;   /* or NULL */
 	const char *action;    /* or NULL */
 	long long duration_ms; /* -1 when not timed */
@@ -27,6 +27,8 @@ struct watch_opts {
 	bool once;		    /* one reconcile (with refresh), then return */
 	enum refresh_mode refresh;  /* for ticks: HEAL (default) or REPORT */
 	struct reconcile_opts base; /* flags shared by every reconcile */
+	/* a tick's share of the zones (zones/percent/full_s; watch.c sets the rest) */
+	struct refresh_share share;
 	void (*event)(void *ud, const struct watch_event *ev);
 	void *event_ud;
 	/* after every reconcile (metrics) */

@@ -178,6 +178,25 @@ void world_release(struct m_world *w)
 	world_init(w);
 }
 
+static int cmp_zone(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+bool observed_zone_read(const struct m_observed *o, const char *zone)
+{
+	const char *key = zone;
+
+	if (o == NULL || !o->present)
+		return false;
+	if (!o->zones_partial)
+		return true;
+	if (zone == NULL || o->nzones_read == 0)
+		return false;
+	return bsearch(&key, o->zones_read, o->nzones_read, sizeof(*o->zones_read), cmp_zone) !=
+	       NULL;
+}
+
 void observed_release(struct m_observed *o)
 {
 	for (size_t i = 0; i < o->napps; i++) {
@@ -200,6 +219,9 @@ void observed_release(struct m_observed *o)
 		free(r->content);
 	}
 	free(o->records);
+	for (size_t i = 0; i < o->nzones_read; i++)
+		free(o->zones_read[i]);
+	free(o->zones_read);
 	for (size_t i = 0; i < o->nservers; i++) {
 		free(o->servers[i].uuid);
 		free(o->servers[i].name);

@@ -377,9 +377,18 @@ struct m_observed {
 	size_t nrecords;
 	struct o_server *servers;
 	size_t nservers;
+	/*
+	 * zones_partial: only the zones in zones_read (sorted) were read; the
+	 * records of the others are taken as recorded, never as observed.
+	 */
+	bool zones_partial;
+	char **zones_read;
+	size_t nzones_read;
 };
 
 void observed_release(struct m_observed *o);
+/* was the zone read by this refresh (every zone when !zones_partial)? */
+bool observed_zone_read(const struct m_observed *o, const char *zone);
 
 /* ---- plan actions -------------------------------------------------------- */
 

@@ -201,6 +201,10 @@ void plan_dns(struct builder *b, struct pctx *c)
 			const char *want = rec_content(ds, dd, (enum m_rec_kind)t);
 			const char *id = domain_record_id(rd, (enum m_rec_kind)t), *had;
 			const struct o_record *orec = find_orec(b, id);
+			/* a zone this refresh did not read is taken as recorded */
+			const struct m_domain *zd = rd ? rd : dd;
+			bool seen =
+			    b->o && observed_zone_read(b->o, zd->zone ? zd->zone : domain_zone(zd));
 			model_record_key(key, sizeof(key), (enum m_rec_kind)t, dd->fqdn);
 			if (want == NULL) {
 				if (id) { /* the server lost its IPv6 address */
@@ -213,7 +217,7 @@ void plan_dns(struct builder *b, struct pctx *c)
 				}
 				continue;
 			}
-			if (id == NULL || (b->o && orec == NULL)) {
+			if (id == NULL || (seen && orec == NULL)) {
 				i = pb_act(b, OP_CREATE, RES_DNS_RECORD, key, slug, SVC_INWX,
 					   dd->pos);
 				pb_chg(b, i, "zone", NULL, domain_zone(dd));

@@ -446,8 +446,14 @@ int http_pool_pollfds(struct http_pool *p, struct pollfd *fds, int max)
 
 int http_pool_step(struct http_pool *p, int wait_ms, struct vrs_err *err)
 {
+	return http_pool_step_fd(p, wait_ms, -1, NULL, err);
+}
+
+int http_pool_step_fd(struct http_pool *p, int wait_ms, int fd, bool *fd_ready, struct vrs_err *err)
+{
 	double next = pump(p);
 	int w = wait_ms, still = 0, left;
+	struct curl_waitfd extra = {.fd = fd, .events = CURL_WAIT_POLLIN};
 	CURLMcode mc;
 	CURLMsg *m;
 
@@ -455,10 +461,12 @@ int http_pool_step(struct http_pool *p, int wait_ms, struct vrs_err *err)
 		w = ms_until(next);
 	if (w < 0)
 		w = 0;
-	if (p->running) {
-		mc = curl_multi_poll(p->multi, NULL, 0, w, NULL);
+	if (p->running || fd >= 0) {
+		mc = curl_multi_poll(p->multi, fd >= 0 ? &extra : NULL, fd >= 0, w, NULL);
 		if (mc != CURLM_OK)
 			return err_set(err, "http: curl_multi_poll: %s", curl_multi_strerror(mc));
+		if (fd_ready)
+			*fd_ready = fd >= 0 && (extra.revents & CURL_WAIT_POLLIN);
 	} else if (w > 0 && p->pending) {
 		struct timespec ts = {w / 1000, (long)(w % 1000) * 1000000L};
 

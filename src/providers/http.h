@@ -139,6 +139,9 @@ int http_submit(struct http_pool *p, struct http_service *s, const struct http_r
 size_t http_pool_pending(const struct http_pool *p);
 /* one step: wait up to wait_ms for activity, run callbacks; 0 or -1 on a curl failure */
 int http_pool_step(struct http_pool *p, int wait_ms, struct vrs_err *err);
+/* the same, waiting on fd too (readable: *fd_ready); fd < 0: none */
+int http_pool_step_fd(struct http_pool *p, int wait_ms, int fd, bool *fd_ready,
+		      struct vrs_err *err);
 /*
  * A stop: every request queued (a retry waiting out its backoff, or one not
  * sent yet) and every one in flight is delivered now as failed, code

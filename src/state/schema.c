@@ -397,10 +397,20 @@ static const char schema_v2[] =
 	"UPDATE vrs_project_ext SET vrs_status = (SELECT provisioning_status FROM marketplace_project p WHERE p.id = project_id);\n";
 /* clang-format on */
 
+/*
+ * 4: when each zone was last read by a refresh and last written (issue 15,
+ * item 4): a watch's tick reads a share of the zones, oldest-read first.
+ */
+static const char schema_v4[] = "CREATE TABLE vrs_zone_read (\n"
+				"zone TEXT PRIMARY KEY,\n"
+				"read_at INTEGER NOT NULL DEFAULT 0,\n"
+				"written_at INTEGER NOT NULL DEFAULT 0);\n";
+
 const struct migration state_migrations[] = {
     {1, schema_v1},
     {2, schema_v2},
     {3, schema_v3},
+    {4, schema_v4},
 };
 const int state_nmigrations = (int)(sizeof(state_migrations) / sizeof(state_migrations[0]));
 

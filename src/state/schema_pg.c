@@ -273,8 +273,15 @@ static const char schema_v3[] =
     "checked_at TIMESTAMP NOT NULL,\n"
     "seen TEXT);\n";
 
+/* 4: schema.c's schema_v4 (vrs_zone_read) */
+static const char schema_v4[] = "CREATE TABLE vrs_zone_read (\n"
+				"zone TEXT PRIMARY KEY,\n"
+				"read_at BIGINT NOT NULL DEFAULT 0,\n"
+				"written_at BIGINT NOT NULL DEFAULT 0);\n";
+
 const struct migration state_pg_migrations[] = {
     {3, schema_v3},
+    {4, schema_v4},
 };
 const int state_pg_nmigrations =
     (int)(sizeof(state_pg_migrations) / sizeof(state_pg_migrations[0]));

@@ -39,7 +39,7 @@
 #include "util/err.h"
 
 /* highest schema version (PRAGMA user_version) this binary knows */
-#define STATE_SCHEMA_VERSION 3
+#define STATE_SCHEMA_VERSION 4
 
 struct state;
 
@@ -320,6 +320,26 @@ int state_domain_set_expiry(struct state *st, const char *fqdn, long long expire
 /* INWX domain object id (0 = NULL) */
 int state_domain_set_inwx_id(struct state *st, const char *fqdn, long long inwx_domain_id,
 			     struct vrs_err *err);
+
+/* ---- zones read and written (zoneread.c, vrs_zone_read) ------------------- */
+
+/* when vrsctl last read a zone in a refresh and last wrote a record in it (0: never) */
+struct state_zone_read {
+	char *zone;
+	long long read_at, written_at;
+};
+struct state_zone_reads {
+	struct state_zone_read *v;
+	size_t n, cap;
+};
+/* every zone's row, by zone name (release with state_zone_reads_release) */
+int state_zone_reads_load(struct state *st, struct state_zone_reads *out, struct vrs_err *err);
+void state_zone_reads_release(struct state_zone_reads *z);
+/* zones read by a refresh at t (one savepoint) */
+int state_zone_mark_read(struct state *st, const char *const *zones, size_t n, long long t,
+			 struct vrs_err *err);
+/* a record written in zone now (inside the write's transaction) */
+int state_zone_mark_written(struct state *st, const char *zone, struct vrs_err *err);
 
 /* ---- writes: applied app configuration ---------------------------------- */
 

@@ -9,8 +9,9 @@ tests/bench/table.py.
            time beside (minimum calls) / budget and the 429s, paced, then the same load
            unpaced (VRS_BENCH_UNPACED=1), which does get 429s.
   watch:   reaction time from a file save to the first API call; CPU used by an idle
-           watch; API calls per refresh for N converged projects; peak RSS of a watch
-           holding N projects.
+           watch; for N converged projects with a zone each: plan --refresh's reads, a
+           watch tick's calls and time at 50 ms latency (--refresh-zones 50), an edit
+           saved during a tick (save -> first API call); peak RSS of a watch holding N.
 
 Env: BENCH_N (apply, default 200), BENCH_BUDGET_N (default 200), BENCH_IDLE_S (default 60),
 BENCH_REFRESH_NS (default "100,1000,10000"). Standard library only.
@@ -33,7 +34,7 @@ LAT_MS = 50
 DEPLOY_BATCH = 20  # src/engine/deploy_int.h DEPLOY_BATCH_MAX
 
 
-def gen(n, root, servers=4):
+def gen(n, root, servers=4, own_zone=False):
     files = {"platform.yaml": "".join(
         "kind: Server\nname: s%d\ncoolify_uuid: \"srv%d\"\nip_address: 203.0.113.%d\nmax_projects: %d\n---\n"
         % (i, i, 10 + i, n) for i in range(servers)) + """kind: BaseDomain
@@ -50,11 +51,14 @@ code: gastro
 name: Gastro
 """}
     for i in range(n):
-        # every other project on the second base domain: two zones
+        # every other project on the second base domain: two zones; or a zone of its own
         base = "\n    base: vrs-preview.de" if i % 2 else ""
+        dom = "subdomain: b%05d%s" % (i, base)
+        if own_zone:
+            dom = "domain: b%05d.de\n    type: owned\n    primary: true" % i
         files["p/%05d.yaml" % i] = ("kind: Project\nslug: b%05d\nname: B\nowner_email: b@example.org\n"
                                     "project_type: gastro\napp: {image: \"ghcr.io/vrs-gmbh/vrs-core:1.4.2\"}\n"
-                                    "domains:\n  - subdomain: b%05d%s\n" % (i, i, base))
+                                    "domains:\n  - %s\n" % (i, dom))
     vrsenv.write_specs(root, files)
 
 
@@ -220,34 +224,115 @@ def watch_rows():
     wp.send_signal(signal.SIGTERM)
     wp.wait(15)
     w.close()
-    for n in [int(x) for x in os.environ.get("BENCH_REFRESH_NS", "100,1000,10000").split(",")]:
+    ns = [int(x) for x in os.environ.get("BENCH_REFRESH_NS", "100,1000,10000").split(",")]
+    for n in ns:
         specs = tempfile.mkdtemp()
-        gen(n, specs, servers=8)
+        gen(n, specs, servers=8, own_zone=True)
         w = vrsenv.World(specs, copy_specs=False)
         p = w.apply("-q", "--parallelism", "20", timeout=7200)
-        w.reset_calls()
-        w.run("plan", "--refresh", timeout=600)
-        c = w.calls()
-        reads = sum(v for k, v in c.get("coolify", {}).items() if k.startswith("GET ")) + \
-            sum(v for k, v in c.get("inwx", {}).items() if k in ("nameserver.info", "nameserver.list"))
-        rows.append(("plan --refresh of converged projects (2 zones)", str(n), "0", "off",
-                     "%d read calls" % reads, "-", "-", "goal: flat in N; apply rc %d" % p.returncode))
-        if n == max(int(x) for x in os.environ.get("BENCH_REFRESH_NS", "100,1000,10000").split(",")):
-            wp = subprocess.Popen([vrsenv.VRSCTL, "--specs", specs, "--state", w.state, "watch", "--interval", "1h"],
-                                  env=w.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(1)
-            # its first refresh done: asleep after some CPU (bounded: a small N may need little)
-            for _ in range(120):
-                time.sleep(1)
-                with open("/proc/%d/stat" % wp.pid) as f:
-                    if f.read().rsplit(")", 1)[1].split()[0] == "S" and cpu_of(wp.pid) > 0.1:
-                        break
-            time.sleep(2)
+        rows += refresh_rows(w, specs, n, p.returncode, n == max(ns))
+        w.close()
+    return rows
+
+
+def zone_calls(c):
+    return sum(v for k, v in c.get("coolify", {}).items() if k.startswith("GET ")) + \
+        sum(v for k, v in c.get("inwx", {}).items() if k in ("nameserver.info", "nameserver.list"))
+
+
+def wait_events(path, pred, timeout):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        ev = []
+        with open(path) as f:
+            for line in f:
+                try:
+                    ev.append(json.loads(line))
+                except ValueError:
+                    pass
+        if pred(ev):
+            return ev
+        time.sleep(0.05)
+    return None
+
+
+def refresh_rows(w, specs, n, apply_rc, rss):
+    """N converged projects, one zone each: plan --refresh (every zone), then a watch's
+    ticks at LAT_MS latency with --refresh-zones 50 (calls and time per tick), and a spec
+    edit saved while a tick reads zones (save -> the edit's first Coolify call)."""
+    rows = []
+    share, iv, debounce = 50, 5, 0.3
+    w.reset_calls()
+    t0 = time.time()
+    w.run("plan", "--refresh", timeout=3600)
+    rows.append(("plan --refresh, one zone per project (reads every zone)", str(n), "0", "off",
+                 "%d read calls, %.1f s" % (zone_calls(w.calls()), time.time() - t0), "-", "-",
+                 "2 Coolify lists + N zones; apply rc %d" % apply_rc))
+    logp = os.path.join(w.dir, "watch-bench.log")
+    log = open(logp, "w")
+    wp = subprocess.Popen([vrsenv.VRSCTL, "--specs", specs, "--state", w.state, "--log-format", "json",
+                           "watch", "--interval", "%ds" % iv, "--refresh-zones", str(share),
+                           "--debounce", "%dms" % int(debounce * 1000)], env=w.env, stdout=log, stderr=log)
+    try:
+        # the first reconcile reads every zone (at no latency here: the ticks are measured)
+        fin = lambda ev: [e for e in ev if e.get("event") == "reconcile_finished"]  # noqa: E731
+        wait_events(logp, lambda ev: len(fin(ev)) >= 1, 3600)
+        if rss:
             rows.append(("watch holding the projects: peak RSS", str(n), "0", "off",
                          "%.1f MB" % rss_of(wp.pid), "-", "-", "goal <= 100 MB"))
-            wp.send_signal(signal.SIGTERM)
-            wp.wait(30)
-        w.close()
+        w.faults([{"match": "*", "kind": "latency", "ms": LAT_MS}])
+        k = len(fin(wait_events(logp, lambda ev: True, 5)))
+        ev = wait_events(logp, lambda ev: len(fin(ev)) >= k + 3, 600) or []
+        ticks = [e for e in fin(ev)[k:] if e.get("action") == "interval"]
+        reads = []
+        for e in ticks:
+            m = (e.get("message") or "").split("refresh: ", 1)
+            if len(m) == 2:
+                reads.append(int(m[1].split()[0]))
+        if ticks and reads:
+            calls = sum(reads) / len(reads)
+            dur = sum(e["duration"] for e in ticks) / len(ticks)
+            floor = calls * LAT_MS / 1000.0
+            rows.append(("watch tick, one zone per project, --refresh-zones %d" % share, str(n),
+                         "%d ms" % LAT_MS, "off", "%.0f calls, %.2f s per tick" % (calls, dur),
+                         "calls x latency %.2f s" % floor, "%.2fx" % (dur / floor),
+                         "bounded: 2 Coolify lists + %d zones (+ the period's share: N x %d s / 1 h)"
+                         % (share, iv)))
+        # an edit saved while a tick reads its zones
+        k = len(wait_events(logp, lambda ev: True, 5))
+        wait_events(logp, lambda ev: any(e.get("event") == "reconcile_started" and e.get("action") == "interval"
+                                         for e in ev[k:]), 60)
+        time.sleep(0.5)
+        w.reset_calls()
+        path = os.path.join(specs, "p", "%05d.yaml" % 0)
+        with open(path) as f:
+            s = f.read()
+        t0 = time.time()
+        with open(path, "w") as f:
+            f.write(s.replace("1.4.2", "1.4.9"))
+        first = None
+        while time.time() - t0 < 60 and first is None:
+            for c in w.call_log():
+                if c[1] == "coolify" and not c[2].startswith("GET "):
+                    first = c[0]
+                    break
+            time.sleep(0.01)
+        # the tick yielded to the edit and then read the zones it had left
+        wait_events(logp, lambda ev: any(e.get("action") == "refresh resumed" and e.get("event") ==
+                                         "reconcile_finished" for e in ev[k:]), 120)
+        reads_after = [c for c in w.call_log() if c[2] == "nameserver.info" and first and c[0] > first]
+        if first:
+            rows.append(("watch: edit saved during a tick's zone reads -> first API call", str(n),
+                         "%d ms" % LAT_MS, "off", "%.0f ms" % ((first - t0) * 1000),
+                         "debounce %d ms" % int(debounce * 1000), "%.2fx" % ((first - t0) / debounce),
+                         "goal <= debounce + 100 ms; %d zone reads of the tick came after it"
+                         % len(reads_after)))
+    finally:
+        wp.send_signal(signal.SIGTERM)
+        try:
+            wp.wait(60)
+        except subprocess.TimeoutExpired:
+            wp.kill()
     return rows
 
 

@@ -187,6 +187,10 @@ class World:
     def calls(self):
         return self.admin.get("/_sim/calls").json
 
+    def call_log(self):
+        """every call in arrival order: [time, service, key, subject]"""
+        return self.admin.get("/_sim/calls/log").json
+
     def reset_calls(self):
         self.admin.post("/_sim/calls/reset", {})
 

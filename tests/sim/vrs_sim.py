@@ -134,7 +134,10 @@ Admin endpoints (both ports, no auth, not counted, never faulted)
                           unmatched paths counted as "METHOD /raw/path"; faulted calls count)
   GET  /_sim/calls/times  {"coolify":{"POST /deploy":[unix seconds, ...],...}}: when each
                           Coolify call arrived (same keys as /_sim/calls)
-  POST /_sim/calls/reset  zero the counters (and the times)
+  GET  /_sim/calls/log    [[unix seconds, service, key, subject], ...]: every call in the order
+                          it arrived (subject: INWX params "domain", or the Coolify names
+                          concerned; at most 200000 kept)
+  POST /_sim/calls/reset  zero the counters (and the times and the log)
   GET  /_sim/faults       {"rules":[...]} (with "remaining" for count rules)
   GET  /_sim/faults/stats {"coolify":{"http500":N,"drop+apply":N,"latency":N,...},"inwx":{...}}:
                           the faults injected, by kind ("+apply": the request was performed
@@ -433,6 +436,7 @@ class Sim:
             self.calls = {"coolify": {}, "inwx": {}}
             self.call_times = {}
             self.fault_stats = {}
+            self.call_log = []
             self.rules = copy.deepcopy(self.flag_rules)
             self.rate = {}
             self.sessions = {}
@@ -2457,6 +2461,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/_sim/calls/times" and method == "GET":
             with sim.lock:
                 return self.send(200, {"coolify": sim.call_times})
+        if path == "/_sim/calls/log" and method == "GET":
+            with sim.lock:
+                return self.send(200, sim.call_log)
         if path == "/_sim/routes" and method == "GET":
             return self.send(200, [{"method": r["method"], "path": r["path"], "required": r["required"],
                                     "allowed": r["allowed"], "ability": r["ability"]}
@@ -2474,6 +2481,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 sim.calls = {"coolify": {}, "inwx": {}}
                 sim.call_times = {}
                 sim.fault_stats = {}
+                sim.call_log = []
             return self.send(200, {"ok": True})
         if path == "/_sim/reset":
             sim.reset()
@@ -2543,6 +2551,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             sim.calls["coolify"][key] = sim.calls["coolify"].get(key, 0) + 1
             sim.call_times.setdefault(key, []).append(time.time())
             names = api.names_for(route, params if route else (), jbody, query)
+            if len(sim.call_log) < 200000:
+                sim.call_log.append([time.time(), "coolify", key, sorted(names)])
         delay, fault = sim.pick_faults("coolify", key, names)
         if delay:
             time.sleep(delay)
@@ -2665,6 +2675,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with sim.lock:
             sim.calls["inwx"][mname] = sim.calls["inwx"].get(mname, 0) + 1
             names = sim.inwx_api.names_for(mname, params) if isinstance(params, dict) else set()
+            if len(sim.call_log) < 200000:
+                sim.call_log.append([time.time(), "inwx", mname,
+                                     params.get("domain") if isinstance(params, dict) else None])
         delay, fault = sim.pick_faults("inwx", mname, names)
         if delay:
             time.sleep(delay)

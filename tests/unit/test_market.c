@@ -204,7 +204,7 @@ static void test_timestamp_migration(void **state)
 	assert_int_equal(
 	    raw_exec(f->path,
 		     "PRAGMA user_version = 1;"
-		     "DROP TABLE vrs_health; DROP TABLE vrs_tls_check;"
+		     "DROP TABLE vrs_health; DROP TABLE vrs_tls_check; DROP TABLE vrs_zone_read;"
 		     "ALTER TABLE vrs_project_ext DROP COLUMN vrs_status;"
 		     "ALTER TABLE vrs_project_ext DROP COLUMN stopped_for_app;"
 		     "INSERT INTO marketplace_project (name, slug, owner_email, api_key, "
