@@ -48,14 +48,7 @@ class Watch:
 
     def events(self):
         self.log.flush()
-        out = []
-        with open(self.logpath) as f:
-            for line in f:
-                try:
-                    out.append(json.loads(line))
-                except ValueError:
-                    out.append({"event": "raw", "message": line})
-        return out
+        return vrsenv.json_log_events(self.logpath)
 
     def count(self, event, action=None):
         return sum(1 for e in self.events()
