@@ -7,9 +7,7 @@ is healed at the next tick while unmanaged records stay; SIGHUP reloads; a secon
 watch exits 3; SIGTERM during an apply exits 0 within 10 s and the next apply
 converges without duplicates; --once; metrics. Prints TAP."""
 
-import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -34,14 +32,7 @@ class Watch:
 
     def events(self):
         self.log.flush()
-        with open(self.logpath) as f:
-            out = []
-            for line in f:
-                try:
-                    out.append(json.loads(line))
-                except ValueError:
-                    out.append({"event": "raw", "message": line})
-            return out
+        return vrsenv.json_log_events(self.logpath)
 
     def count(self, event, action=None):
         return sum(1 for e in self.events() if e.get("event") == event and (action is None or e.get("action") == action))

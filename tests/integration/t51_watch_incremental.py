@@ -11,7 +11,6 @@ read. Prints TAP."""
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -36,14 +35,7 @@ class Watch:
 
     def events(self):
         self.log.flush()
-        out = []
-        with open(self.logpath) as f:
-            for line in f:
-                try:
-                    out.append(json.loads(line))
-                except ValueError:
-                    out.append({"event": "raw", "message": line})
-        return out
+        return vrsenv.json_log_events(self.logpath)
 
     def planned(self):
         return [e for e in self.events() if e.get("event") == "planned"]

@@ -109,6 +109,19 @@ def pg_query(url, sql, args):
         con.close()
 
 
+def json_log_events(path):
+    """the events of a `--log-format json` log file; a line that is not JSON (a
+    sanitizer report, a crash) is kept as {"event": "raw", "message": line}"""
+    out = []
+    with open(path) as f:
+        for line in f:
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                out.append({"event": "raw", "message": line.rstrip("\n")})
+    return out
+
+
 def write_specs(root, files):
     """files: {relative path: yaml text}"""
     for rel, text in files.items():

@@ -221,14 +221,7 @@ class Watch:
         self.p = subprocess.Popen(cmd, env=w.env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def events(self):
-        out = []
-        with open(self.logpath) as f:
-            for line in f:
-                try:
-                    out.append(json.loads(line))
-                except ValueError:
-                    out.append({"event": "raw", "message": line.rstrip("\n")})
-        return out
+        return vrsenv.json_log_events(self.logpath)
 
     def count(self, event):
         return sum(1 for e in self.events() if e.get("event") == event)
@@ -374,7 +367,6 @@ def main():
     gen = os.path.join(top, "specs")
     specs = Specs(gen)
     w = World(gen, copy_specs=False)
-    specs_root = w.specs
     asan_dir = os.path.join(top, "asan")
     os.makedirs(asan_dir)
     for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS"):
