@@ -242,16 +242,20 @@ static void say(struct watch_ctx *ctx, const char *level, const char *event, con
 	on_event(ctx, &ev);
 }
 
-/* the metrics of a standby: who leads (the reconcile counters stay) */
-static void standby_metrics(struct watch_ctx *ctx, const char *holder)
+/* the metrics of a standby: who leads (the reconcile counters stay); 0
+ * written (or no metrics file), -1 failed (said; the caller tries again) */
+static int standby_metrics(struct watch_ctx *ctx, const char *holder)
 {
 	struct vrs_err err;
 
 	A.m.leader = 0;
 	snprintf(A.m.holder, sizeof(A.m.holder), "%s", holder);
 	err_clear(&err);
-	if (A.m.path && metrics_write(&A.m, &err) < 0)
+	if (A.m.path && metrics_write(&A.m, &err) < 0) {
 		say(ctx, "error", "metrics_failed", err.msg);
+		return -1;
+	}
+	return 0;
 }
 
 /* wait for the writer lock as a hot standby, trying it about once a second
@@ -260,7 +264,7 @@ static void standby_metrics(struct watch_ctx *ctx, const char *holder)
 static int standby(struct cmd_ctx *c, struct watch_ctx *ctx, int first, struct vrs_err *err)
 {
 	struct timespec wait = {first > 1 ? first : 1, 0};
-	bool yield = first > 1;
+	bool yield = first > 1, metrics_due = false;
 	char holder[128], last[128] = "-", msg[300];
 	sigset_t mask;
 
@@ -289,9 +293,12 @@ static int standby(struct cmd_ctx *c, struct watch_ctx *ctx, int first, struct v
 					 "the writer lock is held by %s; waiting for it",
 					 *holder ? holder : "another process");
 				say(ctx, "info", "standby", msg);
-				standby_metrics(ctx, holder);
 				snprintf(last, sizeof(last), "%s", holder);
+				metrics_due = true;
 			}
+			/* a failed write (the leader migrating, say) is tried again */
+			if (metrics_due && standby_metrics(ctx, holder) == 0)
+				metrics_due = false;
 		}
 		sig = sigtimedwait(&mask, NULL, &wait);
 		wait.tv_sec = 1;
