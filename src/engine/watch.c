@@ -29,6 +29,7 @@
  * again only the files whose bytes changed; the `planned` event says how long
  * the reload and the plan took and how many files were parsed.
  */
+#include "engine/engine_int.h"
 #include "engine/watch_int.h"
 
 #include "util/buf.h"
@@ -64,14 +65,6 @@ void watch_emit(struct watcher *w, const char *level, const char *event, const c
 
 	if (w->o->event)
 		w->o->event(w->o->event_ud, &ev);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void watch_arm(int fd, long long first_ms, long long every_ms)
@@ -295,9 +288,9 @@ static bool load_specs(struct watcher *w)
 	int rc;
 
 	err_clear(&err);
-	w->t0 = now_ms();
+	w->t0 = engine_now_ms();
 	rc = inputs_load_specs_cached(w->cache, w->o->specs, &in, &w->loaded, &err);
-	w->reload_ms = now_ms() - w->t0;
+	w->reload_ms = engine_now_ms() - w->t0;
 	if (rc < 0) {
 		if (in.diags.n == 0)
 			diag_add(&in.diags, NULL, 0, 0, "%s", err.msg);
@@ -332,7 +325,7 @@ static void on_planned(void *ud, const struct m_plan *plan, const struct m_world
 			 "%zu actions; %zu spec files, %zu read, %zu parsed (reload %lld ms)",
 			 plan->nactions, w->loaded.files, w->loaded.read, w->loaded.parsed,
 			 w->reload_ms);
-	watch_emit(w, "info", "planned", NULL, NULL, now_ms() - w->t0, msg);
+	watch_emit(w, "info", "planned", NULL, NULL, engine_now_ms() - w->t0, msg);
 	if (w->o->planned)
 		w->o->planned(w->o->planned_ud, plan, desired);
 }
@@ -411,7 +404,7 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	struct refresh_share share = w->o->share;
 	bool resuming;
 	struct vrs_err err;
-	long long t0 = now_ms();
+	long long t0 = engine_now_ms();
 	int rc;
 	char msg[512], *commit, *who;
 
@@ -466,10 +459,10 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	note_refresh(w, &rr, resuming, msg, sizeof(msg));
 	/* --refresh=report plans without applying: the edit gets its own reconcile */
 	w->edit_due = rr.refresh.yielded && refresh == REFRESH_REPORT;
-	watch_emit(w, rc < 0 ? "error" : "info", "reconcile_finished", NULL, why, now_ms() - t0,
-		   msg);
+	watch_emit(w, rc < 0 ? "error" : "info", "reconcile_finished", NULL, why,
+		   engine_now_ms() - t0, msg);
 	if (w->o->after)
-		w->o->after(w->o->after_ud, rc, &rr, now_ms() - t0);
+		w->o->after(w->o->after_ud, rc, &rr, engine_now_ms() - t0);
 	diag_release(&conflicts);
 	free(commit);
 	free(who);
@@ -614,7 +607,7 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 			} else if (fd == w.interval) {
 				drain(w.interval);
 				tick = true;
-				w.t0 = now_ms();
+				w.t0 = engine_now_ms();
 				memset(&w.loaded, 0, sizeof(w.loaded));
 				w.reload_ms = -1;
 			}
