@@ -43,6 +43,7 @@ static int project_tx(struct run *run, void *arg, struct vrs_err *err)
 	struct job *j = arg;
 	struct proj_rt *p = j->p;
 	const struct m_project *w = p->want;
+	struct m_project eff;
 	const char *server;
 
 	if (j->a->op == OP_DELETE) {
@@ -92,9 +93,14 @@ static int project_tx(struct run *run, void *arg, struct vrs_err *err)
 			       "local", err) < 0)
 			return -1;
 	}
-	/* Stripe projects wait for the payment before anything is provisioned */
-	if ((w->payment_method == PM_STRIPE_PREPAID ||
-	     w->payment_method == PM_STRIPE_SUBSCRIPTION) &&
+	/*
+	 * Stripe projects wait for the payment before anything is provisioned;
+	 * the method is the row's when the spec does not name it, as the plan
+	 * sees it (project_effective), so that apply does what plan says
+	 */
+	project_effective(w, p->rec, &eff);
+	if ((eff.payment_method == PM_STRIPE_PREPAID ||
+	     eff.payment_method == PM_STRIPE_SUBSCRIPTION) &&
 	    !w->payment_confirmed && p->status == PS_DRAFT)
 		return engine_set_status(run, p, PS_PENDING_PAYMENT, NULL, err);
 	if (p->status == PS_PENDING_PAYMENT && w->payment_confirmed)

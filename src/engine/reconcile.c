@@ -85,23 +85,6 @@ out:
 	return rc;
 }
 
-/* remote objects vrsctl manages, for the delete threshold */
-static size_t managed_objects(const struct m_world *rec)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < rec->nprojects; i++) {
-		const struct m_project *p = &rec->projects[i];
-		n += p->coolify_project_uuid != NULL;
-		n += p->coolify_app_uuid != NULL;
-		for (size_t k = 0; k < p->ndomains; k++)
-			n += (p->domains[k].record_a != NULL) +
-			     (p->domains[k].record_aaaa != NULL) +
-			     (p->domains[k].record_www != NULL);
-	}
-	return n;
-}
-
 /* report mode: the drift is logged, not repaired */
 static int log_drift_found(struct state *st, const struct m_plan *plan, const struct m_world *rec,
 			   const char *who, struct vrs_err *err)
@@ -340,7 +323,7 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 		rc = log_drift_found(st, &plan, &recorded, o->triggered_by, err);
 		goto out;
 	}
-	managed = managed_objects(&recorded);
+	managed = world_managed_objects(&recorded);
 	if (o->allow_delete && !o->force && managed >= 10 &&
 	    deletes * 100 >
 		(size_t)(o->max_delete_percent > 0 ? o->max_delete_percent : 10) * managed) {

@@ -347,6 +347,24 @@ struct m_project *world_project(const struct m_world *w, const char *slug)
 	return world_find_key(w->projects, w->nprojects, sizeof(*w->projects), slug);
 }
 
+size_t world_managed_objects(const struct m_world *rec)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rec->nprojects; i++) {
+		const struct m_project *p = &rec->projects[i];
+		if (!p->managed)
+			continue;
+		n += p->coolify_project_uuid != NULL;
+		n += p->coolify_app_uuid != NULL;
+		for (size_t k = 0; k < p->ndomains; k++)
+			n += (p->domains[k].record_a != NULL) +
+			     (p->domains[k].record_aaaa != NULL) +
+			     (p->domains[k].record_www != NULL);
+	}
+	return n;
+}
+
 /* ---- application FQDNs ----------------------------------------------------- */
 
 static int cmp_domain_order(const void *x, const void *y)

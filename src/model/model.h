@@ -320,6 +320,12 @@ void project_effective(const struct m_project *dp, const struct m_project *rp,
 struct m_plugin *world_plugin(const struct m_world *w, const char *name);
 struct m_bundle *world_bundle(const struct m_world *w, const char *code);
 struct m_project *world_project(const struct m_world *w, const char *slug);
+/*
+ * Remote objects of the recorded world's managed projects (Coolify project
+ * and app, DNS records): the base of --max-delete-percent. Unmanaged rows
+ * (the marketplace application's, issue 13) are not counted.
+ */
+size_t world_managed_objects(const struct m_world *rec);
 /* the element of a sorted array of keyed structs (key string first) with that key, or NULL */
 void *world_find_key(const void *base, size_t n, size_t size, const char *key);
 void server_release(struct m_server *s);

@@ -15,11 +15,13 @@ void plan_archive(struct builder *b, const struct m_project *dp, const struct m_
 	struct m_pos src = dp ? dp->pos : rp->pos;
 	const char *why = dp ? "lifecycle: archived" : "removed from the specs";
 	bool app = rp->coolify_app_uuid != NULL;
+	/* suspended means stopped, unless the application suspended it and vrsctl has not yet */
+	bool stopped = rp->status == PS_SUSPENDED && (!rp->app_suspended || rp->stopped_for_app);
 	int a_stop = -1, a_del = -1, i;
 	char key[300];
 	struct ilist recs = {0};
 
-	if (app && rp->status != PS_SUSPENDED && rp->status != PS_ARCHIVED) {
+	if (app && !stopped && rp->status != PS_ARCHIVED) {
 		a_stop = pb_act(b, OP_STOP, RES_COOLIFY_APP, slug, slug, SVC_COOLIFY, src);
 		pb_chg(b, a_stop, "status", m_prov_status_name(rp->status), "archived");
 		pb_reason(b, a_stop, "%s", why);

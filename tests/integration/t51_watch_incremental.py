@@ -12,6 +12,7 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -72,6 +73,7 @@ def counts(ev):
 
 
 def main():
+    os.umask(0o022)  # a usual umask: the plan file is private all the same (issue 13)
     w = World(os.path.join(TOP, "specs"))
     planfile = os.path.join(w.dir, "watch-plan.json")
     wt = None
@@ -103,6 +105,7 @@ def main():
             time.sleep(0.05)
         wt.p.send_signal(signal.SIGHUP)
         same("SIGHUP (a reload, nothing changed)", 0)
+        t.eq(stat.S_IMODE(os.stat(planfile).st_mode), 0o600, "the watch's --plan-out file is 0600")
         with open(luna) as f:
             text = f.read()
         with open(luna, "w") as f:

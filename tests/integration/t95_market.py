@@ -205,6 +205,16 @@ def marketplace_writes():
                   "--project-type", "gastro")
         t.ok(p.returncode == 0 and 'project_type: "gastro"' in p.stdout, "--project-type fills it")
         app_write(w, "DELETE FROM marketplace_project WHERE slug = 'typlos'")
+        # the questionnaire recorded the draft's domains too: a subdomain and its own domain
+        did = w.db("SELECT id FROM marketplace_project WHERE slug = 'draft-kunde'")[0][0]
+        bid = w.db("SELECT id FROM marketplace_base_domain WHERE domain = 'vrs.gmbh'")[0][0]
+        app_write(w, "INSERT INTO marketplace_project_domain (project_id, domain, domain_type, "
+                  "status, is_primary, base_domain_id, subdomain, created_at, updated_at) VALUES "
+                  "(?, 'draft-kunde.vrs.gmbh', 'subdomain', 'pending_dns', 1, ?, 'draft-kunde', ?, ?)",
+                  did, bid, now, now)
+        app_write(w, "INSERT INTO marketplace_project_domain (project_id, domain, domain_type, "
+                  "status, is_primary, created_at, updated_at) VALUES "
+                  "(?, 'cafe-draft.de', 'owned', 'pending_dns', 0, ?, ?)", did, now, now)
         p = w.run("export", "draft-kunde", "--image", "ghcr.io/vrs-gmbh/vrs-core:1.4.2")
         t.eq(p.returncode, 0, "export of the draft: " + p.stderr)
         body = "\n".join(x for x in p.stdout.splitlines() if not x.startswith("#"))
@@ -212,16 +222,26 @@ def marketplace_writes():
              and "trial" not in body, "the export leaves out the marketplace-owned fields: " + body)
         t.ok('name: "Café Draft"' in body and 'project_type: "gastro"' in body,
              "the export has the row's own fields")
+        t.ok('subdomain: "draft-kunde"' in body and 'base: "vrs.gmbh"' in body
+             and 'domain: "cafe-draft.de"' in body and "type: owned" in body,
+             "the export has the row's domains")
+        # the operator holds the Stripe draft until it is paid: naming payment.confirmed only
         with open(os.path.join(w.specs, "p", "draft-kunde.yaml"), "w") as f:
-            f.write(p.stdout)
+            f.write(p.stdout + "payment: {confirmed: false}\n")
         p = w.run("validate")
         t.eq(p.returncode, 0, "the exported spec validates: " + p.stdout + p.stderr)
+        p = w.run("plan")
+        t.ok("status: draft → pending_payment" in p.stdout,
+             "plan: the row's Stripe method waits for the payment: " + p.stdout[-400:])
         p = w.apply()
         t.eq(p.returncode, 0, "apply with the exported spec: " + p.stderr[-300:])
         d = w.db("SELECT provisioning_status, billing_email, payment_method "
                  "FROM marketplace_project WHERE slug = 'draft-kunde'")[0]
+        t.eq(d[0], "pending_payment", "apply does what the plan said (the row's payment method)")
         t.eq(d[1:], ("pay@example.org", "stripe_prepaid"),
              "the managed draft keeps the application's billing fields")
+        p = w.run("plan", "--detailed-exitcode")
+        t.eq(p.returncode, 0, "then the plan has no changes: " + p.stdout[-400:])
         t.eq(w.status()["draft-kunde"]["managed"], True, "once a spec names it, vrsctl manages it")
     finally:
         w.close()

@@ -2,7 +2,8 @@
  * test_market.c — unit tests of the state shared with the marketplace
  * application (issue 13): file modes and backup, the timestamp storage
  * format and its migration, joining a database the marketplace created,
- * and the field-ownership rule of the state writes.
+ * the field-ownership rule of the state writes, and the remote objects
+ * counted for --max-delete-percent.
  *
  * Each test gets its own temporary directory; the database is looked at
  * with SQLite directly where the application would read it.
@@ -552,6 +553,32 @@ static void test_project_effective(void **state)
 	assert_null(e.stripe_customer_id);
 }
 
+/* the base of --max-delete-percent: the remote objects of managed projects only */
+static void test_managed_objects(void **state)
+{
+	static char pu[] = "p-uuid", au[] = "a-uuid", a[] = "101", www[] = "102";
+	struct m_domain dom = {.record_a = a, .record_www = www};
+	struct m_project pr[2] = {
+	    {.managed = true,
+	     .coolify_project_uuid = pu,
+	     .coolify_app_uuid = au,
+	     .domains = &dom,
+	     .ndomains = 1},
+	    /* a row the marketplace provisioned before vrsctl joined its database */
+	    {.managed = false,
+	     .coolify_project_uuid = pu,
+	     .coolify_app_uuid = au,
+	     .domains = &dom,
+	     .ndomains = 1},
+	};
+	struct m_world w = {.projects = pr, .nprojects = 2};
+
+	(void)state;
+	assert_int_equal(world_managed_objects(&w), 4);
+	pr[1].managed = true;
+	assert_int_equal(world_managed_objects(&w), 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -565,6 +592,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ownership_per_column, setup, teardown),
 	    cmocka_unit_test(test_project_effective),
 	    cmocka_unit_test_setup_teardown(test_suspension_owner, setup, teardown),
+	    cmocka_unit_test(test_managed_objects),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

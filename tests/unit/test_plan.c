@@ -747,6 +747,95 @@ static void test_unmanaged_left_alone(void **state)
 	world_release(&r);
 }
 
+/*
+ * issue 13: a 'suspended' vrsctl did not write is the application's: held
+ * even with lifecycle: active (the app stopped once, the status left as the
+ * application wrote it), started again when it lifts it; a spec's own
+ * suspended or archived still applies.
+ */
+static void test_app_suspension(void **state)
+{
+	struct m_world d, r;
+	struct m_plan p;
+	const struct m_action *a;
+	char *l;
+	(void)state;
+
+	converged_pair(&d, &r);
+	d.projects[0].keys |= PK_LIFECYCLE; /* the spec says lifecycle: active */
+	r.projects[0].status = PS_SUSPENDED;
+	r.projects[0].app_suspended = true;
+	build(&d, &r, NULL, NULL, &p);
+	l = listing(&p);
+	assert_string_equal(l, "1 stop coolify_app pizzeria-roma\n");
+	assert_null(find_change(&p.actions[0], "status"));
+	assert_has(p.actions[0].reason, "suspended by the marketplace application");
+	free(l);
+	plan_release(&p);
+
+	/* stopped for it: nothing more (no start, no deploy) while it holds */
+	r.projects[0].stopped_for_app = true;
+	build(&d, &r, NULL, NULL, &p);
+	assert_int_equal(p.nactions, 0);
+	plan_release(&p);
+
+	/* the spec's archived applies over it (the app is stopped already): archived */
+	d.projects[0].lifecycle = LC_ARCHIVED;
+	build(&d, &r, NULL, NULL, &p);
+	a = find_action(&p, OP_UPDATE, RES_PROJECT, "pizzeria-roma");
+	assert_non_null(a);
+	assert_string_equal(find_change(a, "status")->new, "archived");
+	plan_release(&p);
+	/* ... and before vrsctl stopped the app for it: the archive stops it */
+	r.projects[0].stopped_for_app = false;
+	build(&d, &r, NULL, NULL, &p);
+	a = find_action(&p, OP_STOP, RES_COOLIFY_APP, "pizzeria-roma");
+	assert_non_null(a);
+	assert_string_equal(find_change(a, "status")->new, "archived");
+	plan_release(&p);
+	/* so does removing it from the specs */
+	world_release(&d);
+	std_globals(&d);
+	build(&d, &r, NULL, NULL, &p);
+	a = find_action(&p, OP_STOP, RES_COOLIFY_APP, "pizzeria-roma");
+	assert_non_null(a);
+	assert_string_equal(find_change(a, "status")->new, "archived");
+	plan_release(&p);
+	world_release(&d);
+	std_world(&d);
+	d.projects[0].keys |= PK_LIFECYCLE;
+	r.projects[0].stopped_for_app = true;
+
+	/* the spec's suspended: suspended, nothing started */
+	d.projects[0].lifecycle = LC_SUSPENDED;
+	build(&d, &r, NULL, NULL, &p);
+	assert_null(find_action(&p, OP_START, RES_COOLIFY_APP, "pizzeria-roma"));
+	assert_null(find_action(&p, OP_DEPLOY, RES_DEPLOYMENT, "pizzeria-roma"));
+	plan_release(&p);
+
+	/* the application lifts it (writes active): the app is started again */
+	d.projects[0].lifecycle = LC_ACTIVE;
+	r.projects[0].status = PS_ACTIVE;
+	r.projects[0].app_suspended = false;
+	build(&d, &r, NULL, NULL, &p);
+	l = listing(&p);
+	assert_string_equal(l, "1 start coolify_app pizzeria-roma\n");
+	assert_has(p.actions[0].reason, "lifted its suspension");
+	free(l);
+	plan_release(&p);
+
+	/* ... unless the spec suspends it now: it stays stopped, as vrsctl's suspension */
+	d.projects[0].lifecycle = LC_SUSPENDED;
+	build(&d, &r, NULL, NULL, &p);
+	l = listing(&p);
+	assert_string_equal(l, "1 stop coolify_app pizzeria-roma\n");
+	assert_string_equal(find_change(&p.actions[0], "status")->new, "suspended");
+	free(l);
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
+}
+
 static void test_converged_noop(void **state)
 {
 	struct m_world d, r;
@@ -1959,6 +2048,7 @@ int main(void)
 	    cmocka_unit_test(test_converged_noop),
 	    cmocka_unit_test(test_unnamed_keys_no_change),
 	    cmocka_unit_test(test_unmanaged_left_alone),
+	    cmocka_unit_test(test_app_suspension),
 	    cmocka_unit_test(test_image_change),
 	    cmocka_unit_test(test_env_changes),
 	    cmocka_unit_test(test_domain_added_and_removed),
