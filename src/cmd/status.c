@@ -109,13 +109,19 @@ static void text_domains(struct buf *b, const struct m_project *p, size_t ws, lo
 
 		buf_printf(b, "%-*s  %s: dns %s, tls ", (int)ws, "", d->fqdn,
 			   m_domain_status_name(d->status));
+		/* a refused certificate shows no notAfter: the date kept is the last verified one's
+		 */
 		if (d->ssl_expires_at)
-			buf_printf(b, "%s, %s %s\n",
-				   d->ssl_provisioned ? "provisioned" : "not verified",
+			buf_printf(b, "%s%s %s%s\n",
+				   d->ssl_provisioned ? "provisioned, "
+						      : "not verified (the last verified one ",
 				   d->ssl_expires_at < now ? "expired" : "expires",
-				   state_time_fmt(d->ssl_expires_at, t, sizeof(t)));
+				   state_time_fmt(d->ssl_expires_at, t, sizeof(t)),
+				   d->ssl_provisioned ? "" : ")");
+		else if (d->tls_checked_at)
+			buf_puts(b, d->ssl_provisioned ? "provisioned\n" : "not verified\n");
 		else
-			buf_puts(b, d->tls_checked_at ? "none seen\n" : "not checked\n");
+			buf_puts(b, "not checked\n");
 	}
 }
 

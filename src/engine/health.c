@@ -116,7 +116,7 @@ static struct hwait *hwait_of(struct run *run, const struct job *j)
 static int record_one(struct run *run, const char *host, const struct probe_result *r,
 		      const char *seen, struct vrs_err *err)
 {
-	if (r->cert_not_after == 0 && !r->tls_ok)
+	if (r->cert_not_after == 0 && !r->tls_ok && !r->tls_refused)
 		return 0; /* nothing seen of the certificate (no connection) */
 	return state_domain_set_tls(run->st, host, r->tls_ok, r->cert_not_after, seen, err);
 }

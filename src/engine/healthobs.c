@@ -114,9 +114,13 @@ static void on_tls(void *ud, const struct probe_result *r)
 		snprintf(seen, sizeof(seen), "daily check: HTTP %d", r->status);
 	else
 		snprintf(seen, sizeof(seen), "daily check: no answer (%s)", r->error);
-	if (r->cert_not_after || r->tls_ok)
+	/* a refused certificate is recorded (not provisioned); a check that made no
+	 * handshake records only that it was made, so either waits a day */
+	if (r->cert_not_after || r->tls_ok || r->tls_refused)
 		t->rc = state_domain_set_tls(t->st, t->fqdn, r->tls_ok, r->cert_not_after, seen,
 					     &t->err);
+	else
+		t->rc = state_domain_tls_checked(t->st, t->fqdn, seen, &t->err);
 }
 
 /* the certificates of healthy active projects not checked for a day: probed once each */

@@ -274,6 +274,9 @@ void http_job_finish(struct http_pool *p, struct job *j, CURLcode cc)
 		err_set(&err, "%s%s%s", curl_easy_strerror(cc), j->curl_err[0] ? ": " : "",
 			j->curl_err);
 		err.http_status = (int)status;
+		/* an observation (expired, another name, an unknown CA), not a lost connection */
+		if (cc == CURLE_PEER_FAILED_VERIFICATION)
+			err.code = VRS_E_TLS;
 		err.transient = http_curl_transient(cc);
 		retry = err.transient;
 		http_trace(p, s, "< %s", err.msg);

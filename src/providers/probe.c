@@ -121,6 +121,7 @@ static void on_done(void *ud, int rc, struct http_response *resp, struct vrs_err
 	if (rc < 0 && err) {
 		snprintf(r.error, sizeof(r.error), "%s", err->msg);
 		r.interrupted = err->code == VRS_E_INTERRUPTED;
+		r.tls_refused = err->code == VRS_E_TLS;
 	}
 	c->cb(c->ud, &r);
 	free(c);

@@ -28,6 +28,7 @@ struct probe_opts {
 struct probe_result {
 	int status;		  /* HTTP status, 0 when no answer came */
 	bool tls_ok;		  /* a verified handshake, an answer followed */
+	bool tls_refused;	  /* a handshake whose certificate failed verification */
 	long long cert_not_after; /* the peer's notAfter (unix s), 0 when not seen */
 	char error[320];	  /* no answer: the TLS or connection error curl named */
 	bool interrupted;	  /* a stop cancelled it: nothing was observed */

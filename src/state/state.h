@@ -472,10 +472,14 @@ void state_preview_free(struct state_preview *v, size_t n);
 
 /*
  * A domain's handshake: ssl_provisioned (a verified one), ssl_expires_at (the
- * peer's notAfter, 0 = unknown) and when it was checked (vrs_tls_check, now).
+ * peer's notAfter; 0 = not seen, the recorded one stays: curl shows none of a
+ * refused certificate) and when it was checked (vrs_tls_check, now).
  */
 int state_domain_set_tls(struct state *st, const char *fqdn, bool provisioned, long long expires_at,
 			 const char *seen, struct vrs_err *err);
+/* a check that made no handshake (no connection): only when and what was seen */
+int state_domain_tls_checked(struct state *st, const char *fqdn, const char *seen,
+			     struct vrs_err *err);
 /* an active project's app health as observed now; since = when it became so */
 int state_health_set(struct state *st, const char *slug, bool healthy, long long since,
 		     const char *seen, struct vrs_err *err);

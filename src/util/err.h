@@ -29,6 +29,7 @@ enum vrs_errcode {
 	VRS_E_REMOTE,	   /* a remote service refused the request for good */
 	VRS_E_TRANSIENT,   /* worth retrying: timeout, 429, 5xx, INWX 2400/2500 */
 	VRS_E_INTERRUPTED, /* a stop (SIGTERM/SIGINT) cancelled the call; it may have landed */
+	VRS_E_TLS,	   /* a TLS handshake was made and the peer's certificate refused */
 };
 
 struct vrs_err {

@@ -218,8 +218,33 @@ def delayed_converge():
         t.eq(p2.returncode, 0, "delay: a re-apply converges")
         t.eq(len(w.sim_state()["dns"]["dns_log"]), n, "delay: a converged re-apply asks no DNS question")
         t.eq(len(log_rows(w, "roma", "dns_waiting")), 1, "delay: and does not wait")
+        added_domain(w)
     finally:
         w.close()
+
+
+def added_domain(w):
+    """an update adding a domain to the app waits for the new name too; the name the app
+    has already is not asked again"""
+    write_specs(w.specs, {"p/roma.yaml": project("roma", sub("roma") + "  - subdomain: roma-bar\n")})
+    n = len(w.sim_state()["dns"]["dns_log"])
+    p = w.apply()
+    t.ok(p.returncode == 0, "update: adding a domain converges", p.stdout[-1500:] + p.stderr)
+    log = w.sim_state()["dns"]["dns_log"][n:]
+    new = "roma-bar.vrs.gmbh"
+    right = [x[0] for x in log if x[1] == new and x[2] == "A" and x[5] == [IP]]
+    wrong = [x for x in log if x[1] == new and x[2] == "A" and x[5] != [IP]]
+    patches = w.admin.get("/_sim/calls/times").json["coolify"].get("PATCH /applications/{uuid}", [])
+    t.ok(wrong and right and patches and max(patches) >= min(right),
+         "update: the app's new FQDN went to Coolify only after its A record resolved",
+         (wrong[:2], right[:1], patches))
+    t.eq([x for x in log if x[1] == "roma.vrs.gmbh"], [], "update: the name the app had is not asked again")
+    waits = log_rows(w, "roma", "dns_waiting")
+    t.ok(len(waits) == 2 and new + " A " + IP in waits[1][0] and "roma.vrs.gmbh A" not in
+         waits[1][0].replace(new, ""), "update: a dns_waiting row for the new name only", waits)
+    t.eq(domain_status(w, new), "active", "update: the new domain is active")
+    app = w.apps_by_name()["roma"][0]
+    t.ok(new in (app.get("fqdn") or ""), "update: the app has the new FQDN", app.get("fqdn"))
 
 
 def stale_answer():
@@ -243,6 +268,44 @@ def stale_answer():
         t.ok("198.51.100.99" in err and "--dns-timeout" in err, "stale: its error names the address served", s["luna"])
         t.ok("luna" not in w.apps_by_name(), "stale: its FQDNs never reached Coolify")
         t.eq(domain_status(w, "luna.vrs.gmbh"), "pending_dns", "stale: its domain stays pending_dns")
+    finally:
+        w.close()
+
+
+PLATFORM_V6 = vrsenv.PLATFORM_DNS.replace("ip_address: 203.0.113.10\n",
+                                          "ip_address: 203.0.113.10\nipv6_address: \"2001:db8::10\"\n")
+
+
+def v6_www_tcp():
+    """a server with an IPv6 address: AAAA is asked and must be served; the www CNAME must
+    be served; an answer too big for UDP is asked again over TCP (c-ares) and judged"""
+    w = world({"platform.yaml": PLATFORM_V6, "p/roma.yaml": project("roma", sub("roma")),
+               "p/luna.yaml": project("luna", sub("luna")), "p/sole.yaml": project("sole", sub("sole")),
+               "p/mare.yaml": project("mare", sub("mare"))})
+    try:
+        w.patch({"op": "dns_serve", "name": "luna.vrs.gmbh", "type": "AAAA", "values": ["2001:db8::99"]},
+                {"op": "dns_serve", "name": "www.sole.vrs.gmbh", "type": "CNAME", "values": ["old.example.org"]},
+                {"op": "dns_serve", "name": "mare.vrs.gmbh", "type": "A",
+                 "values": ["192.0.2.%d" % (i + 10) for i in range(40)]})
+        p = w.apply("--dns-timeout", "3s")
+        t.ok(p.returncode == 1, "v6: apply fails for the three served wrong values", p.stdout[-1500:])
+        s = w.status()
+        t.eq(s["roma"]["status"], "active", "v6: the project served right is active")
+        log = w.sim_state()["dns"]["dns_log"]
+        asked = {(x[1], x[2]) for x in log if x[4] == "NOERROR" and x[5]}
+        t.ok({("roma.vrs.gmbh", "A"), ("roma.vrs.gmbh", "AAAA"), ("www.roma.vrs.gmbh", "CNAME")} <= asked,
+             "v6: A, AAAA and the www CNAME were asked and answered", sorted(asked))
+        for slug, words in (("luna", ["luna.vrs.gmbh AAAA 2001:db8::10", "2001:db8::99"]),
+                            ("sole", ["www.sole.vrs.gmbh CNAME sole.vrs.gmbh", "old.example.org"]),
+                            ("mare", ["mare.vrs.gmbh A 203.0.113.10", "192.0.2.10, 192.0.2.11"])):
+            err = s[slug].get("error") or ""
+            t.ok(s[slug]["status"] == "error" and all(x in err for x in words),
+                 "v6: %s in error naming what it waited for and what was served" % slug, s[slug])
+            t.eq(domain_status(w, "%s.vrs.gmbh" % slug), "pending_dns", "v6: %s's domain stays pending_dns" % slug)
+        t.ok(any(x[1] == "mare.vrs.gmbh" and x[3] == "udp" for x in log)
+             and any(x[1] == "mare.vrs.gmbh" and x[3] == "tcp" for x in log),
+             "v6: the truncated UDP answer was asked again over TCP",
+             [x for x in log if x[1] == "mare.vrs.gmbh"][:4])
     finally:
         w.close()
 
@@ -306,6 +369,7 @@ def loopback_only():
 raw_server()
 delayed_converge()
 stale_answer()
+v6_www_tcp()
 delegated_elsewhere()
 stop_while_waiting()
 loopback_only()

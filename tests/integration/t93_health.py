@@ -9,6 +9,9 @@ heals an exited app and reports an unhealthy one without restarting it. TAP."""
 
 import json
 import os
+import socket
+import sqlite3
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -184,6 +187,60 @@ def drift(w):
     t.ok(p.returncode in (0, 2), "plan after recovery runs", p.stderr)
 
 
+def age_tls_check(w, fqdn):
+    """the domain's last certificate check two days back (a refresh re-checks after a day)"""
+    sql = ("UPDATE vrs_tls_check SET checked_at = '2020-01-01 00:00:00.000000' WHERE domain_id = "
+           "(SELECT id FROM marketplace_project_domain WHERE domain = ?)")
+    if w.pg:
+        w.db(sql, fqdn)  # commits
+        return
+    con = sqlite3.connect(w.state)
+    try:
+        con.execute(sql, (fqdn,))
+        con.commit()
+    finally:
+        con.close()
+
+
+def probes(w, h):
+    """TLS handshakes the simulator saw for h: a probe that refuses the certificate makes no request"""
+    return w.sim_state()["meta"].get("https_handshakes", {}).get(h, 0)
+
+
+def daily(w):
+    """the daily certificate re-check: a check older than a day is made again by the
+    refresh and recorded (a renewed certificate's notAfter; a refused one: not
+    provisioned), and a check that saw no valid certificate is not repeated within the day"""
+    h = host("fine")
+    w.patch({"op": "set_https", "host": h, "fields": {"days": 40}})
+    age_tls_check(w, h)
+    n = probes(w, h)
+    w.run("watch", "--once", timeout=120)
+    eq(probes(w, h), n + 1, "daily: a certificate checked over a day ago is probed once by the refresh")
+    tls = w.status()["fine"]["domains"][0]["tls"]
+    left = time.mktime(time.strptime(tls["expires_at"], "%Y-%m-%dT%H:%M:%SZ")) - time.mktime(time.gmtime())
+    t.ok(tls["provisioned"] and 39 * 86400 < left < 41 * 86400,
+         "daily: the renewed certificate's notAfter (40 days) is recorded", tls)
+    w.patch({"op": "set_https", "host": h, "fields": {"days": -1}})
+    age_tls_check(w, h)
+    w.run("watch", "--once", timeout=120)
+    eq(probes(w, h), n + 2, "daily: probed again once the day passed")
+    st = w.status()
+    tls = st["fine"]["domains"][0]["tls"]
+    t.ok(tls["provisioned"] is False, "daily: an expired (refused) certificate: ssl_provisioned false", tls)
+    eq(w.db("SELECT ssl_provisioned FROM marketplace_project_domain WHERE domain = ?", h)[0][0], 0,
+       "daily: the column too")
+    eq(st["fine"]["status"], "active", "daily: the project stays active (its app is healthy)")
+    txt = w.run("status").stdout
+    t.ok("%s: dns active, tls not verified" % h in txt, "daily: status says the certificate is not verified", txt)
+    w.run("watch", "--once", timeout=120)
+    eq(probes(w, h), n + 2, "daily: a refused certificate is not probed again within the day")
+    w.patch({"op": "set_https", "host": h, "fields": {"days": 90}})
+    age_tls_check(w, h)
+    w.run("watch", "--once", timeout=120)
+    t.ok(w.status()["fine"]["domains"][0]["tls"]["provisioned"], "daily: a valid certificate again: provisioned")
+
+
 def no_slot(w):
     """a health wait holds no parallelism slot: with --parallelism 1 a quick project
     behind a slow one is active first"""
@@ -234,6 +291,40 @@ def resume(w):
     eq(w.status()["resume"]["status"], "active", "then active")
 
 
+def https_get(w, h, path="/healthz"):
+    """one GET of the simulator's HTTPS side as the world would make it (SNI and Host h,
+    verified against the test CA)"""
+    ctx = ssl.create_default_context(cafile=w.sim.ca_file)
+    with socket.create_connection(("127.0.0.1", w.sim.https_port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname=h) as s:
+            s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" % (path, h)).encode())
+            return int(s.recv(64).split()[1])
+
+
+def flip(w):
+    """a health path made to flip (the simulator's knob): fails, then passes; the
+    project goes active at the first 2xx, and the site keeps alternating"""
+    h = host("flip")
+    write_specs(w.specs, {"projects/flip.yaml": project("flip")})
+    w.patch({"op": "set_https", "host": h, "fields": {"flip": True}})
+    p = w.apply("--target", "project/flip", "--health-timeout", "30s", timeout=120)
+    eq(p.returncode, 0, "flip: the apply converges", p.stdout[-800:] + p.stderr)
+    eq([r[1] for r in w.sim_state()["meta"]["https_requests"][h]], [503, 200],
+       "flip: probed twice, failing then passing")
+    eq(w.status()["flip"]["status"], "active", "flip: active after the passing answer")
+    eq([https_get(w, h) for _ in range(4)], [503, 200, 503, 200], "flip: the site keeps alternating")
+
+
+def test_settings(w):
+    """the test settings are refused where they could reach the world"""
+    p = w.apply(env={"VRS_CONNECT_TO": ""})
+    t.ok(p.returncode == 1 and "VRS_CA_FILE" in p.stderr and "VRS_CONNECT_TO" in p.stderr,
+         "VRS_CA_FILE without VRS_CONNECT_TO is refused (a test CA never trusted for real sites)", p.stderr)
+    p = w.apply(env={"VRS_CONNECT_TO": "192.0.2.1:443"})
+    t.ok(p.returncode == 1 and "VRS_CONNECT_TO" in p.stderr and "loopback" in p.stderr,
+         "VRS_CONNECT_TO off loopback is refused", p.stderr)
+
+
 def main():
     root = tempfile.mkdtemp(prefix="vrs-t93-")
     files = {"platform.yaml": PLATFORM_DNS}
@@ -245,8 +336,11 @@ def main():
         converge(w)
         repair(w)
         drift(w)
+        daily(w)
         no_slot(w)
         resume(w)
+        flip(w)
+        test_settings(w)
     finally:
         w.close()
     return t.done()

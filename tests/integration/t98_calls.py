@@ -69,6 +69,10 @@ def main():
              "destinations read once per server used (%d servers)" % len(servers))
         t.ok(0 < c.get("POST /deploy", 0) < n / 2, "deploys batched: %d POST /deploy for %d apps"
              % (c.get("POST /deploy", 0), n))
+        # issue 12, item 2: the apps' health (running:healthy) is read in the batched list
+        t.eq(c.get("GET /applications/{uuid}", 0), 0, "no per-app read: health comes from GET /applications")
+        t.ok(c.get("GET /applications", 0) > 0, "the apps' health read in GET /applications (%d lists for %d "
+             "apps: one per poll tick, not per app)" % (c.get("GET /applications", 0), n))
         # the environment uuid each project's state row holds is its app's, from the deployment URL
         rows = dict(w.db("SELECT coolify_app_uuid, coolify_environment_uuid FROM marketplace_project "
                          "WHERE coolify_app_uuid IS NOT NULL"))

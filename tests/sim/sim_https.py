@@ -15,7 +15,9 @@ Knobs (admin op, vrs_sim.admin_op): {"op":"set_https","host":H,"fields":{...}}
   fail_count  the next N GETs answer `status`, then 200
   flip        true: answers alternate failing / passing
   status      the failing status (default 503)
-Requests are counted per host in sim.meta["https_requests"] {host: [[path, status], ...]}.
+Requests are counted per host in sim.meta["https_requests"] {host: [[path, status], ...]},
+TLS handshakes (by SNI, also those the client then refuses) in sim.meta["https_handshakes"]
+{host: n}.
 """
 
 import http.server
@@ -148,6 +150,9 @@ class Https:
 
     def on_sni(self, sock, name, _ctx):
         host = (name or "").lower()
+        with self.sim.lock:  # a refused certificate ends before any request: counted here
+            hs = self.sim.meta.setdefault("https_handshakes", {})
+            hs[host] = hs.get(host, 0) + 1
         if not host or self.app_of(host) is None:
             return None  # the default certificate
         site = self.site(host)

@@ -1057,6 +1057,58 @@ static void test_status_and_errors(void **state)
 	assert_int_equal(raw_exec(f->path, "PRAGMA foreign_key_check"), SQLITE_OK);
 }
 
+/* issue 12: a handshake's TLS facts; a refused one (no notAfter seen) keeps the recorded
+ * expiry; a check without a handshake records only when it was made */
+static const struct m_domain *find_domain(const struct m_world *w, const char *fqdn)
+{
+	for (size_t i = 0; i < w->nprojects; i++)
+		for (size_t k = 0; k < w->projects[i].ndomains; k++)
+			if (strcmp(w->projects[i].domains[k].fqdn, fqdn) == 0)
+				return &w->projects[i].domains[k];
+	return NULL;
+}
+
+static void test_tls_facts(void **state)
+{
+	struct fx *f = *state;
+	struct state *st = open_w(f);
+	const struct m_domain *d;
+	struct m_world w;
+
+	build_world(&w);
+	store_world(st, &w);
+	world_release(&w);
+	state_set_now(st, 1000000000);
+	assert_int_equal(
+	    state_domain_set_tls(st, "roma.vrs.gmbh", true, 2000000000, "HTTP 200", &f->err), 0);
+	world_init(&w);
+	assert_int_equal(state_load(st, &w, &f->err), 0);
+	assert_non_null(d = find_domain(&w, "roma.vrs.gmbh"));
+	assert_true(d->ssl_provisioned);
+	assert_int_equal(d->ssl_expires_at, 2000000000);
+	assert_int_equal(d->tls_checked_at, 1000000000);
+	world_release(&w);
+
+	state_set_now(st, 1000000100); /* refused: not provisioned, the expiry stays */
+	assert_int_equal(state_domain_set_tls(st, "roma.vrs.gmbh", false, 0, "refused", &f->err),
+			 0);
+	state_set_now(st, 1000000200); /* no connection: only the check's time */
+	assert_int_equal(state_domain_tls_checked(st, "pizzeria-roma.de", "no answer", &f->err), 0);
+	world_init(&w);
+	assert_int_equal(state_load(st, &w, &f->err), 0);
+	d = find_domain(&w, "roma.vrs.gmbh");
+	assert_false(d->ssl_provisioned);
+	assert_int_equal(d->ssl_expires_at, 2000000000);
+	assert_int_equal(d->tls_checked_at, 1000000100);
+	d = find_domain(&w, "pizzeria-roma.de");
+	assert_false(d->ssl_provisioned);
+	assert_int_equal(d->ssl_expires_at, 0);
+	assert_int_equal(d->tls_checked_at, 1000000200);
+	world_release(&w);
+	assert_int_equal(state_domain_tls_checked(st, "ghost.example", "x", &f->err), -1);
+	state_close(st);
+}
+
 static void test_rollback(void **state)
 {
 	struct fx *f = *state;
@@ -1500,6 +1552,7 @@ int main(void)
 	/* the state API alone: both backends */
 	const struct CMUnitTest both[] = {
 	    cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tls_facts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_journal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_preview, setup, teardown),
