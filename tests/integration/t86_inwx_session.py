@@ -2,8 +2,8 @@
 """INWX sessions (issue 11, item 12, part): a session that ends (2500) with a call
 that may have landed is never answered by a blind resend after the re-login. A
 domain.create or domain.transfer that landed is looked up and adopted, never
-ordered twice; a nameserver.createRecord that landed is looked up and adopted, never sent twice.
-Prints TAP."""
+ordered twice; a nameserver.createRecord that landed is looked up and adopted,
+never sent twice. Prints TAP."""
 
 import os
 import sys
