@@ -3,7 +3,8 @@
 the deadlines of item 5), against the simulator with each behaviour on:
 
 - app deletion is queued: archive with --allow-delete waits until the app is
-  gone, then deletes the project; deletes send delete_volumes=false; a wait
+  gone, then deletes the project; deletes send delete_volumes=false unless
+  the spec says app.delete_volumes: true (the plan shows it); a wait
   that runs out leaves the project for the next run, not in error;
 - GET /deployments answers an object keyed by row position during a
   33-project apply; a list that fails to parse still counts against the
@@ -30,11 +31,13 @@ t = Tap()
 MULTI = os.path.join(TOP, "examples", "multi-server")
 
 
-def archive(w, slug):
+def archive(w, slug, delete_volumes=False):
     path = os.path.join(w.specs, "projects", slug + ".yaml")
     with open(path) as f:
         s = f.read()
     s2 = re.sub(r"(bundle: [a-z-]+\n)", r"\1lifecycle: archived\n", s, count=1)
+    if delete_volumes:
+        s2 = s2.replace("app:\n", "app:\n  delete_volumes: true\n", 1)
     assert s2 != s, path
     with open(path, "w") as f:
         f.write(s2)
@@ -75,6 +78,19 @@ def keyed_list_and_async_delete():
         t.ok(dels and dels[-1]["query"].get("delete_volumes") == "false",
              "the app DELETE sends delete_volumes=false", dels[-1:] if dels else None)
         t.eq(w.status()["kunde-11"]["status"], "archived", "the project is archived, not in error")
+
+        # a spec that asks for volume deletion: the plan says so, the DELETE sends it
+        archive(w, "kunde-13", delete_volumes=True)
+        w.apply()
+        p = w.run("plan")
+        seg = p.stdout.split("coolify_app kunde-13", 1)[-1].split("\n  - ", 1)[0]
+        t.ok("volumes: deleted" in seg, "plan: the app's delete says its volumes go too", seg[:400])
+        p = w.apply("--allow-delete")
+        t.eq(p.returncode, 0, "archive with delete_volumes: true applies")
+        show(p)
+        dels = {d["name"]: d["query"] for d in w.sim_state()["meta"].get("app_deletions", [])}
+        t.eq((dels.get("kunde-13", {}).get("delete_volumes"), dels.get("kunde-11", {}).get("delete_volumes")),
+             ("true", "false"), "delete_volumes=true only for the app whose spec asks for it")
     finally:
         w.close()
 
