@@ -182,7 +182,11 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (want_help || nrest == 0) {
-		print_usage(want_help ? stdout : stderr);
+		/* no command: the usage text, or under --log-format json one error line */
+		if (!want_help && g.log_json)
+			cmd_error("no command given ('vrsctl --help' lists them)");
+		else
+			print_usage(want_help ? stdout : stderr);
 		free(rest);
 		return want_help ? EXIT_OK : EXIT_ERR;
 	}

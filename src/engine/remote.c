@@ -577,6 +577,12 @@ static void start_simple(struct run *run, struct job *j, struct vrs_err *err)
 	send_simple(run, j, uuid, err);
 }
 
+/* an app's volumes go with it only when its spec says delete_volumes (the plan shows it) */
+static unsigned delete_flags(const struct job *j)
+{
+	return j->p->want && j->p->want->app.delete_volumes ? 0 : COOLIFY_KEEP_VOLUMES;
+}
+
 static void send_simple(struct run *run, struct job *j, const char *uuid, struct vrs_err *err)
 {
 	struct coolify *c = run->pv->coolify;
@@ -591,7 +597,7 @@ static void send_simple(struct run *run, struct job *j, const char *uuid, struct
 	else if (j->a->op == OP_START)
 		rc = coolify_app_start_async(c, uuid, on_simple, j, err);
 	else if (j->a->resource == RES_COOLIFY_APP)
-		rc = coolify_app_delete_async(c, uuid, COOLIFY_KEEP_VOLUMES, on_simple, j, err);
+		rc = coolify_app_delete_async(c, uuid, delete_flags(j), on_simple, j, err);
 	else
 		rc = coolify_project_delete_async(c, uuid, on_simple, j, err);
 	if (rc < 0)

@@ -176,6 +176,8 @@ struct m_app {
 	char *health_path;
 	struct m_env *env;
 	size_t nenv;
+	/* archived: Coolify deletes the app's volumes too (default false: kept) */
+	bool delete_volumes;
 	struct m_pos pos;
 };
 

@@ -32,6 +32,9 @@ void plan_archive(struct builder *b, const struct m_project *dp, const struct m_
 	}
 	if (app) {
 		a_del = pb_act(b, OP_DELETE, RES_COOLIFY_APP, slug, slug, SVC_COOLIFY, src);
+		/* volumes are kept unless the spec asks (a removed project's are kept) */
+		if (dp && dp->app.delete_volumes)
+			pb_chg(b, a_del, "volumes", NULL, "deleted");
 		pb_reason(b, a_del, "%s%s", why, pb_destructive_note(b));
 		pb_req(b, a_del, a_stop);
 	}

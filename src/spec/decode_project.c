@@ -208,6 +208,7 @@ static const struct field app_fields[] = {
     FI("port", 0, struct m_app, port, 1, 65535),
     FS("health_path", FC_PATH, 0, struct m_app, health_path),
     FF("env", 0, fn_env),
+    FB("delete_volumes", struct m_app, delete_volumes),
     FEND,
 };
 

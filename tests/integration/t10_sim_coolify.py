@@ -474,6 +474,11 @@ def build_queue():
         st = [c.get("/deployments/" + d).json["status"] for d in deps]
         t.eq(st, ["finished", "finished", "in_progress"], "it starts when a build slot frees")
         adm.post("/_sim/state", {"op": "finish_deployments"})
+        # by_uuids skips an unknown uuid of a batch silently: one item per known app
+        r = c.post("/deploy?uuid=%s,nope0000&force=true" % apps[2])
+        t.eq((r.status, [x["resource_uuid"] for x in r.json.get("deployments", [])]), (200, [apps[2]]),
+             "a batch naming an unknown uuid deploys the known app and skips the other")
+        adm.post("/_sim/state", {"op": "finish_deployments"})
         adm.post("/_sim/state", {"op": "set_server", "uuid": s,
                                  "fields": {"settings": {"deployment_queue_limit": 1, "concurrent_builds": 1}}})
         r = c.post("/deploy?uuid=%s,%s&force=true" % (apps[0], apps[1]))

@@ -56,6 +56,12 @@ def main():
     t.ok("--format" in objs[0]["message"], "and names the flag")
     p = w.run("--log-format", "json", "frobnicate")
     all_json("unknown command", p, "error")
+    p = w.run("--log-format", "json")
+    t.eq(p.returncode, 1, "no command exits 1")
+    all_json("no command", p, "error")
+    p = w.run()
+    t.ok(p.returncode == 1 and p.stderr.startswith("usage: vrsctl"), "text mode: no command prints the usage",
+         p.stderr[:200])
     p = w.run("--log-format", "json", "status", "no-such-project")
     all_json("status of an unknown project", p, "error")
     p = w.run("--log-format", "json", "apply")

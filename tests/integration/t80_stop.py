@@ -57,10 +57,10 @@ def wait_until(pred, timeout=30.0):
     return False
 
 
-def stop(proc):
-    """SIGTERM; (exit status or None, seconds, output)"""
+def stop(proc, sig=signal.SIGTERM):
+    """SIGTERM (or sig); (exit status or None, seconds, output)"""
     t0 = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     try:
         out, _ = proc.communicate(timeout=30)
         if vrsenv.SANITIZED:
@@ -114,8 +114,10 @@ def resumed_deployment_failed():
     try:
         proc = start(w, "apply", "--auto-approve")
         t.ok(wait_until(lambda: len(deployments(w)) > 0), "a deployment started")
-        rc, secs, out = stop(proc)
-        t.eq(rc, 1, "SIGTERM: apply exits 1")
+        rc, secs, out = stop(proc, signal.SIGINT)
+        t.eq(rc, 1, "SIGINT: apply exits 1")
+        t.ok(secs < BOUND and "interrupted, " in out, "within %d s, saying it was interrupted" % BOUND,
+             "%.2f s: %s" % (secs, out[-400:]))
         d = deployments(w, "kappa")[0]
         w.patch({"op": "set_deployment", "uuid": d["deployment_uuid"], "fields": {"status": "failed"}})
         p = w.apply(timeout=120)
@@ -182,6 +184,15 @@ def watch_during_deployment():
         print("# watch stopped after %.2f s" % secs)
         t.eq(rc, 0, "SIGTERM to watch during a 30 s deployment: exit 0")
         t.ok(secs < BOUND, "within %d s" % BOUND, "%.2f s" % secs)
+        # a second watch resumes polling that deployment; SIGINT stops it the same way
+        w.reset_calls()
+        proc = start(w, "watch")
+        t.ok(wait_until(lambda: any(k.startswith("GET /deployments") for k in w.calls().get("coolify", {}))),
+             "the next watch polls the interrupted run's deployment")
+        rc, secs, out = stop(proc, signal.SIGINT)
+        t.eq(rc, 0, "SIGINT to watch during the deployment: exit 0")
+        t.ok(secs < BOUND, "within %d s" % BOUND, "%.2f s" % secs)
+        t.eq(len(deployments(w, "kappa")), 1, "no second deployment was queued")
     finally:
         w.close()
 

@@ -3,7 +3,8 @@
 the deadlines of item 5), against the simulator with each behaviour on:
 
 - app deletion is queued: archive with --allow-delete waits until the app is
-  gone, then deletes the project; deletes send delete_volumes=false; a wait
+  gone, then deletes the project; deletes send delete_volumes=false unless
+  the spec says app.delete_volumes: true (the plan shows it); a wait
   that runs out leaves the project for the next run, not in error;
 - GET /deployments answers an object keyed by row position during a
   33-project apply; a list that fails to parse still counts against the
@@ -11,25 +12,32 @@ the deadlines of item 5), against the simulator with each behaviour on:
 - --deploy-timeout counts running time only (from leaving queued),
   --deploy-queue-timeout the time in queued;
 - a full deploy queue (429 with Retry-After on POST /deploy) is waited out,
-  not counted as a failed try, while the other deployments go on.
+  not counted as a failed try, while the other deployments go on: polling
+  continues and their ends are seen during the wait; the refused app is sent
+  again only after Retry-After.
 Prints TAP."""
 
+import datetime
 import os
 import re
+import shutil
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vrsenv import TOP, Tap, World  # noqa: E402
+from vrsenv import TOP, Tap, World, write_specs  # noqa: E402
 
 t = Tap()
 MULTI = os.path.join(TOP, "examples", "multi-server")
 
 
-def archive(w, slug):
+def archive(w, slug, delete_volumes=False):
     path = os.path.join(w.specs, "projects", slug + ".yaml")
     with open(path) as f:
         s = f.read()
     s2 = re.sub(r"(bundle: [a-z-]+\n)", r"\1lifecycle: archived\n", s, count=1)
+    if delete_volumes:
+        s2 = s2.replace("app:\n", "app:\n  delete_volumes: true\n", 1)
     assert s2 != s, path
     with open(path, "w") as f:
         f.write(s2)
@@ -70,6 +78,19 @@ def keyed_list_and_async_delete():
         t.ok(dels and dels[-1]["query"].get("delete_volumes") == "false",
              "the app DELETE sends delete_volumes=false", dels[-1:] if dels else None)
         t.eq(w.status()["kunde-11"]["status"], "archived", "the project is archived, not in error")
+
+        # a spec that asks for volume deletion: the plan says so, the DELETE sends it
+        archive(w, "kunde-13", delete_volumes=True)
+        w.apply()
+        p = w.run("plan")
+        seg = p.stdout.split("coolify_app kunde-13", 1)[-1].split("\n  - ", 1)[0]
+        t.ok("volumes: deleted" in seg, "plan: the app's delete says its volumes go too", seg[:400])
+        p = w.apply("--allow-delete")
+        t.eq(p.returncode, 0, "archive with delete_volumes: true applies")
+        show(p)
+        dels = {d["name"]: d["query"] for d in w.sim_state()["meta"].get("app_deletions", [])}
+        t.eq((dels.get("kunde-13", {}).get("delete_volumes"), dels.get("kunde-11", {}).get("delete_volumes")),
+             ("true", "false"), "delete_volumes=true only for the app whose spec asks for it")
     finally:
         w.close()
 
@@ -163,7 +184,89 @@ def queue_full():
         w.close()
 
 
+QF_SPECS = """kind: Server
+name: fsn1-01
+coolify_uuid: "rg8ks8c"
+ip_address: 203.0.113.10
+---
+kind: Server
+name: nbg1-01
+coolify_uuid: "k3m9x2p"
+ip_address: 198.51.100.20
+---
+kind: BaseDomain
+domain: vrs.gmbh
+default: true
+---
+kind: ProjectType
+code: gastro
+name: Gastronomie
+"""
+
+
+def qf_project(slug, server):
+    return ("kind: Project\nslug: %s\nname: %s\nowner_email: info@%s.de\nproject_type: gastro\n"
+            "server: %s\napp:\n  image: \"ghcr.io/vrs/core:1.0\"\n" % (slug, slug.title(), slug, server))
+
+
+def log_times(w, action):
+    """unix seconds of the provisioning log's rows of that action"""
+    out = []
+    for (v,) in w.db("SELECT created_at FROM marketplace_provisioning_log WHERE action = ?", action):
+        if isinstance(v, str):
+            v = datetime.datetime.strptime(v[:26], "%Y-%m-%d %H:%M:%S.%f")
+        out.append(v.replace(tzinfo=datetime.timezone.utc).timestamp())
+    return out
+
+
+def queue_full_others_go_on():
+    # fsn1-01 runs one build and queues one: its second app in a batch is refused (429,
+    # Retry-After 4 s); nbg1-01 takes everything. While vrsctl waits out the Retry-After,
+    # it goes on polling, sees the other deployments finish, and resends only after it.
+    RA = 4.0
+    root = tempfile.mkdtemp(prefix="vrs-t81-")
+    files = {"servers.yaml": QF_SPECS}
+    for i in range(3):
+        files["projects/f%d.yaml" % i] = qf_project("f%d" % i, "fsn1-01")
+        files["projects/n%d.yaml" % i] = qf_project("n%d" % i, "nbg1-01")
+    write_specs(root, files)
+    w = World(root, copy_specs=False, sim_args=("--deploy-time", "1.5", "--deploy-retry-after", "%g" % RA))
+    try:
+        w.patch({"op": "set_server", "uuid": "rg8ks8c",
+                 "fields": {"settings": {"deployment_queue_limit": 1, "concurrent_builds": 1}}})
+        p = w.apply(timeout=240)
+        t.eq(p.returncode, 0, "a 429 on one server's deploys: the apply converges")
+        show(p)
+        st = w.sim_state()
+        n = {}
+        for d in st["coolify"]["deployments"]:
+            n[d["application_name"]] = n.get(d["application_name"], 0) + 1
+        t.eq(n, {s: 1 for s in ("f0", "f1", "f2", "n0", "n1", "n2")}, "one deployment per app")
+        dc = st["meta"].get("deploy_calls", [])
+        first = next((c for c in dc if c["refused"]), None)
+        t.ok(first is not None, "a POST /deploy was refused with 429 (queue full)", dc)
+        if first is None:
+            return
+        t429 = first["at"]
+        resend = next((c["at"] for c in dc if c["at"] > t429 and first["refused"] in c["names"]), None)
+        t.ok(resend is not None and resend - t429 >= RA - 0.05,
+             "the refused app is sent again only after Retry-After (%g s)" % RA,
+             None if resend is None else "%.2f s later" % (resend - t429))
+        if resend is None:
+            return
+        times = w.admin.get("/_sim/calls/times").json["coolify"]
+        polls = [x for x in times.get("GET /deployments", []) if t429 < x < resend]
+        t.ok(len(polls) >= 2, "deployment polling goes on during the wait (%d lists)" % len(polls))
+        seen = [x for x in log_times(w, "deployment_completed") if t429 < x < resend]
+        t.ok(seen, "other deployments are seen finishing during the wait",
+             [round(x - t429, 2) for x in log_times(w, "deployment_completed")])
+    finally:
+        w.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main():
+    queue_full_others_go_on()
     keyed_list_and_async_delete()
     delete_wait_runs_out()
     unparsable_polls_count()

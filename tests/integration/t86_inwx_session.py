@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """INWX sessions (issue 11, item 12, part): a session that ends (2500) with a call
 that may have landed is never answered by a blind resend after the re-login. A
-domain.create that landed is looked up and adopted, never ordered twice; a
-nameserver.createRecord that landed is looked up and adopted, never sent twice.
-Prints TAP."""
+domain.create or domain.transfer that landed is looked up and adopted, never
+ordered twice; a nameserver.createRecord that landed is looked up and adopted,
+never sent twice. Prints TAP."""
 
 import os
 import sys
@@ -56,6 +56,29 @@ def order_lands():
     w.close()
 
 
+def transfer_lands():
+    w = world({"platform.yaml": PLATFORM,
+               "p/move.yaml": project("move", "  - domain: move-me.de\n    type: transferred\n"
+                                      "    auth_code: {from_env: MOVE_AUTH}\n")})
+    w.env["MOVE_AUTH"] = "Xy7-transfer-CODE-4242"
+    w.faults([{"match": "domain.transfer", "kind": "inwx2500", "apply": True, "count": 1}])
+    p = w.apply()
+    t.ok(p.returncode in (0, 1), "apply with a transfer runs (rc %d)" % p.returncode, p.stderr[-800:])
+    t.eq(calls(w, "domain.transfer"), 1, "domain.transfer that landed with a 2500 answer is not resent")
+    t.ok(calls(w, "account.login") >= 2, "the client logged in again")
+    t.ok(calls(w, "domain.info") >= 1, "the transfer was looked up instead")
+    t.eq(w.db("SELECT inwx_domain_id IS NOT NULL FROM marketplace_project_domain WHERE domain='move-me.de'"), [(1,)],
+         "the transfer that landed is adopted: its INWX id is recorded")
+    w.faults([])
+    for _ in range(4):
+        w.apply()
+        if w.status()["move"]["status"] == "active":
+            break
+    t.eq(w.status()["move"]["status"], "active", "and the project converges")
+    t.eq(calls(w, "domain.transfer"), 1, "transferred once")
+    w.close()
+
+
 def record_lands():
     w = world({"platform.yaml": PLATFORM, "p/rec.yaml": project("rec")})
     w.faults([{"match": "nameserver.createRecord", "kind": "inwx2500", "apply": True, "count": 1}])
@@ -70,5 +93,6 @@ def record_lands():
 
 
 order_lands()
+transfer_lands()
 record_lands()
 sys.exit(t.done())

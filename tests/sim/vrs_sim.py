@@ -67,7 +67,9 @@ CLI
                           (counted in meta.deploy_queue_full). A batch uuid=a,b,c queues its
                           apps in order and answers that 429 at the first full server: the
                           apps before it stay queued (DeployController::by_uuids);
-                          meta.deploy_batches lists how many uuids each POST /deploy named.
+                          meta.deploy_batches lists how many uuids each POST /deploy named;
+                          meta.deploy_calls [{"at","names","refused"}] when each came, the
+                          apps it named and the one its 429 refused (null: no 429).
   --delete-time S         DELETE /applications/{uuid} only queues the deletion (Coolify's
                           DeleteResourceJob): the app stays listed and readable, and its
                           project/environment answer 400 "has resources", for S seconds
@@ -1596,6 +1598,9 @@ class Coolify:
             self.sim.meta.setdefault("deploy_batches", []).append(len(named))
             apps = [self.sim.app(u) for u in named]
             apps = [a for a in apps if a]
+            # meta.deploy_calls: when each call came, the apps it named, the app a 429 refused
+            call = {"at": time.time(), "names": [a["name"] for a in apps], "refused": None}
+            self.sim.meta.setdefault("deploy_calls", []).append(call)
         else:
             want = set(str(tags).split(","))
             apps = [a for a in self.sim.apps if want & set(a.get("tags", []))]
@@ -1609,6 +1614,8 @@ class Coolify:
             s = self.sim.server(a["server_uuid"]) or {"settings": {}}
             if self.sim.server_active(a["server_uuid"], ("queued",)) >= s["settings"].get("deployment_queue_limit", 25):
                 self.sim.meta["deploy_queue_full"] = self.sim.meta.get("deploy_queue_full", 0) + 1
+                if uuids:
+                    call["refused"] = a["name"]
                 raise ApiError(429, {"message": "Deployment queue is full. Please wait for existing deployments to complete."},
                                {"Retry-After": "%g" % self.sim.opts.deploy_retry_after})
             if not force and self.sim.active_deployment(a):

@@ -104,6 +104,22 @@ static void test_valid_base(void **state)
 	res_free(&r);
 }
 
+/* app.delete_volumes: a boolean, read into the model */
+static void test_delete_volumes(void **state)
+{
+	struct res r;
+	(void)state;
+	load_str(&r, BASE "kind: Project\nslug: roma\nname: Roma\nowner_email: a@b.de\n"
+			  "project_type: gastro\napp: {image: img, delete_volumes: true}\n");
+	assert_int_equal(r.rc, 0);
+	assert_true(r.w.projects[0].app.delete_volumes);
+	res_free(&r);
+	load_str(&r, BASE "kind: Project\nslug: roma\nname: Roma\nowner_email: a@b.de\n"
+			  "project_type: gastro\napp: {image: img, delete_volumes: sometimes}\n");
+	assert_int_not_equal(r.rc, 0);
+	res_free(&r);
+}
+
 static void test_defaults(void **state)
 {
 	struct res r;
@@ -122,6 +138,7 @@ static void test_defaults(void **state)
 	assert_false(p->preview_protection);
 	assert_int_equal(p->app.port, 8000);
 	assert_string_equal(p->app.health_path, "/health");
+	assert_false(p->app.delete_volumes); /* an archive keeps the volumes */
 	assert_int_equal(p->ndomains, 1);
 	assert_string_equal(p->domains[0].fqdn, "roma.vrs.gmbh");
 	assert_string_equal(p->domains[0].base_domain, "vrs.gmbh");
@@ -551,17 +568,12 @@ static void test_coolify_trims(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_valid_base),
-	    cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_dup_key),
-	    cmocka_unit_test(test_positions),
-	    cmocka_unit_test(test_positions_exact),
-	    cmocka_unit_test(test_model_positions),
-	    cmocka_unit_test(test_rules),
-	    cmocka_unit_test(test_rules2),
-	    cmocka_unit_test(test_secrets_not_echoed),
-	    cmocka_unit_test(test_hostile),
-	    cmocka_unit_test(test_load_dir),
+	    cmocka_unit_test(test_valid_base),	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_delete_volumes),  cmocka_unit_test(test_dup_key),
+	    cmocka_unit_test(test_positions),	    cmocka_unit_test(test_positions_exact),
+	    cmocka_unit_test(test_model_positions), cmocka_unit_test(test_rules),
+	    cmocka_unit_test(test_rules2),	    cmocka_unit_test(test_secrets_not_echoed),
+	    cmocka_unit_test(test_hostile),	    cmocka_unit_test(test_load_dir),
 	    cmocka_unit_test(test_coolify_trims),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
