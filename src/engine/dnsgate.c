@@ -24,6 +24,7 @@
 #include "engine/dnsgate_int.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,7 @@ static void on_answer(void *ud, int rc, const struct dns_msg *m, struct vrs_err 
 				 err->msg);
 	}
 	free(a);
+	gt->g->gen++;
 	if (--gt->out == 0 && gt->j)
 		gate_round_done(gt);
 }
@@ -462,6 +464,7 @@ void dnsgate_wait(struct run *run, struct job *j, gate_fn cont)
 	}
 	g->v = v;
 	g->v[g->n++] = gt;
+	g->gen++;
 	gt->g = g;
 	gt->j = j;
 	gt->cont = cont;
@@ -474,7 +477,7 @@ void dnsgate_wait(struct run *run, struct job *j, gate_fn cont)
 /* ---- the loop's turn ------------------------------------------------------------------ */
 
 /* one gate's turn: its zones known, then a round of questions when due */
-static void gate_turn(struct dnsgate *g, struct gate *gt, long long now, int *wait_ms)
+static void gate_turn(struct dnsgate *g, struct gate *gt, long long now)
 {
 	struct vrs_err err;
 	bool ready = true;
@@ -484,8 +487,10 @@ static void gate_turn(struct dnsgate *g, struct gate *gt, long long now, int *wa
 	for (size_t i = 0; i < gt->nit && gt->j; i++) {
 		struct gzone *zs[2] = {gt->it[i].z, gt->it[i].own};
 		for (int k = 0; k < 2 && gt->j; k++) {
+			if (zs[k] == NULL || zs[k]->st == Z_READY)
+				continue;
 			err_clear(&err);
-			if (zs[k] == NULL || zone_ready(zs[k], &err))
+			if (zone_ready(zs[k], &err))
 				continue;
 			ready = false;
 			if (zs[k]->st == Z_FAILED)
@@ -498,28 +503,45 @@ static void gate_turn(struct dnsgate *g, struct gate *gt, long long now, int *wa
 		gate_ask(g, gt);
 		return;
 	}
-	if (gt->next_ms - now < *wait_ms)
-		*wait_ms = (int)(gt->next_ms - now);
+	if (gt->next_ms < g->due_ms)
+		g->due_ms = gt->next_ms;
 }
 
-void dnsgate_step(struct run *run, int *wait_ms)
+/* every gate's turn, the ended ones freed, when something happened or a round is due */
+static size_t gates_look(struct dnsgate *g, long long now)
 {
-	struct dnsgate *g = run->dnsgate;
-	long long now = engine_now_ms();
+	unsigned long gen = g->gen;
 	size_t k = 0;
-	int block = 0;
 
-	if (g == NULL)
-		return;
+	if (g->looked == gen && now < g->due_ms)
+		return g->n;
 	for (size_t i = 0; i < g->n; i++)
 		if (g->v[i]->j || g->v[i]->out > 0)
 			g->v[k++] = g->v[i];
 		else
 			gate_free(g->v[i]);
 	g->n = k;
+	g->due_ms = LLONG_MAX;
 	for (size_t i = 0; i < g->n; i++)
 		if (g->v[i]->j)
-			gate_turn(g, g->v[i], now, wait_ms);
+			gate_turn(g, g->v[i], now);
+	/* what happened during the look (an answer at once, a zone known) is looked at next */
+	g->looked = g->gen == gen ? gen : gen - 1;
+	return k;
+}
+
+void dnsgate_step(struct run *run, int *wait_ms)
+{
+	struct dnsgate *g = run->dnsgate;
+	long long now = engine_now_ms();
+	size_t k;
+	int block = 0;
+
+	if (g == NULL)
+		return;
+	k = gates_look(g, now);
+	if (g->due_ms != LLONG_MAX && g->due_ms - now < *wait_ms)
+		*wait_ms = g->due_ms > now ? (int)(g->due_ms - now) : 0;
 	/*
 	 * With no HTTP transfer running, the pool's step does not sleep: the
 	 * gate's own wait (its sockets, or its next round) is slept here, a

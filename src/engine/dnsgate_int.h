@@ -36,6 +36,14 @@ struct dnsgate {
 	struct gate **v;
 	size_t n;
 	bool closing;
+	/*
+	 * Thousands of gates wait at once in a large apply and the loop steps
+	 * many times a second: a step looks at every gate only when something
+	 * happened since the last look (gen: a gate added, an answer, a zone
+	 * known or failed) or a gate's next round is due (due_ms).
+	 */
+	unsigned long gen, looked;
+	long long due_ms;
 };
 
 /* the zone (an INWX zone, or a TLD when tld) of the run's gate data; NULL when out of memory */

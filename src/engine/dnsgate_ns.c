@@ -39,6 +39,7 @@ static void zone_fail(struct gzone *z, const char *fmt, ...)
 	va_list ap;
 
 	z->st = Z_FAILED;
+	z->g->gen++;
 	va_start(ap, fmt);
 	vsnprintf(z->why, sizeof(z->why), fmt, ap);
 	va_end(ap);
@@ -64,6 +65,7 @@ static void on_addr(void *ud, int rc, const struct dns_msg *m, struct vrs_err *e
 				  z->ns[0]);
 		else
 			z->st = Z_READY;
+		z->g->gen++;
 	}
 }
 
@@ -77,6 +79,7 @@ static void zone_have_names(struct gzone *z)
 		snprintf(z->srv[0], sizeof(z->srv[0]), "%s", run->pv->nameserver);
 		z->nsrv = 1;
 		z->st = Z_READY;
+		z->g->gen++;
 		return;
 	}
 	if (z->nns == 0) {
