@@ -21,51 +21,9 @@ t = Tap()
 DEBOUNCE = 0.3
 
 
-class Watch:
+class Watch(vrsenv.JsonWatch):
     def __init__(self, w, *args):
-        self.w = w
-        self.logpath = os.path.join(w.dir, "watch-%d.log" % time.time_ns())
-        self.log = open(self.logpath, "w+")
-        cmd = [vrsenv.VRSCTL, "--specs", w.specs, "--state", w.state, "--log-format", "json",
-               "watch", "--debounce", "%dms" % int(DEBOUNCE * 1000)] + list(args)
-        self.p = subprocess.Popen(cmd, env=w.env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def events(self):
-        self.log.flush()
-        return vrsenv.json_log_events(self.logpath)
-
-    def count(self, event, action=None):
-        return sum(1 for e in self.events() if e.get("event") == event and (action is None or e.get("action") == action))
-
-    def wait_for(self, pred, timeout=10.0):
-        t0 = time.time()
-        while time.time() - t0 < timeout:
-            if pred():
-                return time.time() - t0
-            time.sleep(0.02)
-        return None
-
-    def idle(self, quiet=1.0, timeout=20.0):
-        """wait until no reconcile runs and none started for `quiet` seconds"""
-        t0 = time.time()
-        while time.time() - t0 < timeout:
-            n = len(self.events())
-            time.sleep(quiet)
-            ev = self.events()
-            started = sum(1 for e in ev if e.get("event") == "reconcile_started")
-            finished = sum(1 for e in ev if e.get("event") == "reconcile_finished")
-            if len(ev) == n and started == finished:
-                return True
-        return False
-
-    def stop(self, sig=signal.SIGTERM, timeout=15):
-        if self.p.poll() is None:
-            self.p.send_signal(sig)
-        try:
-            return self.p.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            return None
+        super().__init__(w, ["--debounce", "%dms" % int(DEBOUNCE * 1000)] + list(args))
 
 
 def image_of(w, name):

@@ -9,11 +9,8 @@ simulator's call log gives the order of the calls. TAP."""
 
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vrsenv  # noqa: E402
@@ -44,44 +41,12 @@ def world():
     return World(specs, copy_specs=False)
 
 
-class Watch:
+class Watch(vrsenv.JsonWatch):
     def __init__(self, w, *args):
-        self.w = w
-        self.logpath = os.path.join(w.dir, "watch-%d.log" % time.time_ns())
-        self.log = open(self.logpath, "w+")
-        cmd = [vrsenv.VRSCTL, "--specs", w.specs, "--state", w.state, "--log-format", "json",
-               "watch", "--debounce", "%dms" % int(DEBOUNCE * 1000)] + list(args)
-        self.p = subprocess.Popen(cmd, env=w.env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def events(self, name=None):
-        self.log.flush()
-        out = []
-        with open(self.logpath) as f:
-            for line in f:
-                try:
-                    e = json.loads(line)
-                except ValueError:
-                    continue
-                if name is None or e.get("event") == name:
-                    out.append(e)
-        return out
+        super().__init__(w, ["--debounce", "%dms" % int(DEBOUNCE * 1000)] + list(args))
 
     def wait_for(self, pred, timeout=20.0):
-        t0 = time.time()
-        while time.time() - t0 < timeout:
-            if pred():
-                return True
-            time.sleep(0.05)
-        return False
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-        try:
-            return self.p.wait(15)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            return None
+        return super().wait_for(pred, timeout) is not None
 
 
 def zone_reads(log):

@@ -13,7 +13,6 @@ import os
 import re
 import signal
 import stat
-import subprocess
 import sys
 import time
 
@@ -25,46 +24,22 @@ t = Tap()
 CREDS = ("VRS_COOLIFY_TOKEN", "VRS_COOLIFY_URL", "VRS_INWX_USER", "VRS_INWX_PASSWORD", "VRS_INWX_URL")
 
 
-class Watch:
+class Watch(vrsenv.JsonWatch):
     def __init__(self, w, planfile):
-        self.logpath = os.path.join(w.dir, "watch.log")
-        self.log = open(self.logpath, "w+")
         env = {k: v for k, v in w.env.items() if k not in CREDS}
-        cmd = [vrsenv.VRSCTL, "--specs", w.specs, "--state", w.state, "--log-format", "json",
-               "watch", "--debounce", "100ms", "--interval", "1h", "--plan-out", planfile]
-        self.p = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-
-    def events(self):
-        self.log.flush()
-        return vrsenv.json_log_events(self.logpath)
+        super().__init__(w, ["--debounce", "100ms", "--interval", "1h", "--plan-out", planfile], env)
 
     def planned(self):
-        return [e for e in self.events() if e.get("event") == "planned"]
+        return self.events("planned")
 
     def settle(self, n_before, what, timeout=15.0):
         """wait for a plan after n_before plans, then for quiet; the last planned event"""
         t0 = time.time()
         while time.time() - t0 < timeout and len(self.planned()) <= n_before:
             time.sleep(0.02)
-        while time.time() - t0 < timeout:
-            n = len(self.events())
-            time.sleep(0.4)
-            ev = self.events()
-            started = sum(1 for e in ev if e.get("event") == "reconcile_started")
-            finished = sum(1 for e in ev if e.get("event") == "reconcile_finished")
-            if len(ev) == n and started == finished:
-                break
+        self.idle(0.4, max(timeout - (time.time() - t0), 0.5))
         p = self.planned()
         return p[-1] if len(p) > n_before else None
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-        try:
-            return self.p.wait(15)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            return None
 
 
 def counts(ev):

@@ -7,10 +7,12 @@ Standard library only (plus tests/sim/simlib.py and seed_from_specs.py).
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.environ.get("TOP") or os.path.dirname(os.path.dirname(HERE))
@@ -120,6 +122,57 @@ def json_log_events(path):
             except ValueError:
                 out.append({"event": "raw", "message": line.rstrip("\n")})
     return out
+
+
+class JsonWatch:
+    """a `vrsctl --log-format json watch` of a World, its log in the World's
+    directory: events, waiting for them, quiet, and SIGTERM"""
+
+    def __init__(self, w, args, env=None):
+        self.w = w
+        self.logpath = os.path.join(w.dir, "watch-%d.log" % time.time_ns())
+        self.log = open(self.logpath, "w+")
+        cmd = [VRSCTL, "--specs", w.specs, "--state", w.state, "--log-format", "json",
+               "watch"] + list(args)
+        self.p = subprocess.Popen(cmd, env=env or w.env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def events(self, name=None):
+        self.log.flush()
+        return [e for e in json_log_events(self.logpath) if name is None or e.get("event") == name]
+
+    def count(self, event, action=None):
+        return sum(1 for e in self.events(event) if action is None or e.get("action") == action)
+
+    def wait_for(self, pred, timeout=10.0):
+        """seconds until pred() held (never 0), or None at the timeout"""
+        t0 = time.time()
+        while time.time() - t0 < timeout:
+            if pred():
+                return max(time.time() - t0, 1e-6)
+            time.sleep(0.02)
+        return None
+
+    def idle(self, quiet=1.0, timeout=20.0):
+        """wait until no reconcile runs and none started for `quiet` seconds"""
+        t0 = time.time()
+        while time.time() - t0 < timeout:
+            n = len(self.events())
+            time.sleep(quiet)
+            ev = self.events()
+            started = sum(1 for e in ev if e.get("event") == "reconcile_started")
+            finished = sum(1 for e in ev if e.get("event") == "reconcile_finished")
+            if len(ev) == n and started == finished:
+                return True
+        return False
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            return None
 
 
 def write_specs(root, files):
