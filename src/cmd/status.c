@@ -8,6 +8,7 @@
 #include "state/state.h"
 #include "util/buf.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -322,6 +323,60 @@ static void text_zones(struct buf *b, const struct state_zone_reads *z)
 		   old->read_at ? state_time_fmt(old->read_at, t, sizeof(t)) : "never");
 }
 
+/*
+ * issue 13: the catalogue rows the marketplace application made (no
+ * vrs_catalogue row): left alone until a spec names them. Text: one line
+ * per kind; JSON: "unmanaged_catalogue", [{"kind", "key"}].
+ */
+static void catalogue_kind(struct buf *b, const char *kind, const void *v, size_t n, size_t size,
+			   size_t owned_off, bool json, size_t *shown)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *x = (const char *)v + i * size;
+		if (*(const bool *)(x + owned_off))
+			continue;
+		if (json) {
+			buf_printf(b, "%s    {\"kind\": \"%s\", \"key\": ", *shown ? ",\n" : "\n",
+				   kind);
+			buf_json_str(b,
+				     *(char *const *)x); /* the key is each struct's first member */
+			buf_puts(b, "}");
+		} else {
+			if (*shown == 0)
+				buf_puts(b, "\nCatalogue rows of the marketplace application "
+					    "(unmanaged: left alone until a spec names them):\n");
+			if (k == 0)
+				buf_printf(b, "  %s: ", kind);
+			buf_printf(b, "%s%s", k ? ", " : "", *(char *const *)x);
+		}
+		k++;
+		(*shown)++;
+	}
+	if (k && !json)
+		buf_puts(b, "\n");
+}
+
+static void unmanaged_catalogue(struct buf *b, const struct m_world *w, bool json)
+{
+	size_t shown = 0;
+
+	if (json)
+		buf_puts(b, ",\n  \"unmanaged_catalogue\": [");
+#define KIND(name, arr, n, type)                                                                   \
+	catalogue_kind(b, name, w->arr, w->n, sizeof(struct type), offsetof(struct type, owned),   \
+		       json, &shown)
+	KIND("server", servers, nservers, m_server);
+	KIND("base_domain", base_domains, nbase_domains, m_base_domain);
+	KIND("project_type", project_types, nproject_types, m_project_type);
+	KIND("plugin", plugins, nplugins, m_plugin);
+	KIND("bundle", bundles, nbundles, m_bundle);
+#undef KIND
+	if (json)
+		buf_puts(b, shown ? "\n  ]" : "]");
+}
+
 static int json_all(struct buf *b, struct state *st, const struct m_world *w, const char *slug,
 		    long long now, const char *leader, const struct state_zone_reads *z)
 {
@@ -345,6 +400,7 @@ static int json_all(struct buf *b, struct state *st, const struct m_world *w, co
 	if (journal_open(b, st, slug, true) < 0)
 		return -1;
 	json_zones(b, z);
+	unmanaged_catalogue(b, w, true);
 	buf_puts(b, "\n}\n");
 	return 0;
 }
@@ -387,6 +443,8 @@ static int run(struct cmd_ctx *c)
 			if (slug == NULL)
 				text_zones(&b, &z);
 		}
+		if (slug == NULL)
+			unmanaged_catalogue(&b, w, false);
 		rc = journal_open(&b, c->st, slug, false);
 	}
 	state_zone_reads_release(&z);

@@ -101,6 +101,7 @@ struct m_server {
 	char *destination; /* desired only: the Coolify destination (uuid or name) for new apps */
 	struct m_pos pos;
 	long long id; /* recorded only: database id */
+	bool owned;   /* recorded only: vrsctl's row (vrs_catalogue), not the application's */
 };
 
 struct m_base_domain {
@@ -113,6 +114,7 @@ struct m_base_domain {
 	long long inwx_domain_id; /* recorded only, 0: none */
 	struct m_pos pos;
 	long long id;
+	bool owned; /* recorded only: vrsctl's row (vrs_catalogue) */
 };
 
 struct m_project_type {
@@ -121,6 +123,7 @@ struct m_project_type {
 	int trial_days; /* 0: no trial */
 	struct m_pos pos;
 	long long id;
+	bool owned; /* recorded only: vrsctl's row (vrs_catalogue) */
 };
 
 struct m_plugin_price {
@@ -136,6 +139,7 @@ struct m_plugin {
 	size_t nprices;
 	struct m_pos pos;
 	long long id;
+	bool owned; /* recorded only: vrsctl's row (vrs_catalogue) */
 };
 
 struct m_bundle {
@@ -152,6 +156,7 @@ struct m_bundle {
 	int sort_order;
 	struct m_pos pos;
 	long long id;
+	bool owned; /* recorded only: vrsctl's row (vrs_catalogue) */
 };
 
 /* one application environment variable */

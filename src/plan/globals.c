@@ -113,15 +113,27 @@ static size_t bundle_fields(const struct m_bundle *u, const char *plugins, struc
 	return n;
 }
 
-/* diff one kind of global object: create, update or (recorded only) delete */
+/*
+ * diff one kind of global object: create, update or (recorded only) delete.
+ * owned: the recorded row is vrsctl's (vrs_catalogue). One the marketplace
+ * application made is left alone while no spec names it (never a delete);
+ * a spec naming it adopts it: an update, even with no field to change, so
+ * the apply records it as vrsctl's.
+ */
 static int global_diff(struct builder *b, enum m_resource res, const char *key, struct m_pos src,
-		       const struct fv *ov, size_t no, const struct fv *nv, size_t nn)
+		       const struct fv *ov, size_t no, const struct fv *nv, size_t nn, bool owned)
 {
 	int i = -1;
 
 	if (nv && !ov) {
 		i = pb_act(b, OP_CREATE, res, key, NULL, SVC_LOCAL, src);
 		pb_chg_create(b, i, nv, nn);
+	} else if (nv && ov && !owned) {
+		i = pb_act(b, OP_UPDATE, res, key, NULL, SVC_LOCAL, src);
+		pb_chg_diff(b, i, ov, nv, nn);
+		pb_reason(b, i,
+			  "recorded by the marketplace application; managed by vrsctl from "
+			  "this apply on");
 	} else if (nv && ov) {
 		if (no != nn || fv_ndiff(ov, nv, nn) == 0) {
 			b->nnoop++;
@@ -131,6 +143,15 @@ static int global_diff(struct builder *b, enum m_resource res, const char *key, 
 		}
 		i = pb_act(b, OP_UPDATE, res, key, NULL, SVC_LOCAL, src);
 		pb_chg_diff(b, i, ov, nv, nn);
+	} else if (ov && !owned) {
+		b->nnoop++;
+		if (b->opts->verbose) {
+			i = pb_act(b, OP_NOOP, res, key, NULL, SVC_LOCAL, src);
+			pb_reason(b, i,
+				  "unmanaged: recorded by the marketplace application, in no "
+				  "spec");
+		}
+		return -1;
 	} else if (ov) {
 		i = pb_act(b, OP_DELETE, res, key, NULL, SVC_LOCAL, src);
 		pb_reason(b, i, "removed from the specs%s", pb_destructive_note(b));
@@ -141,19 +162,29 @@ static int global_diff(struct builder *b, enum m_resource res, const char *key, 
 /* a kind of global object with no requirements of its own */
 struct gkind {
 	enum m_resource res;
-	size_t size, pos_off;
+	size_t size, pos_off, owned_off;
 	size_t (*fields)(const void *x, struct fv *f);
 	bool offline_mode; /* servers: a recorded offline server keeps its mode out of the diff */
 };
 
-static const struct gkind server_kind = {RES_SERVER, sizeof(struct m_server),
-					 offsetof(struct m_server, pos), server_fields, true};
-static const struct gkind base_domain_kind = {RES_BASE_DOMAIN, sizeof(struct m_base_domain),
+static const struct gkind server_kind = {RES_SERVER,
+					 sizeof(struct m_server),
+					 offsetof(struct m_server, pos),
+					 offsetof(struct m_server, owned),
+					 server_fields,
+					 true};
+static const struct gkind base_domain_kind = {RES_BASE_DOMAIN,
+					      sizeof(struct m_base_domain),
 					      offsetof(struct m_base_domain, pos),
-					      base_domain_fields, false};
-static const struct gkind project_type_kind = {RES_PROJECT_TYPE, sizeof(struct m_project_type),
+					      offsetof(struct m_base_domain, owned),
+					      base_domain_fields,
+					      false};
+static const struct gkind project_type_kind = {RES_PROJECT_TYPE,
+					       sizeof(struct m_project_type),
 					       offsetof(struct m_project_type, pos),
-					       project_type_fields, false};
+					       offsetof(struct m_project_type, owned),
+					       project_type_fields,
+					       false};
 
 /* diff a sorted desired array dv against the recorded rv; acts[i]: the action of dv[i] or -1 */
 static void plan_kind(struct builder *b, const struct gkind *k, const void *dv, size_t dn,
@@ -169,12 +200,14 @@ static void plan_kind(struct builder *b, const struct gkind *k, const void *dv, 
 		const struct m_pos *pos = (const struct m_pos *)(x + k->pos_off);
 		if (k->offline_mode && rx && ((const struct m_server *)rx)->status == SS_OFFLINE)
 			nv[6].val = NULL; /* mode */
-		acts[i] = global_diff(b, k->res, key, *pos, rx ? ov : NULL, no, nv, nn);
+		bool own = rx && *(const bool *)((const char *)rx + k->owned_off);
+		acts[i] = global_diff(b, k->res, key, *pos, rx ? ov : NULL, no, nv, nn, own);
 	}
 	for (size_t i = 0; i < rn; i++) {
 		const char *rx = (const char *)rv + i * k->size, *key = *(char *const *)rx;
 		if (!world_find_key(dv, dn, k->size, key))
-			global_diff(b, k->res, key, nopos, ov, k->fields(rx, ov), NULL, 0);
+			global_diff(b, k->res, key, nopos, ov, k->fields(rx, ov), NULL, 0,
+				    *(const bool *)(rx + k->owned_off));
 	}
 }
 
@@ -195,8 +228,8 @@ void plan_globals(struct builder *b)
 		char *np = prices_str(b, x), *op = rx ? prices_str(b, rx) : NULL;
 		fv_str(&nv[0], "prices", np, NULL);
 		fv_str(&ov[0], "prices", op, NULL);
-		b->pl_act[i] =
-		    global_diff(b, RES_PLUGIN, x->name, x->pos, rx ? ov : NULL, 1, nv, 1);
+		b->pl_act[i] = global_diff(b, RES_PLUGIN, x->name, x->pos, rx ? ov : NULL, 1, nv, 1,
+					   rx && rx->owned);
 		if (b->pl_act[i] >= 0)
 			for (size_t k = 0; k < x->nprices; k++) {
 				const struct m_project_type *pt =
@@ -210,7 +243,8 @@ void plan_globals(struct builder *b)
 	for (size_t i = 0; i < r->nplugins; i++)
 		if (!world_plugin(d, r->plugins[i].name)) {
 			fv_str(&ov[0], "prices", NULL, NULL);
-			global_diff(b, RES_PLUGIN, r->plugins[i].name, nopos, ov, 1, NULL, 0);
+			global_diff(b, RES_PLUGIN, r->plugins[i].name, nopos, ov, 1, NULL, 0,
+				    r->plugins[i].owned);
 		}
 
 	for (size_t i = 0; i < d->nbundles; i++) {
@@ -219,8 +253,8 @@ void plan_globals(struct builder *b)
 		char *op = rx ? pb_join_sorted(b, rx->plugins, rx->nplugins, ", ") : NULL;
 		size_t nn = bundle_fields(x, np, nv), no = rx ? bundle_fields(rx, op, ov) : 0;
 		const struct m_project_type *pt = world_project_type(d, x->project_type);
-		b->bu_act[i] =
-		    global_diff(b, RES_BUNDLE, x->code, x->pos, rx ? ov : NULL, no, nv, nn);
+		b->bu_act[i] = global_diff(b, RES_BUNDLE, x->code, x->pos, rx ? ov : NULL, no, nv,
+					   nn, rx && rx->owned);
 		if (pt)
 			pb_req(b, b->bu_act[i], b->pt_act[pt - d->project_types]);
 		for (size_t k = 0; k < x->nplugins; k++) {
@@ -234,5 +268,6 @@ void plan_globals(struct builder *b)
 	for (size_t i = 0; i < r->nbundles; i++)
 		if (!world_bundle(d, r->bundles[i].code))
 			global_diff(b, RES_BUNDLE, r->bundles[i].code, nopos, ov,
-				    bundle_fields(&r->bundles[i], NULL, ov), NULL, 0);
+				    bundle_fields(&r->bundles[i], NULL, ov), NULL, 0,
+				    r->bundles[i].owned);
 }

@@ -140,6 +140,7 @@ int plan_build(const struct m_world *desired, const struct m_world *recorded,
 		if (b.n == before)
 			pb_noop(&b, rp->slug, rp->pos, "removed from the specs and archived");
 	}
+	plan_order_catalogue(&b);
 	if (b.oom)
 		goto oom;
 	if (plan_filter_targets(&b, err) < 0)
@@ -180,7 +181,8 @@ int plan_check(const struct m_world *desired, const struct m_world *recorded,
 		const struct m_server *rs = &recorded->servers[i];
 		size_t n = 0;
 		const char *first = NULL;
-		if (world_server(desired, rs->name))
+		/* the marketplace application's own server: never planned, nothing to refuse */
+		if (world_server(desired, rs->name) || !rs->owned)
 			continue;
 		for (size_t j = 0; j < recorded->nprojects; j++) {
 			const struct m_project *rp = &recorded->projects[j];
@@ -199,6 +201,8 @@ int plan_check(const struct m_world *desired, const struct m_world *recorded,
 			    "apply with --allow-delete before removing the server",
 			    rs->name, n, first);
 	}
+	if (recorded && plan_check_catalogue(desired, recorded, diags) < 0)
+		rc = -1;
 	return rc;
 }
 

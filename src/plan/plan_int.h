@@ -96,6 +96,12 @@ void pact_release(struct pact *p);
 
 void plan_globals(struct builder *b);
 
+/* ---- catrefs.c: the catalogue rows still used (plan_check), deletes ordered ---- */
+
+int plan_check_catalogue(const struct m_world *d, const struct m_world *r, struct diag_list *diags);
+/* each catalogue delete requires the updates and deletes that move its users off it */
+void plan_order_catalogue(struct builder *b);
+
 /* ---- place.c: the project gates and server: auto ------------------------------ */
 
 bool payment_gated(const struct m_project *dp, const struct m_project *rp);

@@ -9,8 +9,10 @@
  *
  * The reference is the current schema built in an in-memory database by
  * the migrations themselves, so the join always ends at the latest
- * user_version. A column whose declared type contradicts the model (text
- * where the model has an integer, or the reverse) is an error naming it:
+ * user_version. Its catalogue rows stay the application's (no vrs_catalogue
+ * row; vrs_meta 'joined' records the join). A column whose declared type
+ * contradicts the model (text where the model has an integer, or the
+ * reverse) is an error naming it:
  * SQLAlchemy's own types (BOOLEAN, DATETIME, VARCHAR(n), JSON) agree with
  * the model's.
  */
@@ -182,7 +184,8 @@ int st_join_marketplace(struct state *st, struct vrs_err *err)
 			rc = st_random_hex(16, lineage, err);
 		if (rc == 0)
 			rc = st_meta_write(st, "lineage", lineage, err) < 0 ||
-				     st_meta_write(st, "serial", "0", err) < 0
+				     st_meta_write(st, "serial", "0", err) < 0 ||
+				     st_meta_write(st, "joined", "1", err) < 0
 				 ? -1
 				 : 0;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STATE_SCHEMA_VERSION);

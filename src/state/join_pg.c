@@ -258,6 +258,8 @@ int st_join_marketplace_pg(struct state *st, struct vrs_err *err)
 	snprintf(version, sizeof(version), "%d", m->version);
 	if (rc == 0 && (st_meta_write(st, "lineage", lineage, err) < 0 ||
 			st_meta_write(st, "serial", "0", err) < 0 ||
+			/* migration 5 then leaves the catalogue rows the application's */
+			st_meta_write(st, "joined", "1", err) < 0 ||
 			st_meta_write(st, "schema_version", version, err) < 0))
 		rc = -1;
 	if (rc == 0 && db_commit(st->db) < 0)

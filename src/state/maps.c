@@ -60,6 +60,10 @@ static const char *name_server_status(const void *f)
 	return m_server_status_name(*(const enum m_server_status *)f);
 }
 
+/* a catalogue row is vrsctl's when vrs_catalogue names it (schema.c, migration 5) */
+#define OWNED(kind, keyexpr)                                                                       \
+	"EXISTS (SELECT 1 FROM vrs_catalogue c WHERE c.kind = '" kind "' AND c.key = " keyexpr ")"
+
 static const struct st_col server_cols[] = {
     COL("s.id", SC_ID, m_server, id),
     COLW("s.name", SC_STR, m_server, name, ST_KEY),
@@ -79,6 +83,7 @@ static const struct st_col server_cols[] = {
     COLW("s.hetzner_server_type", SC_STR, m_server, hetzner_server_type, ST_W),
     COLW("s.hetzner_location", SC_STR, m_server, hetzner_location, ST_W),
     COLW("s.notes", SC_STR, m_server, notes, ST_W),
+    COL(OWNED("server", "s.name"), SC_BOOL, m_server, owned),
 };
 const struct st_rowmap st_server_map = {
     "servers", ST_COLS(server_cols),
@@ -94,6 +99,7 @@ static const struct st_col base_domain_cols[] = {
     COLW("sort_order", SC_INT, m_base_domain, sort_order, ST_W),
     COLW("has_wildcard_ssl", SC_BOOL, m_base_domain, wildcard_ssl, ST_W),
     COLW("inwx_domain_id", SC_I64, m_base_domain, inwx_domain_id, ST_W | ST_NULL0 | ST_KEEP),
+    COL(OWNED("base_domain", "domain"), SC_BOOL, m_base_domain, owned),
 };
 const struct st_rowmap st_base_domain_map = {"base domains", ST_COLS(base_domain_cols),
 					     "FROM marketplace_base_domain ORDER BY domain"};
@@ -103,6 +109,7 @@ static const struct st_col project_type_cols[] = {
     COL("code", SC_STR, m_project_type, code),
     COL("name", SC_STR, m_project_type, name),
     COL("trial_days", SC_INT, m_project_type, trial_days),
+    COL(OWNED("project_type", "code"), SC_BOOL, m_project_type, owned),
 };
 const struct st_rowmap st_project_type_map = {"project types", ST_COLS(project_type_cols),
 					      "FROM marketplace_project_type ORDER BY code"};
@@ -110,6 +117,7 @@ const struct st_rowmap st_project_type_map = {"project types", ST_COLS(project_t
 static const struct st_col plugin_cols[] = {
     COL("id", SC_ID, m_plugin, id),
     COL("name", SC_STR, m_plugin, name),
+    COL(OWNED("plugin", "name"), SC_BOOL, m_plugin, owned),
 };
 const struct st_rowmap st_plugin_map = {"plugins", ST_COLS(plugin_cols),
 					"FROM marketplace_plugin_meta ORDER BY name"};
@@ -138,6 +146,7 @@ static const struct st_col bundle_cols[] = {
     COL("b.is_default", SC_BOOL, m_bundle, is_default),
     COL("b.is_active", SC_BOOL, m_bundle, is_active),
     COL("b.sort_order", SC_INT, m_bundle, sort_order),
+    COL(OWNED("bundle", "b.code"), SC_BOOL, m_bundle, owned),
 };
 const struct st_rowmap st_bundle_map = {"bundles", ST_COLS(bundle_cols),
 					"FROM marketplace_bundle b JOIN marketplace_project_type t "

@@ -47,6 +47,9 @@
  *     specs_digest     digest of the last applied specs
  *     fingerprint_key  random 256-bit HMAC key (64 hex) for fingerprints of
  *                      secret env values; created on first use
+ *     joined           "1" when vrsctl joined a database the application made
+ *                      (state/join.c, join_pg.c): its catalogue rows are the
+ *                      application's
  *
  *   vrs_journal — one row per remote call in flight, committed before the call:
  *     id, started_at, completed_at (NULL while open), op, resource, key
@@ -77,6 +80,13 @@
  *     is the application's), stopped_for_app (vrsctl stopped the app for
  *     that suspension; started again when the application lifts it). A
  *     project row without an ext row is unmanaged: the application made it.
+ *
+ *   vrs_catalogue (from migration 5) — the catalogue rows that are vrsctl's:
+ *     kind (server|base_domain|project_type|plugin|bundle), key (the row's
+ *     natural key: name, domain, code). Written when an apply writes the row
+ *     (created, or adopted because a spec names it), removed with the row. A
+ *     catalogue row without one is the application's: left alone unless a
+ *     spec names it.
  *
  *   vrs_domain_ext — spec and recorded fields of a ProjectDomain with no
  *     model column: domain_id (PK, FK), zone (INWX zone holding its
@@ -406,11 +416,37 @@ static const char schema_v4[] = "CREATE TABLE vrs_zone_read (\n"
 				"read_at INTEGER NOT NULL DEFAULT 0,\n"
 				"written_at INTEGER NOT NULL DEFAULT 0);\n";
 
+/*
+ * 5: which catalogue rows are vrsctl's (vrs_catalogue, issue 13): a row the
+ * application made that no spec names is left alone, not planned as a
+ * delete. The rows of an existing state were made from specs (vrsctl
+ * deleted every other one it saw), so they are marked, except a row whose
+ * created_at has a fraction of a second: vrsctl stamps whole seconds
+ * (st_time_store), the application's models microseconds. None of a state
+ * vrsctl joined (vrs_meta 'joined', written by the join from this version
+ * on): its rows were the application's. On SQLite the join ends at the
+ * latest version without running this; on PostgreSQL it runs right after.
+ */
+#define OWN(kind, col, table)                                                                      \
+	"INSERT INTO vrs_catalogue (kind, key) SELECT '" kind "', " col " FROM " table             \
+	" WHERE created_at NOT GLOB '*.*[1-9]*' AND NOT EXISTS "                                   \
+	"(SELECT 1 FROM vrs_meta WHERE key = 'joined');\n"
+
+/* clang-format off */
+static const char schema_v5[] =
+	"CREATE TABLE vrs_catalogue (\n"
+	"kind TEXT NOT NULL CHECK (kind IN ('server', 'base_domain', 'project_type', 'plugin', 'bundle')),\n"
+	"key TEXT NOT NULL,\n"
+	"PRIMARY KEY (kind, key));\n"
+	OWN("server", "name", "marketplace_server")
+	OWN("base_domain", "domain", "marketplace_base_domain")
+	OWN("project_type", "code", "marketplace_project_type")
+	OWN("plugin", "name", "marketplace_plugin_meta")
+	OWN("bundle", "code", "marketplace_bundle");
+/* clang-format on */
+
 const struct migration state_migrations[] = {
-    {1, schema_v1},
-    {2, schema_v2},
-    {3, schema_v3},
-    {4, schema_v4},
+    {1, schema_v1}, {2, schema_v2}, {3, schema_v3}, {4, schema_v4}, {5, schema_v5},
 };
 const int state_nmigrations = (int)(sizeof(state_migrations) / sizeof(state_migrations[0]));
 

@@ -279,9 +279,35 @@ static const char schema_v4[] = "CREATE TABLE vrs_zone_read (\n"
 				"read_at BIGINT NOT NULL DEFAULT 0,\n"
 				"written_at BIGINT NOT NULL DEFAULT 0);\n";
 
+/*
+ * 5: schema.c's schema_v5 (vrs_catalogue). A joined database reaches this
+ * migration after the join (which ends at version 3): vrs_meta 'joined'
+ * keeps its rows the application's. Otherwise vrsctl's rows are those
+ * stamped in whole seconds, as on SQLite.
+ */
+#define OWN(kind, col, table)                                                                      \
+	"INSERT INTO vrs_catalogue (kind, key) SELECT '" kind "', " col " FROM " table             \
+	" WHERE created_at = date_trunc('second', created_at) AND NOT EXISTS "                     \
+	"(SELECT 1 FROM vrs_meta WHERE key = 'joined');\n"
+
+/* clang-format off */
+static const char schema_v5[] =
+	"CREATE TABLE vrs_catalogue (\n"
+	"kind TEXT NOT NULL CHECK (kind IN ('server', 'base_domain', 'project_type', 'plugin', "
+	"'bundle')),\n"
+	"key TEXT NOT NULL,\n"
+	"PRIMARY KEY (kind, key));\n"
+	OWN("server", "name", "marketplace_server")
+	OWN("base_domain", "domain", "marketplace_base_domain")
+	OWN("project_type", "code", "marketplace_project_type")
+	OWN("plugin", "name", "marketplace_plugin_meta")
+	OWN("bundle", "code", "marketplace_bundle");
+/* clang-format on */
+
 const struct migration state_pg_migrations[] = {
     {3, schema_v3},
     {4, schema_v4},
+    {5, schema_v5},
 };
 const int state_pg_nmigrations =
     (int)(sizeof(state_pg_migrations) / sizeof(state_pg_migrations[0]));

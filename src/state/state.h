@@ -39,7 +39,7 @@
 #include "util/err.h"
 
 /* highest schema version (PRAGMA user_version) this binary knows */
-#define STATE_SCHEMA_VERSION 4
+#define STATE_SCHEMA_VERSION 5
 
 struct state;
 

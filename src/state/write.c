@@ -127,6 +127,29 @@ int st_domain_id(struct state *st, const char *fqdn, long long *id, struct vrs_e
 	return st_id_of(st, "marketplace_project_domain", "domain", fqdn, "domain", id, err);
 }
 
+/*
+ * vrs_catalogue: the catalogue row kind/key is vrsctl's from the write on
+ * (created, or adopted because a spec names it); unmarked with the row.
+ */
+static int own_mark(struct state *st, const char *kind, const char *key, const char *what,
+		    struct vrs_err *err)
+{
+	return st_run(st, err, what,
+		      "INSERT INTO vrs_catalogue (kind, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
+		      "ss", kind, key) < 0
+		   ? -1
+		   : 0;
+}
+
+static int own_unmark(struct state *st, const char *kind, const char *key, const char *what,
+		      struct vrs_err *err)
+{
+	return st_run(st, err, what, "DELETE FROM vrs_catalogue WHERE kind = ? AND key = ?", "ss",
+		      kind, key) < 0
+		   ? -1
+		   : 0;
+}
+
 /* ---- servers ------------------------------------------------------------ */
 
 int state_server_upsert(struct state *st, const struct m_server *s, struct vrs_err *err)
@@ -147,6 +170,8 @@ int state_server_upsert(struct state *st, const struct m_server *s, struct vrs_e
 		    "INSERT INTO vrs_server_ext (server_id, ipv6_address) VALUES (?, ?) "
 		    "ON CONFLICT (server_id) DO UPDATE SET ipv6_address = excluded.ipv6_address",
 		    "Is", id, s->ipv6_address);
+	if (rc >= 0)
+		rc = own_mark(st, "server", s->name, what, err);
 	return st_sp_end(st, rc < 0 ? -1 : 0);
 }
 
@@ -190,6 +215,8 @@ int state_server_delete(struct state *st, const char *name, struct vrs_err *err)
 			rc = st_run(st, err, what, "DELETE FROM marketplace_server WHERE id = ?",
 				    "I", id);
 	}
+	if (rc >= 0)
+		rc = own_unmark(st, "server", name, what, err);
 	return st_sp_end(st, rc < 0 ? -1 : 0);
 }
 
@@ -199,31 +226,40 @@ int state_base_domain_upsert(struct state *st, const struct m_base_domain *b, st
 {
 	struct m_base_domain row = *b;
 	char what[300];
+	int rc;
 
-	if (st_need_write(st, err) < 0)
+	if (st_need_write(st, err) < 0 || st_sp_begin(st, err) < 0)
 		return -1;
 	snprintf(what, sizeof(what), "base domain %s", b->domain);
 	if (row.display_name == NULL)
 		row.display_name = row.domain;
-	return st_map_upsert(st, &st_base_domain_map, "marketplace_base_domain", &row, what, err);
+	rc = st_map_upsert(st, &st_base_domain_map, "marketplace_base_domain", &row, what, err);
+	if (rc >= 0)
+		rc = own_mark(st, "base_domain", b->domain, what, err);
+	return st_sp_end(st, rc < 0 ? -1 : 0);
 }
 
-/* delete the row of table whose keycol is key; what names it in errors */
-static int delete_by_key(struct state *st, const char *table, const char *keycol, const char *what,
-			 const char *key, struct vrs_err *err)
+/* delete the row of table whose keycol is key, and its mark kind; what names it in errors */
+static int delete_by_key(struct state *st, const char *table, const char *keycol, const char *kind,
+			 const char *what, const char *key, struct vrs_err *err)
 {
 	char msg[300], sql[160];
+	int rc;
 
-	if (st_need_write(st, err) < 0)
+	if (st_need_write(st, err) < 0 || st_sp_begin(st, err) < 0)
 		return -1;
 	snprintf(msg, sizeof(msg), "deleting %s %s (still in use?)", what, key);
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?", table, keycol);
-	return st_run(st, err, msg, sql, "s", key) < 0 ? -1 : 0;
+	rc = st_run(st, err, msg, sql, "s", key);
+	if (rc >= 0)
+		rc = own_unmark(st, kind, key, msg, err);
+	return st_sp_end(st, rc < 0 ? -1 : 0);
 }
 
 int state_base_domain_delete(struct state *st, const char *domain, struct vrs_err *err)
 {
-	return delete_by_key(st, "marketplace_base_domain", "domain", "base domain", domain, err);
+	return delete_by_key(st, "marketplace_base_domain", "domain", "base_domain", "base domain",
+			     domain, err);
 }
 
 /* ---- project types ------------------------------------------------------ */
@@ -231,25 +267,28 @@ int state_base_domain_delete(struct state *st, const char *domain, struct vrs_er
 int state_project_type_upsert(struct state *st, const struct m_project_type *t, struct vrs_err *err)
 {
 	char what[160];
+	int rc;
 
-	if (st_need_write(st, err) < 0)
+	if (st_need_write(st, err) < 0 || st_sp_begin(st, err) < 0)
 		return -1;
 	snprintf(what, sizeof(what), "project type %s", t->code);
-	return st_run(st, err, what,
-		      "INSERT INTO marketplace_project_type (code, name, trial_days, has_trial, "
-		      "is_active, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, TRUE, ?5, ?5) "
-		      "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
-		      "trial_days = excluded.trial_days, has_trial = excluded.has_trial, "
-		      "updated_at = excluded.updated_at",
-		      "ssibt", t->code, t->name ? t->name : t->code, t->trial_days,
-		      (int)(t->trial_days > 0), st_now(st)) < 0
-		   ? -1
-		   : 0;
+	rc = st_run(st, err, what,
+		    "INSERT INTO marketplace_project_type (code, name, trial_days, has_trial, "
+		    "is_active, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, TRUE, ?5, ?5) "
+		    "ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
+		    "trial_days = excluded.trial_days, has_trial = excluded.has_trial, "
+		    "updated_at = excluded.updated_at",
+		    "ssibt", t->code, t->name ? t->name : t->code, t->trial_days,
+		    (int)(t->trial_days > 0), st_now(st));
+	if (rc >= 0)
+		rc = own_mark(st, "project_type", t->code, what, err);
+	return st_sp_end(st, rc < 0 ? -1 : 0);
 }
 
 int state_project_type_delete(struct state *st, const char *code, struct vrs_err *err)
 {
-	return delete_by_key(st, "marketplace_project_type", "code", "project type", code, err);
+	return delete_by_key(st, "marketplace_project_type", "code", "project_type", "project type",
+			     code, err);
 }
 
 /* ---- plugins ------------------------------------------------------------ */
@@ -286,6 +325,8 @@ int state_plugin_upsert(struct state *st, const struct m_plugin *p, struct vrs_e
 			    "IIsi", id, tid, m_billing_cycle_name(pr->billing_cycle),
 			    pr->price_cents);
 	}
+	if (rc >= 0)
+		rc = own_mark(st, "plugin", p->name, what, err);
 	if (rc < 0)
 		err_prefix(err, "plugin %s", p->name);
 	return st_sp_end(st, rc < 0 ? -1 : 0);
@@ -307,6 +348,8 @@ int state_plugin_delete(struct state *st, const char *name, struct vrs_err *err)
 	if (rc >= 0)
 		rc = st_run(st, err, what, "DELETE FROM marketplace_plugin_meta WHERE id = ?", "I",
 			    id);
+	if (rc >= 0)
+		rc = own_unmark(st, "plugin", name, what, err);
 	return st_sp_end(st, rc < 0 ? -1 : 0);
 }
 
@@ -352,6 +395,8 @@ int state_bundle_upsert(struct state *st, const struct m_bundle *b, struct vrs_e
 				    "plugin_id) VALUES (?, ?)",
 				    "II", id, pid);
 	}
+	if (rc >= 0)
+		rc = own_mark(st, "bundle", b->code, what, err);
 	/* a database error names the state already; a missing plugin gets the bundle */
 	if (rc < 0 && err && err->code != VRS_E_IO && err->code != VRS_E_NOMEM)
 		err_prefix(err, "bundle %s", b->code);
@@ -373,5 +418,7 @@ int state_bundle_delete(struct state *st, const char *code, struct vrs_err *err)
 			    "DELETE FROM marketplace_bundle_plugins WHERE bundle_id = ?", "I", id);
 	if (rc >= 0)
 		rc = st_run(st, err, what, "DELETE FROM marketplace_bundle WHERE id = ?", "I", id);
+	if (rc >= 0)
+		rc = own_unmark(st, "bundle", code, what, err);
 	return st_sp_end(st, rc < 0 ? -1 : 0);
 }

@@ -252,6 +252,77 @@ def run(w, app, db, m):
     t.eq(p.returncode, 0, "the exported spec validates: " + p.stdout[-300:] + p.stderr[-300:])
     os.unlink(path)
     shutil.rmtree(os.path.join(w.specs, "__pycache__"), ignore_errors=True)
+    catalogue(w, db, m)
+
+
+APP_ROWS = ("hotel", "shop-kit", "hotel-basic")
+
+
+def catalogue(w, db, m):
+    """the marketplace's admin makes a project type, a plugin (with a price) and a
+    bundle in its UI: no spec names them, so vrsctl leaves them alone (issue 13)"""
+    hotel = m.ProjectType(code="hotel", name="Hotel")
+    kit = m.PluginMeta(name="shop-kit", display_name="Shop Kit")
+    db.session.add_all([hotel, kit])
+    db.session.flush()
+    db.session.add(m.PluginPrice(plugin_id=kit.id, project_type_id=hotel.id,
+                                 billing_cycle="monthly", price_cents=990))
+    db.session.add(m.Bundle(code="hotel-basic", name="Hotel Basic", project_type=hotel,
+                            plugins=[kit]))
+    db.session.commit()
+    db.session.remove()
+
+    def rows():
+        return (w.db("SELECT count(*) FROM marketplace_project_type WHERE code = 'hotel'")[0][0],
+                w.db("SELECT count(*) FROM marketplace_plugin_meta WHERE name = 'shop-kit'")[0][0],
+                w.db("SELECT count(*) FROM marketplace_plugin_price p JOIN "
+                     "marketplace_plugin_meta m ON m.id = p.plugin_id "
+                     "WHERE m.name = 'shop-kit'")[0][0],
+                w.db("SELECT count(*) FROM marketplace_bundle WHERE code = 'hotel-basic'")[0][0])
+
+    p = w.run("plan")
+    t.ok(p.returncode == 0 and not any(x in p.stdout for x in APP_ROWS),
+         "plan shows nothing for the application's type, plugin and bundle",
+         "exit %d: %s%s" % (p.returncode, p.stdout[-600:], p.stderr[-300:]))
+    p = w.apply("--allow-delete")
+    t.eq(p.returncode, 0, "apply --allow-delete exits 0: " + p.stderr[-300:])
+    t.eq(rows(), (1, 1, 1, 1), "apply --allow-delete keeps them, the price included")
+    p = w.run("status", "--format", "json")
+    un = json.loads(p.stdout).get("unmanaged_catalogue", []) if p.returncode == 0 else None
+    t.eq(sorted((x["kind"], x["key"]) for x in un or []),
+         [("bundle", "hotel-basic"), ("plugin", "shop-kit"), ("project_type", "hotel")],
+         "status lists them as the application's")
+
+    # a spec names the type: vrsctl manages it from then on
+    spec = os.path.join(w.specs, "hotel.yaml")
+    with open(spec, "w") as f:
+        f.write("kind: ProjectType\ncode: hotel\nname: Hotel\n")
+    p = w.run("plan")
+    t.ok("project_type hotel" in p.stdout and "managed by vrsctl from this apply on" in p.stdout,
+         "a spec naming the type adopts it", p.stdout[-600:])
+    p = w.apply()
+    t.eq(p.returncode, 0, "apply adopts it: " + p.stderr[-300:])
+    t.eq(w.db("SELECT count(*) FROM vrs_catalogue WHERE kind = 'project_type' AND key = 'hotel'"),
+         [(1,)], "the type is vrsctl's now")
+    p = w.run("plan", "--detailed-exitcode")
+    t.eq(p.returncode, 0, "then nothing to do: " + p.stdout[-300:])
+
+    # the application's draft uses it; removing it from the specs is refused, not a delete
+    hotel = m.ProjectType.query.filter_by(code="hotel").one()
+    db.session.add(m.Project(name="Hotel Draft", slug="hotel-draft", owner_email="h@example.org",
+                             api_key="hotel-draft-key", project_type=hotel))
+    db.session.commit()
+    db.session.remove()
+    os.unlink(spec)
+    p = w.apply("--allow-delete")
+    t.ok(p.returncode == 1 and "project type 'hotel' was removed from the specs but project "
+         "'hotel-draft' (unmanaged: the marketplace application's) still uses it" in p.stderr,
+         "removing a type the application's draft uses is refused, naming it",
+         "exit %d: %s" % (p.returncode, p.stderr[-500:]))
+    t.eq(rows(), (1, 1, 1, 1), "nothing was deleted")
+    t.eq(w.db("SELECT t.code FROM marketplace_project p JOIN marketplace_project_type t "
+              "ON t.id = p.project_type_id WHERE p.slug = 'hotel-draft'"), [("hotel",)],
+         "the application's draft keeps its type")
 
 
 if __name__ == "__main__":

@@ -206,6 +206,11 @@ static void test_timestamp_migration(void **state)
 	    raw_exec(f->path,
 		     "PRAGMA user_version = 1;"
 		     "DROP TABLE vrs_health; DROP TABLE vrs_tls_check; DROP TABLE vrs_zone_read;"
+		     "DROP TABLE vrs_catalogue;"
+		     /* a type vrsctl made (ISO, whole seconds) and one the application made */
+		     "INSERT INTO marketplace_project_type (code, name, created_at, updated_at) "
+		     "VALUES ('gastro', 'G', '2026-12-03T14:23:40Z', '2026-12-03T14:23:40Z'), "
+		     "('hotel', 'H', '2026-12-03 14:23:40.123456', '2026-12-03 14:23:40.123456');"
 		     "ALTER TABLE vrs_project_ext DROP COLUMN vrs_status;"
 		     "ALTER TABLE vrs_project_ext DROP COLUMN stopped_for_app;"
 		     "INSERT INTO marketplace_project (name, slug, owner_email, api_key, "
@@ -240,6 +245,10 @@ static void test_timestamp_migration(void **state)
 	free(v);
 	v = raw_text(f->path, "PRAGMA user_version");
 	assert_int_equal(atoi(v), STATE_SCHEMA_VERSION);
+	free(v);
+	/* migration 5: the catalogue rows made from specs are vrsctl's, not the application's */
+	v = raw_text(f->path, "SELECT group_concat(kind || ':' || key) FROM vrs_catalogue");
+	assert_string_equal(v, "project_type:gastro");
 	free(v);
 	/* read back: both formats give the same seconds, ids as the wire's strings */
 	world_init(&w);
@@ -311,6 +320,11 @@ static void test_join_marketplace_db(void **state)
 	st = open_w(f);
 	v = raw_text(f->path, "PRAGMA user_version");
 	assert_int_equal(atoi(v), STATE_SCHEMA_VERSION);
+	free(v);
+	/* its catalogue rows are the application's: none marked, the join recorded */
+	v = raw_text(f->path, "SELECT count(*) || '|' || (SELECT value FROM vrs_meta WHERE key = "
+			      "'joined') FROM vrs_catalogue");
+	assert_string_equal(v, "0|1");
 	free(v);
 	/* the application's data as it was, the model's missing columns added with defaults */
 	v = raw_text(f->path, "SELECT name || '|' || api_key || '|' || trial_start_date || '|' || "

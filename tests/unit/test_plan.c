@@ -55,6 +55,7 @@ add_server(struct m_world *w, const char *name, const char *ip, const char *ip6,
 	s->accepting_new = true;
 	s->status = SS_ACTIVE;
 	s->pos = P(1);
+	s->owned = true; /* a recorded row is vrsctl's unless a test says not */
 	return s;
 }
 
@@ -67,6 +68,7 @@ static void add_base_domain(struct m_world *w, const char *domain, bool dflt)
 	b->is_active = true;
 	b->is_default = dflt;
 	b->pos = P(2);
+	b->owned = true;
 }
 
 static void add_project_type(struct m_world *w, const char *code)
@@ -77,6 +79,7 @@ static void add_project_type(struct m_world *w, const char *code)
 	t->name = S("Gastronomie");
 	t->trial_days = 14;
 	t->pos = P(3);
+	t->owned = true;
 }
 
 static void add_plugin(struct m_world *w, const char *name, enum m_billing_cycle c, int cents)
@@ -86,6 +89,7 @@ static void add_plugin(struct m_world *w, const char *name, enum m_billing_cycle
 
 	p->name = S(name);
 	p->pos = P(4);
+	p->owned = true;
 	pr->project_type = S("gastro");
 	pr->billing_cycle = c;
 	pr->price_cents = cents;
@@ -107,6 +111,7 @@ static struct m_bundle *add_bundle(struct m_world *w, const char *code, enum m_b
 	if (p2)
 		*GROW(b->plugins, b->nplugins) = S(p2);
 	b->pos = P(5);
+	b->owned = true;
 	return b;
 }
 
@@ -743,6 +748,146 @@ static void test_unmanaged_left_alone(void **state)
 		assert_true(p.actions[i].project == NULL ||
 			    strcmp(p.actions[i].project, "pizzeria-roma") != 0);
 	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
+}
+
+/* the marketplace application's catalogue rows beside the converged pair's (owned false) */
+static void add_app_catalogue(struct m_world *r)
+{
+	struct m_bundle *b;
+
+	add_server(r, "app-1", "198.51.100.7", NULL, 20)->owned = false;
+	add_base_domain(r, "app.example", false);
+	r->base_domains[r->nbase_domains - 1].owned = false;
+	add_project_type(r, "hotel");
+	r->project_types[r->nproject_types - 1].owned = false;
+	add_plugin(r, "shop-kit", BC_ONCE, 500);
+	r->plugins[r->nplugins - 1].owned = false;
+	b = add_bundle(r, "hotel-basic", BC_YEARLY, 5, "shop-kit", NULL);
+	b->owned = false;
+	free(b->project_type);
+	b->project_type = S("hotel");
+	/* and one of vrsctl's that no spec names any more */
+	add_project_type(r, "spa");
+	world_sort(r);
+}
+
+/*
+ * issue 13: a catalogue row vrsctl does not own (the marketplace's admin
+ * made it) and no spec names is left alone, with --allow-delete too: no
+ * action, not a delete; vrsctl's own is deleted. A spec naming one adopts
+ * it (an update with no change, so the apply marks it vrsctl's).
+ */
+static void test_catalogue_unowned(void **state)
+{
+	struct m_world d, r;
+	struct m_plan p;
+	const struct m_action *a;
+	struct plan_opts o = {.allow_delete = true};
+	struct plan_opts v = {.allow_delete = true, .verbose = true};
+	char *l;
+	(void)state;
+
+	converged_pair(&d, &r);
+	add_app_catalogue(&r);
+	build(&d, &r, NULL, &o, &p);
+	l = listing(&p);
+	assert_string_equal(l, "1 delete project_type spa\n");
+	assert_true(p.actions[0].destructive);
+	free(l);
+	plan_release(&p);
+	/* verbose lists them, as no-ops the application owns */
+	build(&d, &r, NULL, &v, &p);
+	a = find_action(&p, OP_NOOP, RES_BUNDLE, "hotel-basic");
+	assert_non_null(a);
+	assert_has(a->reason, "unmanaged: recorded by the marketplace application");
+	assert_non_null(find_action(&p, OP_NOOP, RES_SERVER, "app-1"));
+	assert_non_null(find_action(&p, OP_NOOP, RES_BASE_DOMAIN, "app.example"));
+	assert_non_null(find_action(&p, OP_NOOP, RES_PROJECT_TYPE, "hotel"));
+	assert_non_null(find_action(&p, OP_NOOP, RES_PLUGIN, "shop-kit"));
+	assert_null(find_action(&p, OP_DELETE, RES_PLUGIN, "shop-kit"));
+	plan_release(&p);
+
+	/* a spec names the application's type, as it is: adopted */
+	add_project_type(&d, "hotel");
+	world_sort(&d);
+	build(&d, &r, NULL, &o, &p);
+	l = listing(&p);
+	assert_string_equal(l, "1 update project_type hotel\n"
+			       "2 delete project_type spa\n");
+	a = find_action(&p, OP_UPDATE, RES_PROJECT_TYPE, "hotel");
+	assert_int_equal(a->nchanges, 0);
+	assert_has(a->reason, "managed by vrsctl from this apply on");
+	free(l);
+	plan_release(&p);
+	/* once the apply marked it, it is converged */
+	world_project_type(&r, "hotel")->owned = true;
+	build(&d, &r, NULL, &o, &p);
+	assert_null(find_action(&p, OP_UPDATE, RES_PROJECT_TYPE, "hotel"));
+	plan_release(&p);
+	world_release(&d);
+	world_release(&r);
+}
+
+/*
+ * issue 13: a row of vrsctl's no spec names that a recorded row still uses
+ * after the apply (the application's project, bundle or plugin) is refused
+ * by plan_check, naming the user: deleting it would break the application's
+ * row. Rows the apply deletes too do not count.
+ */
+static void test_catalogue_still_used(void **state)
+{
+	struct m_world d, r;
+	struct diag_list dl;
+	struct m_project *x;
+	struct m_bundle *b;
+	struct m_plan p;
+	struct plan_opts o = {.allow_delete = true};
+	char *l;
+	(void)state;
+
+	converged_pair(&d, &r);
+	add_app_catalogue(&r);
+	/* vrsctl's bundle on its removed type spa: both go, nothing refused */
+	b = add_bundle(&r, "spa-basic", BC_MONTHLY, 0, "menu", NULL);
+	free(b->project_type);
+	b->project_type = S("spa");
+	world_sort(&r);
+	diag_init(&dl);
+	assert_int_equal(plan_check(&d, &r, &dl), 0);
+	assert_int_equal(dl.n, 0);
+	/* the bundle's delete first (the foreign key), and the project's move off spa */
+	free(r.projects[0].project_type);
+	r.projects[0].project_type = S("spa");
+	build(&d, &r, NULL, &o, &p);
+	l = listing(&p);
+	assert_string_equal(l, "1 delete bundle spa-basic\n"
+			       "2 update project pizzeria-roma\n"
+			       "3 delete project_type spa [1,2]\n");
+	assert_string_equal(find_change(&p.actions[1], "project_type")->new, "gastro");
+	free(l);
+	plan_release(&p);
+	/* the application's project on spa */
+	x = add_project(&r, "eisdiele", 60);
+	x->managed = false;
+	x->status = PS_DRAFT;
+	free(x->project_type);
+	x->project_type = S("spa");
+	/* the application's bundle lists vrsctl's plugin old-kit, removed from the specs */
+	add_plugin(&r, "old-kit", BC_MONTHLY, 100);
+	*GROW(world_bundle(&r, "hotel-basic")->plugins, world_bundle(&r, "hotel-basic")->nplugins) =
+	    S("old-kit");
+	world_sort(&r);
+	assert_int_equal(plan_check(&d, &r, &dl), -1);
+	assert_int_equal(dl.n, 2);
+	assert_has(dl.v[0].msg,
+		   "project type 'spa' was removed from the specs but project "
+		   "'eisdiele' (unmanaged: the marketplace application's) still uses it");
+	assert_has(dl.v[0].msg, "keep it in the specs");
+	assert_has(dl.v[1].msg, "plugin 'old-kit' was removed from the specs but bundle "
+				"'hotel-basic' (the marketplace application's) still uses it");
+	diag_release(&dl);
 	world_release(&d);
 	world_release(&r);
 }
@@ -2048,6 +2193,8 @@ int main(void)
 	    cmocka_unit_test(test_converged_noop),
 	    cmocka_unit_test(test_unnamed_keys_no_change),
 	    cmocka_unit_test(test_unmanaged_left_alone),
+	    cmocka_unit_test(test_catalogue_unowned),
+	    cmocka_unit_test(test_catalogue_still_used),
 	    cmocka_unit_test(test_app_suspension),
 	    cmocka_unit_test(test_image_change),
 	    cmocka_unit_test(test_env_changes),

@@ -1109,6 +1109,118 @@ static void test_tls_facts(void **state)
 	state_close(st);
 }
 
+/* one SQL script on the state's database, SQLite file or $VRS_TEST_PG */
+static void raw_any(const struct fx *f, const char *sql)
+{
+	if (pg_url()) {
+		PGconn *c = PQconnectdb(pg_url());
+		PGresult *r = PQexec(c, sql);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", sql, PQerrorMessage(c));
+		PQclear(r);
+		PQfinish(c);
+		return;
+	}
+	if (raw_exec(f->path, sql) != SQLITE_OK)
+		fail_msg("%s failed", sql);
+}
+
+/* the owned flags of the recorded project types, "code:0|code:1|..." */
+static void owned_types(struct fx *f, char *out, size_t n)
+{
+	struct state *st = open_w(f);
+	struct m_world w;
+	size_t k = 0;
+
+	world_init(&w);
+	if (state_load(st, &w, &f->err) < 0)
+		fail_msg("load: %s", f->err.msg);
+	out[0] = 0;
+	for (size_t i = 0; i < w.nproject_types; i++)
+		k += (size_t)snprintf(out + k, n - k, "%s%s:%d", i ? "|" : "",
+				      w.project_types[i].code, (int)w.project_types[i].owned);
+	world_release(&w);
+	state_close(st);
+}
+
+/* back to schema 4 (no vrs_catalogue), with a whole-second and a microsecond row */
+static void downgrade_to_4(struct fx *f, bool joined)
+{
+	char sql[900];
+
+	snprintf(sql, sizeof(sql),
+		 "%s; DROP TABLE vrs_catalogue; "
+		 "DELETE FROM marketplace_project_type WHERE code IN ('spa', 'hotel'); "
+		 "INSERT INTO marketplace_project_type (code, name, trial_days, created_at, "
+		 "updated_at) VALUES ('spa', 'Spa', 0, '2026-12-03 14:23:40', '2026-12-03 "
+		 "14:23:40'), ('hotel', 'Hotel', 0, '2026-12-03 14:23:40.123456', "
+		 "'2026-12-03 14:23:40.123456')%s",
+		 pg_url() ? "UPDATE vrs_meta SET value = '4' WHERE key = 'schema_version'"
+			  : "PRAGMA user_version = 4",
+		 joined ? "; INSERT INTO vrs_meta (key, value) VALUES ('joined', '1')" : "");
+	raw_any(f, sql);
+}
+
+/*
+ * vrs_catalogue (migration 5): an apply's write marks a catalogue row
+ * vrsctl's, a delete unmarks it; the migration marks an existing state's
+ * rows except those stamped with a fraction of a second (the application's
+ * models), and none of a state vrsctl joined.
+ */
+static void test_catalogue_owned(void **state)
+{
+	struct fx *f = *state;
+	struct state *st = open_w(f);
+	struct m_world w, r;
+	char got[256];
+
+	build_world(&w);
+	state_set_now(st, 1764176400);
+	store_world(st, &w);
+	world_init(&r);
+	assert_int_equal(state_load(st, &r, &f->err), 0);
+	assert_true(r.servers[0].owned && r.base_domains[0].owned && r.project_types[0].owned &&
+		    r.plugins[0].owned && r.bundles[0].owned);
+	world_release(&r);
+	state_close(st);
+	/* the application inserts a type, a plugin and a bundle: not vrsctl's */
+	raw_any(f,
+		"INSERT INTO marketplace_project_type (code, name, trial_days, created_at, "
+		"updated_at) VALUES ('hotel', 'Hotel', 0, '2026-12-03 14:23:40.123456', "
+		"'2026-12-03 14:23:40.123456');"
+		"INSERT INTO marketplace_plugin_meta (name, display_name, created_at, updated_at) "
+		"VALUES ('shop-kit', 'Shop Kit', '2026-12-03 14:23:40.5', '2026-12-03 "
+		"14:23:40.5');"
+		"INSERT INTO marketplace_bundle (code, name, project_type_id, created_at, "
+		"updated_at) SELECT 'hotel-basic', 'Hotel', id, '2026-12-03 14:23:40.5', "
+		"'2026-12-03 14:23:40.5' FROM marketplace_project_type WHERE code = 'hotel'");
+	st = open_w(f);
+	world_init(&r);
+	assert_int_equal(state_load(st, &r, &f->err), 0);
+	assert_false(world_project_type(&r, "hotel")->owned);
+	assert_false(world_plugin(&r, "shop-kit")->owned);
+	assert_false(world_bundle(&r, "hotel-basic")->owned);
+	assert_true(world_project_type(&r, "gastro")->owned);
+	/* a spec naming it: the apply's write makes it vrsctl's; a delete unmarks it */
+	assert_int_equal(state_project_type_upsert(st, world_project_type(&r, "hotel"), &f->err),
+			 0);
+	assert_int_equal(state_bundle_delete(st, "hotel-basic", &f->err), 0);
+	world_release(&r);
+	state_close(st);
+	owned_types(f, got, sizeof(got));
+	assert_string_equal(got, "gastro:1|hotel:1|shop:1");
+
+	/* an existing state at schema 4: its rows were made from specs, unless stamped finer */
+	downgrade_to_4(f, false);
+	owned_types(f, got, sizeof(got));
+	assert_string_equal(got, "gastro:1|hotel:0|shop:1|spa:1");
+	/* a state vrsctl joined: the rows there were the application's */
+	downgrade_to_4(f, true);
+	owned_types(f, got, sizeof(got));
+	assert_string_equal(got, "gastro:0|hotel:0|shop:0|spa:0");
+	world_release(&w);
+}
+
 static void test_rollback(void **state)
 {
 	struct fx *f = *state;
@@ -1558,6 +1670,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_preview, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_api_key_once, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fingerprint_key_stable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_catalogue_owned, setup, teardown),
 	};
 	/* the SQLite file itself (raw SQL, PRAGMAs, modes, the lock file) */
 	const struct CMUnitTest file[] = {
