@@ -323,15 +323,21 @@ static bool load_specs(struct watcher *w)
 static void on_planned(void *ud, const struct m_plan *plan, const struct m_world *desired)
 {
 	struct watcher *w = ud;
-	char msg[160];
+	const struct plan_memo_stats *ms = &w->memo_st;
+	char msg[240], how[96];
 
+	if (ms->incremental)
+		snprintf(how, sizeof(how), "plan spliced: %zu projects rebuilt", ms->rebuilt);
+	else
+		snprintf(how, sizeof(how), "full plan%s%s", ms->why ? ": " : "",
+			 ms->why ? ms->why : "");
 	if (w->loaded.files == 0 && w->reload_ms < 0)
-		snprintf(msg, sizeof(msg), "%zu actions; no reload", plan->nactions);
+		snprintf(msg, sizeof(msg), "%zu actions; no reload; %s", plan->nactions, how);
 	else
 		snprintf(msg, sizeof(msg),
-			 "%zu actions; %zu spec files, %zu read, %zu parsed (reload %lld ms)",
+			 "%zu actions; %zu spec files, %zu read, %zu parsed (reload %lld ms); %s",
 			 plan->nactions, w->loaded.files, w->loaded.read, w->loaded.parsed,
-			 w->reload_ms);
+			 w->reload_ms, how);
 	watch_emit(w, "info", "planned", NULL, NULL, now_ms() - w->t0, msg);
 	if (w->o->planned)
 		w->o->planned(w->o->planned_ud, plan, desired);
@@ -432,6 +438,8 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	ro.tick_ud = w;
 	ro.planned = on_planned;
 	ro.planned_ud = w;
+	ro.plan_memo = w->memo;
+	ro.plan_memo_stats = &w->memo_st;
 	/* ticks and their resumption read a share of the zones; the start reads them all */
 	share.interval_s = w->o->interval_ms > 0 ? (w->o->interval_ms + 999) / 1000 : 0;
 	resuming = refresh != REFRESH_NONE && w->resume > 0;
@@ -518,6 +526,7 @@ static void watcher_release(struct watcher *w)
 	if (w->have_good)
 		inputs_release(&w->good);
 	inputs_cache_free(w->cache);
+	plan_memo_free(w->memo);
 	free(w->last_error);
 	for (size_t i = 0; i < w->ndirs; i++)
 		free(w->dirs[i].path);
@@ -542,7 +551,8 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 	w.ep = w.ino = w.debounce = w.interval = w.sig = w.notify = -1;
 	err_clear(&w.lost);
 	w.cache = inputs_cache_new();
-	if (w.cache == NULL) {
+	w.memo = plan_memo_new();
+	if (w.cache == NULL || w.memo == NULL) {
 		err_set(err, "watch: out of memory");
 		goto out;
 	}

@@ -258,6 +258,11 @@ void action_clear(struct m_action *a)
 
 void plan_release(struct m_plan *p)
 {
+	if (p->borrowed) {
+		p->actions = NULL;
+		p->nactions = 0;
+		p->arena = NULL;
+	}
 	for (size_t i = 0; i < p->nactions && p->arena; i++)
 		free(p->actions[i].requires);
 	for (size_t i = 0; i < p->nactions && !p->arena; i++)

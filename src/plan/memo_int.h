@@ -1,0 +1,61 @@
+/*
+ * memo_int.h — private to memo.c and memo_splice.c: what plan_memo keeps
+ * between two builds (the ordered plan, whose each action is, each slug's
+ * key bytes) and the steps they share.
+ */
+#ifndef VRS_MEMO_INT_H
+#define VRS_MEMO_INT_H
+
+#include "plan/plan_int.h"
+
+#define MEMO_MAX_CHANGED 64  /* more changed slugs: the full build */
+#define MEMO_MAX_SPLICES 200 /* then a full build frees what the splices left in arenas */
+
+struct mgroup {
+	char *slug;
+	bool removed; /* a recorded project no spec names */
+	char *key;    /* memokey.c's bytes */
+	size_t keylen, nnoop;
+};
+
+struct plan_memo {
+	bool valid, verbose, allow_delete;
+	char *gkey;
+	size_t gkeylen;
+	size_t nglob, glob_nnoop, nnoop;
+	int *gpos; /* [nglob] position in acts of the k-th global action created */
+	struct m_action *acts;
+	size_t n;
+	int *grp; /* [n] the group of each action, -1: a global one */
+	struct mgroup *g;
+	size_t ng; /* sorted by slug */
+	struct arena **arenas;
+	size_t narenas;
+	char **files; /* the actions' source file names: an open-addressing set */
+	size_t nfiles, afiles;
+	size_t splices;
+	/*
+	 * Kept between splices, so that a splice does not fault in fresh pages
+	 * for 100,000s of actions: the previous action and group arrays, and
+	 * the merge's scratch.
+	 */
+	struct m_action *spare_acts;
+	int *spare_grp, *seq, *npos;
+	size_t a_acts, a_grp, a_seq, a_npos;
+};
+
+/* point the actions' source.file at the memo's copies; -1 out of memory */
+int memo_intern_sources(struct plan_memo *m, struct m_action *a, size_t n);
+/* out borrows the memo's plan */
+void memo_borrow(const struct plan_memo *m, struct m_plan *out);
+bool memo_slugs_strict(const struct m_world *w);
+/*
+ * The splice: 1 when out holds the plan, 0 when the full build must run
+ * (the memo unchanged), -1 with err (out of memory; the memo then cleared).
+ */
+int memo_splice(struct plan_memo *m, const struct m_world *d, const struct m_world *r,
+		const struct m_observed *o, const struct plan_opts *opts, struct m_plan *out,
+		struct plan_memo_stats *st, struct vrs_err *err);
+void memo_clear(struct plan_memo *m);
+
+#endif
