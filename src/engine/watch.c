@@ -169,7 +169,32 @@ static void forget_dir(struct watcher *w, int wd)
 	}
 }
 
-/* read inotify events; true when a spec file or directory changed */
+/* a spec file the events name, for the cache's next load (relative to the specs dir) */
+static void note_file(struct watcher *w, const char *dir, const char *name)
+{
+	const char *root = w->o->specs, *sub;
+	size_t rl = strlen(root);
+	char rel[PATH_MAX];
+
+	while (rl > 0 && root[rl - 1] == '/')
+		rl--;
+	if (dir == NULL || strncmp(dir, root, rl) != 0 || (dir[rl] != 0 && dir[rl] != '/')) {
+		inputs_cache_dirty(w->cache, NULL); /* not known where: walk */
+		return;
+	}
+	for (sub = dir + rl; *sub == '/'; sub++)
+		;
+	if (snprintf(rel, sizeof(rel), "%s%s%s", sub, *sub ? "/" : "", name) >= (int)sizeof(rel))
+		inputs_cache_dirty(w->cache, NULL);
+	else
+		inputs_cache_dirty(w->cache, rel);
+}
+
+/*
+ * read inotify events; true when a spec file or directory changed. The
+ * files named go to the spec cache, which then stats only those; anything
+ * else (a directory, an overflow, the root itself) makes its next load walk.
+ */
 static bool read_events(struct watcher *w)
 {
 	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -182,6 +207,7 @@ static bool read_events(struct watcher *w)
 			const char *dir = dir_of(w, ev->wd);
 			p += sizeof(*ev) + ev->len;
 			if (ev->mask & IN_Q_OVERFLOW) {
+				inputs_cache_dirty(w->cache, NULL);
 				changed = true;
 				continue;
 			}
@@ -193,6 +219,7 @@ static bool read_events(struct watcher *w)
 					    "the specs directory was removed; waiting for it to "
 					    "come back (the last good specs stay in force)");
 				}
+				inputs_cache_dirty(w->cache, NULL);
 				changed = true;
 				continue;
 			}
@@ -207,18 +234,22 @@ static bool read_events(struct watcher *w)
 				char sub[PATH_MAX];
 				snprintf(sub, sizeof(sub), "%s/%s", dir, ev->name);
 				add_dir(w, sub, 1);
+				inputs_cache_dirty(w->cache, NULL);
 				changed = true;
 				continue;
 			}
 			if (ev->mask & IN_ISDIR) {
+				inputs_cache_dirty(w->cache, NULL);
 				changed = true;
 				continue;
 			}
 			{
 				size_t l = strlen(ev->name);
 				if ((l > 5 && strcmp(ev->name + l - 5, ".yaml") == 0) ||
-				    (l > 4 && strcmp(ev->name + l - 4, ".yml") == 0))
+				    (l > 4 && strcmp(ev->name + l - 4, ".yml") == 0)) {
+					note_file(w, dir, ev->name);
 					changed = true;
+				}
 			}
 		}
 	}
@@ -334,10 +365,11 @@ static void on_planned(void *ud, const struct m_plan *plan, const struct m_world
 	if (w->loaded.files == 0 && w->reload_ms < 0)
 		snprintf(msg, sizeof(msg), "%zu actions; no reload; %s", plan->nactions, how);
 	else
-		snprintf(msg, sizeof(msg),
-			 "%zu actions; %zu spec files, %zu read, %zu parsed (reload %lld ms); %s",
-			 plan->nactions, w->loaded.files, w->loaded.read, w->loaded.parsed,
-			 w->reload_ms, how);
+		snprintf(
+		    msg, sizeof(msg),
+		    "%zu actions; %zu spec files, %zu read, %zu parsed (reload %lld ms, %s); %s",
+		    plan->nactions, w->loaded.files, w->loaded.read, w->loaded.parsed, w->reload_ms,
+		    w->loaded.walked ? "tree walked" : "the files named stat'ed", how);
 	watch_emit(w, "info", "planned", NULL, NULL, now_ms() - w->t0, msg);
 	if (w->o->planned)
 		w->o->planned(w->o->planned_ud, plan, desired);
@@ -558,6 +590,7 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 	}
 	if (watcher_open(&w, err) < 0 || watch_notify_open(&w, err) < 0)
 		goto out;
+	inputs_cache_watch(w.cache); /* from here on the events name what changed */
 	add_dir(&w, o->specs, 0);
 	if (!w.root_watched) {
 		err_set(err, "watch: cannot watch %s: %s", o->specs, strerror(errno));
@@ -583,6 +616,7 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 		if (w.reload) {
 			w.reload = false;
 			watch_emit(&w, "info", "reload", NULL, NULL, -1, "SIGHUP");
+			inputs_cache_dirty(w.cache, NULL); /* a reload asked for: the whole tree */
 			if (load_specs(&w))
 				reconcile(&w, REFRESH_NONE, "sighup");
 			continue;
@@ -592,6 +626,7 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 			struct stat sb;
 			if (stat(o->specs, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 				add_dir(&w, o->specs, 0);
+				inputs_cache_dirty(w.cache, NULL);
 				watch_arm(w.debounce, o->debounce_ms, 0);
 			}
 		}

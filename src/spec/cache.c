@@ -48,6 +48,17 @@ struct centry {
 struct spec_cache {
 	struct centry **v; /* sorted by key.rel */
 	size_t n;
+	/*
+	 * The next load may skip the walk and stat only the paths the caller
+	 * said changed (spec_cache_dirty) when the last load saw the whole tree
+	 * without a doubt (walk_ok: no diagnostic of the walk, every file read,
+	 * no symlink) in the same dir and nothing asked for a walk since (all).
+	 */
+	bool watched; /* spec_cache_watch: the caller reports every change */
+	bool walk_ok, all;
+	char *dir;
+	char **dirty;
+	size_t ndirty, adirty;
 };
 
 struct spec_view {
@@ -99,6 +110,13 @@ struct spec_cache *spec_cache_new(void)
 	return calloc(1, sizeof(struct spec_cache));
 }
 
+static void free_dirty(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 void spec_cache_free(struct spec_cache *c)
 {
 	if (c == NULL)
@@ -106,7 +124,40 @@ void spec_cache_free(struct spec_cache *c)
 	for (size_t i = 0; i < c->n; i++)
 		centry_drop(c->v[i]);
 	free(c->v);
+	free(c->dir);
+	free_dirty(c->dirty, c->ndirty);
 	free(c);
+}
+
+void spec_cache_watch(struct spec_cache *c)
+{
+	c->watched = true;
+	c->all = true; /* what happened before is not known */
+}
+
+void spec_cache_dirty(struct spec_cache *c, const char *rel)
+{
+	char *r;
+
+	if (rel == NULL || c->all) {
+		c->all = true;
+		return;
+	}
+	if (c->ndirty == c->adirty) {
+		size_t n = c->adirty ? c->adirty * 2 : 16;
+		char **v = realloc(c->dirty, n * sizeof(*v));
+		if (v == NULL) {
+			c->all = true; /* a walk is always right */
+			return;
+		}
+		c->dirty = v;
+		c->adirty = n;
+	}
+	r = strdup(rel);
+	if (r == NULL)
+		c->all = true;
+	else
+		c->dirty[c->ndirty++] = r;
 }
 
 static int sha256(const char *data, size_t len, unsigned char out[32])
@@ -453,6 +504,51 @@ static void tree_digest(struct spec_fkey *keys, size_t nkeys, struct centry **at
 	spec_digest_hex(dg, dlen, digest_hex);
 }
 
+/*
+ * The files of the tree: the walk, or without it the files of the last load
+ * with the dirty paths stat'ed again (spec_cache_dirty); sets c->walk_ok
+ * for the next load from what the walk saw. -1 out of memory.
+ */
+static int list_keys(struct spec_cache *c, const char *dir, char **root, struct spec_fkey **keys,
+		     size_t *nkeys, struct diag_list *diags, struct spec_cache_stats *st)
+{
+	char **dirty = c->dirty;
+	size_t ndirty = c->ndirty, d0 = diags->n;
+	bool walk = true, unsure = false;
+	bool partial = c->watched && c->walk_ok && !c->all && c->dir && strcmp(c->dir, dir) == 0;
+	int rc = 0;
+
+	/* events read during this load are for the next one */
+	c->dirty = NULL;
+	c->ndirty = c->adirty = 0;
+	c->all = false;
+	if (partial) {
+		const struct spec_fkey **known = malloc((c->n + 1) * sizeof(*known));
+		if (known == NULL) {
+			rc = -1;
+		} else {
+			for (size_t i = 0; i < c->n; i++)
+				known[i] = &c->v[i]->key;
+			rc = spec_keys_from_paths(dir, known, c->n, dirty, ndirty, root, keys,
+						  nkeys, &walk);
+			free(known);
+		}
+	}
+	free_dirty(dirty, ndirty);
+	if (rc == 0 && walk) {
+		free(c->dir);
+		c->dir = strdup(dir);
+		rc = spec_walk(dir, root, keys, nkeys, diags, &unsure) < 0 || *root == NULL ||
+			     c->dir == NULL
+			 ? -1
+			 : 0;
+		c->walk_ok = rc == 0 && !unsure && diags->n == d0;
+	}
+	st->walked = walk;
+	st->dirty = walk ? 0 : ndirty;
+	return rc;
+}
+
 int spec_cache_load(struct spec_cache *c, const char *dir, struct m_world *out,
 		    struct spec_view **view, struct diag_list *diags, char digest_hex[65],
 		    struct spec_cache_stats *stats)
@@ -468,8 +564,8 @@ int spec_cache_load(struct spec_cache *c, const char *dir, struct m_world *out,
 
 	*view = NULL;
 	digest_hex[0] = 0;
-	if (!oom)
-		oom = spec_walk(dir, &root, &keys, &nkeys, diags) < 0 || root == NULL;
+	if (!oom && list_keys(c, dir, &root, &keys, &nkeys, diags, &st) < 0)
+		oom = true;
 	at = calloc(nkeys + 1, sizeof(*at));
 	oom = oom || at == NULL;
 	for (size_t i = 0; i < nkeys && !oom; i++) {
@@ -502,10 +598,14 @@ int spec_cache_load(struct spec_cache *c, const char *dir, struct m_world *out,
 			v->ents[v->n++] = at[i];
 			at[i]->holders++; /* the view's */
 		}
+		/* the next load may skip the walk when every file was read */
+		for (size_t i = 0; i < nkeys; i++)
+			c->walk_ok = c->walk_ok && at[i] != NULL;
 		tree_digest(keys, nkeys, at, digest_hex);
 		if (view_build(v, out, diags) < 0)
 			oom = true;
 	} else {
+		c->walk_ok = false;
 		for (size_t i = 0; at && i < nkeys; i++)
 			centry_drop(at[i]);
 	}
