@@ -88,7 +88,8 @@ int spec_keys_from_paths(const char *dir, const struct spec_fkey *const *known, 
 	rl = strlen(root);
 	while (rl > 0 && root[rl - 1] == '/')
 		root[--rl] = 0;
-	qsort(dirty, ndirty, sizeof(*dirty), cmp_str);
+	if (ndirty > 1) /* qsort's base must not be NULL even for none */
+		qsort(dirty, ndirty, sizeof(*dirty), cmp_str);
 	while (rc == 0 && (i < nknown || j < ndirty)) {
 		int c = i >= nknown ? 1 : j >= ndirty ? -1 : strcmp(known[i]->rel, dirty[j]);
 		if (c < 0) {
