@@ -42,7 +42,8 @@ struct centry {
 	bool reg_before;
 	char *reg_file;
 	int reg_line, reg_col;
-	unsigned holders; /* the cache and every view that shares it */
+	unsigned holders;	/* the cache and every view that shares it */
+	unsigned long long gen; /* the cache's number of these bytes (for the digest) */
 };
 
 struct spec_cache {
@@ -59,6 +60,8 @@ struct spec_cache {
 	char *dir;
 	char **dirty;
 	size_t ndirty, adirty;
+	struct spec_digest *dg; /* the last tree digest's states (digest.c) */
+	unsigned long long gen; /* the last entry generation given */
 };
 
 struct spec_view {
@@ -107,7 +110,13 @@ static void ctx_after(struct regctx *r, const struct centry *e)
 
 struct spec_cache *spec_cache_new(void)
 {
-	return calloc(1, sizeof(struct spec_cache));
+	struct spec_cache *c = calloc(1, sizeof(struct spec_cache));
+
+	if (c && (c->dg = spec_digest_new()) == NULL) {
+		free(c);
+		c = NULL;
+	}
+	return c;
 }
 
 static void free_dirty(char **v, size_t n)
@@ -126,6 +135,7 @@ void spec_cache_free(struct spec_cache *c)
 	free(c->v);
 	free(c->dir);
 	free_dirty(c->dirty, c->ndirty);
+	spec_digest_free(c->dg);
 	free(c);
 }
 
@@ -479,29 +489,24 @@ static int view_build(struct spec_view *v, struct m_world *out, struct diag_list
 	return rc;
 }
 
-/* the tree digest as spec_load computes it: per file its path, NUL, bytes, NUL */
-static void tree_digest(struct spec_fkey *keys, size_t nkeys, struct centry **at,
-			char digest_hex[65])
+/* the tree digest as spec_load computes it, from the entries' bytes (digest.c) */
+static int tree_digest(struct spec_cache *c, struct spec_fkey *keys, size_t nkeys,
+		       struct centry **at, char digest_hex[65])
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char dg[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
+	struct spec_dfile *f = malloc((nkeys + 1) * sizeof(*f));
 
 	digest_hex[0] = 0;
-	if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		EVP_MD_CTX_free(md);
-		return;
-	}
+	if (f == NULL)
+		return -1;
 	for (size_t i = 0; i < nkeys; i++) {
-		EVP_DigestUpdate(md, keys[i].rel, strlen(keys[i].rel) + 1);
-		if (at[i]) {
-			EVP_DigestUpdate(md, at[i]->data, at[i]->len);
-			EVP_DigestUpdate(md, "", 1);
-		}
+		f[i].rel = keys[i].rel;
+		f[i].data = at[i] ? at[i]->data : NULL;
+		f[i].len = at[i] ? at[i]->len : 0;
+		f[i].gen = at[i] ? at[i]->gen : 0;
 	}
-	EVP_DigestFinal_ex(md, dg, &dlen);
-	EVP_MD_CTX_free(md);
-	spec_digest_hex(dg, dlen, digest_hex);
+	spec_digest_tree(c->dg, f, nkeys, digest_hex);
+	free(f);
+	return 0;
 }
 
 /*
@@ -575,6 +580,8 @@ int spec_cache_load(struct spec_cache *c, const char *dir, struct m_world *out,
 		if (j < c->n && strcmp(c->v[j]->key.rel, keys[i].rel) == 0)
 			old = c->v[j];
 		at[i] = refresh_entry(root, &keys[i], old, &reg, diags, &st, &oom);
+		if (at[i] && at[i]->gen == 0)
+			at[i]->gen = ++c->gen; /* new bytes (or decoded again): a new generation */
 		ctx_after(&reg, at[i]);
 	}
 	st.files = nkeys;
@@ -601,8 +608,8 @@ int spec_cache_load(struct spec_cache *c, const char *dir, struct m_world *out,
 		/* the next load may skip the walk when every file was read */
 		for (size_t i = 0; i < nkeys; i++)
 			c->walk_ok = c->walk_ok && at[i] != NULL;
-		tree_digest(keys, nkeys, at, digest_hex);
-		if (view_build(v, out, diags) < 0)
+		if (tree_digest(c, keys, nkeys, at, digest_hex) < 0 ||
+		    view_build(v, out, diags) < 0)
 			oom = true;
 	} else {
 		c->walk_ok = false;

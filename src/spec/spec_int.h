@@ -71,6 +71,23 @@ struct spec_fkey {
  */
 int spec_walk(const char *dir, char **root_out, struct spec_fkey **keys, size_t *nkeys,
 	      struct diag_list *diags, bool *unsure);
+/*
+ * The tree digest of spec_load (digest.c), remembering the hash state every
+ * few hundred files so that the next digest of mostly the same files starts
+ * after the part that did not change. Per file: its relative path, its
+ * bytes (NULL: unreadable, the path alone) and a generation (equal non-zero
+ * generations: the same path and bytes; 0: unknown). d may be NULL.
+ */
+struct spec_digest;
+struct spec_dfile {
+	const char *rel, *data;
+	size_t len;
+	unsigned long long gen;
+};
+struct spec_digest *spec_digest_new(void);
+void spec_digest_free(struct spec_digest *d);
+void spec_digest_tree(struct spec_digest *d, const struct spec_dfile *f, size_t n,
+		      char digest_hex[65]);
 /* a spec file's name: *.yaml or *.yml */
 int spec_is_yaml(const char *name);
 /*

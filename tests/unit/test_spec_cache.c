@@ -331,11 +331,66 @@ static void test_cache_told_paths(void **state)
 	}
 }
 
+/* a tree larger than the digest's state interval (digest.c keeps one every 256 files) */
+static void test_cache_digest_many_files(void **state)
+{
+	struct spec_cache *c = spec_cache_new();
+	char a[256], name[64], text[256];
+	static const int edits[] = {0, 300, 599, 256, 255, 511, 512};
+	(void)state;
+
+	strcpy(dir, "/tmp/vrs-cache-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	path_of(a, sizeof(a), "p");
+	assert_int_equal(mkdir(a, 0700), 0);
+	put("base.yaml", globals);
+	for (int i = 0; i < 600; i++) {
+		snprintf(name, sizeof(name), "p/%04d.yaml", i);
+		snprintf(text, sizeof(text),
+			 "kind: Project\nslug: p%04d\nname: P\nowner_email: p@ex.org\n"
+			 "project_type: t\napp:\n  image: img:1\n",
+			 i);
+		put(name, text);
+	}
+	spec_cache_watch(c);
+	told(c, true, 601);
+	for (size_t e = 0; e < sizeof(edits) / sizeof(edits[0]); e++) {
+		snprintf(name, sizeof(name), "p/%04d.yaml", edits[e]);
+		snprintf(text, sizeof(text),
+			 "kind: Project\nslug: p%04d\nname: P %zu\nowner_email: p@ex.org\n"
+			 "project_type: t\napp:\n  image: img:1\n",
+			 edits[e], e);
+		put(name, text);
+		spec_cache_dirty(c, name);
+		told(c, false, 601); /* the digest is spec_load's (check_same) */
+	}
+	told(c, false, 601); /* nothing changed */
+	put("p/0000a.yaml", "kind: Project\nslug: zz\nname: Z\nowner_email: z@ex.org\n"
+			    "project_type: t\napp:\n  image: img:1\n");
+	spec_cache_dirty(c, "p/0000a.yaml"); /* every later file moves by one */
+	told(c, false, 602);
+	path_of(a, sizeof(a), "p/0000a.yaml");
+	assert_int_equal(unlink(a), 0);
+	spec_cache_dirty(c, "p/0000a.yaml");
+	told(c, false, 601);
+	path_of(a, sizeof(a), "p/0599.yaml");
+	assert_int_equal(unlink(a), 0);
+	spec_cache_dirty(c, "p/0599.yaml");
+	told(c, false, 600);
+	spec_cache_free(c);
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cache_follows_the_tree),
 	    cmocka_unit_test(test_cache_told_paths),
+	    cmocka_unit_test(test_cache_digest_many_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
