@@ -27,6 +27,7 @@
  * and on any surprise (a cycle), the full build runs.
  */
 #include "plan/memo_int.h"
+#include "util/skey.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ void memo_clear(struct plan_memo *m)
 	for (size_t i = 0; i < m->n; i++)
 		free(m->acts[i].requires);
 	free(m->acts);
-	free(m->grp);
+	free(m->ma);
 	free(m->gpos);
 	for (size_t i = 0; i < m->ng; i++) {
 		free(m->g[i].slug);
@@ -56,7 +57,7 @@ void memo_clear(struct plan_memo *m)
 	free(m->files);
 	free(m->gkey);
 	free(m->spare_acts);
-	free(m->spare_grp);
+	free(m->spare_ma);
 	free(m->seq);
 	free(m->npos);
 	memset(m, 0, sizeof(*m));
@@ -138,11 +139,14 @@ bool memo_slugs_strict(const struct m_world *w)
 /* the key of group rec->g[gi] into k (reset first) */
 static int group_key(const struct builder *b, const struct pb_group *g, struct buf *k)
 {
+	bool same;
+
 	buf_reset(k);
 	if (g->removed)
-		return memo_key_project(NULL, &b->r->projects[g->index], NULL, 0, k);
+		return memo_key_project(NULL, &b->r->projects[g->index], NULL, 0, NULL, 0, k,
+					&same);
 	return memo_key_project(&b->d->projects[g->index], world_project(b->r, g->slug),
-				b->place[g->index], b->place_auto[g->index], k);
+				b->place[g->index], b->place_auto[g->index], NULL, 0, k, &same);
 }
 
 static int take_key(struct mgroup *g, const struct buf *k)
@@ -167,9 +171,9 @@ static int memo_record(struct plan_memo *m, const struct builder *b, size_t nb,
 	size_t nd = 0, i = 0, j;
 
 	m->g = calloc(rec->ng + 1, sizeof(*m->g));
-	m->grp = malloc((m->n + 1) * sizeof(*m->grp));
+	m->ma = malloc((m->n + 1) * sizeof(*m->ma));
 	m->gpos = malloc((rec->nglob + 1) * sizeof(*m->gpos));
-	if (of == NULL || m->g == NULL || m->grp == NULL || m->gpos == NULL) {
+	if (of == NULL || m->g == NULL || m->ma == NULL || m->gpos == NULL) {
 		free(of);
 		return -1;
 	}
@@ -197,12 +201,24 @@ static int memo_record(struct plan_memo *m, const struct builder *b, size_t nb,
 	for (size_t x = 0; x < rec->nglob; x++)
 		of[x] = -1;
 	for (size_t q = 0; q < m->n; q++) {
-		m->grp[q] = of[src[q]];
+		memo_mact(&m->ma[q], &m->acts[q], of[src[q]]);
 		if ((size_t)src[q] < rec->nglob)
 			m->gpos[src[q]] = (int)q;
 	}
 	free(of);
 	return 0;
+}
+
+void memo_mact(struct mact *x, const struct m_action *a, int grp)
+{
+	struct skey k;
+
+	skey_init(&k, a->key ? a->key : "");
+	x->hi = k.hi;
+	x->lo = k.lo;
+	x->grp = grp;
+	x->res = (unsigned char)a->resource;
+	x->op = (unsigned char)a->op;
 }
 
 void memo_borrow(const struct plan_memo *m, struct m_plan *out)

@@ -8,8 +8,22 @@
 
 #include "plan/plan_int.h"
 
+#include <stdint.h>
+
 #define MEMO_MAX_CHANGED 64  /* more changed slugs: the full build */
 #define MEMO_MAX_SPLICES 200 /* then a full build frees what the splices left in arenas */
+
+/*
+ * Beside each action of the memo's plan: its group, and what the merge
+ * compares it by — resource, op and the key's first 16 bytes as integers
+ * (util/skey.h) — so that the walk over 100,000s of kept actions reads one
+ * array, not each action's key in the arena.
+ */
+struct mact {
+	uint64_t hi, lo;
+	int grp; /* the group (slug) of the action, -1: a global one */
+	unsigned char res, op;
+};
 
 struct mgroup {
 	char *slug;
@@ -26,7 +40,7 @@ struct plan_memo {
 	int *gpos; /* [nglob] position in acts of the k-th global action created */
 	struct m_action *acts;
 	size_t n;
-	int *grp; /* [n] the group of each action, -1: a global one */
+	struct mact *ma; /* [n] beside acts */
 	struct mgroup *g;
 	size_t ng; /* sorted by slug */
 	struct arena **arenas;
@@ -40,8 +54,9 @@ struct plan_memo {
 	 * the merge's scratch.
 	 */
 	struct m_action *spare_acts;
-	int *spare_grp, *seq, *npos;
-	size_t a_acts, a_grp, a_seq, a_npos;
+	struct mact *spare_ma;
+	int *seq, *npos;
+	size_t a_acts, a_ma, a_seq, a_npos;
 };
 
 /* point the actions' source.file at the memo's copies; -1 out of memory */
@@ -49,6 +64,8 @@ int memo_intern_sources(struct plan_memo *m, struct m_action *a, size_t n);
 /* out borrows the memo's plan */
 void memo_borrow(const struct plan_memo *m, struct m_plan *out);
 bool memo_slugs_strict(const struct m_world *w);
+/* the merge's view of action a in group grp */
+void memo_mact(struct mact *x, const struct m_action *a, int grp);
 /*
  * The splice: 1 when out holds the plan, 0 when the full build must run
  * (the memo unchanged), -1 with err (out of memory; the memo then cleared).

@@ -30,6 +30,7 @@ struct splice {
 	/* the new actions: builder indices g0.. (g0 = the global actions) */
 	size_t g0, nt;
 	int *tgrp, *indeg, *ext, *ev, *off, *dep, *heap, *npos_t;
+	struct mact *tma; /* the new actions' sort keys */
 	bool *extok;
 	size_t hn;
 	/* the merged order: >= 0 an index into m->acts, < 0 -(new action + 1) */
@@ -70,6 +71,24 @@ static int cmp_ta(const struct m_action *t, const struct m_action *a)
 	if (c)
 		return c;
 	return (int)t->op - (int)a->op;
+}
+
+/* new action t against kept action k by (resource, key, op) through their sort keys; 0 a tie */
+static int cmp_tk(const struct splice *s, int t, size_t k)
+{
+	const struct mact *x = &s->tma[t], *y = &s->m->ma[k];
+	int c;
+
+	if (x->res != y->res)
+		return x->res < y->res ? -1 : 1;
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	c = key_cmp(s->b.v[s->g0 + (size_t)t].a.key, s->m->acts[k].key);
+	if (c)
+		return c;
+	return (int)x->op - (int)y->op;
 }
 
 /* two new actions: (resource, key, op, creation sequence), as plan_order */
@@ -134,28 +153,26 @@ static int diff_groups(struct splice *s, struct buf *k)
 		int c = i >= d->nprojects   ? 1
 			: j >= r->nprojects ? -1
 					    : strcmp(d->projects[i].slug, r->projects[j].slug);
+		const struct mgroup *o = NULL;
+		bool same = false;
 		buf_reset(k);
 		g->old = -1;
-		if (c <= 0) {
-			g->index = i++;
-			g->slug = d->projects[g->index].slug;
-			if (memo_key_project(&d->projects[g->index],
-					     c == 0 ? &r->projects[j] : NULL, s->b.place[g->index],
-					     s->b.place_auto[g->index], k) < 0)
-				return -1;
-			j += c == 0;
-		} else {
-			g->index = j++;
-			g->removed = true;
-			g->slug = r->projects[g->index].slug;
-			if (memo_key_project(NULL, &r->projects[g->index], NULL, 0, k) < 0)
-				return -1;
-		}
+		g->removed = c > 0;
+		g->index = c <= 0 ? i : j;
+		g->slug = c <= 0 ? d->projects[i].slug : r->projects[j].slug;
 		while (og < m->ng && strcmp(m->g[og].slug, g->slug) < 0)
 			og++;
 		if (og < m->ng && strcmp(m->g[og].slug, g->slug) == 0 &&
-		    m->g[og].removed == g->removed && m->g[og].keylen == k->len &&
-		    memcmp(m->g[og].key, k->data, k->len) == 0) {
+		    m->g[og].removed == g->removed)
+			o = &m->g[og]; /* compared as the key is made */
+		if (memo_key_project(c <= 0 ? &d->projects[i] : NULL,
+				     c >= 0 ? &r->projects[j] : NULL, c <= 0 ? s->b.place[i] : NULL,
+				     c <= 0 ? s->b.place_auto[i] : 0, o ? o->key : NULL,
+				     o ? o->keylen : 0, k, &same) < 0)
+			return -1;
+		i += c <= 0;
+		j += c >= 0;
+		if (same) {
 			g->old = (int)og;
 			s->old_to_new[og] = (int)s->nng;
 		}
@@ -248,12 +265,15 @@ static int prepare_new(struct splice *s)
 	s->heap = malloc((nt + 1) * sizeof(int));
 	s->npos_t = malloc((nt + 1) * sizeof(int));
 	s->extok = calloc(nt + 1, sizeof(bool));
+	s->tma = malloc((nt + 1) * sizeof(*s->tma));
 	if (!s->tgrp || !s->indeg || !s->ext || !s->ev || !s->off || !s->heap || !s->npos_t ||
-	    !s->extok)
+	    !s->extok || !s->tma)
 		return -1;
 	for (size_t x = 0; x < s->nng; x++)
 		for (size_t i = s->ng[x].start; s->ng[x].old < 0 && i < s->ng[x].end; i++)
 			s->tgrp[i - s->g0] = (int)x;
+	for (size_t t = 0; t < nt; t++)
+		memo_mact(&s->tma[t], &b->v[s->g0 + t].a, s->tgrp[t]);
 	for (size_t t = 0; t < nt; t++) {
 		const struct pact *p = &b->v[s->g0 + t];
 		s->ext[t] = -1;
@@ -327,10 +347,10 @@ static int merge(struct splice *s, size_t nkept)
 	for (size_t k = 0; k < m->n; k++) {
 		const struct m_action *a = &m->acts[k];
 		s->npos_old[k] = -1;
-		if (m->grp[k] >= 0 && s->old_to_new[m->grp[k]] < 0)
+		if (m->ma[k].grp >= 0 && s->old_to_new[m->ma[k].grp] < 0)
 			continue; /* a changed or gone slug's */
 		while (s->hn > 0) {
-			int c = cmp_ta(&s->b.v[s->g0 + (size_t)s->heap[0]].a, a);
+			int c = cmp_tk(s, s->heap[0], k);
 			if (c == 0) {
 				s->why = "a new action ties with a kept one";
 				return 0;
@@ -365,7 +385,7 @@ static int cmp_int(const void *x, const void *y)
 }
 
 /* the merged plan becomes the memo's; nothing here fails (allocated by the caller) */
-static void commit(struct splice *s, struct m_action *acts, int *grp, struct mgroup *groups)
+static void commit(struct splice *s, struct m_action *acts, struct mact *ma, struct mgroup *groups)
 {
 	struct plan_memo *m = s->m;
 
@@ -374,13 +394,15 @@ static void commit(struct splice *s, struct m_action *acts, int *grp, struct mgr
 		struct m_action *a = &acts[q];
 		if (e >= 0) {
 			*a = m->acts[e];
-			grp[q] = m->grp[e] < 0 ? -1 : s->old_to_new[m->grp[e]];
+			ma[q] = m->ma[e];
+			if (ma[q].grp >= 0)
+				ma[q].grp = s->old_to_new[ma[q].grp];
 			for (size_t x = 0; x < a->nrequires; x++)
 			a->requires[x] = s->npos_old[a->requires[x] - 1] + 1;
 		} else {
 			struct pact *p = &s->b.v[s->g0 + (size_t)(-e - 1)];
 			*a = p->a;
-			grp[q] = s->tgrp[-e - 1];
+			memo_mact(&ma[q], a, s->tgrp[-e - 1]);
 			a->requires = p->nreq ? p->req : NULL;
 			a->nrequires = p->nreq;
 			for (size_t x = 0; x < p->nreq; x++) {
@@ -427,12 +449,12 @@ static void commit(struct splice *s, struct m_action *acts, int *grp, struct mgr
 	free(m->g);
 	m->spare_acts = m->acts; /* the next splice's */
 	m->a_acts = m->n;
-	m->spare_grp = m->grp;
-	m->a_grp = m->n;
+	m->spare_ma = m->ma;
+	m->a_ma = m->n;
 	m->g = groups;
 	m->ng = s->nng;
 	m->acts = acts;
-	m->grp = grp;
+	m->ma = ma;
 	m->n = s->nseq;
 	m->arenas[m->narenas++] = s->b.arena;
 	s->b.arena = NULL;
@@ -456,6 +478,7 @@ static void splice_release(struct splice *s)
 	free(s->heap);
 	free(s->npos_t);
 	free(s->extok);
+	free(s->tma);
 	pb_release(&s->b);
 }
 
@@ -526,7 +549,7 @@ static int splice_steps(struct splice *s, const struct m_world *d, const struct 
 	if (prepare_new(s) < 0)
 		return -1;
 	for (size_t x = 0; x < m->n; x++)
-		nkept += m->grp[x] < 0 || s->old_to_new[m->grp[x]] >= 0;
+		nkept += m->ma[x].grp < 0 || s->old_to_new[m->ma[x].grp] >= 0;
 	return merge(s, nkept);
 }
 
@@ -539,7 +562,8 @@ int memo_splice(struct plan_memo *m, const struct m_world *d, const struct m_wor
 	struct m_action *acts = NULL;
 	struct arena **ar = NULL;
 	struct mgroup *groups = NULL;
-	int *grp = NULL, rc;
+	struct mact *ma = NULL;
+	int rc;
 
 	memset(&s, 0, sizeof(s));
 	s.m = m;
@@ -551,17 +575,17 @@ int memo_splice(struct plan_memo *m, const struct m_world *d, const struct m_wor
 	if (rc > 0) {
 		if (room((void **)&m->spare_acts, &m->a_acts, s.nseq + 1, sizeof(*acts)) == 0)
 			acts = m->spare_acts;
-		if (room((void **)&m->spare_grp, &m->a_grp, s.nseq + 1, sizeof(*grp)) == 0)
-			grp = m->spare_grp;
+		if (room((void **)&m->spare_ma, &m->a_ma, s.nseq + 1, sizeof(*ma)) == 0)
+			ma = m->spare_ma;
 		groups = calloc(s.nng + 1, sizeof(*groups));
 		ar = realloc(m->arenas, (m->narenas + 1) * sizeof(*ar));
 		if (ar)
 			m->arenas = ar;
-		if (acts == NULL || grp == NULL || groups == NULL || ar == NULL)
+		if (acts == NULL || ma == NULL || groups == NULL || ar == NULL)
 			rc = -1;
 	}
 	if (rc > 0) {
-		commit(&s, acts, grp, groups);
+		commit(&s, acts, ma, groups);
 		memo_borrow(m, out);
 		st->incremental = true;
 		st->rebuilt = s.nchanged;

@@ -26,13 +26,20 @@ _Static_assert(sizeof(struct m_plugin) == 48, "m_plugin changed: add the field t
 _Static_assert(sizeof(struct m_bundle) == 88, "m_bundle changed: add the field to memokey.c");
 #endif
 
-/* a writer into out: room is made in large steps, so most fields are one memcpy */
+/*
+ * A writer into out, or, given the previous key (old), a comparison with it
+ * that writes nothing while the bytes agree (the common case: most projects
+ * did not change) and, at the first difference, copies what agreed and goes
+ * on writing. Strings are 0x02, their bytes and a NUL; NULL is 0x01.
+ */
 struct kb {
 	struct buf *b;
 	int rc;
+	const unsigned char *old; /* NULL: write */
+	size_t oldlen, pos;	  /* how much of old agreed so far */
 };
 
-static void k_raw(struct kb *k, const void *p, size_t n)
+static void k_write(struct kb *k, const void *p, size_t n)
 {
 	struct buf *b = k->b;
 
@@ -45,19 +52,59 @@ static void k_raw(struct kb *k, const void *p, size_t n)
 	b->data[b->len] = 0;
 }
 
+/* the bytes differ from old: what agreed is written, and from now on everything */
+static void k_diverge(struct kb *k)
+{
+	const unsigned char *old = k->old;
+
+	k->old = NULL;
+	k_write(k, old, k->pos);
+}
+
+static void k_raw(struct kb *k, const void *p, size_t n)
+{
+	if (k->old) {
+		if (k->pos + n <= k->oldlen && memcmp(k->old + k->pos, p, n) == 0) {
+			k->pos += n;
+			return;
+		}
+		k_diverge(k);
+	}
+	k_write(k, p, n);
+}
+
 static void k_int(struct kb *k, long long v)
 {
 	k_raw(k, &v, sizeof(v));
 }
 
-/* a string with its length (NULL apart from "") */
 static void k_str(struct kb *k, const char *s)
 {
-	uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
+	static const unsigned char none = 1, some = 2;
 
-	k_raw(k, &n, sizeof(n));
-	if (s)
-		k_raw(k, s, n);
+	if (k->old) {
+		const unsigned char *o = k->old + k->pos;
+		size_t left = k->oldlen - k->pos, i = 0;
+		if (s == NULL && left >= 1 && o[0] == none) {
+			k->pos++;
+			return;
+		}
+		if (s && left >= 1 && o[0] == some) {
+			while (s[i] && i + 1 < left && o[1 + i] == (unsigned char)s[i])
+				i++;
+			if (s[i] == 0 && i + 1 < left && o[1 + i] == 0) {
+				k->pos += i + 2;
+				return;
+			}
+		}
+		k_diverge(k);
+	}
+	if (s == NULL) {
+		k_write(k, &none, 1);
+	} else {
+		k_write(k, &some, 1);
+		k_write(k, s, strlen(s) + 1);
+	}
 }
 
 static void k_pos(struct kb *k, const struct m_pos *p)
@@ -162,7 +209,7 @@ static void k_world_globals(struct kb *k, const struct m_world *w)
 
 int memo_key_globals(const struct m_world *d, const struct m_world *r, struct buf *out)
 {
-	struct kb k = {out, 0};
+	struct kb k = {out, 0, NULL, 0, 0};
 
 	k_world_globals(&k, d);
 	k_world_globals(&k, r);
@@ -263,9 +310,9 @@ static void k_project(struct kb *k, const struct m_project *p)
 }
 
 int memo_key_project(const struct m_project *dp, const struct m_project *rp, const char *place,
-		     int place_auto, struct buf *out)
+		     int place_auto, const char *old, size_t oldlen, struct buf *out, bool *same)
 {
-	struct kb k = {out, 0};
+	struct kb k = {out, 0, (const unsigned char *)old, oldlen, 0};
 
 	k_int(&k, (dp != NULL) | (rp != NULL) << 1);
 	if (dp)
@@ -274,5 +321,8 @@ int memo_key_project(const struct m_project *dp, const struct m_project *rp, con
 		k_project(&k, rp);
 	k_str(&k, place);
 	k_int(&k, place_auto);
+	if (k.old && k.pos < k.oldlen)
+		k_diverge(&k); /* old was longer */
+	*same = k.old != NULL;
 	return k.rc;
 }

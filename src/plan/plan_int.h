@@ -170,9 +170,13 @@ void plan_removed(struct builder *b, const struct m_project *rp);
 
 /* the global objects of both worlds, serialized into out (appended); -1 out of memory */
 int memo_key_globals(const struct m_world *d, const struct m_world *r, struct buf *out);
-/* one slug's inputs: its desired (may be NULL) and recorded (may be NULL) rows, placement */
+/*
+ * one slug's inputs: its desired (may be NULL) and recorded (may be NULL)
+ * rows, placement. With old (the previous key, may be NULL): *same is set
+ * when the key equals it, and then nothing is written; else out has the key.
+ */
 int memo_key_project(const struct m_project *dp, const struct m_project *rp, const char *place,
-		     int place_auto, struct buf *out);
+		     int place_auto, const char *old, size_t oldlen, struct buf *out, bool *same);
 
 /* ---- targets.c, order.c ------------------------------------------------------ */
 
