@@ -303,8 +303,19 @@ static void sort_keyed(void *base, size_t n, size_t size)
 	while (i < n &&
 	       cmp_key((const char *)base + (i - 1) * size, (const char *)base + i * size) < 0)
 		i++;
-	if (n > 1 && i < n)
+	if (n > 1 && i < n && n <= 8 && size <= 256) {
+		/* a project's few domains: a stable insertion sort, as glibc's (merge) sort */
+		unsigned char tmp[256], *b = base;
+		for (i = 1; i < n; i++) {
+			size_t j = i;
+			memcpy(tmp, b + i * size, size);
+			for (; j > 0 && cmp_key(b + (j - 1) * size, tmp) > 0; j--)
+				memcpy(b + j * size, b + (j - 1) * size, size);
+			memcpy(b + j * size, tmp, size);
+		}
+	} else if (n > 1 && i < n) {
 		qsort(base, n, size, cmp_key);
+	}
 }
 
 void world_sort(struct m_world *w)
