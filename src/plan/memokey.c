@@ -89,10 +89,9 @@ static void k_str(struct kb *k, const char *s)
 			k->pos++;
 			return;
 		}
-		if (s && left >= 1 && o[0] == some) {
-			while (s[i] && i + 1 < left && o[1 + i] == (unsigned char)s[i])
-				i++;
-			if (s[i] == 0 && i + 1 < left && o[1 + i] == 0) {
+		if (s && left >= 2 && o[0] == some) {
+			i = strlen(s);
+			if (i + 2 <= left && o[1 + i] == 0 && memcmp(o + 1, s, i) == 0) {
 				k->pos += i + 2;
 				return;
 			}
