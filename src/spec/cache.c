@@ -69,6 +69,9 @@ struct spec_view {
 	size_t n;
 	char **owned; /* strings the checks allocated in the view (defaulted fqdn, base) */
 	size_t nowned;
+	/* the projects' domain and env arrays: one block each, sliced per project */
+	struct m_domain *dom;
+	struct m_env *env;
 };
 
 static void centry_drop(struct centry *e)
@@ -284,19 +287,6 @@ static struct centry *refresh_entry(const char *root, const struct spec_fkey *k,
 	return e;
 }
 
-/* copy n elements of an array (NULL when n is 0); -1 out of memory */
-static int dup_array(void **dst, const void *src, size_t n, size_t elem)
-{
-	*dst = NULL;
-	if (n == 0)
-		return 0;
-	*dst = malloc(n * elem);
-	if (*dst == NULL)
-		return -1;
-	memcpy(*dst, src, n * elem);
-	return 0;
-}
-
 #define APPEND(dst, dn, src, sn)                                                                   \
 	do {                                                                                       \
 		if ((sn) > 0)                                                                      \
@@ -333,10 +323,42 @@ static int view_alloc(struct m_world *out, struct centry **ents, size_t n, size_
 	return 0;
 }
 
-/* the world of the entries in file order, before the checks; refs and paux beside it */
-static int view_fill(struct m_world *out, struct centry **ents, size_t n, struct spec_loader *l)
+/* the projects' domain and env arrays: the checks write defaults and fingerprints there */
+static int view_copy_parts(struct spec_view *v, struct m_world *out)
 {
-	size_t nrefs;
+	size_t nd = 0, ne = 0, kd = 0, ke = 0;
+
+	for (size_t j = 0; j < out->nprojects; j++) {
+		nd += out->projects[j].ndomains;
+		ne += out->projects[j].app.nenv;
+	}
+	v->dom = malloc((nd + 1) * sizeof(*v->dom));
+	v->env = malloc((ne + 1) * sizeof(*v->env));
+	for (size_t j = 0; j < out->nprojects; j++) {
+		struct m_project *p = &out->projects[j];
+		const struct m_domain *d = p->domains;
+		const struct m_env *e = p->app.env;
+		p->domains = NULL;
+		p->app.env = NULL;
+		if (v->dom == NULL || v->env == NULL)
+			continue; /* nothing of the entries' is left in the view */
+		if (p->ndomains) {
+			p->domains = v->dom + kd;
+			APPEND(v->dom, kd, d, p->ndomains);
+		}
+		if (p->app.nenv) {
+			p->app.env = v->env + ke;
+			APPEND(v->env, ke, e, p->app.nenv);
+		}
+	}
+	return v->dom && v->env ? 0 : -1;
+}
+
+/* the world of the entries in file order, before the checks; refs and paux beside it */
+static int view_fill(struct spec_view *v, struct m_world *out, struct spec_loader *l)
+{
+	struct centry **ents = v->ents;
+	size_t nrefs, n = v->n;
 
 	if (view_alloc(out, ents, n, &nrefs) < 0)
 		return -1;
@@ -345,7 +367,6 @@ static int view_fill(struct m_world *out, struct centry **ents, size_t n, struct
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct m_world *w = &ents[i]->w;
-		size_t p0 = out->nprojects;
 		APPEND(out->servers, out->nservers, w->servers, w->nservers);
 		APPEND(out->base_domains, out->nbase_domains, w->base_domains, w->nbase_domains);
 		APPEND(out->project_types, out->nproject_types, w->project_types,
@@ -356,20 +377,9 @@ static int view_fill(struct m_world *out, struct centry **ents, size_t n, struct
 		APPEND(l->refs, l->nrefs, ents[i]->refs, ents[i]->nrefs);
 		for (size_t f = 0; f < w->nfiles; f++)
 			out->files[out->nfiles++] = w->files[f];
-		/* the checks write a project's domains and the fingerprints its env: copies */
-		for (size_t j = p0; j < out->nprojects; j++) {
-			struct m_project *p = &out->projects[j];
-			const struct m_domain *d = p->domains;
-			const struct m_env *e = p->app.env;
-			p->domains = NULL;
-			p->app.env = NULL;
-			if (dup_array((void **)&p->domains, d, p->ndomains, sizeof(*d)) < 0 ||
-			    dup_array((void **)&p->app.env, e, p->app.nenv, sizeof(*e)) < 0) {
-				out->nprojects = j + 1; /* released up to here */
-				return -1;
-			}
-		}
 	}
+	if (view_copy_parts(v, out) < 0)
+		return -1;
 	if (out->nprojects) {
 		size_t k = 0;
 		l->paux = calloc(out->nprojects, sizeof(*l->paux));
@@ -408,8 +418,6 @@ void spec_view_release(struct spec_view *v, struct m_world *w)
 		struct m_project *p = &w->projects[i];
 		for (size_t j = 0; p->app.env && j < p->app.nenv; j++)
 			free(p->app.env[j].fingerprint);
-		free(p->app.env);
-		free(p->domains);
 	}
 	free(w->servers);
 	free(w->base_domains);
@@ -424,6 +432,8 @@ void spec_view_release(struct spec_view *v, struct m_world *w)
 	for (size_t i = 0; i < v->nowned; i++)
 		free(v->owned[i]);
 	free(v->owned);
+	free(v->dom);
+	free(v->env);
 	for (size_t i = 0; i < v->n; i++)
 		centry_drop(v->ents[i]);
 	free(v->ents);
@@ -473,7 +483,7 @@ static int view_build(struct spec_view *v, struct m_world *out, struct diag_list
 		copy_diags(diags, &v->ents[i]->diags);
 		oom = oom || v->ents[i]->oom;
 	}
-	if (view_fill(out, v->ents, v->n, &l) < 0) {
+	if (view_fill(v, out, &l) < 0) {
 		rc = -1;
 	} else {
 		view_registrar(out, v->ents, v->n);
