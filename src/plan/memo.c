@@ -39,8 +39,10 @@ struct plan_memo *plan_memo_new(void)
 
 void memo_clear(struct plan_memo *m)
 {
-	for (size_t i = 0; i < m->n; i++)
+	for (size_t i = 0; m->req == NULL && i < m->n; i++)
 		free(m->acts[i].requires);
+	free(m->req);
+	free(m->spare_req);
 	free(m->acts);
 	free(m->ma);
 	free(m->gpos);
@@ -221,6 +223,28 @@ void memo_mact(struct mact *x, const struct m_action *a, int grp)
 	x->op = (unsigned char)a->op;
 }
 
+/* the plan's requires into one array (m->req), in plan order; -1 out of memory */
+static int memo_flatten(struct plan_memo *m)
+{
+	size_t total = 0, o = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		total += m->acts[i].nrequires;
+	m->req = malloc((total + 1) * sizeof(*m->req));
+	if (m->req == NULL)
+		return -1;
+	for (size_t i = 0; i < m->n; i++) {
+		struct m_action *a = &m->acts[i];
+		if (a->nrequires)
+			memcpy(m->req + o, a->requires, a->nrequires * sizeof(int));
+		free(a->requires);
+		a->requires = a->nrequires ? m->req + o : NULL;
+		o += a->nrequires;
+	}
+	m->nreq = total;
+	return 0;
+}
+
 void memo_borrow(const struct plan_memo *m, struct m_plan *out)
 {
 	out->actions = m->acts;
@@ -290,7 +314,8 @@ static int memo_full(struct plan_memo *m, const struct m_world *d, const struct 
 	m->nnoop = b.nnoop;
 	m->verbose = b.opts->verbose;
 	m->allow_delete = b.opts->allow_delete;
-	if (memo_record(m, &b, nb, &rec, src, &k) < 0 || memo_intern_sources(m, m->acts, m->n) < 0)
+	if (memo_record(m, &b, nb, &rec, src, &k) < 0 ||
+	    memo_intern_sources(m, m->acts, m->n) < 0 || memo_flatten(m) < 0)
 		goto oom;
 	m->valid = true;
 	memo_borrow(m, out);

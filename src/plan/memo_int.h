@@ -57,6 +57,9 @@ struct plan_memo {
 	struct mact *spare_ma;
 	int *seq, *npos;
 	size_t a_acts, a_ma, a_seq, a_npos;
+	/* every action's requires, in plan order, in one array (NULL: each its own, unflattened) */
+	int *req, *spare_req;
+	size_t nreq, a_req;
 };
 
 /* point the actions' source.file at the memo's copies; -1 out of memory */

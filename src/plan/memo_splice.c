@@ -35,8 +35,8 @@ struct splice {
 	size_t hn;
 	/* the merged order: >= 0 an index into m->acts, < 0 -(new action + 1) */
 	int *seq, *npos_old;
-	size_t nseq;
-	const char *why; /* the reason for a fallback */
+	size_t nseq, nreq; /* nreq: the requires of the merged plan */
+	const char *why;   /* the reason for a fallback */
 };
 
 /* room for n elements in *p (its capacity *cap), grown by half again; -1 out of memory */
@@ -276,6 +276,7 @@ static int prepare_new(struct splice *s)
 		memo_mact(&s->tma[t], &b->v[s->g0 + t].a, s->tgrp[t]);
 	for (size_t t = 0; t < nt; t++) {
 		const struct pact *p = &b->v[s->g0 + t];
+		s->nreq += p->nreq;
 		s->ext[t] = -1;
 		for (size_t k = 0; k < p->nreq; k++) {
 			size_t r = (size_t)p->req[k];
@@ -359,11 +360,7 @@ static int merge(struct splice *s, size_t nkept)
 				break;
 			emit_new(s, t_pop(s));
 		}
-		for (size_t x = 0; x < a->nrequires; x++)
-			if (s->npos_old[a->requires[x] - 1] < 0) {
-				s->why = "a kept action requires a replaced one";
-				return 0;
-			}
+		s->nreq += a->nrequires;
 		s->npos_old[k] = (int)s->nseq;
 		s->seq[s->nseq++] = (int)k;
 		release_upto(s, &e, (long)k);
@@ -384,45 +381,52 @@ static int cmp_int(const void *x, const void *y)
 	return (a > c) - (a < c);
 }
 
-/* the merged plan becomes the memo's; nothing here fails (allocated by the caller) */
-static void commit(struct splice *s, struct m_action *acts, struct mact *ma, struct mgroup *groups)
+/*
+ * The merged plan into the spare arrays (acts, ma, req: allocated by the
+ * caller), checking that no kept action requires a replaced one; 0 with
+ * s->why when one does (the memo untouched), else it becomes the memo's.
+ */
+static int commit(struct splice *s, struct m_action *acts, struct mact *ma, int *req,
+		  struct mgroup *groups)
 {
 	struct plan_memo *m = s->m;
+	size_t o = 0;
 
 	for (size_t q = 0; q < s->nseq; q++) {
 		int e = s->seq[q];
 		struct m_action *a = &acts[q];
+		int *dst = req + o;
 		if (e >= 0) {
 			*a = m->acts[e];
 			ma[q] = m->ma[e];
 			if (ma[q].grp >= 0)
 				ma[q].grp = s->old_to_new[ma[q].grp];
-			for (size_t x = 0; x < a->nrequires; x++)
-			a->requires[x] = s->npos_old[a->requires[x] - 1] + 1;
+			for (size_t x = 0; x < a->nrequires; x++) {
+				int np = s->npos_old[a->requires[x] - 1];
+				if (np < 0) {
+					s->why = "a kept action requires a replaced one";
+					return 0;
+				}
+				dst[x] = np + 1; /* the order is kept: still ascending */
+			}
 		} else {
-			struct pact *p = &s->b.v[s->g0 + (size_t)(-e - 1)];
+			const struct pact *p = &s->b.v[s->g0 + (size_t)(-e - 1)];
 			*a = p->a;
 			memo_mact(&ma[q], a, s->tgrp[-e - 1]);
-			a->requires = p->nreq ? p->req : NULL;
 			a->nrequires = p->nreq;
 			for (size_t x = 0; x < p->nreq; x++) {
 				size_t r = (size_t)p->req[x];
-				a->requires[x] =
+				dst[x] =
 				    (r >= s->g0 ? s->npos_t[r - s->g0] : s->npos_old[m->gpos[r]]) +
 				    1;
 			}
 			if (p->nreq > 1)
-				qsort(a->requires, p->nreq, sizeof(int), cmp_int);
-			if (p->nreq == 0)
-				free(p->req);
-			p->req = NULL;
-			p->nreq = p->areq = 0;
+				qsort(dst, p->nreq, sizeof(int), cmp_int);
 		}
+		a->requires = a->nrequires ? dst : NULL;
+		o += a->nrequires;
 		a->id = (int)q + 1;
 	}
-	for (size_t k = 0; k < m->n; k++)
-		if (s->npos_old[k] < 0)
-			free(m->acts[k].requires);
 	for (size_t x = 0; x < m->nglob; x++)
 		m->gpos[x] = s->npos_old[m->gpos[x]];
 	m->nnoop = m->glob_nnoop;
@@ -447,18 +451,24 @@ static void commit(struct splice *s, struct m_action *acts, struct mact *ma, str
 		free(m->g[x].key);
 	}
 	free(m->g);
-	m->spare_acts = m->acts; /* the next splice's */
+	/* the arrays replaced are the next splice's spares */
+	m->spare_acts = m->acts;
 	m->a_acts = m->n;
 	m->spare_ma = m->ma;
 	m->a_ma = m->n;
+	m->spare_req = m->req;
+	m->a_req = m->nreq;
 	m->g = groups;
 	m->ng = s->nng;
 	m->acts = acts;
 	m->ma = ma;
+	m->req = req;
+	m->nreq = o;
 	m->n = s->nseq;
 	m->arenas[m->narenas++] = s->b.arena;
 	s->b.arena = NULL;
 	m->splices++;
+	return 1;
 }
 
 static void splice_release(struct splice *s)
@@ -563,7 +573,7 @@ int memo_splice(struct plan_memo *m, const struct m_world *d, const struct m_wor
 	struct arena **ar = NULL;
 	struct mgroup *groups = NULL;
 	struct mact *ma = NULL;
-	int rc;
+	int *req = NULL, rc;
 
 	memset(&s, 0, sizeof(s));
 	s.m = m;
@@ -577,15 +587,18 @@ int memo_splice(struct plan_memo *m, const struct m_world *d, const struct m_wor
 			acts = m->spare_acts;
 		if (room((void **)&m->spare_ma, &m->a_ma, s.nseq + 1, sizeof(*ma)) == 0)
 			ma = m->spare_ma;
+		if (room((void **)&m->spare_req, &m->a_req, s.nreq + 1, sizeof(*req)) == 0)
+			req = m->spare_req;
 		groups = calloc(s.nng + 1, sizeof(*groups));
 		ar = realloc(m->arenas, (m->narenas + 1) * sizeof(*ar));
 		if (ar)
 			m->arenas = ar;
-		if (acts == NULL || ma == NULL || groups == NULL || ar == NULL)
+		if (acts == NULL || ma == NULL || req == NULL || groups == NULL || ar == NULL)
 			rc = -1;
 	}
+	if (rc > 0)
+		rc = commit(&s, acts, ma, req, groups);
 	if (rc > 0) {
-		commit(&s, acts, ma, groups);
 		memo_borrow(m, out);
 		st->incremental = true;
 		st->rebuilt = s.nchanged;
