@@ -75,6 +75,16 @@ static void k_raw(struct kb *k, const void *p, size_t n)
 
 static void k_int(struct kb *k, long long v)
 {
+	long long o;
+
+	/* most fields: an integer compare, not a memcmp call */
+	if (k->old && k->pos + sizeof(o) <= k->oldlen) {
+		memcpy(&o, k->old + k->pos, sizeof(o));
+		if (o == v) {
+			k->pos += sizeof(o);
+			return;
+		}
+	}
 	k_raw(k, &v, sizeof(v));
 }
 

@@ -585,9 +585,10 @@ int spec_cache_load(struct spec_cache *c, const char *dir, struct m_world *out,
 	oom = oom || at == NULL;
 	for (size_t i = 0; i < nkeys && !oom; i++) {
 		struct centry *old = NULL;
-		while (j < c->n && strcmp(c->v[j]->key.rel, keys[i].rel) < 0)
+		int cmp = 1;
+		while (j < c->n && (cmp = strcmp(c->v[j]->key.rel, keys[i].rel)) < 0)
 			j++;
-		if (j < c->n && strcmp(c->v[j]->key.rel, keys[i].rel) == 0)
+		if (j < c->n && cmp == 0)
 			old = c->v[j];
 		at[i] = refresh_entry(root, &keys[i], old, &reg, diags, &st, &oom);
 		if (at[i] && at[i]->gen == 0)
