@@ -26,8 +26,11 @@
  * world stays in force for the periodic refresh until the specs are valid
  * again. The caller holds the state lock for the whole life of the loop.
  * The specs are read through a spec cache (spec/cache.c): a save decodes
- * again only the files whose bytes changed; the `planned` event says how long
- * the reload and the plan took and how many files were parsed.
+ * again only the files whose bytes changed, and the inotify events name the
+ * files to look at (a directory event walks the tree); the plan is spliced
+ * from the last one (plan/memo.c) when only projects changed; the `planned`
+ * event says how long the reload and the plan took, how many files were
+ * parsed, and whether the tree was walked and the plan spliced.
  */
 #include "engine/watch_int.h"
 
