@@ -159,6 +159,8 @@ int engine_note_health(struct state *st, struct providers *pv, const struct m_wo
 
 enum refresh_mode { REFRESH_NONE, REFRESH_HEAL, REFRESH_REPORT };
 
+struct plan_memo;	/* plan/plan.h */
+struct plan_memo_stats; /* plan/plan.h */
 struct reconcile_opts {
 	const char *const *targets;
 	size_t ntargets;
@@ -191,6 +193,9 @@ struct reconcile_opts {
 	/* the plan once built, before the safety rules and the apply (watch --plan-out) */
 	void (*planned)(void *ud, const struct m_plan *plan, const struct m_world *desired);
 	void *planned_ud;
+	/* watch: the plan built through this memo (plan_build_memo), what it did in *stats */
+	struct plan_memo *plan_memo;
+	struct plan_memo_stats *plan_memo_stats;
 	/* watch: a tick's share of the zones (NULL: a refresh reads every zone) */
 	const struct refresh_share *share;
 	/*

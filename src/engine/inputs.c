@@ -64,12 +64,23 @@ int inputs_load_specs_cached(struct spec_cache *c, const char *specs_dir, struct
 	stats->files = st.files;
 	stats->read = st.read;
 	stats->parsed = st.parsed;
+	stats->walked = st.walked;
 	if (rc < 0) {
 		if (in->diags.n == 0)
 			return err_set(err, "%s: could not load specs", specs_dir);
 		return -1;
 	}
 	return 0;
+}
+
+void inputs_cache_watch(struct spec_cache *c)
+{
+	spec_cache_watch(c);
+}
+
+void inputs_cache_dirty(struct spec_cache *c, const char *rel)
+{
+	spec_cache_dirty(c, rel);
 }
 
 int inputs_load(const char *specs_dir, const char *state_path, struct inputs *in,

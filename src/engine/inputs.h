@@ -45,11 +45,15 @@ void inputs_release(struct inputs *in);
 struct spec_cache;
 struct inputs_reload {
 	size_t files, read, parsed; /* in the tree; read and hashed; decoded again */
+	bool walked;		    /* the tree was walked, else only the paths named stat'ed */
 };
 struct spec_cache *inputs_cache_new(void);
 void inputs_cache_free(struct spec_cache *c);
 int inputs_load_specs_cached(struct spec_cache *c, const char *specs_dir, struct inputs *in,
 			     struct inputs_reload *stats, struct vrs_err *err);
+/* spec_cache_watch / spec_cache_dirty (spec.h): the watch names what changed */
+void inputs_cache_watch(struct spec_cache *c);
+void inputs_cache_dirty(struct spec_cache *c, const char *rel);
 
 /*
  * Fills the fingerprints of secret env values (HMAC-SHA256 under key) by

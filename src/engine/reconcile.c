@@ -295,7 +295,9 @@ int engine_reconcile(struct state *st, struct providers **pv, struct inputs *in,
 	po.ntargets = o->ntargets;
 	po.allow_delete = o->allow_delete;
 	po.verbose = o->verbose;
-	if (plan_build(&in->desired, &recorded, &observed, &po, &plan, err) < 0)
+	if (o->plan_memo ? plan_build_memo(o->plan_memo, &in->desired, &recorded, &observed, &po,
+					   &plan, o->plan_memo_stats, err) < 0
+			 : plan_build(&in->desired, &recorded, &observed, &po, &plan, err) < 0)
 		goto out;
 	plan.lineage = meta.lineage ? strdup(meta.lineage) : NULL;
 	plan.serial = meta.serial;

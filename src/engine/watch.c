@@ -26,8 +26,11 @@
  * world stays in force for the periodic refresh until the specs are valid
  * again. The caller holds the state lock for the whole life of the loop.
  * The specs are read through a spec cache (spec/cache.c): a save decodes
- * again only the files whose bytes changed; the `planned` event says how long
- * the reload and the plan took and how many files were parsed.
+ * again only the files whose bytes changed, and the inotify events name the
+ * files to look at (a directory event walks the tree); the plan is spliced
+ * from the last one (plan/memo.c) when only projects changed; the `planned`
+ * event says how long the reload and the plan took, how many files were
+ * parsed, and whether the tree was walked and the plan spliced.
  */
 #include "engine/engine_int.h"
 #include "engine/watch_int.h"
@@ -162,7 +165,32 @@ static void forget_dir(struct watcher *w, int wd)
 	}
 }
 
-/* read inotify events; true when a spec file or directory changed */
+/* a spec file the events name, for the cache's next load (relative to the specs dir) */
+static void note_file(struct watcher *w, const char *dir, const char *name)
+{
+	const char *root = w->o->specs, *sub;
+	size_t rl = strlen(root);
+	char rel[PATH_MAX];
+
+	while (rl > 0 && root[rl - 1] == '/')
+		rl--;
+	if (dir == NULL || strncmp(dir, root, rl) != 0 || (dir[rl] != 0 && dir[rl] != '/')) {
+		inputs_cache_dirty(w->cache, NULL); /* not known where: walk */
+		return;
+	}
+	for (sub = dir + rl; *sub == '/'; sub++)
+		;
+	if (snprintf(rel, sizeof(rel), "%s%s%s", sub, *sub ? "/" : "", name) >= (int)sizeof(rel))
+		inputs_cache_dirty(w->cache, NULL);
+	else
+		inputs_cache_dirty(w->cache, rel);
+}
+
+/*
+ * read inotify events; true when a spec file or directory changed. The
+ * files named go to the spec cache, which then stats only those; anything
+ * else (a directory, an overflow, the root itself) makes its next load walk.
+ */
 static bool read_events(struct watcher *w)
 {
 	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -175,6 +203,7 @@ static bool read_events(struct watcher *w)
 			const char *dir = dir_of(w, ev->wd);
 			p += sizeof(*ev) + ev->len;
 			if (ev->mask & IN_Q_OVERFLOW) {
+				inputs_cache_dirty(w->cache, NULL);
 				changed = true;
 				continue;
 			}
@@ -186,6 +215,7 @@ static bool read_events(struct watcher *w)
 					    "the specs directory was removed; waiting for it to "
 					    "come back (the last good specs stay in force)");
 				}
+				inputs_cache_dirty(w->cache, NULL);
 				changed = true;
 				continue;
 			}
@@ -200,18 +230,22 @@ static bool read_events(struct watcher *w)
 				char sub[PATH_MAX];
 				snprintf(sub, sizeof(sub), "%s/%s", dir, ev->name);
 				add_dir(w, sub, 1);
+				inputs_cache_dirty(w->cache, NULL);
 				changed = true;
 				continue;
 			}
 			if (ev->mask & IN_ISDIR) {
+				inputs_cache_dirty(w->cache, NULL);
 				changed = true;
 				continue;
 			}
 			{
 				size_t l = strlen(ev->name);
 				if ((l > 5 && strcmp(ev->name + l - 5, ".yaml") == 0) ||
-				    (l > 4 && strcmp(ev->name + l - 4, ".yml") == 0))
+				    (l > 4 && strcmp(ev->name + l - 4, ".yml") == 0)) {
+					note_file(w, dir, ev->name);
 					changed = true;
+				}
 			}
 		}
 	}
@@ -316,15 +350,22 @@ static bool load_specs(struct watcher *w)
 static void on_planned(void *ud, const struct m_plan *plan, const struct m_world *desired)
 {
 	struct watcher *w = ud;
-	char msg[160];
+	const struct plan_memo_stats *ms = &w->memo_st;
+	char msg[240], how[96];
 
-	if (w->loaded.files == 0 && w->reload_ms < 0)
-		snprintf(msg, sizeof(msg), "%zu actions; no reload", plan->nactions);
+	if (ms->incremental)
+		snprintf(how, sizeof(how), "plan spliced: %zu projects rebuilt", ms->rebuilt);
 	else
-		snprintf(msg, sizeof(msg),
-			 "%zu actions; %zu spec files, %zu read, %zu parsed (reload %lld ms)",
-			 plan->nactions, w->loaded.files, w->loaded.read, w->loaded.parsed,
-			 w->reload_ms);
+		snprintf(how, sizeof(how), "full plan%s%s", ms->why ? ": " : "",
+			 ms->why ? ms->why : "");
+	if (w->loaded.files == 0 && w->reload_ms < 0)
+		snprintf(msg, sizeof(msg), "%zu actions; no reload; %s", plan->nactions, how);
+	else
+		snprintf(
+		    msg, sizeof(msg),
+		    "%zu actions; %zu spec files, %zu read, %zu parsed (reload %lld ms, %s); %s",
+		    plan->nactions, w->loaded.files, w->loaded.read, w->loaded.parsed, w->reload_ms,
+		    w->loaded.walked ? "tree walked" : "the files named stat'ed", how);
 	watch_emit(w, "info", "planned", NULL, NULL, engine_now_ms() - w->t0, msg);
 	if (w->o->planned)
 		w->o->planned(w->o->planned_ud, plan, desired);
@@ -425,6 +466,8 @@ static void reconcile(struct watcher *w, enum refresh_mode refresh, const char *
 	ro.tick_ud = w;
 	ro.planned = on_planned;
 	ro.planned_ud = w;
+	ro.plan_memo = w->memo;
+	ro.plan_memo_stats = &w->memo_st;
 	/* ticks and their resumption read a share of the zones; the start reads them all */
 	share.interval_s = w->o->interval_ms > 0 ? (w->o->interval_ms + 999) / 1000 : 0;
 	resuming = refresh != REFRESH_NONE && w->resume > 0;
@@ -511,6 +554,7 @@ static void watcher_release(struct watcher *w)
 	if (w->have_good)
 		inputs_release(&w->good);
 	inputs_cache_free(w->cache);
+	plan_memo_free(w->memo);
 	free(w->last_error);
 	for (size_t i = 0; i < w->ndirs; i++)
 		free(w->dirs[i].path);
@@ -535,12 +579,14 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 	w.ep = w.ino = w.debounce = w.interval = w.sig = w.notify = -1;
 	err_clear(&w.lost);
 	w.cache = inputs_cache_new();
-	if (w.cache == NULL) {
+	w.memo = plan_memo_new();
+	if (w.cache == NULL || w.memo == NULL) {
 		err_set(err, "watch: out of memory");
 		goto out;
 	}
 	if (watcher_open(&w, err) < 0 || watch_notify_open(&w, err) < 0)
 		goto out;
+	inputs_cache_watch(w.cache); /* from here on the events name what changed */
 	add_dir(&w, o->specs, 0);
 	if (!w.root_watched) {
 		err_set(err, "watch: cannot watch %s: %s", o->specs, strerror(errno));
@@ -566,6 +612,7 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 		if (w.reload) {
 			w.reload = false;
 			watch_emit(&w, "info", "reload", NULL, NULL, -1, "SIGHUP");
+			inputs_cache_dirty(w.cache, NULL); /* a reload asked for: the whole tree */
 			if (load_specs(&w))
 				reconcile(&w, REFRESH_NONE, "sighup");
 			continue;
@@ -575,6 +622,7 @@ int engine_watch(struct state *st, struct providers **pv, const struct watch_opt
 			struct stat sb;
 			if (stat(o->specs, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 				add_dir(&w, o->specs, 0);
+				inputs_cache_dirty(w.cache, NULL);
 				watch_arm(w.debounce, o->debounce_ms, 0);
 			}
 		}

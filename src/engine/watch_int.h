@@ -7,6 +7,7 @@
 #define VRS_ENGINE_WATCH_INT_H
 
 #include "engine/watch.h"
+#include "plan/plan.h"
 
 #include <signal.h>
 
@@ -37,7 +38,9 @@ struct watcher {
 	bool tick_due;		/* the interval ran out during a refresh (on_yield drained it) */
 	char *last_error;	/* last spec error report, not repeated */
 	struct spec_cache *cache;
-	struct inputs_reload loaded; /* of the load before this plan (all 0: none, a tick) */
+	struct plan_memo *memo;		/* the last plan, spliced for an edit (plan/memo.c) */
+	struct plan_memo_stats memo_st; /* what the last plan_build_memo did */
+	struct inputs_reload loaded;	/* of the load before this plan (all 0: none, a tick) */
 	long long reload_ms;
 	long long t0; /* when the current reload (or tick) began */
 };

@@ -258,6 +258,11 @@ void action_clear(struct m_action *a)
 
 void plan_release(struct m_plan *p)
 {
+	if (p->borrowed) {
+		p->actions = NULL;
+		p->nactions = 0;
+		p->arena = NULL;
+	}
 	for (size_t i = 0; i < p->nactions && p->arena; i++)
 		free(p->actions[i].requires);
 	for (size_t i = 0; i < p->nactions && !p->arena; i++)
@@ -292,8 +297,25 @@ _Static_assert(offsetof(struct m_domain, fqdn) == 0, "key first");
 /* qsort's array must not be NULL, even for no elements (glibc declares it nonnull) */
 static void sort_keyed(void *base, size_t n, size_t size)
 {
-	if (n > 1)
+	size_t i = 1;
+
+	/* already in order, keys unique (a tree named by slug; watch's reloads): nothing moves */
+	while (i < n &&
+	       cmp_key((const char *)base + (i - 1) * size, (const char *)base + i * size) < 0)
+		i++;
+	if (n > 1 && i < n && n <= 8 && size <= 256) {
+		/* a project's few domains: a stable insertion sort, as glibc's (merge) sort */
+		unsigned char tmp[256], *b = base;
+		for (i = 1; i < n; i++) {
+			size_t j = i;
+			memcpy(tmp, b + i * size, size);
+			for (; j > 0 && cmp_key(b + (j - 1) * size, tmp) > 0; j--)
+				memcpy(b + j * size, b + (j - 1) * size, size);
+			memcpy(b + j * size, tmp, size);
+		}
+	} else if (n > 1 && i < n) {
 		qsort(base, n, size, cmp_key);
+	}
 }
 
 void world_sort(struct m_world *w)

@@ -478,6 +478,8 @@ struct m_plan {
 	 * strings are its own, freed at once by plan_release; NULL (a parsed plan): each
 	 * is malloc'd */
 	struct arena *arena;
+	/* the actions are a plan_memo's (plan_build_memo): plan_release leaves them */
+	bool borrowed;
 };
 
 void plan_init(struct m_plan *p);

@@ -212,6 +212,8 @@ int plan_order(struct builder *b, struct m_plan *out, struct vrs_err *err)
 		err_set(err, "plan: dependency cycle among %zu actions", n - done);
 		goto out;
 	}
+	if (b->order_src)
+		memcpy(b->order_src, order, n * sizeof(*order));
 	/* the scratch arrays go before the actions are moved: the peak is lower */
 	free(keys);
 	free(dep);

@@ -41,7 +41,7 @@ static bool world_sorted(const struct m_world *w)
 	return true;
 }
 
-static void builder_release(struct builder *b)
+void pb_release(struct builder *b)
 {
 	for (size_t i = 0; i < b->n; i++)
 		pact_release(&b->v[i]);
@@ -57,6 +57,7 @@ static void builder_release(struct builder *b)
 	free(b->oapps);
 	free(b->orecs);
 	arena_free(b->arena);
+	memset(b, 0, sizeof(*b));
 }
 
 static int *neg_array(size_t n)
@@ -69,80 +70,134 @@ static int *neg_array(size_t n)
 	return v;
 }
 
+int pb_begin(struct builder *b, const struct m_world *desired, const struct m_world *recorded,
+	     const struct m_observed *observed, const struct plan_opts *opts, struct vrs_err *err)
+{
+	static const struct m_world empty;
+	static const struct plan_opts noopts;
+
+	memset(b, 0, sizeof(*b));
+	b->d = desired;
+	b->r = recorded ? recorded : &empty;
+	b->o = observed && observed->present ? observed : NULL;
+	b->opts = opts ? opts : &noopts;
+	if (!world_sorted(b->d) || !world_sorted(b->r))
+		return err_set(err, "plan: the worlds must be sorted by key (world_sort)");
+	b->srv_act = neg_array(b->d->nservers);
+	b->bd_act = neg_array(b->d->nbase_domains);
+	b->pt_act = neg_array(b->d->nproject_types);
+	b->pl_act = neg_array(b->d->nplugins);
+	b->bu_act = neg_array(b->d->nbundles);
+	b->proj_act = neg_array(b->d->nprojects);
+	b->place = calloc(b->d->nprojects + 1, sizeof(*b->place));
+	b->place_auto = calloc(b->d->nprojects + 1, sizeof(*b->place_auto));
+	b->arena = arena_new();
+	if (!b->arena || !b->srv_act || !b->bd_act || !b->pt_act || !b->pl_act || !b->bu_act ||
+	    !b->proj_act || !b->place || !b->place_auto)
+		return err_set(err, "plan: out of memory");
+	if (b->o) {
+		b->oapps = malloc((b->o->napps + 1) * sizeof(*b->oapps));
+		b->orecs = malloc((b->o->nrecords + 1) * sizeof(*b->orecs));
+		if (!b->oapps || !b->orecs)
+			return err_set(err, "plan: out of memory");
+		for (size_t i = 0; i < b->o->napps; i++)
+			b->oapps[i] = &b->o->apps[i];
+		for (size_t i = 0; i < b->o->nrecords; i++)
+			b->orecs[i] = &b->o->records[i];
+		qsort(b->oapps, b->o->napps, sizeof(*b->oapps), cmp_oapp);
+		qsort(b->orecs, b->o->nrecords, sizeof(*b->orecs), cmp_orec);
+	}
+	return 0;
+}
+
+void plan_removed(struct builder *b, const struct m_project *rp)
+{
+	size_t before = b->n;
+
+	/* a row the application made (a questionnaire's draft) is its own */
+	if (!rp->managed) {
+		pb_noop(b, rp->slug, rp->pos,
+			"unmanaged: recorded by the marketplace application, in no spec "
+			"(`vrsctl export` writes one)");
+		return;
+	}
+	plan_archive(b, NULL, rp);
+	if (b->n == before)
+		pb_noop(b, rp->slug, rp->pos, "removed from the specs and archived");
+}
+
+/* a fragment's bounds, when the caller records them (plan_memo) */
+static void rec_group(struct builder *b, struct pb_rec *rec, const char *slug, bool removed,
+		      size_t index, size_t start, size_t nnoop0)
+{
+	struct pb_group *g;
+
+	if (rec == NULL || b->oom)
+		return;
+	g = &rec->g[rec->ng++];
+	g->slug = slug;
+	g->removed = removed;
+	g->index = index;
+	g->start = start;
+	g->nnoop = b->nnoop - nnoop0;
+}
+
+int pb_all(struct builder *b, struct pb_rec *rec)
+{
+	if (rec) {
+		rec->ng = 0;
+		rec->g = calloc(b->d->nprojects + b->r->nprojects + 1, sizeof(*rec->g));
+		if (rec->g == NULL)
+			return -1;
+	}
+	plan_globals(b);
+	if (rec) {
+		rec->nglob = b->n;
+		rec->glob_nnoop = b->nnoop;
+	}
+	if (plan_place(b) < 0)
+		return -1;
+	for (size_t i = 0; i < b->d->nprojects && !b->oom; i++) {
+		size_t start = b->n, nn = b->nnoop;
+		plan_project(b, i);
+		rec_group(b, rec, b->d->projects[i].slug, false, i, start, nn);
+	}
+	/* a demo clone's record needs its source project's record first */
+	for (size_t i = 0; i < b->d->nprojects; i++) {
+		const struct m_project *src = world_project(b->d, b->d->projects[i].cloned_from);
+		if (src)
+			pb_req(b, b->proj_act[i], b->proj_act[src - b->d->projects]);
+	}
+	for (size_t i = 0; i < b->r->nprojects && !b->oom; i++) {
+		const struct m_project *rp = &b->r->projects[i];
+		size_t start = b->n, nn = b->nnoop;
+		if (world_project(b->d, rp->slug))
+			continue;
+		plan_removed(b, rp);
+		rec_group(b, rec, rp->slug, true, i, start, nn);
+	}
+	/* a catalogue delete waits for the updates that move its users away
+	 * (edges from globals to projects: the memo then takes the full path) */
+	plan_order_catalogue(b);
+	return b->oom ? -1 : 0;
+}
+
 int plan_build(const struct m_world *desired, const struct m_world *recorded,
 	       const struct m_observed *observed, const struct plan_opts *opts, struct m_plan *out,
 	       struct vrs_err *err)
 {
 	struct builder b;
-	struct m_world empty;
-	static const struct plan_opts noopts;
 	int rc = -1;
 
-	memset(&b, 0, sizeof(b));
-	memset(&empty, 0, sizeof(empty));
-	b.d = desired;
-	b.r = recorded ? recorded : &empty;
-	b.o = observed && observed->present ? observed : NULL;
-	b.opts = opts ? opts : &noopts;
 	out->actions = NULL;
 	out->nactions = 0;
 	out->nnoop = 0;
-	if (!world_sorted(b.d) || !world_sorted(b.r))
-		return err_set(err, "plan: the worlds must be sorted by key (world_sort)");
-	b.srv_act = neg_array(b.d->nservers);
-	b.bd_act = neg_array(b.d->nbase_domains);
-	b.pt_act = neg_array(b.d->nproject_types);
-	b.pl_act = neg_array(b.d->nplugins);
-	b.bu_act = neg_array(b.d->nbundles);
-	b.proj_act = neg_array(b.d->nprojects);
-	b.place = calloc(b.d->nprojects + 1, sizeof(*b.place));
-	b.place_auto = calloc(b.d->nprojects + 1, sizeof(*b.place_auto));
-	b.arena = arena_new();
-	if (!b.arena || !b.srv_act || !b.bd_act || !b.pt_act || !b.pl_act || !b.bu_act ||
-	    !b.proj_act || !b.place || !b.place_auto)
-		goto oom;
-	if (b.o) {
-		b.oapps = malloc((b.o->napps + 1) * sizeof(*b.oapps));
-		b.orecs = malloc((b.o->nrecords + 1) * sizeof(*b.orecs));
-		if (!b.oapps || !b.orecs)
-			goto oom;
-		for (size_t i = 0; i < b.o->napps; i++)
-			b.oapps[i] = &b.o->apps[i];
-		for (size_t i = 0; i < b.o->nrecords; i++)
-			b.orecs[i] = &b.o->records[i];
-		qsort(b.oapps, b.o->napps, sizeof(*b.oapps), cmp_oapp);
-		qsort(b.orecs, b.o->nrecords, sizeof(*b.orecs), cmp_orec);
+	if (pb_begin(&b, desired, recorded, observed, opts, err) < 0)
+		goto out;
+	if (pb_all(&b, NULL) < 0) {
+		err_set(err, "plan: out of memory");
+		goto out;
 	}
-	plan_globals(&b);
-	if (plan_place(&b) < 0)
-		goto oom;
-	for (size_t i = 0; i < b.d->nprojects && !b.oom; i++)
-		plan_project(&b, i);
-	/* a demo clone's record needs its source project's record first */
-	for (size_t i = 0; i < b.d->nprojects; i++) {
-		const struct m_project *src = world_project(b.d, b.d->projects[i].cloned_from);
-		if (src)
-			pb_req(&b, b.proj_act[i], b.proj_act[src - b.d->projects]);
-	}
-	for (size_t i = 0; i < b.r->nprojects && !b.oom; i++) {
-		const struct m_project *rp = &b.r->projects[i];
-		size_t before = b.n;
-		if (world_project(b.d, rp->slug))
-			continue;
-		/* a row the application made (a questionnaire's draft) is its own */
-		if (!rp->managed) {
-			pb_noop(&b, rp->slug, rp->pos,
-				"unmanaged: recorded by the marketplace application, in no spec "
-				"(`vrsctl export` writes one)");
-			continue;
-		}
-		plan_archive(&b, NULL, rp);
-		if (b.n == before)
-			pb_noop(&b, rp->slug, rp->pos, "removed from the specs and archived");
-	}
-	plan_order_catalogue(&b);
-	if (b.oom)
-		goto oom;
 	if (plan_filter_targets(&b, err) < 0)
 		goto out;
 	if (plan_order(&b, out, err) < 0)
@@ -151,11 +206,8 @@ int plan_build(const struct m_world *desired, const struct m_world *recorded,
 	b.arena = NULL;
 	out->nnoop = b.nnoop;
 	rc = 0;
-	goto out;
-oom:
-	err_set(err, "plan: out of memory");
 out:
-	builder_release(&b);
+	pb_release(&b);
 	return rc;
 }
 

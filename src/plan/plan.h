@@ -58,6 +58,30 @@ int plan_build(const struct m_world *desired, const struct m_world *recorded,
 	       const struct m_observed *observed, const struct plan_opts *opts, struct m_plan *out,
 	       struct vrs_err *err);
 
+/*
+ * plan_build for `watch`, in proportion to the edit (memo.c): the memo keeps
+ * the last plan and what each slug's actions were made of; when only some
+ * projects changed, only their actions are built again and spliced into the
+ * previous order. The result is byte-identical to plan_build's. out
+ * borrows the memo's actions (m_plan.borrowed): valid until the memo's next
+ * build or plan_memo_free; plan_release it as any plan. st (may be NULL)
+ * says what was done. Same result convention as plan_build.
+ */
+struct plan_memo;
+struct plan_memo_stats {
+	bool incremental; /* spliced; false: the full build ran */
+	const char *why;  /* the full build: why (a static string), or NULL for the first */
+	size_t rebuilt;	  /* slugs whose actions were built again */
+	size_t gone;	  /* slugs whose previous actions were dropped */
+	size_t actions;	  /* in the plan */
+};
+struct plan_memo *plan_memo_new(void);
+void plan_memo_free(struct plan_memo *m);
+int plan_build_memo(struct plan_memo *m, const struct m_world *desired,
+		    const struct m_world *recorded, const struct m_observed *observed,
+		    const struct plan_opts *opts, struct m_plan *out, struct plan_memo_stats *st,
+		    struct vrs_err *err);
+
 /* summary counts of a plan (noop from plan->nnoop, never from listed noop actions) */
 struct plan_summary {
 	size_t create, update, delete, deploy, start, stop, reg, transfer, noop;

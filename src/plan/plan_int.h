@@ -44,6 +44,7 @@ struct builder {
 	/* observed, sorted pointer indexes */
 	const struct o_app **oapps;
 	const struct o_record **orecs;
+	int *order_src; /* plan_order: when set, the builder index of each ordered action */
 };
 
 /* a field list for create/update diffs: value NULL means "none" */
@@ -147,6 +148,41 @@ void plan_registrations(struct builder *b, struct pctx *c);
 void plan_dns(struct builder *b, struct pctx *c);
 void plan_delete_records(struct builder *b, const char *slug, const struct m_domain *rd,
 			 struct m_pos src, const char *why, int after, struct ilist *out);
+
+/* ---- plan.c: the build in steps (plan_build, plan_memo) ------------------------ */
+
+/* one fragment of the build: the actions of one slug, from index start to the next */
+struct pb_group {
+	const char *slug;
+	bool removed; /* recorded only (plan_removed), else desired project `index` */
+	size_t index; /* into d->projects, or r->projects when removed */
+	size_t start, nnoop;
+};
+struct pb_rec {
+	size_t nglob, glob_nnoop; /* plan_globals' actions (the first nglob) and noops */
+	struct pb_group *g;	  /* desired projects in order, then the removed ones */
+	size_t ng;
+};
+/* set up b (pb_release it whatever the result); 0, or -1 with err */
+int pb_begin(struct builder *b, const struct m_world *desired, const struct m_world *recorded,
+	     const struct m_observed *observed, const struct plan_opts *opts, struct vrs_err *err);
+/* every action, unordered; rec (may be NULL) receives the fragments; -1 out of memory */
+int pb_all(struct builder *b, struct pb_rec *rec);
+void pb_release(struct builder *b);
+/* a recorded project no spec names: archived (managed) or noted (the application's) */
+void plan_removed(struct builder *b, const struct m_project *rp);
+
+/* ---- memokey.c: what one fragment of the plan is a function of ------------------ */
+
+/* the global objects of both worlds, serialized into out (appended); -1 out of memory */
+int memo_key_globals(const struct m_world *d, const struct m_world *r, struct buf *out);
+/*
+ * one slug's inputs: its desired (may be NULL) and recorded (may be NULL)
+ * rows, placement. With old (the previous key, may be NULL): *same is set
+ * when the key equals it, and then nothing is written; else out has the key.
+ */
+int memo_key_project(const struct m_project *dp, const struct m_project *rp, const char *place,
+		     int place_auto, const char *old, size_t oldlen, struct buf *out, bool *same);
 
 /* ---- targets.c, order.c ------------------------------------------------------ */
 

@@ -42,12 +42,26 @@ struct centry {
 	bool reg_before;
 	char *reg_file;
 	int reg_line, reg_col;
-	unsigned holders; /* the cache and every view that shares it */
+	unsigned holders;	/* the cache and every view that shares it */
+	unsigned long long gen; /* the cache's number of these bytes (for the digest) */
 };
 
 struct spec_cache {
 	struct centry **v; /* sorted by key.rel */
 	size_t n;
+	/*
+	 * The next load may skip the walk and stat only the paths the caller
+	 * said changed (spec_cache_dirty) when the last load saw the whole tree
+	 * without a doubt (walk_ok: no diagnostic of the walk, every file read,
+	 * no symlink) in the same dir and nothing asked for a walk since (all).
+	 */
+	bool watched; /* spec_cache_watch: the caller reports every change */
+	bool walk_ok, all;
+	char *dir;
+	char **dirty;
+	size_t ndirty, adirty;
+	struct spec_digest *dg; /* the last tree digest's states (digest.c) */
+	unsigned long long gen; /* the last entry generation given */
 };
 
 struct spec_view {
@@ -55,6 +69,9 @@ struct spec_view {
 	size_t n;
 	char **owned; /* strings the checks allocated in the view (defaulted fqdn, base) */
 	size_t nowned;
+	/* the projects' domain and env arrays: one block each, sliced per project */
+	struct m_domain *dom;
+	struct m_env *env;
 };
 
 static void centry_drop(struct centry *e)
@@ -96,7 +113,20 @@ static void ctx_after(struct regctx *r, const struct centry *e)
 
 struct spec_cache *spec_cache_new(void)
 {
-	return calloc(1, sizeof(struct spec_cache));
+	struct spec_cache *c = calloc(1, sizeof(struct spec_cache));
+
+	if (c && (c->dg = spec_digest_new()) == NULL) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+static void free_dirty(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 void spec_cache_free(struct spec_cache *c)
@@ -106,7 +136,41 @@ void spec_cache_free(struct spec_cache *c)
 	for (size_t i = 0; i < c->n; i++)
 		centry_drop(c->v[i]);
 	free(c->v);
+	free(c->dir);
+	free_dirty(c->dirty, c->ndirty);
+	spec_digest_free(c->dg);
 	free(c);
+}
+
+void spec_cache_watch(struct spec_cache *c)
+{
+	c->watched = true;
+	c->all = true; /* what happened before is not known */
+}
+
+void spec_cache_dirty(struct spec_cache *c, const char *rel)
+{
+	char *r;
+
+	if (rel == NULL || c->all) {
+		c->all = true;
+		return;
+	}
+	if (c->ndirty == c->adirty) {
+		size_t n = c->adirty ? c->adirty * 2 : 16;
+		char **v = realloc(c->dirty, n * sizeof(*v));
+		if (v == NULL) {
+			c->all = true; /* a walk is always right */
+			return;
+		}
+		c->dirty = v;
+		c->adirty = n;
+	}
+	r = strdup(rel);
+	if (r == NULL)
+		c->all = true;
+	else
+		c->dirty[c->ndirty++] = r;
 }
 
 static int sha256(const char *data, size_t len, unsigned char out[32])
@@ -223,19 +287,6 @@ static struct centry *refresh_entry(const char *root, const struct spec_fkey *k,
 	return e;
 }
 
-/* copy n elements of an array (NULL when n is 0); -1 out of memory */
-static int dup_array(void **dst, const void *src, size_t n, size_t elem)
-{
-	*dst = NULL;
-	if (n == 0)
-		return 0;
-	*dst = malloc(n * elem);
-	if (*dst == NULL)
-		return -1;
-	memcpy(*dst, src, n * elem);
-	return 0;
-}
-
 #define APPEND(dst, dn, src, sn)                                                                   \
 	do {                                                                                       \
 		if ((sn) > 0)                                                                      \
@@ -272,10 +323,42 @@ static int view_alloc(struct m_world *out, struct centry **ents, size_t n, size_
 	return 0;
 }
 
-/* the world of the entries in file order, before the checks; refs and paux beside it */
-static int view_fill(struct m_world *out, struct centry **ents, size_t n, struct spec_loader *l)
+/* the projects' domain and env arrays: the checks write defaults and fingerprints there */
+static int view_copy_parts(struct spec_view *v, struct m_world *out)
 {
-	size_t nrefs;
+	size_t nd = 0, ne = 0, kd = 0, ke = 0;
+
+	for (size_t j = 0; j < out->nprojects; j++) {
+		nd += out->projects[j].ndomains;
+		ne += out->projects[j].app.nenv;
+	}
+	v->dom = malloc((nd + 1) * sizeof(*v->dom));
+	v->env = malloc((ne + 1) * sizeof(*v->env));
+	for (size_t j = 0; j < out->nprojects; j++) {
+		struct m_project *p = &out->projects[j];
+		const struct m_domain *d = p->domains;
+		const struct m_env *e = p->app.env;
+		p->domains = NULL;
+		p->app.env = NULL;
+		if (v->dom == NULL || v->env == NULL)
+			continue; /* nothing of the entries' is left in the view */
+		if (p->ndomains) {
+			p->domains = v->dom + kd;
+			APPEND(v->dom, kd, d, p->ndomains);
+		}
+		if (p->app.nenv) {
+			p->app.env = v->env + ke;
+			APPEND(v->env, ke, e, p->app.nenv);
+		}
+	}
+	return v->dom && v->env ? 0 : -1;
+}
+
+/* the world of the entries in file order, before the checks; refs and paux beside it */
+static int view_fill(struct spec_view *v, struct m_world *out, struct spec_loader *l)
+{
+	struct centry **ents = v->ents;
+	size_t nrefs, n = v->n;
 
 	if (view_alloc(out, ents, n, &nrefs) < 0)
 		return -1;
@@ -284,7 +367,6 @@ static int view_fill(struct m_world *out, struct centry **ents, size_t n, struct
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct m_world *w = &ents[i]->w;
-		size_t p0 = out->nprojects;
 		APPEND(out->servers, out->nservers, w->servers, w->nservers);
 		APPEND(out->base_domains, out->nbase_domains, w->base_domains, w->nbase_domains);
 		APPEND(out->project_types, out->nproject_types, w->project_types,
@@ -295,20 +377,9 @@ static int view_fill(struct m_world *out, struct centry **ents, size_t n, struct
 		APPEND(l->refs, l->nrefs, ents[i]->refs, ents[i]->nrefs);
 		for (size_t f = 0; f < w->nfiles; f++)
 			out->files[out->nfiles++] = w->files[f];
-		/* the checks write a project's domains and the fingerprints its env: copies */
-		for (size_t j = p0; j < out->nprojects; j++) {
-			struct m_project *p = &out->projects[j];
-			const struct m_domain *d = p->domains;
-			const struct m_env *e = p->app.env;
-			p->domains = NULL;
-			p->app.env = NULL;
-			if (dup_array((void **)&p->domains, d, p->ndomains, sizeof(*d)) < 0 ||
-			    dup_array((void **)&p->app.env, e, p->app.nenv, sizeof(*e)) < 0) {
-				out->nprojects = j + 1; /* released up to here */
-				return -1;
-			}
-		}
 	}
+	if (view_copy_parts(v, out) < 0)
+		return -1;
 	if (out->nprojects) {
 		size_t k = 0;
 		l->paux = calloc(out->nprojects, sizeof(*l->paux));
@@ -347,8 +418,6 @@ void spec_view_release(struct spec_view *v, struct m_world *w)
 		struct m_project *p = &w->projects[i];
 		for (size_t j = 0; p->app.env && j < p->app.nenv; j++)
 			free(p->app.env[j].fingerprint);
-		free(p->app.env);
-		free(p->domains);
 	}
 	free(w->servers);
 	free(w->base_domains);
@@ -363,6 +432,8 @@ void spec_view_release(struct spec_view *v, struct m_world *w)
 	for (size_t i = 0; i < v->nowned; i++)
 		free(v->owned[i]);
 	free(v->owned);
+	free(v->dom);
+	free(v->env);
 	for (size_t i = 0; i < v->n; i++)
 		centry_drop(v->ents[i]);
 	free(v->ents);
@@ -412,7 +483,7 @@ static int view_build(struct spec_view *v, struct m_world *out, struct diag_list
 		copy_diags(diags, &v->ents[i]->diags);
 		oom = oom || v->ents[i]->oom;
 	}
-	if (view_fill(out, v->ents, v->n, &l) < 0) {
+	if (view_fill(v, out, &l) < 0) {
 		rc = -1;
 	} else {
 		view_registrar(out, v->ents, v->n);
@@ -428,29 +499,69 @@ static int view_build(struct spec_view *v, struct m_world *out, struct diag_list
 	return rc;
 }
 
-/* the tree digest as spec_load computes it: per file its path, NUL, bytes, NUL */
-static void tree_digest(struct spec_fkey *keys, size_t nkeys, struct centry **at,
-			char digest_hex[65])
+/* the tree digest as spec_load computes it, from the entries' bytes (digest.c) */
+static int tree_digest(struct spec_cache *c, struct spec_fkey *keys, size_t nkeys,
+		       struct centry **at, char digest_hex[65])
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned char dg[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
+	struct spec_dfile *f = malloc((nkeys + 1) * sizeof(*f));
 
 	digest_hex[0] = 0;
-	if (md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		EVP_MD_CTX_free(md);
-		return;
-	}
+	if (f == NULL)
+		return -1;
 	for (size_t i = 0; i < nkeys; i++) {
-		EVP_DigestUpdate(md, keys[i].rel, strlen(keys[i].rel) + 1);
-		if (at[i]) {
-			EVP_DigestUpdate(md, at[i]->data, at[i]->len);
-			EVP_DigestUpdate(md, "", 1);
+		f[i].rel = keys[i].rel;
+		f[i].data = at[i] ? at[i]->data : NULL;
+		f[i].len = at[i] ? at[i]->len : 0;
+		f[i].gen = at[i] ? at[i]->gen : 0;
+	}
+	spec_digest_tree(c->dg, f, nkeys, digest_hex);
+	free(f);
+	return 0;
+}
+
+/*
+ * The files of the tree: the walk, or without it the files of the last load
+ * with the dirty paths stat'ed again (spec_cache_dirty); sets c->walk_ok
+ * for the next load from what the walk saw. -1 out of memory.
+ */
+static int list_keys(struct spec_cache *c, const char *dir, char **root, struct spec_fkey **keys,
+		     size_t *nkeys, struct diag_list *diags, struct spec_cache_stats *st)
+{
+	char **dirty = c->dirty;
+	size_t ndirty = c->ndirty, d0 = diags->n;
+	bool walk = true, unsure = false;
+	bool partial = c->watched && c->walk_ok && !c->all && c->dir && strcmp(c->dir, dir) == 0;
+	int rc = 0;
+
+	/* events read during this load are for the next one */
+	c->dirty = NULL;
+	c->ndirty = c->adirty = 0;
+	c->all = false;
+	if (partial) {
+		const struct spec_fkey **known = malloc((c->n + 1) * sizeof(*known));
+		if (known == NULL) {
+			rc = -1;
+		} else {
+			for (size_t i = 0; i < c->n; i++)
+				known[i] = &c->v[i]->key;
+			rc = spec_keys_from_paths(dir, known, c->n, dirty, ndirty, root, keys,
+						  nkeys, &walk);
+			free(known);
 		}
 	}
-	EVP_DigestFinal_ex(md, dg, &dlen);
-	EVP_MD_CTX_free(md);
-	spec_digest_hex(dg, dlen, digest_hex);
+	free_dirty(dirty, ndirty);
+	if (rc == 0 && walk) {
+		free(c->dir);
+		c->dir = strdup(dir);
+		rc = spec_walk(dir, root, keys, nkeys, diags, &unsure) < 0 || *root == NULL ||
+			     c->dir == NULL
+			 ? -1
+			 : 0;
+		c->walk_ok = rc == 0 && !unsure && diags->n == d0;
+	}
+	st->walked = walk;
+	st->dirty = walk ? 0 : ndirty;
+	return rc;
 }
 
 int spec_cache_load(struct spec_cache *c, const char *dir, struct m_world *out,
@@ -468,17 +579,20 @@ int spec_cache_load(struct spec_cache *c, const char *dir, struct m_world *out,
 
 	*view = NULL;
 	digest_hex[0] = 0;
-	if (!oom)
-		oom = spec_walk(dir, &root, &keys, &nkeys, diags) < 0 || root == NULL;
+	if (!oom && list_keys(c, dir, &root, &keys, &nkeys, diags, &st) < 0)
+		oom = true;
 	at = calloc(nkeys + 1, sizeof(*at));
 	oom = oom || at == NULL;
 	for (size_t i = 0; i < nkeys && !oom; i++) {
 		struct centry *old = NULL;
-		while (j < c->n && strcmp(c->v[j]->key.rel, keys[i].rel) < 0)
+		int cmp = 1;
+		while (j < c->n && (cmp = strcmp(c->v[j]->key.rel, keys[i].rel)) < 0)
 			j++;
-		if (j < c->n && strcmp(c->v[j]->key.rel, keys[i].rel) == 0)
+		if (j < c->n && cmp == 0)
 			old = c->v[j];
 		at[i] = refresh_entry(root, &keys[i], old, &reg, diags, &st, &oom);
+		if (at[i] && at[i]->gen == 0)
+			at[i]->gen = ++c->gen; /* new bytes (or decoded again): a new generation */
 		ctx_after(&reg, at[i]);
 	}
 	st.files = nkeys;
@@ -502,10 +616,14 @@ int spec_cache_load(struct spec_cache *c, const char *dir, struct m_world *out,
 			v->ents[v->n++] = at[i];
 			at[i]->holders++; /* the view's */
 		}
-		tree_digest(keys, nkeys, at, digest_hex);
-		if (view_build(v, out, diags) < 0)
+		/* the next load may skip the walk when every file was read */
+		for (size_t i = 0; i < nkeys; i++)
+			c->walk_ok = c->walk_ok && at[i] != NULL;
+		if (tree_digest(c, keys, nkeys, at, digest_hex) < 0 ||
+		    view_build(v, out, diags) < 0)
 			oom = true;
 	} else {
+		c->walk_ok = false;
 		for (size_t i = 0; at && i < nkeys; i++)
 			centry_drop(at[i]);
 	}

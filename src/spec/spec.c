@@ -150,7 +150,8 @@ struct walk {
 	dev_t dev[MAX_DIR_DEPTH + 1];
 	ino_t ino[MAX_DIR_DEPTH + 1];
 	int depth;
-	bool oom; /* out of memory: reported once, the walk stops */
+	bool oom;    /* out of memory: reported once, the walk stops */
+	bool unsure; /* a symlink (or an entry of unknown type) was seen */
 };
 
 static void walk_oom(struct walk *wk)
@@ -160,7 +161,7 @@ static void walk_oom(struct walk *wk)
 	wk->oom = true;
 }
 
-static int is_yaml(const char *name)
+int spec_is_yaml(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -253,6 +254,8 @@ static void walk_dir(struct walk *wk, const char *rel, const struct stat *st)
 
 		if (de->d_name[0] == '.')
 			continue; /* ., .., hidden files, editor lock files */
+		if (de->d_type == DT_LNK || de->d_type == DT_UNKNOWN)
+			wk->unsure = true;
 		crel = rel[0] ? join(rel, de->d_name) : strdup(de->d_name);
 		cfull = crel ? join(wk->root, crel) : NULL;
 		if (cfull == NULL) {
@@ -264,7 +267,7 @@ static void walk_dir(struct walk *wk, const char *rel, const struct stat *st)
 			diag_add(wk->d, NULL, 0, 0, "%s: cannot read: %s", cfull, strerror(errno));
 		} else if (S_ISDIR(cst.st_mode)) {
 			walk_dir(wk, crel, &cst);
-		} else if (is_yaml(de->d_name)) {
+		} else if (spec_is_yaml(de->d_name)) {
 			if (!S_ISREG(cst.st_mode)) {
 				diag_add(wk->d, NULL, 0, 0, "%s: not a regular file", cfull);
 			} else {
@@ -358,7 +361,7 @@ char *spec_read_file(struct diag_list *d, const char *path, size_t *len)
 }
 
 int spec_walk(const char *dir, char **root_out, struct spec_fkey **keys, size_t *nkeys,
-	      struct diag_list *diags)
+	      struct diag_list *diags, bool *unsure)
 {
 	struct walk wk;
 	struct stat st;
@@ -392,6 +395,8 @@ int spec_walk(const char *dir, char **root_out, struct spec_fkey **keys, size_t 
 	*root_out = root;
 	*keys = wk.keys;
 	*nkeys = wk.nrel;
+	if (unsure)
+		*unsure = wk.unsure;
 	return wk.oom ? -1 : 0;
 }
 
@@ -414,7 +419,7 @@ int spec_load(const char *dir, struct m_world *out, struct diag_list *diags, cha
 		diag_add(diags, NULL, 0, 0, "cannot initialise SHA-256");
 		return -1;
 	}
-	oom = spec_walk(dir, &root, &keys, &nkeys, diags) < 0;
+	oom = spec_walk(dir, &root, &keys, &nkeys, diags, NULL) < 0;
 	if (root == NULL) {
 		EVP_MD_CTX_free(md);
 		return -1;

@@ -69,6 +69,8 @@ struct spec_cache_stats {
 	size_t unchanged; /* same stat key: not read */
 	size_t read;	  /* read and hashed */
 	size_t parsed;	  /* decoded again (new or changed bytes) */
+	bool walked;	  /* the tree was walked; else only the dirty paths were stat'ed */
+	size_t dirty;	  /* not walked: the paths stat'ed again */
 };
 struct spec_cache *spec_cache_new(void);
 void spec_cache_free(struct spec_cache *c);
@@ -76,6 +78,17 @@ int spec_cache_load(struct spec_cache *c, const char *dir, struct m_world *out,
 		    struct spec_view **view, struct diag_list *diags, char digest_hex[65],
 		    struct spec_cache_stats *stats);
 void spec_view_release(struct spec_view *v, struct m_world *w);
+/*
+ * After spec_cache_watch the caller reports every change of the tree (watch:
+ * its inotify events) with spec_cache_dirty: rel (relative to the dir) is a
+ * file that may have changed, been added or removed; NULL: anything may
+ * have (a directory event, a queue overflow, SIGHUP). When the last load
+ * saw the whole tree plainly (no symlink, no diagnostic of the walk, every
+ * file read) and only files were named since, the next load stats just
+ * those paths instead of walking the tree. Out of memory makes it walk.
+ */
+void spec_cache_watch(struct spec_cache *c);
+void spec_cache_dirty(struct spec_cache *c, const char *rel);
 
 /* validators shared with other layers (0 valid, -1 not); why: a static reason */
 int spec_valid_slug(const char *s, const char **why);

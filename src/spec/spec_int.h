@@ -65,10 +65,40 @@ struct spec_fkey {
  * Walk the tree under dir (spec.c): *root_out the dir without trailing
  * slashes (NULL only when out of memory), *keys the files found sorted by
  * rel bytewise (the caller frees each rel and the array). Problems go to
- * diags; returns -1 when out of memory, else 0.
+ * diags; *unsure (may be NULL) is set when an entry was a symlink or of an
+ * unknown type (an inotify watch may not see its changes). Returns -1 when
+ * out of memory, else 0.
  */
 int spec_walk(const char *dir, char **root_out, struct spec_fkey **keys, size_t *nkeys,
-	      struct diag_list *diags);
+	      struct diag_list *diags, bool *unsure);
+/*
+ * The tree digest of spec_load (digest.c), remembering the hash state every
+ * few hundred files so that the next digest of mostly the same files starts
+ * after the part that did not change. Per file: its relative path, its
+ * bytes (NULL: unreadable, the path alone) and a generation (equal non-zero
+ * generations: the same path and bytes; 0: unknown). d may be NULL.
+ */
+struct spec_digest;
+struct spec_dfile {
+	const char *rel, *data;
+	size_t len;
+	unsigned long long gen;
+};
+struct spec_digest *spec_digest_new(void);
+void spec_digest_free(struct spec_digest *d);
+void spec_digest_tree(struct spec_digest *d, const struct spec_dfile *f, size_t n,
+		      char digest_hex[65]);
+/* a spec file's name: *.yaml or *.yml */
+int spec_is_yaml(const char *name);
+/*
+ * spec_walk's result without the walk (paths.c): the files known (sorted
+ * by rel) with the dirty paths (relative; sorted here) stat'ed again: gone,
+ * changed or new. *walk is set (and nothing returned) when only the walk
+ * can tell (a directory, a symlink, an odd file). -1 out of memory.
+ */
+int spec_keys_from_paths(const char *dir, const struct spec_fkey *const *known, size_t nknown,
+			 char **dirty, size_t ndirty, char **root_out, struct spec_fkey **keys,
+			 size_t *nkeys, bool *walk);
 /* a whole regular file (NUL-terminated), or NULL after adding a diagnostic */
 char *spec_read_file(struct diag_list *d, const char *path, size_t *len);
 /* "a/b" (malloc'd) or NULL */

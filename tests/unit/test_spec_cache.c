@@ -231,10 +231,166 @@ static void test_cache_follows_the_tree(void **state)
 	}
 }
 
+/* a load after the paths were named (the watch's events): without the walk, the same world */
+static void told(struct spec_cache *c, bool walked, size_t files)
+{
+	struct cached x;
+
+	check_same(c, &x);
+	assert_int_equal(x.rc, 0);
+	assert_int_equal(x.st.walked, walked);
+	assert_int_equal(x.st.files, files);
+	drop(&x);
+}
+
+static void test_cache_told_paths(void **state)
+{
+	struct spec_cache *c = spec_cache_new();
+	char a[256], b[256];
+
+	(void)state;
+	strcpy(dir, "/tmp/vrs-cache-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	path_of(a, sizeof(a), "projects");
+	assert_int_equal(mkdir(a, 0700), 0);
+	put("base.yaml", globals);
+	put("projects/alpha.yaml", proj_a);
+	put("projects/beta.yaml", proj_b);
+	told(c, true, 3); /* not watched: the walk */
+	spec_cache_watch(c);
+	told(c, true, 3);  /* what happened before the watch: the walk */
+	told(c, false, 3); /* nothing named: nothing stat'ed */
+	put("projects/beta.yaml", "kind: Project\nslug: beta\nname: Beta Two\nowner_email: "
+				  "b@ex.org\nproject_type: t\napp:\n  image: img:2\n");
+	spec_cache_dirty(c, "projects/beta.yaml");
+	told(c, false, 3);
+	put("projects/gamma.yaml", "kind: Project\nslug: gamma\nname: G\nowner_email: g@ex.org\n"
+				   "project_type: t\napp:\n  image: img:1\n");
+	spec_cache_dirty(c, "projects/gamma.yaml");
+	spec_cache_dirty(c, "projects/gamma.yaml"); /* named twice */
+	spec_cache_dirty(c, "projects/notes.txt");  /* not a spec file */
+	spec_cache_dirty(c, "projects/.beta.yaml.swp");
+	told(c, false, 4);
+	path_of(a, sizeof(a), "projects/alpha.yaml");
+	path_of(b, sizeof(b), "projects/zz-alpha.yaml");
+	assert_int_equal(rename(a, b), 0);
+	spec_cache_dirty(c, "projects/zz-alpha.yaml");
+	spec_cache_dirty(c, "projects/alpha.yaml");
+	told(c, false, 4);
+	path_of(a, sizeof(a), "projects/beta.yaml");
+	assert_int_equal(unlink(a), 0);
+	spec_cache_dirty(c, "projects/beta.yaml");
+	put("r1.yaml", "kind: Registrar\nregistrant: h1\nadmin: h1\ntech: h1\nbilling: h1\n"
+		       "nameservers: [ns1.example.org, ns2.example.org]\n");
+	spec_cache_dirty(c, "r1.yaml");
+	{
+		struct cached x; /* the Registrar's contacts may be refused: as spec_load does */
+		check_same(c, &x);
+		assert_false(x.st.walked);
+		drop(&x);
+	}
+	path_of(a, sizeof(a), "r1.yaml");
+	assert_int_equal(unlink(a), 0);
+	spec_cache_dirty(c, "r1.yaml");
+	told(c, false, 3);
+	/* a symlink: the walk says what it is, and later loads walk while one is there */
+	path_of(a, sizeof(a), "projects/link.yaml");
+	path_of(b, sizeof(b), "projects/gamma.yaml");
+	assert_int_equal(symlink(b, a), 0);
+	put("projects/gamma.yaml", "kind: Project\nslug: gamma\nname: G\nowner_email: g@ex.org\n"
+				   "project_type: t\napp:\n  image: img:3\n");
+	spec_cache_dirty(c, "projects/link.yaml");
+	{
+		struct cached
+		    x; /* the same slug twice, through the link: invalid, as spec_load says */
+		check_same(c, &x);
+		assert_true(x.st.walked);
+		drop(&x);
+	}
+	assert_int_equal(unlink(a), 0);
+	spec_cache_dirty(c, "projects/link.yaml");
+	told(c, true, 3); /* the last walk saw a symlink: walk again */
+	put("projects/gamma.yaml", "kind: Project\nslug: gamma\nname: G\nowner_email: g@ex.org\n"
+				   "project_type: t\napp:\n  image: img:4\n");
+	spec_cache_dirty(c, "projects/gamma.yaml");
+	told(c, false, 3);
+	/* a new directory with a file named (its directory event asks for the walk too) */
+	path_of(a, sizeof(a), "projects/sub");
+	assert_int_equal(mkdir(a, 0700), 0);
+	put("projects/sub/delta.yaml", "kind: Project\nslug: delta\nname: D\nowner_email: "
+				       "d@ex.org\nproject_type: t\napp:\n  image: img:1\n");
+	spec_cache_dirty(c, "projects/sub/delta.yaml");
+	told(c, false, 4);
+	spec_cache_dirty(c, NULL);
+	told(c, true, 4);
+	spec_cache_free(c);
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+/* a tree larger than the digest's state interval (digest.c keeps one every 256 files) */
+static void test_cache_digest_many_files(void **state)
+{
+	struct spec_cache *c = spec_cache_new();
+	char a[256], name[64], text[256];
+	static const int edits[] = {0, 300, 599, 256, 255, 511, 512};
+	(void)state;
+
+	strcpy(dir, "/tmp/vrs-cache-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	path_of(a, sizeof(a), "p");
+	assert_int_equal(mkdir(a, 0700), 0);
+	put("base.yaml", globals);
+	for (int i = 0; i < 600; i++) {
+		snprintf(name, sizeof(name), "p/%04d.yaml", i);
+		snprintf(text, sizeof(text),
+			 "kind: Project\nslug: p%04d\nname: P\nowner_email: p@ex.org\n"
+			 "project_type: t\napp:\n  image: img:1\n",
+			 i);
+		put(name, text);
+	}
+	spec_cache_watch(c);
+	told(c, true, 601);
+	for (size_t e = 0; e < sizeof(edits) / sizeof(edits[0]); e++) {
+		snprintf(name, sizeof(name), "p/%04d.yaml", edits[e]);
+		snprintf(text, sizeof(text),
+			 "kind: Project\nslug: p%04d\nname: P %zu\nowner_email: p@ex.org\n"
+			 "project_type: t\napp:\n  image: img:1\n",
+			 edits[e], e);
+		put(name, text);
+		spec_cache_dirty(c, name);
+		told(c, false, 601); /* the digest is spec_load's (check_same) */
+	}
+	told(c, false, 601); /* nothing changed */
+	put("p/0000a.yaml", "kind: Project\nslug: zz\nname: Z\nowner_email: z@ex.org\n"
+			    "project_type: t\napp:\n  image: img:1\n");
+	spec_cache_dirty(c, "p/0000a.yaml"); /* every later file moves by one */
+	told(c, false, 602);
+	path_of(a, sizeof(a), "p/0000a.yaml");
+	assert_int_equal(unlink(a), 0);
+	spec_cache_dirty(c, "p/0000a.yaml");
+	told(c, false, 601);
+	path_of(a, sizeof(a), "p/0599.yaml");
+	assert_int_equal(unlink(a), 0);
+	spec_cache_dirty(c, "p/0599.yaml");
+	told(c, false, 600);
+	spec_cache_free(c);
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cache_follows_the_tree),
+	    cmocka_unit_test(test_cache_told_paths),
+	    cmocka_unit_test(test_cache_digest_many_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
