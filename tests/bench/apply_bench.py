@@ -14,7 +14,9 @@ tests/bench/table.py.
            saved during a tick (save -> first API call); peak RSS of a watch holding N.
 
 Env: BENCH_N (apply, default 200), BENCH_BUDGET_N (default 200), BENCH_IDLE_S (default 60),
-BENCH_REFRESH_NS (default "100,1000,10000"). Standard library only.
+BENCH_REFRESH_NS (default "100,1000"; 10000 is by hand: the apply of 10,000 new projects
+that sets it up runs for hours against the simulator, whose list answers grow with N).
+Standard library only.
 """
 import json
 import math
@@ -224,7 +226,7 @@ def watch_rows():
     wp.send_signal(signal.SIGTERM)
     wp.wait(15)
     w.close()
-    ns = [int(x) for x in os.environ.get("BENCH_REFRESH_NS", "100,1000,10000").split(",")]
+    ns = [int(x) for x in os.environ.get("BENCH_REFRESH_NS", "100,1000").split(",")]
     for n in ns:
         specs = tempfile.mkdtemp()
         gen(n, specs, servers=8, own_zone=True)
