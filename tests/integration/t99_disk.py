@@ -50,13 +50,15 @@ with open(errf, "w") as err:
     p = subprocess.Popen(sys.argv[4:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
     print("started", flush=True)
     if sys.stdin.readline().strip() == "fill":
-        with open(os.path.join(mnt, "filler"), "wb") as f:
-            try:
+        # unbuffered, and the close inside the try: a buffered file's close
+        # flushed what the full disk had refused and raised, ending this
+        # helper before it waited for vrsctl and copied its state back
+        try:
+            with open(os.path.join(mnt, "filler"), "wb", buffering=0) as f:
                 while True:
                     f.write(b"\0" * 65536)
-                    f.flush()
-            except OSError:
-                pass
+        except OSError:
+            pass
         print("full", flush=True)
     rc = p.wait()
 for n in os.listdir(mnt):
