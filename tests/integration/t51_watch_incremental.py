@@ -16,7 +16,6 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import stat
 import sys
 import time
@@ -63,18 +62,6 @@ def main():
         projects = os.path.join(w.specs, "projects")
         luna = os.path.join(projects, "cafe-luna.yaml")
         wt = Watch(w, planfile)
-
-        def db_edit(sql, *args):
-            """a row written behind the watch's back, as the marketplace application does"""
-            if w.pg:
-                w.db(sql, *args)
-                return
-            con = sqlite3.connect(w.state)
-            try:
-                con.execute(sql, args)
-                con.commit()
-            finally:
-                con.close()
 
         def same(what, parsed=None, how=None, walked=None):
             ev = wt.settle(same.n, what)
@@ -142,10 +129,10 @@ def main():
         os.unlink(luna)
         same("a deletion (the project is to be archived)", 0, "spliced", False)
 
-        db_edit("UPDATE marketplace_project SET name = ? WHERE slug = ?", "Roma (app)", "pizzeria-roma")
+        w.db("UPDATE marketplace_project SET name = ? WHERE slug = ?", "Roma (app)", "pizzeria-roma")
         wt.p.send_signal(signal.SIGHUP)
         same("a recorded row changed by the application", 0, "spliced1", True)
-        db_edit("UPDATE marketplace_project SET provisioning_status = 'provisioning' WHERE slug = ?",
+        w.db("UPDATE marketplace_project SET provisioning_status = 'provisioning' WHERE slug = ?",
                 "pizzeria-roma")
         wt.p.send_signal(signal.SIGHUP)
         same("the same row changed again", 0, "spliced1")

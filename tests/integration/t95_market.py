@@ -40,16 +40,6 @@ def world(*slugs):
     return World(specs, copy_specs=False)
 
 
-def app_write(w, sql, *args):
-    """a write as the application makes it: its own connection, committed"""
-    con = sqlite3.connect(w.state)
-    try:
-        con.execute(sql, args)
-        con.commit()
-    finally:
-        con.close()
-
-
 def mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
@@ -138,12 +128,12 @@ def marketplace_writes():
 
         # the application writes: Stripe ids and billing e-mail, a suspension, a draft
         now = "2026-12-07 10:00:00.123456"
-        app_write(w, "UPDATE marketplace_project SET stripe_customer_id = 'cus_1', "
+        w.db("UPDATE marketplace_project SET stripe_customer_id = 'cus_1', "
              "stripe_subscription_id = 'sub_1', billing_email = 'bill@example.org', "
              "payment_method = 'stripe_subscription' WHERE slug = 'alpha'")
-        app_write(w, "UPDATE marketplace_project SET provisioning_status = 'suspended' WHERE slug = 'beta'")
+        w.db("UPDATE marketplace_project SET provisioning_status = 'suspended' WHERE slug = 'beta'")
         ptype = w.db("SELECT id FROM marketplace_project_type WHERE code = 'gastro'")[0][0]
-        app_write(w, "INSERT INTO marketplace_project (name, slug, owner_email, api_key, is_active, "
+        w.db("INSERT INTO marketplace_project (name, slug, owner_email, api_key, is_active, "
              "is_superadmin, project_type_id, provisioning_status, provisioning_retry_count, "
              "is_demo, preview_protection_enabled, payment_method, billing_email, created_at, "
              "updated_at) VALUES ('Café Draft', 'draft-kunde', 'd@example.org', 'key-draft', 1, 0, "
@@ -184,7 +174,7 @@ def marketplace_writes():
         t.ok("unmanaged" in p.stdout, "the text status says unmanaged too")
 
         # the application lifts the suspension: the app starts again
-        app_write(w, "UPDATE marketplace_project SET provisioning_status = 'active' WHERE slug = 'beta'")
+        w.db("UPDATE marketplace_project SET provisioning_status = 'active' WHERE slug = 'beta'")
         p = w.apply()
         t.eq(p.returncode, 0, "apply after the lift exits 0: " + p.stderr[-300:])
         t.ok((app_status(w, "beta") or "").startswith("running"), "the lifted project runs again")
@@ -195,7 +185,7 @@ def marketplace_writes():
              + p.stderr.strip())
         p = w.run("export", "alpha")
         t.eq(p.returncode, 1, "export of a managed project is refused")
-        app_write(w, "INSERT INTO marketplace_project (name, slug, owner_email, api_key, "
+        w.db("INSERT INTO marketplace_project (name, slug, owner_email, api_key, "
                   "provisioning_status, created_at, updated_at) VALUES ('Typlos', 'typlos', "
                   "'t@example.org', 'key-typlos', 'draft', ?, ?)", now, now)
         p = w.run("export", "typlos", "--image", "ghcr.io/vrs-gmbh/vrs-core:1.4.2")
@@ -204,15 +194,15 @@ def marketplace_writes():
         p = w.run("export", "typlos", "--image", "ghcr.io/vrs-gmbh/vrs-core:1.4.2",
                   "--project-type", "gastro")
         t.ok(p.returncode == 0 and 'project_type: "gastro"' in p.stdout, "--project-type fills it")
-        app_write(w, "DELETE FROM marketplace_project WHERE slug = 'typlos'")
+        w.db("DELETE FROM marketplace_project WHERE slug = 'typlos'")
         # the questionnaire recorded the draft's domains too: a subdomain and its own domain
         did = w.db("SELECT id FROM marketplace_project WHERE slug = 'draft-kunde'")[0][0]
         bid = w.db("SELECT id FROM marketplace_base_domain WHERE domain = 'vrs.gmbh'")[0][0]
-        app_write(w, "INSERT INTO marketplace_project_domain (project_id, domain, domain_type, "
+        w.db("INSERT INTO marketplace_project_domain (project_id, domain, domain_type, "
                   "status, is_primary, base_domain_id, subdomain, created_at, updated_at) VALUES "
                   "(?, 'draft-kunde.vrs.gmbh', 'subdomain', 'pending_dns', 1, ?, 'draft-kunde', ?, ?)",
                   did, bid, now, now)
-        app_write(w, "INSERT INTO marketplace_project_domain (project_id, domain, domain_type, "
+        w.db("INSERT INTO marketplace_project_domain (project_id, domain, domain_type, "
                   "status, is_primary, created_at, updated_at) VALUES "
                   "(?, 'cafe-draft.de', 'owned', 'pending_dns', 0, ?, ?)", did, now, now)
         p = w.run("export", "draft-kunde", "--image", "ghcr.io/vrs-gmbh/vrs-core:1.4.2")

@@ -273,7 +273,9 @@ class World:
             return pg_query(self.state, sql, args)
         con = sqlite3.connect(self.state)
         try:
-            return con.execute(sql, args).fetchall()
+            rows = con.execute(sql, args).fetchall()
+            con.commit()  # a write stays, as on PostgreSQL
+            return rows
         finally:
             con.close()
 
