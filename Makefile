@@ -8,7 +8,7 @@
 
 PKGS     := yaml-0.1 sqlite3 libcurl libcjson libcrypto libcares libpq
 CC       ?= cc
-CSTD     := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE
+CSTD     := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -pthread
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wwrite-strings -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla \
             -Wno-format-truncation
 OPT      ?= -O2 -g

@@ -171,7 +171,8 @@ const char *sp_type_name(const struct sp_node *n)
 struct builder {
 	const char *file;
 	struct diag_list *diags;
-	struct sp_arena arena;
+	struct sp_arena *arena; /* sp_parse's own, reset per document, or the caller's */
+	bool keep;		/* sp_parse_keep: the trees stay in the caller's arena */
 	struct sp_node *stack[SP_MAX_DEPTH + 1];
 	size_t kstart[SP_MAX_DEPTH + 1];
 	int depth;
@@ -201,7 +202,7 @@ static int push_kid(struct builder *b, struct sp_node *n)
 
 static struct sp_node *new_node(struct builder *b, int type, yaml_mark_t m)
 {
-	struct sp_node *n = sp_arena_alloc(&b->arena, sizeof(*n));
+	struct sp_node *n = sp_arena_alloc(b->arena, sizeof(*n));
 
 	if (n == NULL)
 		return NULL;
@@ -278,7 +279,7 @@ static struct sp_node *scalar_node(struct builder *b, const yaml_event_t *ev)
 	n->len = ev->data.scalar.length;
 	n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
 		    (ev->data.scalar.tag != NULL && !ev->data.scalar.plain_implicit);
-	n->u.str = sp_arena_alloc(&b->arena, n->len + 1);
+	n->u.str = sp_arena_alloc(b->arena, n->len + 1);
 	if (n->u.str == NULL)
 		return NULL;
 	memcpy(n->u.str, ev->data.scalar.value, n->len);
@@ -299,7 +300,7 @@ static struct sp_node *collection_end(struct builder *b)
 	cnt = b->nk - b->kstart[b->depth];
 	n->len = cnt;
 	if (cnt) {
-		n->u.kids = sp_arena_alloc(&b->arena, cnt * sizeof(*n->u.kids));
+		n->u.kids = sp_arena_alloc(b->arena, cnt * sizeof(*n->u.kids));
 		if (n->u.kids == NULL)
 			return NULL;
 		memcpy(n->u.kids, b->kids + b->kstart[b->depth], cnt * sizeof(*n->u.kids));
@@ -308,8 +309,9 @@ static struct sp_node *collection_end(struct builder *b)
 	return n;
 }
 
-int sp_parse(const char *file, const char *data, size_t len, struct diag_list *diags, sp_doc_fn fn,
-	     void *ud)
+/* sp_parse and sp_parse_keep: the trees in arena, reset after each document unless keep */
+static int parse(const char *file, const char *data, size_t len, struct diag_list *diags,
+		 struct sp_arena *arena, bool keep, sp_doc_fn fn, void *ud)
 {
 	yaml_parser_t p;
 	yaml_event_t ev;
@@ -321,7 +323,8 @@ int sp_parse(const char *file, const char *data, size_t len, struct diag_list *d
 	memset(&b, 0, sizeof(b));
 	b.file = file;
 	b.diags = diags;
-	sp_arena_init(&b.arena);
+	b.arena = arena;
+	b.keep = keep;
 	if (!yaml_parser_initialize(&p)) {
 		diag_add(diags, file, 1, 1, "out of memory while parsing");
 		return -1;
@@ -347,7 +350,8 @@ int sp_parse(const char *file, const char *data, size_t len, struct diag_list *d
 			if (b.root && fn(ud, b.root))
 				done = 1;
 			b.root = NULL;
-			sp_arena_reset(&b.arena);
+			if (!b.keep)
+				sp_arena_reset(b.arena);
 			break;
 		case YAML_ALIAS_EVENT:
 			diag_add(diags, file, (int)ev.start_mark.line + 1,
@@ -396,7 +400,24 @@ int sp_parse(const char *file, const char *data, size_t len, struct diag_list *d
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&p);
-	sp_arena_release(&b.arena);
 	free(b.kids);
 	return diags->n == before ? 0 : -1;
+}
+
+int sp_parse(const char *file, const char *data, size_t len, struct diag_list *diags, sp_doc_fn fn,
+	     void *ud)
+{
+	struct sp_arena arena;
+	int rc;
+
+	sp_arena_init(&arena);
+	rc = parse(file, data, len, diags, &arena, false, fn, ud);
+	sp_arena_release(&arena);
+	return rc;
+}
+
+int sp_parse_keep(const char *file, const char *data, size_t len, struct diag_list *diags,
+		  struct sp_arena *arena, sp_doc_fn fn, void *ud)
+{
+	return parse(file, data, len, diags, arena, true, fn, ud);
 }

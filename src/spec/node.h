@@ -72,6 +72,14 @@ typedef int (*sp_doc_fn)(void *ud, const struct sp_node *root);
 int sp_parse(const char *file, const char *data, size_t len, struct diag_list *diags, sp_doc_fn fn,
 	     void *ud);
 
+/*
+ * sp_parse, but the trees are built in the caller's arena and stay there
+ * (until the caller resets or releases it): the callback may keep the roots,
+ * so a file can be parsed on one thread and decoded later on another.
+ */
+int sp_parse_keep(const char *file, const char *data, size_t len, struct diag_list *diags,
+		  struct sp_arena *arena, sp_doc_fn fn, void *ud);
+
 /* "a string", "an integer", "a boolean", "null", "a number", "a mapping", "a sequence" */
 const char *sp_type_name(const struct sp_node *n);
 

@@ -60,29 +60,36 @@ static int on_doc(void *ud, const struct sp_node *root)
 	return spec_decode_doc(l, root);
 }
 
-/* add a name to w->files; returns the stored copy, or NULL when out of memory */
-static const char *add_file(struct m_world *w, const char *name)
+/* add a name (owned: freed on failure) to w->files; 0, or -1 when out of memory */
+static int add_file(struct m_world *w, char *name)
 {
-	char *s = strdup(name);
-
-	if (s == NULL || spec_grow((void **)&w->files, w->nfiles, sizeof(*w->files)) < 0) {
-		free(s);
-		return NULL;
+	if (name == NULL || spec_grow((void **)&w->files, w->nfiles, sizeof(*w->files)) < 0) {
+		free(name);
+		return -1;
 	}
-	w->files[w->nfiles++] = s;
-	return s;
+	w->files[w->nfiles++] = name;
+	return 0;
+}
+
+int spec_loader_begin_file(struct spec_loader *l, char *name)
+{
+	if (l->oom) {
+		free(name);
+		return -1;
+	}
+	if (add_file(l->w, name) < 0)
+		return spec_oom(l);
+	l->file = name;
+	l->file_diag_start = l->d->n;
+	return 0;
 }
 
 int spec_loader_add(struct spec_loader *l, const char *name, const char *data, size_t len)
 {
 	size_t before = l->d->n;
 
-	if (l->oom)
+	if (spec_loader_begin_file(l, l->oom ? NULL : strdup(name)) < 0)
 		return -1;
-	l->file = add_file(l->w, name);
-	if (l->file == NULL)
-		return spec_oom(l);
-	l->file_diag_start = l->d->n;
 	sp_parse(l->file, data, len, l->d, on_doc, l);
 	return l->d->n == before ? 0 : -1;
 }
@@ -288,76 +295,83 @@ static void walk_dir(struct walk *wk, const char *rel, const struct stat *st)
 }
 
 /*
- * Read a whole regular file, at most SPEC_MAX_FILE bytes. Returns the bytes
- * (NUL-terminated, *len set) or NULL after adding a diagnostic.
+ * Read a whole regular file, at most SPEC_MAX_FILE bytes, into *buf (of
+ * *size bytes, grown as needed: a caller reading many files reuses it).
+ * Returns 0 with the bytes NUL-terminated and *len set, or -1 after adding
+ * a diagnostic (*buf stays the caller's either way).
  */
-char *spec_read_file(struct diag_list *d, const char *path, size_t *len)
+int spec_read_into(struct diag_list *d, const char *path, char **buf, size_t *size, size_t *len)
 {
 	struct stat st;
 	size_t n = 0, cap;
 	ssize_t r;
-	char *p;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 
 	if (fd < 0) {
 		diag_add(d, NULL, 0, 0, "%s: cannot read: %s", path, strerror(errno));
-		return NULL;
+		return -1;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		diag_add(d, NULL, 0, 0, "%s: not a regular file", path);
 		close(fd);
-		return NULL;
+		return -1;
 	}
 	if (st.st_size > (off_t)SPEC_MAX_FILE) {
 		diag_add(d, NULL, 0, 0, "%s: file too large (%lld bytes; the limit is %u)", path,
 			 (long long)st.st_size, SPEC_MAX_FILE);
 		close(fd);
-		return NULL;
+		return -1;
 	}
+	/* room for one byte more than stat said (to see it grew) and the NUL */
 	cap = (size_t)st.st_size + 1;
-	p = malloc(cap + 1);
-	if (p == NULL) {
-		diag_add(d, NULL, 0, 0, "%s: out of memory", path);
-		close(fd);
-		return NULL;
-	}
 	for (;;) {
+		if (*size < cap + 1) {
+			char *q = realloc(*buf, cap + 1);
+			if (q == NULL) {
+				diag_add(d, NULL, 0, 0, "%s: out of memory", path);
+				close(fd);
+				return -1;
+			}
+			*buf = q;
+			*size = cap + 1;
+		}
+		r = read(fd, *buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			diag_add(d, NULL, 0, 0, "%s: cannot read: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
 		if (n == cap) { /* it grew while we read */
 			if (cap > SPEC_MAX_FILE) {
 				diag_add(d, NULL, 0, 0,
 					 "%s: file too large (the limit is %u bytes)", path,
 					 SPEC_MAX_FILE);
-				free(p);
 				close(fd);
-				return NULL;
+				return -1;
 			}
 			cap = cap * 2 > SPEC_MAX_FILE + 1 ? SPEC_MAX_FILE + 1 : cap * 2;
-			char *q = realloc(p, cap + 1);
-			if (q == NULL) {
-				diag_add(d, NULL, 0, 0, "%s: out of memory", path);
-				free(p);
-				close(fd);
-				return NULL;
-			}
-			p = q;
 		}
-		r = read(fd, p + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			diag_add(d, NULL, 0, 0, "%s: cannot read: %s", path, strerror(errno));
-			free(p);
-			close(fd);
-			return NULL;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
 	}
 	close(fd);
-	p[n] = 0;
+	(*buf)[n] = 0;
 	*len = n;
-	return p;
+	return 0;
+}
+
+char *spec_read_file(struct diag_list *d, const char *path, size_t *len)
+{
+	char *buf = NULL;
+	size_t size = 0;
+
+	if (spec_read_into(d, path, &buf, &size, len) == 0)
+		return buf;
+	free(buf);
+	return NULL;
 }
 
 int spec_walk(const char *dir, char **root_out, struct spec_fkey **keys, size_t *nkeys,
@@ -429,23 +443,10 @@ int spec_load(const char *dir, struct m_world *out, struct diag_list *diags, cha
 		diag_add(diags, NULL, 0, 0, "out of memory");
 		oom = true;
 	}
-	for (size_t i = 0; i < nkeys; i++) {
-		char *full = l ? join(root, keys[i].rel) : NULL;
-		size_t len = 0;
-		char *data = full ? spec_read_file(diags, full, &len) : NULL;
-
-		if (l && full == NULL)
-			spec_oom(l);
-		EVP_DigestUpdate(md, keys[i].rel, strlen(keys[i].rel) + 1);
-		if (data) {
-			EVP_DigestUpdate(md, data, len);
-			EVP_DigestUpdate(md, "", 1);
-			spec_loader_add(l, full, data, len);
-		}
-		free(data);
-		free(full);
+	if (l)
+		spec_load_files(l, md, root, keys, nkeys);
+	for (size_t i = 0; i < nkeys; i++)
 		free(keys[i].rel);
-	}
 	free(keys);
 	if (l && spec_loader_finish(l) < 0)
 		oom = oom || diags->n == before; /* an error even if its diagnostic was lost */

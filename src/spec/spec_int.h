@@ -44,6 +44,11 @@ struct spec_loader {
 	bool oom; /* out of memory: reported once, the rest of the input is skipped */
 };
 
+/*
+ * start a file (name owned, freed on failure: it becomes one of w->files and
+ * the loader's current file); 0, or -1 when out of memory or after it
+ */
+int spec_loader_begin_file(struct spec_loader *l, char *name);
 /* decode one document's root (decode.c); returns non-zero to stop the file */
 int spec_decode_doc(struct spec_loader *l, const struct sp_node *root);
 /* cross-checks and defaults across documents (check.c) */
@@ -60,6 +65,15 @@ struct spec_fkey {
 	off_t size;
 	long long mtime_ns;
 };
+
+/*
+ * spec_load's files, read, digested (into md: per file its relative path,
+ * NUL, its bytes, NUL) and decoded in order into l, parsed ahead on worker
+ * threads (pload.c)
+ */
+struct evp_md_ctx_st; /* OpenSSL's EVP_MD_CTX */
+void spec_load_files(struct spec_loader *l, struct evp_md_ctx_st *md, const char *root,
+		     const struct spec_fkey *keys, size_t n);
 
 /*
  * Walk the tree under dir (spec.c): *root_out the dir without trailing
@@ -101,6 +115,8 @@ int spec_keys_from_paths(const char *dir, const struct spec_fkey *const *known, 
 			 size_t *nkeys, bool *walk);
 /* a whole regular file (NUL-terminated), or NULL after adding a diagnostic */
 char *spec_read_file(struct diag_list *d, const char *path, size_t *len);
+/* the same into *buf of *size bytes, grown as needed (reused across files): 0 / -1 */
+int spec_read_into(struct diag_list *d, const char *path, char **buf, size_t *size, size_t *len);
 /* "a/b" (malloc'd) or NULL */
 char *spec_join(const char *a, const char *b);
 /* world_sort, with empty arrays allowed (spec.c) */

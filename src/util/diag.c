@@ -69,6 +69,29 @@ int diag_add(struct diag_list *l, const char *file, int line, int col, const cha
 	return -1;
 }
 
+int diag_move(struct diag_list *dst, struct diag_list *src, size_t from, size_t to)
+{
+	size_t k = to - from;
+
+	if (from >= to)
+		return 0;
+	if (dst->n + k > dst->alloc) {
+		size_t n = dst->alloc ? dst->alloc : 16;
+		struct diag *v;
+		while (n < dst->n + k)
+			n *= 2;
+		v = realloc(dst->v, n * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		dst->v = v;
+		dst->alloc = n;
+	}
+	memcpy(dst->v + dst->n, src->v + from, k * sizeof(*src->v));
+	memset(src->v + from, 0, k * sizeof(*src->v));
+	dst->n += k;
+	return 0;
+}
+
 void diag_note(struct diag_list *l, const char *file, int line, int col, const char *fmt, ...)
 {
 	va_list ap;

@@ -34,6 +34,11 @@ int diag_add(struct diag_list *l, const char *file, int line, int col, const cha
 /* attach a note to the last error added */
 void diag_note(struct diag_list *l, const char *file, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/*
+ * move src's entries [from, to) to the end of dst, in order (src keeps empty
+ * slots: diag_release frees the rest); -1 when out of memory, nothing moved
+ */
+int diag_move(struct diag_list *dst, struct diag_list *src, size_t from, size_t to);
 /* sort by file, line, col, message (stable for equal keys) */
 void diag_sort(struct diag_list *l);
 /* print "FILE:LINE:COL: error: MSG" (+ "FILE:LINE:COL: note: NOTE") lines */

@@ -385,12 +385,141 @@ static void test_cache_digest_many_files(void **state)
 	}
 }
 
+/*
+ * spec_load parses a large tree on worker threads (pload.c) and decodes it
+ * in file order: its world, digest and diagnostics (each one, in order,
+ * with its note) are those of a loader fed one file at a time. The tree
+ * holds what interleaves parse and decode diagnostics: a decode error in
+ * a document before a syntax error, an alias, unknown keys, a slug defined
+ * twice across files, and an empty file.
+ */
+static const char *bad_file(int i, char *text, size_t n)
+{
+	switch (i % 7) {
+	case 0:
+		snprintf(text, n,
+			 "kind: Project\nslug: q%04d\nname: Q\nowner_email: q@ex.org\n"
+			 "project_type: t\nbogus: 1\napp:\n  image: img:1\n---\nkind: [\n",
+			 i);
+		break;
+	case 1:
+		snprintf(text, n,
+			 "kind: Project\nslug: &a q%04d\nname: *a\nowner_email: q@ex.org\n"
+			 "project_type: nope\napp:\n  image: img:1\n",
+			 i);
+		break;
+	case 2: /* the slug of the file before it */
+		snprintf(text, n,
+			 "kind: Project\nslug: q%04d\nname: Q\nowner_email: q@ex.org\n"
+			 "project_type: t\napp:\n  image: img:1\n",
+			 i - 1);
+		break;
+	case 3:
+		text[0] = 0;
+		break;
+	default:
+		snprintf(text, n,
+			 "kind: Project\nslug: q%04d\nname: Q\nowner_email: q@ex.org\n"
+			 "project_type: t\napp:\n  image: img:1\n  extra: %d\n---\n"
+			 "kind: Project\nslug: r%04d\nname: R\nowner_email: r@ex.org\n"
+			 "project_type: t\napp:\n  image: img:1\n",
+			 i, i, i);
+	}
+	return text;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *s = malloc(4096);
+
+	assert_non_null(f);
+	assert_non_null(s);
+	*len = fread(s, 1, 4095, f);
+	s[*len] = 0;
+	fclose(f);
+	return s;
+}
+
+static void test_parallel_load_is_sequential(void **state)
+{
+	enum { NFILES = 300 };
+	struct m_world w1, w2;
+	struct diag_list d1, d2;
+	struct spec_loader *l;
+	char name[64], text[512], a[256], digest[65];
+	(void)state;
+
+	strcpy(dir, "/tmp/vrs-cache-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	path_of(a, sizeof(a), "p");
+	assert_int_equal(mkdir(a, 0700), 0);
+	put("base.yaml", globals);
+	for (int i = 0; i < NFILES; i++) {
+		snprintf(name, sizeof(name), "p/%04d.yaml", i);
+		put(name, bad_file(i, text, sizeof(text)));
+	}
+	world_init(&w1);
+	diag_init(&d1);
+	assert_int_equal(spec_load(dir, &w1, &d1, digest), -1);
+	/* the same files, in the walk's order (base.yaml, then p/ by name), one at a time */
+	world_init(&w2);
+	diag_init(&d2);
+	l = spec_loader_new(&w2, &d2);
+	assert_non_null(l);
+	for (int i = -1; i < NFILES; i++) {
+		size_t len;
+		char *data;
+		if (i < 0)
+			path_of(a, sizeof(a), "base.yaml");
+		else {
+			snprintf(name, sizeof(name), "p/%04d.yaml", i);
+			path_of(a, sizeof(a), name);
+		}
+		data = slurp(a, &len);
+		spec_loader_add(l, a, data, len);
+		free(data);
+	}
+	assert_int_equal(spec_loader_finish(l), -1);
+	assert_true(d1.n > NFILES);
+	assert_int_equal(d1.n, d2.n);
+	for (size_t i = 0; i < d1.n; i++) {
+		const struct diag *x = &d1.v[i], *y = &d2.v[i];
+		assert_string_equal(x->msg, y->msg);
+		assert_string_equal(x->file ? x->file : "-", y->file ? y->file : "-");
+		assert_int_equal(x->line, y->line);
+		assert_int_equal(x->col, y->col);
+		assert_string_equal(x->note ? x->note : "-", y->note ? y->note : "-");
+		assert_string_equal(x->note_file ? x->note_file : "-",
+				    y->note_file ? y->note_file : "-");
+	}
+	assert_int_equal(w1.nfiles, w2.nfiles);
+	for (size_t i = 0; i < w1.nfiles; i++)
+		assert_string_equal(w1.files[i], w2.files[i]);
+	assert_int_equal(w1.nprojects, w2.nprojects);
+	for (size_t i = 0; i < w1.nprojects; i++) {
+		assert_string_equal(w1.projects[i].slug, w2.projects[i].slug);
+		assert_string_equal(w1.projects[i].pos.file, w2.projects[i].pos.file);
+		assert_int_equal(w1.projects[i].pos.line, w2.projects[i].pos.line);
+	}
+	world_release(&w1);
+	world_release(&w2);
+	diag_release(&d1);
+	diag_release(&d2);
+	{
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cache_follows_the_tree),
 	    cmocka_unit_test(test_cache_told_paths),
 	    cmocka_unit_test(test_cache_digest_many_files),
+	    cmocka_unit_test(test_parallel_load_is_sequential),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
