@@ -323,6 +323,21 @@ static void suggest(const struct field *fields, const char *key, char *out, size
 }
 
 /*
+ * The field named key, or nf: searched from hint (the field after the last
+ * key's: specs mostly name keys in the table's order, so one compare finds
+ * it), the first byte compared before the rest (few fields share it).
+ */
+static size_t field_index(const struct field *fields, size_t nf, const char *key, size_t hint)
+{
+	for (size_t j = 0; j < nf; j++) {
+		size_t fi = hint + j < nf ? hint + j : hint + j - nf;
+		if (fields[fi].key[0] == key[0] && !strcmp(fields[fi].key, key))
+			return fi;
+	}
+	return nf;
+}
+
+/*
  * Decode mapping n against fields into obj. seen (optional, MAX_FIELDS
  * entries) receives the value node of each field found. Returns 0 / -1 when
  * an error was reported.
@@ -331,7 +346,7 @@ int dc_decode_map(struct dc *c, const struct sp_node *n, const struct field *fie
 		  const struct sp_node **seen)
 {
 	const struct sp_node *local[MAX_FIELDS], *keys[MAX_FIELDS];
-	size_t before = c->l->d->n, i, nf = 0, old;
+	size_t before = c->l->d->n, i, nf = 0, old, hint = 0;
 	char b[80], sug[64];
 
 	if (n->type == SP_BAD)
@@ -354,9 +369,9 @@ int dc_decode_map(struct dc *c, const struct sp_node *n, const struct field *fie
 			dc_err(c, k, "mapping keys must be strings, got %s", sp_type_name(k));
 			continue;
 		}
-		for (fi = 0; fi < nf; fi++)
-			if (!strcmp(fields[fi].key, k->u.str))
-				break;
+		fi = field_index(fields, nf, k->u.str, hint);
+		if (fi < nf)
+			hint = fi + 1 < nf ? fi + 1 : 0;
 		if (fi == nf) {
 			suggest(fields, k->u.str, sug, sizeof(sug));
 			diag_add(c->l->d, k->file, k->line, k->col, "unknown key '%s' in %s%s",
@@ -388,7 +403,7 @@ const struct sp_node *dc_seen_of(const struct field *fields, const struct sp_nod
 				 const char *key)
 {
 	for (size_t i = 0; fields[i].key; i++)
-		if (!strcmp(fields[i].key, key))
+		if (fields[i].key[0] == key[0] && !strcmp(fields[i].key, key))
 			return seen[i];
 	return NULL;
 }

@@ -26,7 +26,7 @@
  */
 #define PA_WINDOW 128
 #define PA_BATCH  16
-/* at most this many parsing threads; none for a tree this small */
+/* at most this many parsing threads beside the loading one; none for a tree this small */
 #define PA_MAX_WORKERS 4
 #define PA_MIN_FILES   (2 * PA_BATCH)
 
@@ -167,31 +167,40 @@ static void consume(struct spec_loader *l, EVP_MD_CTX *md, struct pfile *f, cons
 		spec_oom(l);
 }
 
+/*
+ * Parse the next batch of files if there is room for it (mu held, released
+ * while parsing); false when there is none to take now
+ */
+static bool parse_batch(struct pahead *pa)
+{
+	size_t i = pa->next, end;
+
+	if (i >= pa->n || i + PA_BATCH > pa->taken + PA_WINDOW)
+		return false;
+	end = i + PA_BATCH < pa->n ? i + PA_BATCH : pa->n;
+	pa->next = end;
+	pthread_mutex_unlock(&pa->mu);
+	for (size_t j = i; j < end; j++)
+		prepare(&pa->slot[j % PA_WINDOW], pa->root, pa->keys[j].rel);
+	pthread_mutex_lock(&pa->mu);
+	for (size_t j = i; j < end; j++)
+		pa->slot[j % PA_WINDOW].state = SLOT_READY;
+	if (pa->main_waiting)
+		pthread_cond_signal(&pa->ready);
+	return true;
+}
+
 static void *worker(void *arg)
 {
 	struct pahead *pa = arg;
 
 	pthread_mutex_lock(&pa->mu);
-	for (;;) {
-		size_t i, end;
-		while (pa->next < pa->n && pa->next + PA_BATCH > pa->taken + PA_WINDOW) {
-			pa->workers_waiting++;
-			pthread_cond_wait(&pa->room, &pa->mu);
-			pa->workers_waiting--;
-		}
-		if (pa->next >= pa->n)
-			break;
-		i = pa->next;
-		end = i + PA_BATCH < pa->n ? i + PA_BATCH : pa->n;
-		pa->next = end;
-		pthread_mutex_unlock(&pa->mu);
-		for (size_t j = i; j < end; j++)
-			prepare(&pa->slot[j % PA_WINDOW], pa->root, pa->keys[j].rel);
-		pthread_mutex_lock(&pa->mu);
-		for (size_t j = i; j < end; j++)
-			pa->slot[j % PA_WINDOW].state = SLOT_READY;
-		if (pa->main_waiting)
-			pthread_cond_signal(&pa->ready);
+	while (pa->next < pa->n) {
+		if (parse_batch(pa))
+			continue;
+		pa->workers_waiting++;
+		pthread_cond_wait(&pa->room, &pa->mu);
+		pa->workers_waiting--;
 	}
 	pthread_mutex_unlock(&pa->mu);
 	return NULL;
@@ -201,9 +210,10 @@ static size_t worker_count(size_t nfiles)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
+	/* one CPU each, the loading thread's included: it parses too when it would wait */
 	if (nfiles < PA_MIN_FILES || cpus < 2)
 		return 0;
-	return cpus > PA_MAX_WORKERS ? PA_MAX_WORKERS : (size_t)cpus;
+	return cpus - 1 > PA_MAX_WORKERS ? PA_MAX_WORKERS : (size_t)(cpus - 1);
 }
 
 void spec_load_files(struct spec_loader *l, EVP_MD_CTX *md, const char *root,
@@ -233,6 +243,9 @@ void spec_load_files(struct spec_loader *l, EVP_MD_CTX *md, const char *root,
 		} else {
 			pthread_mutex_lock(&pa->mu);
 			while (f->state != SLOT_READY) {
+				/* rather than wait, parse a later batch: no CPU idles */
+				if (parse_batch(pa))
+					continue;
 				pa->main_waiting++;
 				pthread_cond_wait(&pa->ready, &pa->mu);
 				pa->main_waiting--;
