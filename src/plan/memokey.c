@@ -37,6 +37,7 @@ struct kb {
 	int rc;
 	const unsigned char *old; /* NULL: write */
 	size_t oldlen, pos;	  /* how much of old agreed so far */
+	const char *last_file;	  /* the previous position's file (k_pos) */
 };
 
 static void k_write(struct kb *k, const void *p, size_t n)
@@ -116,9 +117,22 @@ static void k_str(struct kb *k, const char *s)
 	}
 }
 
+/*
+ * A position's file is one of the world's file names, the same pointer for
+ * every position of a file: after the first, 0x03 stands for "the previous
+ * position's file" (the same bytes each build, as the previous position
+ * is), not its path again: the path is most of a project's key.
+ */
 static void k_pos(struct kb *k, const struct m_pos *p)
 {
-	k_str(k, p->file);
+	static const unsigned char same_file = 3;
+
+	if (p->file && p->file == k->last_file) {
+		k_raw(k, &same_file, 1);
+	} else {
+		k_str(k, p->file);
+		k->last_file = p->file;
+	}
 	k_int(k, p->line);
 	k_int(k, p->col);
 }
@@ -223,7 +237,7 @@ static void k_world_globals(struct kb *k, const struct m_world *w)
 
 int memo_key_globals(const struct m_world *d, const struct m_world *r, struct buf *out)
 {
-	struct kb k = {out, 0, NULL, 0, 0};
+	struct kb k = {out, 0, NULL, 0, 0, NULL};
 
 	k_world_globals(&k, d);
 	k_world_globals(&k, r);
@@ -327,7 +341,7 @@ static void k_project(struct kb *k, const struct m_project *p)
 int memo_key_project(const struct m_project *dp, const struct m_project *rp, const char *place,
 		     int place_auto, const char *old, size_t oldlen, struct buf *out, bool *same)
 {
-	struct kb k = {out, 0, (const unsigned char *)old, oldlen, 0};
+	struct kb k = {out, 0, (const unsigned char *)old, oldlen, 0, NULL};
 
 	k_int(&k, (dp != NULL) | (rp != NULL) << 1);
 	if (dp)
