@@ -7,36 +7,27 @@
  * order) and the digest are those of a load that parses one file at a time:
  * the threads change only how long a 10,000-file tree takes.
  *
- * A slot is a worker's alone from when it claims the file until it marks
- * the slot ready, then the loading thread's until it has consumed it; the
- * mutex hands it over (and orders the memory) both ways.
+ * The threads and the order are util/opipe.c's.
  */
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "spec/spec.h"
 #include "spec/spec_int.h"
+#include "util/opipe.h"
 
 /*
  * files parsed ahead of the decoder (bounds the trees held at once), claimed
- * by a worker a batch at a time (the threads meet once a batch, not once a file)
+ * a batch at a time; at most this many parsing threads beside the loading
+ * one, none for a tree this small
  */
-#define PA_WINDOW 128
-#define PA_BATCH  16
-/* at most this many parsing threads beside the loading one; none for a tree this small */
+#define PA_WINDOW      128
+#define PA_BATCH       16
 #define PA_MAX_WORKERS 4
 #define PA_MIN_FILES   (2 * PA_BATCH)
 
-_Static_assert(PA_WINDOW % PA_BATCH == 0 && PA_WINDOW >= PA_BATCH * (PA_MAX_WORKERS + 1),
-	       "every worker can hold a batch while the decoder reads one");
-
-enum { SLOT_FREE, SLOT_READY };
-
 struct pfile {
-	int state;
 	char *name; /* the full path: every node's file, then the world's */
 	char *data; /* the file's bytes (len), NULL when it could not be read */
 	size_t len;
@@ -56,16 +47,11 @@ struct pfile {
 	bool oom;
 };
 
-struct pahead {
-	pthread_mutex_t mu;
-	pthread_cond_t ready, room;
+struct pload {
+	struct spec_loader *l;
+	EVP_MD_CTX *md;
 	const char *root;
 	const struct spec_fkey *keys;
-	size_t n;
-	size_t next;			   /* the next file a worker claims */
-	size_t taken;			   /* files the loading thread has consumed */
-	int main_waiting, workers_waiting; /* only a waiter is woken: fewer futex calls */
-	struct pfile slot[PA_WINDOW];
 };
 
 static int keep_root(void *ud, const struct sp_node *root)
@@ -115,7 +101,6 @@ static void slot_reuse(struct pfile *f)
 	f->nroots = 0;
 	diag_release(&f->diags);
 	f->oom = false;
-	f->state = SLOT_FREE;
 }
 
 static void slot_release(struct pfile *f)
@@ -167,107 +152,41 @@ static void consume(struct spec_loader *l, EVP_MD_CTX *md, struct pfile *f, cons
 		spec_oom(l);
 }
 
-/*
- * Parse the next batch of files if there is room for it (mu held, released
- * while parsing); false when there is none to take now
- */
-static bool parse_batch(struct pahead *pa)
+static void produce(void *ctx, size_t i, void *slot)
 {
-	size_t i = pa->next, end;
+	const struct pload *pl = ctx;
 
-	if (i >= pa->n || i + PA_BATCH > pa->taken + PA_WINDOW)
-		return false;
-	end = i + PA_BATCH < pa->n ? i + PA_BATCH : pa->n;
-	pa->next = end;
-	pthread_mutex_unlock(&pa->mu);
-	for (size_t j = i; j < end; j++)
-		prepare(&pa->slot[j % PA_WINDOW], pa->root, pa->keys[j].rel);
-	pthread_mutex_lock(&pa->mu);
-	for (size_t j = i; j < end; j++)
-		pa->slot[j % PA_WINDOW].state = SLOT_READY;
-	if (pa->main_waiting)
-		pthread_cond_signal(&pa->ready);
-	return true;
+	prepare(slot, pl->root, pl->keys[i].rel);
 }
 
-static void *worker(void *arg)
+static void consume_file(void *ctx, size_t i, void *slot)
 {
-	struct pahead *pa = arg;
+	const struct pload *pl = ctx;
 
-	pthread_mutex_lock(&pa->mu);
-	while (pa->next < pa->n) {
-		if (parse_batch(pa))
-			continue;
-		pa->workers_waiting++;
-		pthread_cond_wait(&pa->room, &pa->mu);
-		pa->workers_waiting--;
-	}
-	pthread_mutex_unlock(&pa->mu);
-	return NULL;
-}
-
-static size_t worker_count(size_t nfiles)
-{
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-	/* one CPU each, the loading thread's included: it parses too when it would wait */
-	if (nfiles < PA_MIN_FILES || cpus < 2)
-		return 0;
-	return cpus - 1 > PA_MAX_WORKERS ? PA_MAX_WORKERS : (size_t)(cpus - 1);
+	consume(pl->l, pl->md, slot, pl->keys[i].rel);
+	slot_reuse(slot);
 }
 
 void spec_load_files(struct spec_loader *l, EVP_MD_CTX *md, const char *root,
 		     const struct spec_fkey *keys, size_t n)
 {
-	struct pahead *pa = calloc(1, sizeof(*pa));
-	pthread_t tid[PA_MAX_WORKERS];
-	size_t nw = 0, want = worker_count(n);
+	struct pfile *slots = calloc(PA_WINDOW, sizeof(*slots));
+	struct pload pl = {l, md, root, keys};
+	struct opipe_spec s = {
+	    .n = n,
+	    .batch = PA_BATCH,
+	    .window = PA_WINDOW,
+	    .workers = opipe_workers(n, PA_MIN_FILES, PA_MAX_WORKERS),
+	    .slots = slots,
+	    .slot_size = sizeof(*slots),
+	    .ctx = &pl,
+	    .produce = produce,
+	    .consume = consume_file,
+	};
 
-	if (pa == NULL) {
+	if (slots == NULL || opipe_run(&s) < 0)
 		spec_oom(l);
-		return;
-	}
-	pa->root = root;
-	pa->keys = keys;
-	pa->n = n;
-	pthread_mutex_init(&pa->mu, NULL);
-	pthread_cond_init(&pa->ready, NULL);
-	pthread_cond_init(&pa->room, NULL);
-	/* a thread that cannot be started is not needed: with none, this thread parses */
-	while (nw < want && pthread_create(&tid[nw], NULL, worker, pa) == 0)
-		nw++;
-	for (size_t i = 0; i < n; i++) {
-		struct pfile *f = &pa->slot[i % PA_WINDOW];
-		if (nw == 0) {
-			prepare(f, root, keys[i].rel);
-		} else {
-			pthread_mutex_lock(&pa->mu);
-			while (f->state != SLOT_READY) {
-				/* rather than wait, parse a later batch: no CPU idles */
-				if (parse_batch(pa))
-					continue;
-				pa->main_waiting++;
-				pthread_cond_wait(&pa->ready, &pa->mu);
-				pa->main_waiting--;
-			}
-			pthread_mutex_unlock(&pa->mu);
-		}
-		consume(l, md, f, keys[i].rel);
-		slot_reuse(f);
-		if (nw && ((i + 1) % PA_BATCH == 0 || i + 1 == n)) {
-			pthread_mutex_lock(&pa->mu);
-			pa->taken = i + 1;
-			if (pa->workers_waiting)
-				pthread_cond_broadcast(&pa->room);
-			pthread_mutex_unlock(&pa->mu);
-		}
-	}
-	for (size_t i = 0; i < nw; i++)
-		pthread_join(tid[i], NULL);
-	for (size_t i = 0; i < PA_WINDOW; i++)
-		slot_release(&pa->slot[i]);
-	pthread_cond_destroy(&pa->room);
-	pthread_cond_destroy(&pa->ready);
-	pthread_mutex_destroy(&pa->mu);
-	free(pa);
+	for (size_t i = 0; slots && i < PA_WINDOW; i++)
+		slot_release(&slots[i]);
+	free(slots);
 }
