@@ -7,75 +7,244 @@
 #include "util/skey.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 /*
  * The total order (resource, key, op, creation sequence) sorted on
  * precomputed integers (util/skey.h: the key's first 16 bytes), so most
- * comparisons are integer compares ("project-" alone is 8 bytes).
+ * comparisons are integer compares ("project-" alone is 8 bytes). The
+ * creation sequence is the builder index: plan_filter_targets compacts the
+ * actions keeping their order, so comparing indices compares sequences.
+ * 32 bytes, compared inline by the merge sort below (qsort's indirect
+ * calls and its sorting of pointers to elements this large cost more).
  */
 struct okey {
-	struct skey key;
-	int res, op, seq, idx;
+	uint64_t hi, lo;
+	const char *s; /* the key */
+	uint8_t res, op, whole;
+	int idx;
 };
 
-static int okey_cmp(const void *x, const void *y)
+static inline int okey_cmp(const struct okey *a, const struct okey *c)
 {
-	const struct okey *a = x, *c = y;
-	int r;
-
 	if (a->res != c->res)
-		return a->res - c->res;
-	r = skey_cmp(&a->key, &c->key);
-	if (r)
-		return r;
+		return a->res < c->res ? -1 : 1;
+	if (a->hi != c->hi)
+		return a->hi < c->hi ? -1 : 1;
+	if (a->lo != c->lo)
+		return a->lo < c->lo ? -1 : 1;
+	if (!a->whole && !c->whole) {
+		int r = strcmp(a->s + 16, c->s + 16);
+		if (r)
+			return r;
+	}
 	if (a->op != c->op)
-		return a->op - c->op;
-	return a->seq - c->seq;
+		return a->op < c->op ? -1 : 1;
+	return (a->idx > c->idx) - (a->idx < c->idx);
+}
+
+/* runs of RUN sorted by insertion, then merged bottom-up between v and tmp */
+#define RUN 16
+
+static void okey_sort(struct okey *v, struct okey *tmp, size_t n)
+{
+	struct okey *src = v, *dst = tmp;
+
+	for (size_t s = 0; s < n; s += RUN) {
+		size_t e = s + RUN < n ? s + RUN : n;
+		for (size_t i = s + 1; i < e; i++) {
+			struct okey x = v[i];
+			size_t j = i;
+			for (; j > s && okey_cmp(&x, &v[j - 1]) < 0; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
+	}
+	for (size_t w = RUN; w < n; w *= 2) {
+		for (size_t s = 0; s < n; s += 2 * w) {
+			size_t m = s + w < n ? s + w : n, e = s + 2 * w < n ? s + 2 * w : n;
+			size_t i = s, j = m, k = s;
+			/* already in order (the creation order often is): one copy */
+			if (m == e || okey_cmp(&src[m - 1], &src[m]) < 0) {
+				memcpy(dst + s, src + s, (e - s) * sizeof(*src));
+				continue;
+			}
+			while (i < m && j < e)
+				dst[k++] = okey_cmp(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+			memcpy(dst + k, src + i, (m - i) * sizeof(*src));
+			k += m - i;
+			memcpy(dst + k, src + j, (e - j) * sizeof(*src));
+		}
+		struct okey *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v)
+		memcpy(v, src, n * sizeof(*v));
 }
 
 /*
- * The heap orders ready actions by their rank in the total order of
- * pact_cmp, computed once with one sort: the heap then compares integers,
- * not strings (10,000 projects are over 100,000 actions).
+ * The ready actions by rank (their position in the total order): a bit
+ * set over the ranks in levels of 64-bit words, each bit of a level saying
+ * its word below is not empty. Push and pop-min are a few word operations
+ * per level (4 levels cover 16M actions) on arrays that stay in cache, not
+ * a heap's log n cache-missing swaps.
  */
-static void heap_push(const int *rank, int *h, size_t *n, int x)
-{
-	size_t i = (*n)++;
+#define PQ_LEVELS 6
 
-	h[i] = x;
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-		if (rank[h[p]] <= rank[h[i]])
-			break;
-		int t = h[p];
-		h[p] = h[i];
-		h[i] = t;
-		i = p;
+struct pq {
+	uint64_t *w[PQ_LEVELS];
+	int nl;
+};
+
+static int pq_init(struct pq *q, size_t n)
+{
+	size_t m = n ? n : 1;
+
+	memset(q, 0, sizeof(*q));
+	do {
+		m = (m + 63) / 64;
+		if (q->nl == PQ_LEVELS || (q->w[q->nl] = calloc(m, sizeof(uint64_t))) == NULL)
+			return -1;
+		q->nl++;
+	} while (m > 1);
+	return 0;
+}
+
+static void pq_free(struct pq *q)
+{
+	for (int l = 0; l < q->nl; l++)
+		free(q->w[l]);
+}
+
+static void pq_push(struct pq *q, size_t r)
+{
+	for (int l = 0; l < q->nl; l++) {
+		uint64_t *w = &q->w[l][r >> 6], old = *w;
+		*w = old | (uint64_t)1 << (r & 63);
+		if (old)
+			return; /* the levels above already say this word is not empty */
+		r >>= 6;
 	}
 }
 
-static int heap_pop(const int *rank, int *h, size_t *n)
+/* the smallest rank held, removed; false when empty */
+static bool pq_pop(struct pq *q, size_t *out)
 {
-	int top = h[0];
-	size_t i = 0;
+	size_t r = 0;
 
-	h[0] = h[--(*n)];
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < *n && rank[h[l]] < rank[h[m]])
-			m = l;
-		if (r < *n && rank[h[r]] < rank[h[m]])
-			m = r;
-		if (m == i)
+	if (q->w[q->nl - 1][0] == 0)
+		return false;
+	for (int l = q->nl - 1; l >= 0; l--)
+		r = r * 64 + (size_t)__builtin_ctzll(q->w[l][r]);
+	*out = r;
+	for (int l = 0; l < q->nl; l++) {
+		uint64_t *w = &q->w[l][r >> 6];
+		*w &= ~((uint64_t)1 << (r & 63));
+		if (*w)
 			break;
-		int t = h[m];
-		h[m] = h[i];
-		h[i] = t;
-		i = m;
+		r >>= 6;
 	}
-	return top;
+	return true;
+}
+
+/* rank[i]: action i's position in the total order; byr[r]: the action at rank r */
+static int rank_actions(const struct builder *b, int *rank, int *byr)
+{
+	size_t n = b->n;
+	struct okey *keys = malloc((n + 1) * sizeof(*keys)), *tmp = malloc((n + 1) * sizeof(*tmp));
+
+	if (keys == NULL || tmp == NULL) {
+		free(keys);
+		free(tmp);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct m_action *a = &b->v[i].a;
+		struct skey k;
+		skey_init(&k, a->key ? a->key : "");
+		keys[i].hi = k.hi;
+		keys[i].lo = k.lo;
+		keys[i].s = k.s;
+		keys[i].whole = k.whole;
+		keys[i].res = (uint8_t)a->resource;
+		keys[i].op = (uint8_t)a->op;
+		keys[i].idx = (int)i;
+	}
+	okey_sort(keys, tmp, n);
+	for (size_t r = 0; r < n; r++) {
+		byr[r] = keys[r].idx;
+		rank[keys[r].idx] = (int)r;
+	}
+	free(keys);
+	free(tmp);
+	return 0;
+}
+
+/*
+ * true when every action comes after what it requires in the total order:
+ * Kahn's order is then the total order itself (the smallest rank not yet
+ * taken has all it requires taken, and it is the smallest ready one)
+ */
+static bool ranks_ordered(const struct builder *b, const int *rank)
+{
+	for (size_t i = 0; i < b->n; i++)
+		for (size_t k = 0; k < b->v[i].nreq; k++)
+			if (rank[b->v[i].req[k]] > rank[i])
+				return false;
+	return true;
+}
+
+/*
+ * Kahn's algorithm, the ready actions taken by smallest rank: order[k] the
+ * k-th action; rank[x] becomes x's position (a taken action's rank is not
+ * read again). *ndone < n: a cycle. -1: out of memory.
+ */
+static int kahn(const struct builder *b, int *rank, const int *byr, int *order, size_t *ndone)
+{
+	size_t n = b->n, nedges = 0, done = 0, r;
+	int *indeg = malloc((n + 1) * sizeof(int)), *off = calloc(n + 2, sizeof(int)), *dep = NULL;
+	struct pq q;
+	int rc = -1;
+
+	memset(&q, 0, sizeof(q));
+	if (indeg == NULL || off == NULL || pq_init(&q, n) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		indeg[i] = (int)b->v[i].nreq;
+		nedges += b->v[i].nreq;
+		for (size_t k = 0; k < b->v[i].nreq; k++)
+			off[b->v[i].req[k] + 2]++;
+	}
+	/* off[d + 1] ends as the start of d's dependents: filled by moving it forward */
+	for (size_t i = 0; i < n; i++)
+		off[i + 2] += off[i + 1];
+	if ((dep = malloc((nedges + 1) * sizeof(int))) == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < b->v[i].nreq; k++)
+			dep[off[b->v[i].req[k] + 1]++] = (int)i;
+	for (size_t i = 0; i < n; i++)
+		if (indeg[i] == 0)
+			pq_push(&q, (size_t)rank[i]);
+	while (pq_pop(&q, &r)) {
+		int x = byr[r];
+		rank[x] = (int)done;
+		order[done++] = x;
+		for (int k = off[x]; k < off[x + 1]; k++)
+			if (--indeg[dep[k]] == 0)
+				pq_push(&q, (size_t)rank[dep[k]]);
+	}
+	*ndone = done;
+	rc = 0;
+out:
+	pq_free(&q);
+	free(indeg);
+	free(off);
+	free(dep);
+	return rc;
 }
 
 static int cmp_int(const void *x, const void *y)
@@ -97,7 +266,7 @@ static int cmp_int(const void *x, const void *y)
 _Static_assert(offsetof(struct pact, a) == 0 && sizeof(struct pact) >= sizeof(struct m_action),
 	       "move_out compacts struct pact into struct m_action in place");
 
-static void move_out(struct builder *b, const int *order, const int *pos, int *done,
+static void move_out(struct builder *b, const int *order, const int *pos, unsigned char *done,
 		     struct m_plan *out)
 {
 	size_t n = b->n;
@@ -154,59 +323,20 @@ static void move_out(struct builder *b, const int *order, const int *pos, int *d
 /* Kahn's algorithm; moves the actions into out in order, ids 1..n, requires as ids */
 int plan_order(struct builder *b, struct m_plan *out, struct vrs_err *err)
 {
-	size_t n = b->n, done = 0, hn = 0;
-	int *indeg = calloc(n + 1, sizeof(int)), *off = calloc(n + 2, sizeof(int));
-	int *dep = NULL, *heap = malloc((n + 1) * sizeof(int)),
-	    *pos = malloc((n + 1) * sizeof(int));
-	int *order = malloc((n + 1) * sizeof(int)), *fill = calloc(n + 1, sizeof(int));
-	struct okey *keys = NULL;
-	size_t nedges = 0;
+	size_t n = b->n, done = n;
+	int *rank = malloc((n + 1) * sizeof(int)), *byr = malloc((n + 1) * sizeof(int));
+	int *order = byr;
+	unsigned char *placed = NULL;
 	int rc = -1;
 
-	if (!indeg || !off || !heap || !pos || !order || !fill)
+	if (rank == NULL || byr == NULL || rank_actions(b, rank, byr) < 0)
 		goto oom;
-	for (size_t i = 0; i < n; i++) {
-		indeg[i] = (int)b->v[i].nreq;
-		nedges += b->v[i].nreq;
-		for (size_t k = 0; k < b->v[i].nreq; k++)
-			off[b->v[i].req[k] + 1]++;
-	}
-	for (size_t i = 0; i < n; i++)
-		off[i + 1] += off[i];
-	dep = malloc((nedges + 1) * sizeof(int));
-	if (dep == NULL)
-		goto oom;
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < b->v[i].nreq; k++) {
-			int d = b->v[i].req[k];
-			dep[off[d] + fill[d]++] = (int)i;
-		}
-	/* rank: position in the total order */
-	keys = malloc((n + 1) * sizeof(*keys));
-	if (keys == NULL)
-		goto oom;
-	for (size_t i = 0; i < n; i++) {
-		const struct m_action *a = &b->v[i].a;
-		skey_init(&keys[i].key, a->key ? a->key : "");
-		keys[i].res = (int)a->resource;
-		keys[i].op = (int)a->op;
-		keys[i].seq = b->v[i].seq;
-		keys[i].idx = (int)i;
-	}
-	if (n > 1)
-		qsort(keys, n, sizeof(*keys), okey_cmp);
-	for (size_t i = 0; i < n; i++)
-		fill[keys[i].idx] = (int)i;
-	for (size_t i = 0; i < n; i++)
-		if (indeg[i] == 0)
-			heap_push(fill, heap, &hn, (int)i);
-	while (hn > 0) {
-		int x = heap_pop(fill, heap, &hn);
-		pos[x] = (int)done;
-		order[done++] = x;
-		for (int k = off[x]; k < off[x + 1]; k++)
-			if (--indeg[dep[k]] == 0)
-				heap_push(fill, heap, &hn, dep[k]);
+	if (!ranks_ordered(b, rank)) {
+		if ((order = malloc((n + 1) * sizeof(int))) == NULL ||
+		    kahn(b, rank, byr, order, &done) < 0)
+			goto oom;
+		free(byr);
+		byr = NULL;
 	}
 	if (done != n) {
 		err_set(err, "plan: dependency cycle among %zu actions", n - done);
@@ -214,26 +344,18 @@ int plan_order(struct builder *b, struct m_plan *out, struct vrs_err *err)
 	}
 	if (b->order_src)
 		memcpy(b->order_src, order, n * sizeof(*order));
-	/* the scratch arrays go before the actions are moved: the peak is lower */
-	free(keys);
-	free(dep);
-	free(heap);
-	free(indeg);
-	keys = NULL;
-	dep = heap = indeg = NULL;
-	move_out(b, order, pos, fill, out);
+	if ((placed = malloc(n + 1)) == NULL)
+		goto oom;
+	move_out(b, order, rank, placed, out); /* rank is now each action's position */
 	rc = 0;
 	goto out;
 oom:
 	err_set(err, "out of memory");
 out:
-	free(indeg);
-	free(off);
-	free(dep);
-	free(heap);
-	free(pos);
-	free(order);
-	free(fill);
-	free(keys);
+	if (order != byr)
+		free(order);
+	free(byr);
+	free(rank);
+	free(placed);
 	return rc;
 }
