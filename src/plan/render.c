@@ -9,8 +9,7 @@
  * global objects first, then one block per project in slug order, actions
  * in plan order inside a block.
  */
-#include "plan/plan.h"
-#include "util/skey.h"
+#include "plan/plan_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -189,57 +188,6 @@ static void summary_line(struct out *o, const struct m_plan *p)
 	put(o, ".");
 }
 
-/* actions grouped: global (project NULL) first, then by project slug, then plan order;
- * sorted on precomputed keys (util/skey.h), the plan being 100,000s of actions */
-struct gkey {
-	struct skey project;
-	int global, id;
-	const struct m_action *a;
-};
-
-static int cmp_group(const void *x, const void *y)
-{
-	const struct gkey *a = x, *c = y;
-	int r;
-
-	if (a->global != c->global)
-		return a->global ? -1 : 1;
-	r = skey_cmp(&a->project, &c->project);
-	if (r)
-		return r;
-	return (a->id > c->id) - (a->id < c->id);
-}
-
-/* the actions to show (noops only when verbose), grouped; NULL when out of memory */
-static const struct m_action **grouped(const struct m_plan *p, bool verbose, size_t *n)
-{
-	const struct m_action **v = malloc((p->nactions + 1) * sizeof(*v));
-	struct gkey *k = malloc((p->nactions + 1) * sizeof(*k));
-	size_t m = 0;
-
-	*n = 0;
-	if (v == NULL || k == NULL) {
-		free(v);
-		free(k);
-		return NULL;
-	}
-	for (size_t i = 0; i < p->nactions; i++) {
-		const struct m_action *a = &p->actions[i];
-		if (!verbose && a->op == OP_NOOP)
-			continue;
-		skey_init(&k[m].project, a->project ? a->project : "");
-		k[m].global = a->project == NULL;
-		k[m].id = a->id;
-		k[m++].a = a;
-	}
-	qsort(k, m, sizeof(*k), cmp_group);
-	for (size_t i = 0; i < m; i++)
-		v[i] = k[i].a;
-	free(k);
-	*n = m;
-	return v;
-}
-
 static void pos_str(char *out, size_t n, struct m_pos pos)
 {
 	if (pos.file)
@@ -316,7 +264,7 @@ int plan_render_text(const struct m_plan *p, const struct m_world *desired, bool
 {
 	struct out o = {out, 0};
 	size_t n;
-	const struct m_action **v = grouped(p, verbose, &n);
+	const struct m_action **v = plan_grouped(p, verbose, &n);
 	const char *cur = NULL;
 	char pos[512];
 
@@ -437,7 +385,7 @@ int plan_render_markdown(const struct m_plan *p, const struct m_world *desired, 
 {
 	struct out o = {out, 0};
 	size_t n, ndestr = 0;
-	const struct m_action **v = grouped(p, verbose, &n);
+	const struct m_action **v = plan_grouped(p, verbose, &n);
 	const char *cur = NULL;
 	char pos[512];
 
@@ -514,7 +462,7 @@ int plan_render_dot(const struct m_plan *p, const struct m_world *desired, bool 
 {
 	struct out o = {out, 0};
 	size_t n;
-	const struct m_action **v = grouped(p, verbose, &n);
+	const struct m_action **v = plan_grouped(p, verbose, &n);
 	const char *cur = NULL;
 	char label[1024];
 
