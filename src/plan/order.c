@@ -86,6 +86,32 @@ static void okey_sort(struct okey *v, struct okey *tmp, size_t n)
 }
 
 /*
+ * keys sorted into out: dealt by resource first (stable), then each
+ * resource's run sorted unless it already is (the builder makes most of
+ * them in order: projects, apps, environments, deployments by slug)
+ */
+static void by_resource(struct okey *keys, struct okey *out, size_t n)
+{
+	size_t start[256 + 1] = {0}, fill[256];
+
+	for (size_t i = 0; i < n; i++)
+		start[keys[i].res + 1]++;
+	for (int r = 0; r < 256; r++) {
+		start[r + 1] += start[r];
+		fill[r] = start[r];
+	}
+	for (size_t i = 0; i < n; i++)
+		out[fill[keys[i].res]++] = keys[i];
+	for (int r = 0; r < 256; r++) {
+		size_t s = start[r], e = start[r + 1], i = s + 1;
+		while (i < e && okey_cmp(&out[i - 1], &out[i]) < 0)
+			i++;
+		if (i < e)
+			okey_sort(out + s, keys + s, e - s);
+	}
+}
+
+/*
  * The ready actions by rank (their position in the total order): a bit
  * set over the ranks in levels of 64-bit words, each bit of a level saying
  * its word below is not empty. Push and pop-min are a few word operations
@@ -150,17 +176,47 @@ static bool pq_pop(struct pq *q, size_t *out)
 	return true;
 }
 
-/* rank[i]: action i's position in the total order; byr[r]: the action at rank r */
-static int rank_actions(const struct builder *b, int *rank, int *byr)
+/* an edge of `requires`: action from requires action to */
+struct edge {
+	int from, to;
+};
+
+struct edges {
+	struct edge *v;
+	size_t n, alloc;
+};
+
+/* the builder's requires as one flat list, read once with the keys */
+static int edges_add(struct edges *e, const struct pact *p, int i)
+{
+	if (e->n + p->nreq > e->alloc) {
+		size_t m = e->alloc * 2 > e->n + p->nreq ? e->alloc * 2 : e->n + p->nreq + 64;
+		struct edge *v = realloc(e->v, m * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		e->v = v;
+		e->alloc = m;
+	}
+	for (size_t k = 0; k < p->nreq; k++) {
+		e->v[e->n].from = i;
+		e->v[e->n++].to = p->req[k];
+	}
+	return 0;
+}
+
+/*
+ * rank[i]: action i's position in the total order; byr[r]: the action at
+ * rank r; e: the requires edges. One pass over the builder's actions (they
+ * are large, the memory traffic is the cost), then on compact arrays only.
+ */
+static int rank_actions(const struct builder *b, int *rank, int *byr, struct edges *e)
 {
 	size_t n = b->n;
 	struct okey *keys = malloc((n + 1) * sizeof(*keys)), *tmp = malloc((n + 1) * sizeof(*tmp));
+	int rc = -1;
 
-	if (keys == NULL || tmp == NULL) {
-		free(keys);
-		free(tmp);
-		return -1;
-	}
+	if (keys == NULL || tmp == NULL)
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		const struct m_action *a = &b->v[i].a;
 		struct skey k;
@@ -172,15 +228,19 @@ static int rank_actions(const struct builder *b, int *rank, int *byr)
 		keys[i].res = (uint8_t)a->resource;
 		keys[i].op = (uint8_t)a->op;
 		keys[i].idx = (int)i;
+		if (b->v[i].nreq && edges_add(e, &b->v[i], (int)i) < 0)
+			goto out;
 	}
-	okey_sort(keys, tmp, n);
+	by_resource(keys, tmp, n);
 	for (size_t r = 0; r < n; r++) {
-		byr[r] = keys[r].idx;
-		rank[keys[r].idx] = (int)r;
+		byr[r] = tmp[r].idx;
+		rank[tmp[r].idx] = (int)r;
 	}
+	rc = 0;
+out:
 	free(keys);
 	free(tmp);
-	return 0;
+	return rc;
 }
 
 /*
@@ -188,12 +248,11 @@ static int rank_actions(const struct builder *b, int *rank, int *byr)
  * Kahn's order is then the total order itself (the smallest rank not yet
  * taken has all it requires taken, and it is the smallest ready one)
  */
-static bool ranks_ordered(const struct builder *b, const int *rank)
+static bool ranks_ordered(const struct edges *e, const int *rank)
 {
-	for (size_t i = 0; i < b->n; i++)
-		for (size_t k = 0; k < b->v[i].nreq; k++)
-			if (rank[b->v[i].req[k]] > rank[i])
-				return false;
+	for (size_t k = 0; k < e->n; k++)
+		if (rank[e->v[k].to] > rank[e->v[k].from])
+			return false;
 	return true;
 }
 
@@ -202,30 +261,27 @@ static bool ranks_ordered(const struct builder *b, const int *rank)
  * k-th action; rank[x] becomes x's position (a taken action's rank is not
  * read again). *ndone < n: a cycle. -1: out of memory.
  */
-static int kahn(const struct builder *b, int *rank, const int *byr, int *order, size_t *ndone)
+static int kahn(size_t n, const struct edges *e, int *rank, const int *byr, int *order,
+		size_t *ndone)
 {
-	size_t n = b->n, nedges = 0, done = 0, r;
-	int *indeg = malloc((n + 1) * sizeof(int)), *off = calloc(n + 2, sizeof(int)), *dep = NULL;
+	size_t done = 0, r;
+	int *indeg = calloc(n + 1, sizeof(int)), *off = calloc(n + 2, sizeof(int));
+	int *dep = malloc((e->n + 1) * sizeof(int));
 	struct pq q;
 	int rc = -1;
 
 	memset(&q, 0, sizeof(q));
-	if (indeg == NULL || off == NULL || pq_init(&q, n) < 0)
+	if (indeg == NULL || off == NULL || dep == NULL || pq_init(&q, n) < 0)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
-		indeg[i] = (int)b->v[i].nreq;
-		nedges += b->v[i].nreq;
-		for (size_t k = 0; k < b->v[i].nreq; k++)
-			off[b->v[i].req[k] + 2]++;
+	for (size_t k = 0; k < e->n; k++) {
+		indeg[e->v[k].from]++;
+		off[e->v[k].to + 2]++;
 	}
 	/* off[d + 1] ends as the start of d's dependents: filled by moving it forward */
 	for (size_t i = 0; i < n; i++)
 		off[i + 2] += off[i + 1];
-	if ((dep = malloc((nedges + 1) * sizeof(int))) == NULL)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < b->v[i].nreq; k++)
-			dep[off[b->v[i].req[k] + 1]++] = (int)i;
+	for (size_t k = 0; k < e->n; k++)
+		dep[off[e->v[k].to + 1]++] = e->v[k].from;
 	for (size_t i = 0; i < n; i++)
 		if (indeg[i] == 0)
 			pq_push(&q, (size_t)rank[i]);
@@ -266,22 +322,41 @@ static int cmp_int(const void *x, const void *y)
 _Static_assert(offsetof(struct pact, a) == 0 && sizeof(struct pact) >= sizeof(struct m_action),
 	       "move_out compacts struct pact into struct m_action in place");
 
+#define PREFETCH 8
+
 static void move_out(struct builder *b, const int *order, const int *pos, unsigned char *done,
 		     struct m_plan *out)
 {
 	size_t n = b->n;
 	struct m_action *acts;
 
-	for (size_t i = 0; i < n; i++)
+	/* requires as ids first, in the builder's order: its small arrays are read
+	 * where they were allocated, not in the plan's (scattered) order */
+	for (size_t i = 0; i < n; i++) {
+		struct pact *p = &b->v[i];
+		for (size_t j = 0; j < p->nreq; j++)
+			p->req[j] = pos[p->req[j]] + 1;
+		if (p->nreq > 1)
+			qsort(p->req, p->nreq, sizeof(int), cmp_int);
 		done[i] = 0;
+	}
 	for (size_t s = 0; s < n; s++) {
 		struct pact tmp;
-		size_t j = s;
+		size_t j = s, ahead = s;
 		if (done[s])
 			continue;
 		tmp = b->v[s];
+		/* the sources come in the cycle's order, one cache miss each: read
+		 * PREFETCH steps ahead, the loads then overlap */
+		for (int k = 0; k < PREFETCH; k++)
+			ahead = (size_t)order[ahead];
 		for (;;) {
 			size_t src = (size_t)order[j];
+			const char *pf = (const char *)&b->v[ahead];
+			__builtin_prefetch(pf);
+			__builtin_prefetch(pf + 64);
+			__builtin_prefetch(pf + sizeof(struct pact) - 1);
+			ahead = (size_t)order[ahead];
 			done[j] = 1;
 			if (src == s) {
 				b->v[j] = tmp;
@@ -298,10 +373,6 @@ static void move_out(struct builder *b, const int *order, const int *pos, unsign
 		a.id = (int)k + 1;
 		a.requires = p.req;
 		a.nrequires = p.nreq;
-		for (size_t j = 0; j < p.nreq; j++)
-		a.requires[j] = pos[p.req[j]] + 1;
-		if (p.nreq > 1)
-			qsort(a.requires, p.nreq, sizeof(int), cmp_int);
 		if (p.nreq == 0) {
 			free(p.req);
 			a.requires = NULL;
@@ -327,17 +398,20 @@ int plan_order(struct builder *b, struct m_plan *out, struct vrs_err *err)
 	int *rank = malloc((n + 1) * sizeof(int)), *byr = malloc((n + 1) * sizeof(int));
 	int *order = byr;
 	unsigned char *placed = NULL;
+	struct edges e = {0};
 	int rc = -1;
 
-	if (rank == NULL || byr == NULL || rank_actions(b, rank, byr) < 0)
+	if (rank == NULL || byr == NULL || rank_actions(b, rank, byr, &e) < 0)
 		goto oom;
-	if (!ranks_ordered(b, rank)) {
+	if (!ranks_ordered(&e, rank)) {
 		if ((order = malloc((n + 1) * sizeof(int))) == NULL ||
-		    kahn(b, rank, byr, order, &done) < 0)
+		    kahn(n, &e, rank, byr, order, &done) < 0)
 			goto oom;
 		free(byr);
 		byr = NULL;
 	}
+	free(e.v);
+	e.v = NULL;
 	if (done != n) {
 		err_set(err, "plan: dependency cycle among %zu actions", n - done);
 		goto out;
@@ -357,5 +431,6 @@ out:
 	free(byr);
 	free(rank);
 	free(placed);
+	free(e.v);
 	return rc;
 }
