@@ -313,11 +313,11 @@ static int cmp_int(const void *x, const void *y)
 /*
  * Moves the actions into out in the order given (order[k] = the builder's
  * index of the k-th action; pos is its inverse), ids 1..n, requires as ids.
- * In place: the builder's array is permuted by following its cycles (done
- * marks an index placed), then compacted from struct pact to the smaller
- * struct m_action, its first member, front to back (a destination never
- * reaches a source not yet read), and shrunk: no second array of 100,000s
- * of actions at the peak.
+ * In place: the builder's array is compacted from struct pact to the
+ * smaller struct m_action, its first member, front to back (a destination
+ * never reaches a source not yet read), then permuted by following its
+ * cycles (done marks an index placed), and shrunk: no second array of
+ * 100,000s of actions at the peak.
  */
 _Static_assert(offsetof(struct pact, a) == 0 && sizeof(struct pact) >= sizeof(struct m_action),
 	       "move_out compacts struct pact into struct m_action in place");
@@ -330,54 +330,51 @@ static void move_out(struct builder *b, const int *order, const int *pos, unsign
 	size_t n = b->n;
 	struct m_action *acts;
 
-	/* requires as ids first, in the builder's order: its small arrays are read
-	 * where they were allocated, not in the plan's (scattered) order */
-	for (size_t i = 0; i < n; i++) {
-		struct pact *p = &b->v[i];
-		for (size_t j = 0; j < p->nreq; j++)
-			p->req[j] = pos[p->req[j]] + 1;
-		if (p->nreq > 1)
-			qsort(p->req, p->nreq, sizeof(int), cmp_int);
-		done[i] = 0;
-	}
-	for (size_t s = 0; s < n; s++) {
-		struct pact tmp;
-		size_t j = s, ahead = s;
-		if (done[s])
-			continue;
-		tmp = b->v[s];
-		/* the sources come in the cycle's order, one cache miss each: read
-		 * PREFETCH steps ahead, the loads then overlap */
-		for (int k = 0; k < PREFETCH; k++)
-			ahead = (size_t)order[ahead];
-		for (;;) {
-			size_t src = (size_t)order[j];
-			const char *pf = (const char *)&b->v[ahead];
-			__builtin_prefetch(pf);
-			__builtin_prefetch(pf + 64);
-			__builtin_prefetch(pf + sizeof(struct pact) - 1);
-			ahead = (size_t)order[ahead];
-			done[j] = 1;
-			if (src == s) {
-				b->v[j] = tmp;
-				break;
-			}
-			b->v[j] = b->v[src];
-			j = src;
-		}
-	}
+	/* compacted first, front to back in the builder's order (sequential; its
+	 * requires arrays are read where they were allocated), ids from pos */
 	acts = (struct m_action *)(void *)b->v;
-	for (size_t k = 0; k < n; k++) {
-		struct pact p = b->v[k];
+	for (size_t i = 0; i < n; i++) {
+		struct pact p = b->v[i];
 		struct m_action a = p.a;
-		a.id = (int)k + 1;
+		for (size_t j = 0; j < p.nreq; j++)
+			p.req[j] = pos[p.req[j]] + 1;
+		if (p.nreq > 1)
+			qsort(p.req, p.nreq, sizeof(int), cmp_int);
+		a.id = pos[i] + 1;
 		a.requires = p.req;
 		a.nrequires = p.nreq;
 		if (p.nreq == 0) {
 			free(p.req);
 			a.requires = NULL;
 		}
-		acts[k] = a;
+		acts[i] = a;
+		done[i] = 0;
+	}
+	/* then permuted, the smaller struct, by following the cycles */
+	for (size_t s = 0; s < n; s++) {
+		struct m_action tmp;
+		size_t j = s, ahead = s;
+		if (done[s])
+			continue;
+		tmp = acts[s];
+		/* the sources come in the cycle's order, one cache miss each: read
+		 * PREFETCH steps ahead, the loads then overlap */
+		for (int k = 0; k < PREFETCH; k++)
+			ahead = (size_t)order[ahead];
+		for (;;) {
+			size_t src = (size_t)order[j];
+			const char *pf = (const char *)&acts[ahead];
+			__builtin_prefetch(pf);
+			__builtin_prefetch(pf + sizeof(struct m_action) - 1);
+			ahead = (size_t)order[ahead];
+			done[j] = 1;
+			if (src == s) {
+				acts[j] = tmp;
+				break;
+			}
+			acts[j] = acts[src];
+			j = src;
+		}
 	}
 	if (n) {
 		struct m_action *r = realloc(acts, n * sizeof(*acts));

@@ -151,6 +151,7 @@ int pb_all(struct builder *b, struct pb_rec *rec)
 			return -1;
 	}
 	plan_globals(b);
+	b->nglob = b->n;
 	if (rec) {
 		rec->nglob = b->n;
 		rec->glob_nnoop = b->nnoop;

@@ -45,6 +45,7 @@ struct builder {
 	const struct o_app **oapps;
 	const struct o_record **orecs;
 	int *order_src;	    /* plan_order: when set, the builder index of each ordered action */
+	size_t nglob;	    /* pb_all: plan_globals' actions, the first ones */
 	char *last_project; /* pb_act: the arena's copy of the last action's project,
 				     shared by the next ones of that project */
 };
