@@ -85,6 +85,40 @@ static void okey_sort(struct okey *v, struct okey *tmp, size_t n)
 		memcpy(v, src, n * sizeof(*v));
 }
 
+static bool okey_sorted(const struct okey *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (okey_cmp(&v[i - 1], &v[i]) > 0)
+			return false;
+	return true;
+}
+
+/*
+ * v (one resource's keys) sorted: dealt by the key's first byte (stable),
+ * then each part merge-sorted unless it already is in order (DNS records
+ * come per project as "<fqdn>/A" ... "www.<fqdn>/CNAME": each first byte's
+ * part is in order). scratch has room for n.
+ */
+static void by_first_byte(struct okey *v, struct okey *scratch, size_t n)
+{
+	size_t start[256 + 1] = {0}, fill[256];
+
+	for (size_t i = 0; i < n; i++)
+		start[(v[i].hi >> 56) + 1]++;
+	for (int c = 0; c < 256; c++) {
+		start[c + 1] += start[c];
+		fill[c] = start[c];
+	}
+	for (size_t i = 0; i < n; i++)
+		scratch[fill[v[i].hi >> 56]++] = v[i];
+	for (int c = 0; c < 256; c++) {
+		size_t s = start[c], m = start[c + 1] - s;
+		if (!okey_sorted(scratch + s, m))
+			okey_sort(scratch + s, v + s, m);
+	}
+	memcpy(v, scratch, n * sizeof(*v));
+}
+
 /*
  * keys sorted into out: dealt by resource first (stable), then each
  * resource's run sorted unless it already is (the builder makes most of
@@ -103,11 +137,9 @@ static void by_resource(struct okey *keys, struct okey *out, size_t n)
 	for (size_t i = 0; i < n; i++)
 		out[fill[keys[i].res]++] = keys[i];
 	for (int r = 0; r < 256; r++) {
-		size_t s = start[r], e = start[r + 1], i = s + 1;
-		while (i < e && okey_cmp(&out[i - 1], &out[i]) < 0)
-			i++;
-		if (i < e)
-			okey_sort(out + s, keys + s, e - s);
+		size_t s = start[r], m = start[r + 1] - s;
+		if (!okey_sorted(out + s, m))
+			by_first_byte(out + s, keys + s, m);
 	}
 }
 
