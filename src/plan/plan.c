@@ -11,7 +11,7 @@
  * require it. Actions are collected unordered with `requires` as indices;
  * plan_filter_targets() (targets.c) keeps the targeted ones and their
  * dependencies; plan_order() (order.c) runs Kahn's algorithm taking the ready
- * actions smallest first by (resource, key, op, creation sequence), then numbers
+ * actions smallest first by (resource, key, op, creation sequence), numbers them
  * and rewrites requires as ids. Everything is O(n log n) in the number of
  * objects. plan_opts.now is not read: no rule of the plan depends on time.
  */
