@@ -65,15 +65,15 @@ int pb_act(struct builder *b, enum m_op op, enum m_resource res, const char *key
 	p->a.resource = res;
 	p->a.service = svc;
 	p->a.key = pb_keep(b, key);
-	p->a.project = pb_keep(b, project);
+	if (project && b->last_project && strcmp(project, b->last_project) == 0)
+		p->a.project = b->last_project; /* one copy per project: the arena's */
+	else
+		p->a.project = b->last_project = pb_keep(b, project);
 	p->a.source = src;
 	p->a.destructive = op == OP_DELETE;
 	p->seq = (int)b->n;
-	if (b->oom) {
-		free(p->a.key);
-		free(p->a.project);
-		return -1;
-	}
+	if (b->oom)
+		return -1; /* the strings are the arena's */
 	return (int)b->n++;
 }
 

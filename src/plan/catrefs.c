@@ -251,7 +251,8 @@ void plan_order_catalogue(struct builder *b)
 		b->oom = true;
 		goto out;
 	}
-	for (size_t i = 0; i < b->n; i++) {
+	/* the catalogue deletes are plan_globals' (the first nglob actions) */
+	for (size_t i = 0; i < b->nglob; i++) {
 		const struct m_action *a = &b->v[i].a;
 		const void *row = NULL;
 		if (a->op != OP_DELETE)

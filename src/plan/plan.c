@@ -10,8 +10,8 @@
  * INWX actions, remembering the index of each action so later ones can
  * require it. Actions are collected unordered with `requires` as indices;
  * plan_filter_targets() (targets.c) keeps the targeted ones and their
- * dependencies; plan_order() (order.c) runs Kahn's algorithm with a heap
- * keyed by (resource, key, op, creation sequence), then numbers the actions
+ * dependencies; plan_order() (order.c) runs Kahn's algorithm taking the ready
+ * actions smallest first by (resource, key, op, creation sequence), numbers them
  * and rewrites requires as ids. Everything is O(n log n) in the number of
  * objects. plan_opts.now is not read: no rule of the plan depends on time.
  */
@@ -151,6 +151,7 @@ int pb_all(struct builder *b, struct pb_rec *rec)
 			return -1;
 	}
 	plan_globals(b);
+	b->nglob = b->n;
 	if (rec) {
 		rec->nglob = b->n;
 		rec->glob_nnoop = b->nnoop;

@@ -44,7 +44,10 @@ struct builder {
 	/* observed, sorted pointer indexes */
 	const struct o_app **oapps;
 	const struct o_record **orecs;
-	int *order_src; /* plan_order: when set, the builder index of each ordered action */
+	int *order_src;	    /* plan_order: when set, the builder index of each ordered action */
+	size_t nglob;	    /* pb_all: plan_globals' actions, the first ones */
+	char *last_project; /* pb_act: the arena's copy of the last action's project,
+				     shared by the next ones of that project */
 };
 
 /* a field list for create/update diffs: value NULL means "none" */
@@ -190,5 +193,11 @@ int memo_key_project(const struct m_project *dp, const struct m_project *rp, con
 int plan_filter_targets(struct builder *b, struct vrs_err *err);
 /* Kahn's algorithm; moves the actions into out in order, ids 1..n, requires as ids */
 int plan_order(struct builder *b, struct m_plan *out, struct vrs_err *err);
+
+/* ---- group.c: the renderers' blocks ------------------------------------------ */
+
+/* the actions to show (noops only when verbose): global first, then by project
+ * slug, plan order inside; NULL when out of memory */
+const struct m_action **plan_grouped(const struct m_plan *p, bool verbose, size_t *n);
 
 #endif

@@ -9,8 +9,7 @@
  * global objects first, then one block per project in slug order, actions
  * in plan order inside a block.
  */
-#include "plan/plan.h"
-#include "util/skey.h"
+#include "plan/plan_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -189,57 +188,6 @@ static void summary_line(struct out *o, const struct m_plan *p)
 	put(o, ".");
 }
 
-/* actions grouped: global (project NULL) first, then by project slug, then plan order;
- * sorted on precomputed keys (util/skey.h), the plan being 100,000s of actions */
-struct gkey {
-	struct skey project;
-	int global, id;
-	const struct m_action *a;
-};
-
-static int cmp_group(const void *x, const void *y)
-{
-	const struct gkey *a = x, *c = y;
-	int r;
-
-	if (a->global != c->global)
-		return a->global ? -1 : 1;
-	r = skey_cmp(&a->project, &c->project);
-	if (r)
-		return r;
-	return (a->id > c->id) - (a->id < c->id);
-}
-
-/* the actions to show (noops only when verbose), grouped; NULL when out of memory */
-static const struct m_action **grouped(const struct m_plan *p, bool verbose, size_t *n)
-{
-	const struct m_action **v = malloc((p->nactions + 1) * sizeof(*v));
-	struct gkey *k = malloc((p->nactions + 1) * sizeof(*k));
-	size_t m = 0;
-
-	*n = 0;
-	if (v == NULL || k == NULL) {
-		free(v);
-		free(k);
-		return NULL;
-	}
-	for (size_t i = 0; i < p->nactions; i++) {
-		const struct m_action *a = &p->actions[i];
-		if (!verbose && a->op == OP_NOOP)
-			continue;
-		skey_init(&k[m].project, a->project ? a->project : "");
-		k[m].global = a->project == NULL;
-		k[m].id = a->id;
-		k[m++].a = a;
-	}
-	qsort(k, m, sizeof(*k), cmp_group);
-	for (size_t i = 0; i < m; i++)
-		v[i] = k[i].a;
-	free(k);
-	*n = m;
-	return v;
-}
-
 static void pos_str(char *out, size_t n, struct m_pos pos)
 {
 	if (pos.file)
@@ -262,53 +210,108 @@ static const char *shown(const char *v)
 	return v == NULL ? "(none)" : v[0] == 0 ? "\"\"" : v;
 }
 
-static void change_line(struct out *o, const char *indent, const struct m_change *c)
+/*
+ * One action's lines are put together in a local buffer and appended at
+ * once: 100,000s of actions, each some ten short strings, cost more in
+ * buf_puts calls than in bytes. An action too long for it is written
+ * piece by piece into the buffer itself (struct lw then writes through).
+ */
+struct lw {
+	char *p, *end;
+	struct out *o; /* non-NULL: append directly */
+	bool full;     /* did not fit in p..end */
+};
+
+static void lw_put_n(struct lw *w, const char *s, size_t n)
 {
-	put(o, indent);
-	put(o, c->field);
-	PUTL(o, ": ");
-	if (c->old != NULL) {
-		put(o, shown(c->old));
-		PUTL(o, " → ");
+	if (w->o) {
+		if (buf_append(w->o->b, s, n) < 0)
+			w->o->rc = -1;
+		return;
 	}
-	put(o, shown(c->new));
-	PUTL(o, "\n");
+	if (w->full || n > (size_t)(w->end - w->p)) {
+		w->full = true; /* the caller writes again, through the buffer */
+		return;
+	}
+	memcpy(w->p, s, n);
+	w->p += n;
+}
+
+static void lw_put(struct lw *w, const char *s)
+{
+	lw_put_n(w, s, strlen(s));
+}
+
+#define LWL(w, lit) lw_put_n((w), lit, sizeof(lit) - 1)
+
+static void change_line(struct lw *w, const char *indent, size_t nindent, const struct m_change *c)
+{
+	lw_put_n(w, indent, nindent);
+	lw_put(w, c->field);
+	LWL(w, ": ");
+	if (c->old != NULL) {
+		lw_put(w, shown(c->old));
+		LWL(w, " → ");
+	}
+	lw_put(w, shown(c->new));
+	LWL(w, "\n");
+}
+
+static void action_write(struct lw *w, const struct m_action *a, bool color, const char *lead,
+			 const char *indent)
+{
+	size_t nindent = strlen(indent);
+	char cost[64];
+
+	lw_put(w, lead);
+	if (color)
+		lw_put(w, color_of(a->op));
+	lw_put(w, symbol(a->op));
+	LWL(w, " ");
+	if (!op_is_crud(a->op)) {
+		lw_put(w, m_op_name(a->op));
+		LWL(w, " ");
+	}
+	lw_put(w, m_resource_name(a->resource));
+	LWL(w, " ");
+	if (a->key)
+		lw_put(w, a->key);
+	if (a->destructive)
+		LWL(w, " (destructive)");
+	if (color)
+		LWL(w, C_RESET);
+	LWL(w, "\n");
+	if (a->reason) {
+		lw_put_n(w, indent, nindent);
+		LWL(w, "# ");
+		lw_put(w, a->reason);
+		LWL(w, "\n");
+	}
+	if (a->cost_cents) {
+		lw_put_n(w, indent, nindent);
+		LWL(w, "cost: ");
+		lw_put(w, cents_display(a->cost_cents, cost, sizeof(cost)));
+		LWL(w, "\n");
+	}
+	for (size_t k = 0; k < a->nchanges; k++)
+		change_line(w, indent, nindent, &a->changes[k]);
 }
 
 /* one action: header line, reason, cost, changes; lead is the header's indentation */
 static void action_lines(struct out *o, const struct m_action *a, bool color, const char *lead,
 			 const char *indent)
 {
-	char cost[64];
+	char local[4096];
+	struct lw w = {local, local + sizeof(local), NULL, false};
 
-	put(o, lead);
-	if (color)
-		put(o, color_of(a->op));
-	put(o, symbol(a->op));
-	PUTL(o, " ");
-	if (!op_is_crud(a->op)) {
-		put(o, m_op_name(a->op));
-		PUTL(o, " ");
+	action_write(&w, a, color, lead, indent);
+	if (!w.full) {
+		if (buf_append(o->b, local, (size_t)(w.p - local)) < 0)
+			o->rc = -1;
+		return;
 	}
-	put(o, m_resource_name(a->resource));
-	PUTL(o, " ");
-	if (a->key)
-		put(o, a->key);
-	if (a->destructive)
-		PUTL(o, " (destructive)");
-	if (color)
-		PUTL(o, C_RESET);
-	PUTL(o, "\n");
-	if (a->reason) {
-		put(o, indent);
-		PUTL(o, "# ");
-		put(o, a->reason);
-		PUTL(o, "\n");
-	}
-	if (a->cost_cents)
-		putf(o, "%scost: %s\n", indent, cents_display(a->cost_cents, cost, sizeof(cost)));
-	for (size_t k = 0; k < a->nchanges; k++)
-		change_line(o, indent, &a->changes[k]);
+	w.o = o;
+	action_write(&w, a, color, lead, indent);
 }
 
 int plan_render_text(const struct m_plan *p, const struct m_world *desired, bool color,
@@ -316,7 +319,7 @@ int plan_render_text(const struct m_plan *p, const struct m_world *desired, bool
 {
 	struct out o = {out, 0};
 	size_t n;
-	const struct m_action **v = grouped(p, verbose, &n);
+	const struct m_action **v = plan_grouped(p, verbose, &n);
 	const char *cur = NULL;
 	char pos[512];
 
@@ -437,7 +440,7 @@ int plan_render_markdown(const struct m_plan *p, const struct m_world *desired, 
 {
 	struct out o = {out, 0};
 	size_t n, ndestr = 0;
-	const struct m_action **v = grouped(p, verbose, &n);
+	const struct m_action **v = plan_grouped(p, verbose, &n);
 	const char *cur = NULL;
 	char pos[512];
 
@@ -514,7 +517,7 @@ int plan_render_dot(const struct m_plan *p, const struct m_world *desired, bool 
 {
 	struct out o = {out, 0};
 	size_t n;
-	const struct m_action **v = grouped(p, verbose, &n);
+	const struct m_action **v = plan_grouped(p, verbose, &n);
 	const char *cur = NULL;
 	char label[1024];
 

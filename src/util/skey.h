@@ -18,18 +18,24 @@ struct skey {
 	bool whole; /* the string fits in hi/lo: equal keys mean equal strings */
 };
 
+/* 8 bytes big-endian (compilers make this one load and a byte swap) */
+static inline uint64_t skey_be64(const unsigned char *p)
+{
+	return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+	       (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+	       (uint64_t)p[6] << 8 | (uint64_t)p[7];
+}
+
 static inline void skey_init(struct skey *k, const char *s)
 {
-	int i = 0;
+	unsigned char b[16] = {0};
+	size_t n = strnlen(s, 16);
 
-	k->hi = k->lo = 0;
+	memcpy(b, s, n); /* the bytes past the end stay zero */
+	k->hi = skey_be64(b);
+	k->lo = skey_be64(b + 8);
 	k->s = s;
-	for (; i < 8 && s[i]; i++)
-		k->hi |= (uint64_t)(unsigned char)s[i] << (8 * (7 - i));
-	if (i == 8)
-		for (; i < 16 && s[i]; i++)
-			k->lo |= (uint64_t)(unsigned char)s[i] << (8 * (15 - i));
-	k->whole = i < 16;
+	k->whole = n < 16;
 }
 
 static inline int skey_cmp(const struct skey *a, const struct skey *b)
