@@ -200,4 +200,11 @@ int plan_order(struct builder *b, struct m_plan *out, struct vrs_err *err);
  * slug, plan order inside; NULL when out of memory */
 const struct m_action **plan_grouped(const struct m_plan *p, bool verbose, size_t *n);
 
+/* ---- render.c: text and JSON with the threads given (the public ones choose by size) ---- */
+
+int plan_render_text_with(const struct m_plan *p, const struct m_world *desired, bool color,
+			  bool verbose, struct buf *out, size_t workers);
+int plan_render_json_with(const struct m_plan *p, const struct m_world *desired, bool color,
+			  bool verbose, struct buf *out, size_t workers);
+
 #endif

@@ -10,6 +10,7 @@
  * in plan order inside a block.
  */
 #include "plan/plan_int.h"
+#include "util/opipe.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -314,41 +315,131 @@ static void action_lines(struct out *o, const struct m_action *a, bool color, co
 	action_write(&w, a, color, lead, indent);
 }
 
-int plan_render_text(const struct m_plan *p, const struct m_world *desired, bool color,
-		     bool verbose, struct buf *out)
+/* text item i of the grouped actions v: its block heading when it starts one, its lines */
+static void text_item(struct out *o, const struct m_action *const *v, size_t i,
+		      const struct m_world *desired, bool color)
+{
+	const struct m_action *a = v[i];
+	const char *prev = i ? v[i - 1]->project : NULL;
+	char pos[512];
+
+	if (i == 0 || !(a->project == prev || (a->project && prev && !strcmp(a->project, prev)))) {
+		put(o, "\n");
+		if (color)
+			put(o, C_BOLD);
+		if (a->project == NULL) {
+			put(o, "# global");
+		} else {
+			pos_str(pos, sizeof(pos), project_pos(desired, a));
+			putf(o, "# project %s", a->project);
+			if (pos[0])
+				putf(o, " (%s)", pos);
+		}
+		if (color)
+			put(o, C_RESET);
+		put(o, "\n");
+	}
+	action_lines(o, a, color, "  ", "      ");
+}
+
+static void json_item(struct out *o, const struct m_action *a, bool first);
+
+/*
+ * The actions' part of a rendering, in chunks through the ordered pipeline
+ * (util/opipe.h): chunks rendered ahead on worker threads, each into its
+ * own buffer, written to out in order; the bytes are those of one loop
+ * over the items, as every item's text depends on the items alone.
+ */
+#define RCHUNK	       2048 /* actions per chunk */
+#define RCHUNK_WINDOW  8
+#define RCHUNK_WORKERS 4
+
+struct rchunks {
+	const struct m_action *const *v; /* text: the grouped actions */
+	const struct m_plan *p;		 /* json: the plan's actions */
+	const struct m_world *desired;
+	bool color;
+	size_t n;
+	struct out *o;
+};
+
+struct rchunk {
+	struct buf b;
+	int rc;
+};
+
+static void chunk_produce(void *ctx, size_t c, void *slot)
+{
+	const struct rchunks *r = ctx;
+	struct rchunk *k = slot;
+	struct out o = {&k->b, 0};
+	size_t end = (c + 1) * RCHUNK < r->n ? (c + 1) * RCHUNK : r->n;
+
+	buf_reset(&k->b);
+	for (size_t i = c * RCHUNK; i < end; i++) {
+		if (r->v)
+			text_item(&o, r->v, i, r->desired, r->color);
+		else
+			json_item(&o, &r->p->actions[i], i == 0);
+	}
+	k->rc = o.rc;
+}
+
+static void chunk_consume(void *ctx, size_t c, void *slot)
+{
+	const struct rchunks *r = ctx;
+	struct rchunk *k = slot;
+
+	(void)c;
+	if (k->rc < 0 || buf_append_block(r->o->b, k->b.data, k->b.len) < 0)
+		r->o->rc = -1;
+}
+
+static int plan_render_items(struct rchunks *r, size_t workers)
+{
+	struct rchunk slots[RCHUNK_WINDOW];
+	size_t nchunks = (r->n + RCHUNK - 1) / RCHUNK;
+	struct opipe_spec s = {
+	    .n = nchunks,
+	    .batch = 1,
+	    .window = RCHUNK_WINDOW,
+	    .workers = workers,
+	    .slots = slots,
+	    .slot_size = sizeof(slots[0]),
+	    .ctx = r,
+	    .produce = chunk_produce,
+	    .consume = chunk_consume,
+	};
+
+	for (size_t i = 0; i < RCHUNK_WINDOW; i++) {
+		buf_init(&slots[i].b);
+		slots[i].rc = 0;
+	}
+	if (opipe_run(&s) < 0)
+		r->o->rc = -1;
+	for (size_t i = 0; i < RCHUNK_WINDOW; i++)
+		buf_release(&slots[i].b);
+	return r->o->rc;
+}
+
+static size_t render_workers(size_t n)
+{
+	return opipe_workers((n + RCHUNK - 1) / RCHUNK, 2, RCHUNK_WORKERS);
+}
+
+int plan_render_text_with(const struct m_plan *p, const struct m_world *desired, bool color,
+			  bool verbose, struct buf *out, size_t workers)
 {
 	struct out o = {out, 0};
 	size_t n;
 	const struct m_action **v = plan_grouped(p, verbose, &n);
-	const char *cur = NULL;
-	char pos[512];
+	struct rchunks r = {v, NULL, desired, color, n, &o};
 
 	if (v == NULL)
 		return -1;
 	if (plan_has_changes(p))
 		put(&o, "vrsctl will perform the following actions:\n");
-	for (size_t i = 0; i < n; i++) {
-		const struct m_action *a = v[i];
-		if (i == 0 ||
-		    !(a->project == cur || (a->project && cur && !strcmp(a->project, cur)))) {
-			cur = a->project;
-			put(&o, "\n");
-			if (color)
-				put(&o, C_BOLD);
-			if (cur == NULL) {
-				put(&o, "# global");
-			} else {
-				pos_str(pos, sizeof(pos), project_pos(desired, a));
-				putf(&o, "# project %s", cur);
-				if (pos[0])
-					putf(&o, " (%s)", pos);
-			}
-			if (color)
-				put(&o, C_RESET);
-			put(&o, "\n");
-		}
-		action_lines(&o, a, color, "  ", "      ");
-	}
+	plan_render_items(&r, workers);
 	if (n)
 		put(&o, "\n");
 	summary_line(&o, p);
@@ -359,11 +450,71 @@ int plan_render_text(const struct m_plan *p, const struct m_world *desired, bool
 	return o.rc;
 }
 
-int plan_render_json(const struct m_plan *p, const struct m_world *desired, bool color,
+int plan_render_text(const struct m_plan *p, const struct m_world *desired, bool color,
 		     bool verbose, struct buf *out)
+{
+	size_t n = verbose ? p->nactions + p->nnoop : p->nactions;
+
+	return plan_render_text_with(p, desired, color, verbose, out, render_workers(n));
+}
+
+/* one action of the JSON plan's array (a comma before all but the first) */
+static void json_item(struct out *o, const struct m_action *a, bool first)
+{
+	if (!first)
+		PUTL(o, ",");
+	PUTL(o, "\n    {\n      \"id\": ");
+	put_ll(o, a->id);
+	PUTL(o, ",\n      \"op\": ");
+	json_str(o, m_op_name(a->op));
+	PUTL(o, ",\n      \"resource\": ");
+	json_str(o, m_resource_name(a->resource));
+	PUTL(o, ",\n      \"key\": ");
+	json_str(o, a->key);
+	PUTL(o, ",\n      \"project\": ");
+	json_str(o, a->project);
+	PUTL(o, ",\n      \"service\": ");
+	json_str(o, m_service_name(a->service));
+	PUTL(o, ",\n      \"changes\": [");
+	for (size_t k = 0; k < a->nchanges; k++) {
+		if (k)
+			PUTL(o, ",\n        {\"field\": ");
+		else
+			PUTL(o, "\n        {\"field\": ");
+		json_str(o, a->changes[k].field);
+		PUTL(o, ", \"old\": ");
+		json_str(o, a->changes[k].old);
+		PUTL(o, ", \"new\": ");
+		json_str(o, a->changes[k].new);
+		PUTL(o, "}");
+	}
+	if (a->nchanges)
+		PUTL(o, "\n      ],\n      \"requires\": [");
+	else
+		PUTL(o, "],\n      \"requires\": [");
+	for (size_t k = 0; k < a->nrequires; k++) {
+		if (k)
+			PUTL(o, ", ");
+		put_ll(o, a->requires[k]);
+	}
+	PUTL(o, "],\n      \"reason\": ");
+	json_str(o, a->reason);
+	if (a->destructive)
+		PUTL(o, ",\n      \"destructive\": true,\n      \"cost_cents\": ");
+	else
+		PUTL(o, ",\n      \"destructive\": false,\n      \"cost_cents\": ");
+	put_ll(o, a->cost_cents);
+	PUTL(o, ",\n      \"source\": ");
+	json_pos(o, a->source);
+	PUTL(o, "\n    }");
+}
+
+int plan_render_json_with(const struct m_plan *p, const struct m_world *desired, bool color,
+			  bool verbose, struct buf *out, size_t workers)
 {
 	struct out o = {out, 0};
 	struct plan_summary s;
+	struct rchunks r = {NULL, p, desired, false, p->nactions, &o};
 
 	(void)desired;
 	(void)color;
@@ -382,57 +533,15 @@ int plan_render_json(const struct m_plan *p, const struct m_world *desired, bool
 	     s.create, s.update, s.delete, s.deploy, s.start, s.stop, s.reg, s.transfer, s.noop,
 	     s.cost_cents);
 	put(&o, "  \"actions\": [");
-	for (size_t i = 0; i < p->nactions; i++) {
-		const struct m_action *a = &p->actions[i];
-		if (i)
-			PUTL(&o, ",");
-		PUTL(&o, "\n    {\n      \"id\": ");
-		put_ll(&o, a->id);
-		PUTL(&o, ",\n      \"op\": ");
-		json_str(&o, m_op_name(a->op));
-		PUTL(&o, ",\n      \"resource\": ");
-		json_str(&o, m_resource_name(a->resource));
-		PUTL(&o, ",\n      \"key\": ");
-		json_str(&o, a->key);
-		PUTL(&o, ",\n      \"project\": ");
-		json_str(&o, a->project);
-		PUTL(&o, ",\n      \"service\": ");
-		json_str(&o, m_service_name(a->service));
-		PUTL(&o, ",\n      \"changes\": [");
-		for (size_t k = 0; k < a->nchanges; k++) {
-			if (k)
-				PUTL(&o, ",\n        {\"field\": ");
-			else
-				PUTL(&o, "\n        {\"field\": ");
-			json_str(&o, a->changes[k].field);
-			PUTL(&o, ", \"old\": ");
-			json_str(&o, a->changes[k].old);
-			PUTL(&o, ", \"new\": ");
-			json_str(&o, a->changes[k].new);
-			PUTL(&o, "}");
-		}
-		if (a->nchanges)
-			PUTL(&o, "\n      ],\n      \"requires\": [");
-		else
-			PUTL(&o, "],\n      \"requires\": [");
-		for (size_t k = 0; k < a->nrequires; k++) {
-			if (k)
-				PUTL(&o, ", ");
-			put_ll(&o, a->requires[k]);
-		}
-		PUTL(&o, "],\n      \"reason\": ");
-		json_str(&o, a->reason);
-		if (a->destructive)
-			PUTL(&o, ",\n      \"destructive\": true,\n      \"cost_cents\": ");
-		else
-			PUTL(&o, ",\n      \"destructive\": false,\n      \"cost_cents\": ");
-		put_ll(&o, a->cost_cents);
-		PUTL(&o, ",\n      \"source\": ");
-		json_pos(&o, a->source);
-		PUTL(&o, "\n    }");
-	}
+	plan_render_items(&r, workers);
 	put(&o, p->nactions ? "\n  ]\n}\n" : "]\n}\n");
 	return o.rc;
+}
+
+int plan_render_json(const struct m_plan *p, const struct m_world *desired, bool color,
+		     bool verbose, struct buf *out)
+{
+	return plan_render_json_with(p, desired, color, verbose, out, render_workers(p->nactions));
 }
 
 int plan_render_markdown(const struct m_plan *p, const struct m_world *desired, bool color,

@@ -67,6 +67,15 @@ int buf_flush(struct buf *b)
 	return rc;
 }
 
+int buf_append_block(struct buf *b, const void *p, size_t n)
+{
+	if (b->sink == NULL || n < b->flush_at)
+		return buf_append(b, p, n);
+	if (buf_flush(b) < 0)
+		return -1;
+	return n ? b->sink(b->sink_ud, p, n) : 0;
+}
+
 static int buf_grow(struct buf *b, size_t extra)
 {
 	size_t need;

@@ -42,6 +42,8 @@ int buf_reserve(struct buf *b, size_t n);
 /* stream through sink once flush_at bytes are held (see above); allocates flush_at */
 int buf_set_sink(struct buf *b, int (*sink)(void *ud, const char *p, size_t n), void *ud,
 		 size_t flush_at);
+/* buf_append, but a block of flush_at bytes or more goes to the sink as it is (no copy) */
+int buf_append_block(struct buf *b, const void *p, size_t n);
 /* hand what is held to the sink (no-op without one) */
 int buf_flush(struct buf *b);
 char *buf_detach(struct buf *b);
