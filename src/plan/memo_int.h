@@ -62,6 +62,37 @@ struct plan_memo {
 	size_t nreq, a_req;
 };
 
+/* ---- memo_splice.c's build, shared with memo_inplace.c ---- */
+
+/* one slug of the new build */
+struct ngroup {
+	const char *slug;
+	bool removed;
+	size_t index; /* into d->projects, or r->projects when removed */
+	int old;      /* the memo's group of the same slug and key; -1: changed (rebuilt) */
+	char *slug_copy, *key;
+	size_t keylen, nnoop;
+	size_t start, end; /* changed: its actions in the builder */
+};
+
+struct splice {
+	struct plan_memo *m;
+	struct builder b;
+	struct ngroup *ng;
+	size_t nng, nchanged, ngone;
+	int *old_to_new; /* [m->ng] the new group of each old one, -1: gone or changed */
+	/* the new actions: builder indices g0.. (g0 = the global actions) */
+	size_t g0, nt;
+	int *tgrp, *indeg, *ext, *ev, *off, *dep, *heap, *npos_t;
+	struct mact *tma; /* the new actions' sort keys */
+	bool *extok;
+	size_t hn;
+	/* the merged order: >= 0 an index into m->acts, < 0 -(new action + 1) */
+	int *seq, *npos_old;
+	size_t nseq, nreq; /* nreq: the requires of the merged plan */
+	const char *why;   /* the reason for a fallback */
+};
+
 /* point the actions' source.file at the memo's copies; -1 out of memory */
 int memo_intern_sources(struct plan_memo *m, struct m_action *a, size_t n);
 /* out borrows the memo's plan */
@@ -69,6 +100,13 @@ void memo_borrow(const struct plan_memo *m, struct m_plan *out);
 bool memo_slugs_strict(const struct m_world *w);
 /* the merge's view of action a in group grp */
 void memo_mact(struct mact *x, const struct m_action *a, int grp);
+/*
+ * A splice whose rebuilt fragments each have the actions they had (resource,
+ * key, op and requires alike) takes the plan's order and ids as they are
+ * and replaces those actions in place (memo_inplace.c): 1 done, 0 not such
+ * a splice (nothing touched), -1 out of memory (nothing touched).
+ */
+int memo_in_place(struct splice *s);
 /*
  * The splice: 1 when out holds the plan, 0 when the full build must run
  * (the memo unchanged), -1 with err (out of memory; the memo then cleared).

@@ -10,35 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* one slug of the new build */
-struct ngroup {
-	const char *slug;
-	bool removed;
-	size_t index; /* into d->projects, or r->projects when removed */
-	int old;      /* the memo's group of the same slug and key; -1: changed (rebuilt) */
-	char *slug_copy, *key;
-	size_t keylen, nnoop;
-	size_t start, end; /* changed: its actions in the builder */
-};
-
-struct splice {
-	struct plan_memo *m;
-	struct builder b;
-	struct ngroup *ng;
-	size_t nng, nchanged, ngone;
-	int *old_to_new; /* [m->ng] the new group of each old one, -1: gone or changed */
-	/* the new actions: builder indices g0.. (g0 = the global actions) */
-	size_t g0, nt;
-	int *tgrp, *indeg, *ext, *ev, *off, *dep, *heap, *npos_t;
-	struct mact *tma; /* the new actions' sort keys */
-	bool *extok;
-	size_t hn;
-	/* the merged order: >= 0 an index into m->acts, < 0 -(new action + 1) */
-	int *seq, *npos_old;
-	size_t nseq, nreq; /* nreq: the requires of the merged plan */
-	const char *why;   /* the reason for a fallback */
-};
-
 /* room for n elements in *p (its capacity *cap), grown by half again; -1 out of memory */
 static int room(void **p, size_t *cap, size_t n, size_t elem)
 {
@@ -513,7 +484,7 @@ static const char *splice_refused(const struct plan_memo *m, const struct m_worl
 	return NULL;
 }
 
-/* the steps up to the merged order: 1 merged, 0 s->why, -1 out of memory or err */
+/* the steps up to the merged order: 1 merged, 2 replaced in place (done), 0 s->why, -1 oom/err */
 static int splice_steps(struct splice *s, const struct m_world *d, const struct m_world *r,
 			const struct plan_opts *opts, struct buf *k, struct vrs_err *err)
 {
@@ -556,6 +527,9 @@ static int splice_steps(struct splice *s, const struct m_world *d, const struct 
 	for (size_t i = s->g0; i < s->b.n; i++)
 		if (memo_intern_sources(m, &s->b.v[i].a, 1) < 0)
 			return -1;
+	rc = memo_in_place(s);
+	if (rc != 0)
+		return rc < 0 ? -1 : 2;
 	if (prepare_new(s) < 0)
 		return -1;
 	for (size_t x = 0; x < m->n; x++)
@@ -582,7 +556,10 @@ int memo_splice(struct plan_memo *m, const struct m_world *d, const struct m_wor
 		return 0;
 	buf_init(&k);
 	rc = splice_steps(&s, d, r, opts, &k, err);
-	if (rc > 0) {
+	if (rc == 2) {
+		st->in_place = true;
+		rc = 1;
+	} else if (rc > 0) {
 		if (room((void **)&m->spare_acts, &m->a_acts, s.nseq + 1, sizeof(*acts)) == 0)
 			acts = m->spare_acts;
 		if (room((void **)&m->spare_ma, &m->a_ma, s.nseq + 1, sizeof(*ma)) == 0)
@@ -596,7 +573,7 @@ int memo_splice(struct plan_memo *m, const struct m_world *d, const struct m_wor
 		if (acts == NULL || ma == NULL || req == NULL || groups == NULL || ar == NULL)
 			rc = -1;
 	}
-	if (rc > 0)
+	if (rc > 0 && !st->in_place)
 		rc = commit(&s, acts, ma, req, groups);
 	if (rc > 0) {
 		memo_borrow(m, out);

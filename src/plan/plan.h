@@ -74,6 +74,7 @@ struct plan_memo_stats {
 	size_t rebuilt;	  /* slugs whose actions were built again */
 	size_t gone;	  /* slugs whose previous actions were dropped */
 	size_t actions;	  /* in the plan */
+	bool in_place;	  /* spliced without moving an action: the edit kept the plan's shape */
 };
 struct plan_memo *plan_memo_new(void);
 void plan_memo_free(struct plan_memo *m);

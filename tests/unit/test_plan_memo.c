@@ -190,8 +190,11 @@ static char *render(const struct m_plan *p, const struct m_world *d, bool verbos
 	return buf_detach(&b);
 }
 
-/* the memo's plan of the tree against a fresh plan_build, byte for byte */
-static bool check_at(struct plan_memo *m, const struct tree *t, int line)
+/*
+ * the memo's plan of the tree against a fresh plan_build, byte for byte:
+ * 0 the full build ran, 1 spliced (merged), 2 spliced in place
+ */
+static int check_at(struct plan_memo *m, const struct tree *t, int line)
 {
 	struct m_world d, r;
 	struct m_plan a, b;
@@ -234,7 +237,7 @@ static bool check_at(struct plan_memo *m, const struct tree *t, int line)
 	plan_release(&b);
 	world_release(&d);
 	world_release(&r);
-	return st.incremental;
+	return st.incremental ? 1 + st.in_place : 0;
 }
 
 #define check(m, t) check_at(m, t, __LINE__)
@@ -271,15 +274,15 @@ static void test_sequence(void **state)
 
 	assert_non_null(m);
 	tree_init(&t, 24);
-	assert_false(check(m, &t)); /* the first build is a full one */
-	assert_true(check(m, &t));  /* nothing changed: spliced, nothing rebuilt */
-	t.p[5].image++;		    /* a project's image */
-	assert_true(check(m, &t));
+	assert_false(check(m, &t));	   /* the first build is a full one */
+	assert_int_equal(check(m, &t), 2); /* nothing changed: spliced, nothing rebuilt */
+	t.p[5].image++;			   /* a project's image: the same actions, in place */
+	assert_int_equal(check(m, &t), 2);
 	t.p[30] = t.p[6]; /* a new project */
 	snprintf(t.p[30].name, sizeof(t.p[30].name), "specs/projects/30.yaml");
 	t.p[30].server = 2;
-	assert_true(check(m, &t));
-	t.p[7].present = false; /* a deleted project (no recorded row) */
+	assert_int_equal(check(m, &t), 1); /* a new fragment: merged */
+	t.p[7].present = false;		   /* a deleted project (no recorded row) */
 	assert_true(check(m, &t));
 	t.p[9].present = false; /* a deleted project with a recorded row: archived */
 	assert_true(check(m, &t));
@@ -308,7 +311,7 @@ static void test_sequence(void **state)
 	t.verbose = true; /* other options: full, then spliced with them */
 	assert_false(check(m, &t));
 	t.p[14].image++;
-	assert_true(check(m, &t));
+	assert_int_equal(check(m, &t), 2);
 	t.allow_delete = true;
 	check(m, &t);
 	t.p[16].lifecycle = 2;
@@ -328,7 +331,7 @@ static void test_random_walk(void **state)
 	struct plan_memo *m = plan_memo_new();
 	struct tree t;
 	unsigned seed = 20261207;
-	int spliced = 0;
+	int spliced = 0, kinds[3] = {0, 0, 0};
 	(void)state;
 
 	tree_init(&t, 36);
@@ -394,9 +397,14 @@ static void test_random_walk(void **state)
 		for (int j = 0; j < MAXP; j++)
 			if (t.p[j].clone && !t.p[(j + 1) % MAXP].present)
 				t.p[j].clone = false;
-		spliced += check(m, &t);
+		{
+			int c = check(m, &t);
+			kinds[c]++;
+			spliced += c > 0;
+		}
 	}
-	assert_true(spliced > 200); /* the walk did test the splice */
+	assert_true(spliced > 200);		     /* the walk did test the splice */
+	assert_true(kinds[1] > 50 && kinds[2] > 50); /* both ways of it */
 	plan_memo_free(m);
 }
 
