@@ -401,24 +401,31 @@ def edit_during_tick(w, logp, specs, n, debounce, phase):
     with open(path, "w") as f:
         f.write(s.replace("1.4.2", "1.4.9") if "1.4.2" in s else s.replace("1.4.9", "1.4.2"))
     first = first_call(w, t0, lambda c: c[1] == "coolify" and not c[2].startswith("GET "), 60)
-    # the tick yielded to the edit and then read the zones it had left
-    ev = wait_events(logp, lambda ev: any(e.get("action") == "refresh resumed" and e.get("event") ==
-                                          "reconcile_finished" for e in ev[k:]), 120 if phase == "zones" else 15)
+    # the tick yielded to the edit (refresh_yielded, then its reconcile_finished: it applied the
+    # edit) and the next reconcile read the zones it had left
+    def after_yield(ev):
+        y = [i for i, e in enumerate(ev) if i >= k and e.get("event") == "refresh_yielded"]
+        return y and sum(e.get("event") == "reconcile_finished" for e in ev[y[0] + 1:]) >= 2
+    ev = wait_events(logp, after_yield, 60) or wait_events(logp, lambda ev: True, 5)
     if not first:
         print("refresh %d: the edit saved during the %s reads made no Coolify write in 60 s" % (n, phase))
         return None
-    yielded = [e for e in ev[k:] if e.get("event") == "refresh_yielded"] if ev else []
-    resumed = [e for e in ev[k:] if e.get("action") == "refresh resumed" and e.get("event") == "reconcile_finished"] \
-        if ev else []
-    end = ev_time(resumed[0]) if resumed else time.time()
-    after = [c for c in w.call_log() if c[2] == "nameserver.info" and first < c[0] <= end]
-    what = "zone reads" if phase == "zones" else "Coolify list reads"
+    ev = ev[k:]
+    y = [i for i, e in enumerate(ev) if e.get("event") == "refresh_yielded"]
+    planned = [e for e in ev if e.get("event") == "planned" and t0 < ev_time(e) <= first + 0.01]
     note = "goal <= debounce + 100 ms; "
-    if resumed:
+    if planned:
+        note += "the edit's plan %.2f s (%s); " % (planned[0].get("duration") or 0,
+                                                  (planned[0].get("message") or "").split("; ")[-1])
+    if y:
+        end = [e for e in ev[y[0] + 1:] if e.get("event") == "reconcile_finished"]
+        end = ev_time(end[1]) if len(end) > 1 else time.time()
+        after = [c for c in w.call_log() if c[2] == "nameserver.info" and first < c[0] <= end]
         note += "the tick yielded (%s); %d zone reads came after the edit's first call" % (
-            (yielded[0].get("message") or "") if yielded else "", len(after))
+            ev[y[0]].get("message") or "", len(after))
     else:
-        note += "no yield: the edit waited for the tick (a refresh yields between zone reads only)"
+        note += "no refresh_yielded: the edit waited for the tick"
+    what = "zone reads" if phase == "zones" else "Coolify list reads"
     return ("watch: edit saved during a tick's %s -> first API call" % what, str(n), "%d ms" % LAT_MS, "off",
             "%.0f ms" % ((first - t0) * 1000), "debounce %d ms" % int(debounce * 1000),
             "%.2fx" % ((first - t0) / debounce), note)
