@@ -27,6 +27,7 @@ import calendar
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -279,6 +280,7 @@ def refresh_bench_rows():
             break
         rows += refresh_rows(w, specs, n, refreshed, note, n == max(ns))
         w.close()
+        shutil.rmtree(specs, ignore_errors=True)
     return rows
 
 

@@ -199,7 +199,7 @@ def sqlite_copy(src, dst):
         b.close()
 
 
-def copy_db(src, dst, copies, by, n0, reps, sim_offs):
+def copy_db(src, dst, copies, n0, reps, sim_offs):
     """vrsctl's SQLite state with the same copies: every row of a template project, renamed"""
     sqlite_copy(src, dst)
     con = sqlite3.connect(dst)
@@ -315,7 +315,7 @@ def converged_world(n, gen, n0=100, servers=8, log=print):
     w = vrsenv.World(specs, copy_specs=False, seed_specs=tspecs,
                      seed_extra={"coolify": world["coolify"], "inwx": world["inwx"], "meta": world["meta"]})
     shutil.rmtree(tspecs, ignore_errors=True)
-    copy_db(tdb, w.state, copies, by, n0, reps, sim_offs)
+    copy_db(tdb, w.state, copies, n0, reps, sim_offs)
     os.unlink(tdb)
     # the last applied specs' digest is this tree's (plan --format json names it)
     pj = w.run("plan", "--format", "json", timeout=1800)
