@@ -13,14 +13,21 @@ tests/bench/table.py.
            watch tick's calls and time at 50 ms latency (--refresh-zones 50), an edit
            saved during a tick (save -> first API call); peak RSS of a watch holding N.
 
+  refresh: the refresh rows of `watch` only (no reaction or idle rows).
+
 Env: BENCH_N (apply, default 200), BENCH_BUDGET_N (default 200), BENCH_IDLE_S (default 60),
-BENCH_REFRESH_NS (default "100,1000"; 10000 is by hand: the apply of 10,000 new projects
-that sets it up runs for hours against the simulator, whose list answers grow with N).
+BENCH_REFRESH_NS (default "100,1000"; 10000 by hand: `BENCH_REFRESH_NS=10000 apply_bench.py
+refresh`). A refresh world of N > BENCH_REFRESH_N0 (default 100) projects is a real apply of
+N0 copied N/N0 times (replicate.py: minutes, where the apply of 10,000 new projects runs for
+hours against the simulator, whose list answers grow with N); BENCH_REFRESH_SETUP=apply sets
+up every N by a real apply instead. Both are checked: plan and plan --refresh exit 0.
 Standard library only.
 """
+import calendar
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,12 +38,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 import vrsenv  # noqa: E402
+import replicate  # noqa: E402
 
 LAT_MS = 50
 DEPLOY_BATCH = 20  # src/engine/deploy_int.h DEPLOY_BATCH_MAX
 
 
-def gen(n, root, servers=4, own_zone=False):
+def gen(n, root, servers=4, own_zone=False, only=None):
+    """n projects' specs (only the first `only` project files, the platform of n, if given)"""
     files = {"platform.yaml": "".join(
         "kind: Server\nname: s%d\ncoolify_uuid: \"srv%d\"\nip_address: 203.0.113.%d\nmax_projects: %d\n---\n"
         % (i, i, 10 + i, n) for i in range(servers)) + """kind: BaseDomain
@@ -52,7 +61,7 @@ kind: ProjectType
 code: gastro
 name: Gastro
 """}
-    for i in range(n):
+    for i in range(n if only is None else only):
         # every other project on the second base domain: two zones; or a zone of its own
         base = "\n    base: vrs-preview.de" if i % 2 else ""
         dom = "subdomain: b%05d%s" % (i, base)
@@ -226,14 +235,52 @@ def watch_rows():
     wp.send_signal(signal.SIGTERM)
     wp.wait(15)
     w.close()
-    ns = [int(x) for x in os.environ.get("BENCH_REFRESH_NS", "100,1000").split(",")]
-    for n in ns:
-        specs = tempfile.mkdtemp()
-        gen(n, specs, servers=8, own_zone=True)
-        w = vrsenv.World(specs, copy_specs=False)
-        p = w.apply("-q", "--parallelism", "20", timeout=7200)
-        rows += refresh_rows(w, specs, n, p.returncode, n == max(ns))
+    return rows + refresh_bench_rows()
+
+
+def applied_world(n):
+    """n converged projects with a zone each by a real apply of n new projects (hours at
+    10,000), checked like replicate.py's copies; returns what replicate.converged_world does"""
+    t0 = time.time()
+    specs = tempfile.mkdtemp()
+    gen(n, specs, servers=8, own_zone=True)
+    w = vrsenv.World(specs, copy_specs=False)
+    p = w.apply("-q", "--parallelism", "20", timeout=7200)
+    ta = time.time() - t0
+    p1 = w.run("plan", "--detailed-exitcode", timeout=1800)
+    w.reset_calls()
+    t1 = time.time()
+    p2 = w.run("plan", "--refresh", "--detailed-exitcode", timeout=3600)
+    refresh = (w.calls(), time.time() - t1)
+    if p.returncode or p1.returncode or p2.returncode:
         w.close()
+        raise replicate.SetupError("the apply of %d: rc %d, then plan rc %d, plan --refresh rc %d"
+                                   % (n, p.returncode, p1.returncode, p2.returncode))
+    return w, specs, refresh, "setup: apply of %d (%.0f s), checked: plan and plan --refresh exit 0" % (n, ta)
+
+
+def refresh_bench_rows():
+    """the refresh rows for each N of BENCH_REFRESH_NS: a world of N converged projects with a
+    zone each, by a real apply when N <= BENCH_REFRESH_N0 (default 100) or BENCH_REFRESH_SETUP
+    is "apply", else copied from a real apply of N0 (replicate.py); either is checked (plan and
+    plan --refresh exit 0) and a world that is not converged ends the rows with an error row"""
+    ns = [int(x) for x in os.environ.get("BENCH_REFRESH_NS", "100,1000").split(",")]
+    n0 = int(os.environ.get("BENCH_REFRESH_N0", "100"))
+    real = os.environ.get("BENCH_REFRESH_SETUP", "copy") == "apply"
+    rows = []
+    for n in ns:
+        try:
+            if real or n <= n0:
+                w, specs, refreshed, note = applied_world(n)
+            else:
+                w, specs, refreshed, note = replicate.converged_world(n, gen, n0=n0)
+        except replicate.SetupError as e:
+            print("refresh setup %d: %s" % (n, e))
+            rows.append(("ERROR: refresh setup", str(n), "-", "-", "not converged", "-", "-", str(e)[:300]))
+            break
+        rows += refresh_rows(w, specs, n, refreshed, note, n == max(ns))
+        w.close()
+        shutil.rmtree(specs, ignore_errors=True)
     return rows
 
 
@@ -258,18 +305,16 @@ def wait_events(path, pred, timeout):
     return None
 
 
-def refresh_rows(w, specs, n, apply_rc, rss):
-    """N converged projects, one zone each: plan --refresh (every zone), then a watch's
-    ticks at LAT_MS latency with --refresh-zones 50 (calls and time per tick), and a spec
-    edit saved while a tick reads zones (save -> the edit's first Coolify call)."""
+def refresh_rows(w, specs, n, refreshed, note, rss):
+    """N converged projects, one zone each: plan --refresh (every zone: the setup's check,
+    `refreshed` = (calls, seconds)), then a watch's ticks at LAT_MS latency with
+    --refresh-zones 50 (calls and time per tick), and a spec edit saved while a tick reads
+    zones, then one saved while it reads the Coolify lists (save -> the edit's first write)."""
     rows = []
     share, iv, debounce = 50, 5, 0.3
-    w.reset_calls()
-    t0 = time.time()
-    w.run("plan", "--refresh", timeout=3600)
     rows.append(("plan --refresh, one zone per project (reads every zone)", str(n), "0", "off",
-                 "%d read calls, %.1f s" % (zone_calls(w.calls()), time.time() - t0), "-", "-",
-                 "2 Coolify lists + N zones; apply rc %d" % apply_rc))
+                 "%d read calls, %.1f s" % (zone_calls(refreshed[0]), refreshed[1]), "-", "-",
+                 "2 Coolify lists + N zones; %s" % note))
     logp = os.path.join(w.dir, "watch-bench.log")
     log = open(logp, "w")
     wp = subprocess.Popen([vrsenv.VRSCTL, "--specs", specs, "--state", w.state, "--log-format", "json",
@@ -282,6 +327,10 @@ def refresh_rows(w, specs, n, apply_rc, rss):
         if rss:
             rows.append(("watch holding the projects: peak RSS", str(n), "0", "off",
                          "%.1f MB" % rss_of(wp.pid), "-", "-", "goal <= 100 MB"))
+        # what the simulator itself spends on one list answer of N apps (no latency yet)
+        t1 = time.time()
+        w.sim.coolify(timeout=600).get("/applications")
+        list_s = time.time() - t1
         w.faults([{"match": "*", "kind": "latency", "ms": LAT_MS}])
         k = len(fin(wait_events(logp, lambda ev: True, 5)))
         ev = wait_events(logp, lambda ev: len(fin(ev)) >= k + 3, 600) or []
@@ -298,37 +347,14 @@ def refresh_rows(w, specs, n, apply_rc, rss):
             rows.append(("watch tick, one zone per project, --refresh-zones %d" % share, str(n),
                          "%d ms" % LAT_MS, "off", "%.0f calls, %.2f s per tick" % (calls, dur),
                          "calls x latency %.2f s" % floor, "%.2fx" % (dur / floor),
-                         "bounded: 2 Coolify lists + %d zones (+ the period's share: N x %d s / 1 h)"
-                         % (share, iv)))
-        # an edit saved while a tick reads its zones
-        k = len(wait_events(logp, lambda ev: True, 5))
-        wait_events(logp, lambda ev: any(e.get("event") == "reconcile_started" and e.get("action") == "interval"
-                                         for e in ev[k:]), 60)
-        time.sleep(0.5)
-        w.reset_calls()
-        path = os.path.join(specs, "p", "%05d.yaml" % 0)
-        with open(path) as f:
-            s = f.read()
-        t0 = time.time()
-        with open(path, "w") as f:
-            f.write(s.replace("1.4.2", "1.4.9"))
-        first = None
-        while time.time() - t0 < 60 and first is None:
-            for c in w.call_log():
-                if c[1] == "coolify" and not c[2].startswith("GET "):
-                    first = c[0]
-                    break
-            time.sleep(0.01)
-        # the tick yielded to the edit and then read the zones it had left
-        wait_events(logp, lambda ev: any(e.get("action") == "refresh resumed" and e.get("event") ==
-                                         "reconcile_finished" for e in ev[k:]), 120)
-        reads_after = [c for c in w.call_log() if c[2] == "nameserver.info" and first and c[0] > first]
-        if first:
-            rows.append(("watch: edit saved during a tick's zone reads -> first API call", str(n),
-                         "%d ms" % LAT_MS, "off", "%.0f ms" % ((first - t0) * 1000),
-                         "debounce %d ms" % int(debounce * 1000), "%.2fx" % ((first - t0) / debounce),
-                         "goal <= debounce + 100 ms; %d zone reads of the tick came after it"
-                         % len(reads_after)))
+                         "bounded: 2 Coolify lists + %d zones (+ the period's share: N x %d s / 1 h); "
+                         "the simulator answers GET /applications of %d apps in %.2f s" % (share, iv, n, list_s)))
+        # an edit saved while a tick reads its zones, and one saved while it reads the Coolify
+        # lists (a refresh yields between zone reads only)
+        for phase in ("zones", "lists"):
+            row = edit_during_tick(w, logp, specs, n, debounce, phase)
+            if row:
+                rows.append(row)
     finally:
         wp.send_signal(signal.SIGTERM)
         try:
@@ -338,6 +364,75 @@ def refresh_rows(w, specs, n, apply_rc, rss):
     return rows
 
 
+def ev_time(e):
+    """a log event's time ("2026-12-08T02:48:39.357Z") in seconds since the epoch"""
+    t = e["time"]
+    return calendar.timegm(time.strptime(t[:19], "%Y-%m-%dT%H:%M:%S")) + float("0" + t[19:].rstrip("Z"))
+
+
+def first_call(w, since, pred, timeout):
+    """the arrival time of the first call after `since` that pred(call) holds for, or None"""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        for c in w.call_log():
+            if c[0] >= since and pred(c):
+                return c[0]
+        time.sleep(0.01)
+    return None
+
+
+def edit_during_tick(w, logp, specs, n, debounce, phase):
+    """a spec edit saved as soon as a tick's first zone read ("zones") or first Coolify list
+    read ("lists") arrives at the simulator -> the edit's first Coolify write; None (and a
+    line saying so) when no tick was seen reaching that phase"""
+    w.reset_calls()
+    k = len(wait_events(logp, lambda ev: True, 5))
+    started = wait_events(logp, lambda ev: any(e.get("event") == "reconcile_started" and e.get("action") ==
+                                               "interval" for e in ev[k:]), 60)
+    want = (lambda c: c[2] == "nameserver.info") if phase == "zones" else \
+        (lambda c: c[1] == "coolify" and c[2].startswith("GET "))
+    tick = [e for e in (started or [])[k:] if e.get("event") == "reconcile_started"]
+    seen = tick and first_call(w, ev_time(tick[0]), want, 60)
+    if not seen:
+        print("refresh %d: no tick reached its %s reads" % (n, phase))
+        return None
+    path = os.path.join(specs, "p", "%05d.yaml" % 0)
+    with open(path) as f:
+        s = f.read()
+    t0 = time.time()
+    with open(path, "w") as f:
+        f.write(s.replace("1.4.2", "1.4.9") if "1.4.2" in s else s.replace("1.4.9", "1.4.2"))
+    first = first_call(w, t0, lambda c: c[1] == "coolify" and not c[2].startswith("GET "), 60)
+    # the tick yielded to the edit (refresh_yielded, then its reconcile_finished: it applied the
+    # edit) and the next reconcile read the zones it had left
+    def after_yield(ev):
+        y = [i for i, e in enumerate(ev) if i >= k and e.get("event") == "refresh_yielded"]
+        return y and sum(e.get("event") == "reconcile_finished" for e in ev[y[0] + 1:]) >= 2
+    ev = wait_events(logp, after_yield, 60) or wait_events(logp, lambda ev: True, 5)
+    if not first:
+        print("refresh %d: the edit saved during the %s reads made no Coolify write in 60 s" % (n, phase))
+        return None
+    ev = ev[k:]
+    y = [i for i, e in enumerate(ev) if e.get("event") == "refresh_yielded"]
+    planned = [e for e in ev if e.get("event") == "planned" and t0 < ev_time(e) <= first + 0.01]
+    note = "goal <= debounce + 100 ms; "
+    if planned:
+        note += "the edit's plan %.2f s (%s); " % (planned[0].get("duration") or 0,
+                                                  (planned[0].get("message") or "").split("; ")[-1])
+    if y:
+        end = [e for e in ev[y[0] + 1:] if e.get("event") == "reconcile_finished"]
+        end = ev_time(end[1]) if len(end) > 1 else time.time()
+        after = [c for c in w.call_log() if c[2] == "nameserver.info" and first < c[0] <= end]
+        note += "the tick yielded (%s); %d zone reads came after the edit's first call" % (
+            ev[y[0]].get("message") or "", len(after))
+    else:
+        note += "no refresh_yielded: the edit waited for the tick"
+    what = "zone reads" if phase == "zones" else "Coolify list reads"
+    return ("watch: edit saved during a tick's %s -> first API call" % what, str(n), "%d ms" % LAT_MS, "off",
+            "%.0f ms" % ((first - t0) * 1000), "debounce %d ms" % int(debounce * 1000),
+            "%.2fx" % ((first - t0) / debounce), note)
+
+
 def main():
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
     rows = []
@@ -345,6 +440,8 @@ def main():
         rows += apply_rows()
     if which in ("all", "watch"):
         rows += watch_rows()
+    if which == "refresh":
+        rows += refresh_bench_rows()
     # ROW lines for tests/bench/table.py: benchmark|N|latency|budget|result|floor|ratio|note
     for r in rows:
         print("ROW|" + "|".join(r))
