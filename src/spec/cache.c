@@ -553,7 +553,7 @@ static int list_keys(struct spec_cache *c, const char *dir, char **root, struct 
 	if (rc == 0 && walk) {
 		free(c->dir);
 		c->dir = strdup(dir);
-		rc = spec_walk(dir, root, keys, nkeys, diags, &unsure) < 0 || *root == NULL ||
+		rc = spec_walk(dir, root, keys, nkeys, diags, &unsure, true) < 0 || *root == NULL ||
 			     c->dir == NULL
 			 ? -1
 			 : 0;

@@ -157,8 +157,9 @@ struct walk {
 	dev_t dev[MAX_DIR_DEPTH + 1];
 	ino_t ino[MAX_DIR_DEPTH + 1];
 	int depth;
-	bool oom;    /* out of memory: reported once, the walk stops */
-	bool unsure; /* a symlink (or an entry of unknown type) was seen */
+	bool oom;	 /* out of memory: reported once, the walk stops */
+	bool unsure;	 /* a symlink (or an entry of unknown type) was seen */
+	bool stat_files; /* the files' stat keys are wanted (the spec cache's) */
 };
 
 static void walk_oom(struct walk *wk)
@@ -270,7 +271,10 @@ static void walk_dir(struct walk *wk, const char *rel, const struct stat *st)
 			walk_oom(wk);
 			break;
 		}
-		if (stat(cfull, &cst) < 0) {
+		/* a regular file, as its directory entry says, needs no stat without keys */
+		memset(&cst, 0, sizeof(cst));
+		cst.st_mode = S_IFREG;
+		if ((wk->stat_files || de->d_type != DT_REG) && stat(cfull, &cst) < 0) {
 			diag_add(wk->d, NULL, 0, 0, "%s: cannot read: %s", cfull, strerror(errno));
 		} else if (S_ISDIR(cst.st_mode)) {
 			walk_dir(wk, crel, &cst);
@@ -375,7 +379,7 @@ char *spec_read_file(struct diag_list *d, const char *path, size_t *len)
 }
 
 int spec_walk(const char *dir, char **root_out, struct spec_fkey **keys, size_t *nkeys,
-	      struct diag_list *diags, bool *unsure)
+	      struct diag_list *diags, bool *unsure, bool stat_files)
 {
 	struct walk wk;
 	struct stat st;
@@ -395,6 +399,7 @@ int spec_walk(const char *dir, char **root_out, struct spec_fkey **keys, size_t 
 	memset(&wk, 0, sizeof(wk));
 	wk.d = diags;
 	wk.root = root;
+	wk.stat_files = stat_files;
 	if (stat(dir, &st) < 0) {
 		diag_add(diags, NULL, 0, 0, "%s: cannot open specs directory: %s", dir,
 			 strerror(errno));
@@ -433,7 +438,7 @@ int spec_load(const char *dir, struct m_world *out, struct diag_list *diags, cha
 		diag_add(diags, NULL, 0, 0, "cannot initialise SHA-256");
 		return -1;
 	}
-	oom = spec_walk(dir, &root, &keys, &nkeys, diags, NULL) < 0;
+	oom = spec_walk(dir, &root, &keys, &nkeys, diags, NULL, false) < 0;
 	if (root == NULL) {
 		EVP_MD_CTX_free(md);
 		return -1;

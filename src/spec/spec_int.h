@@ -80,11 +80,13 @@ void spec_load_files(struct spec_loader *l, struct evp_md_ctx_st *md, const char
  * slashes (NULL only when out of memory), *keys the files found sorted by
  * rel bytewise (the caller frees each rel and the array). Problems go to
  * diags; *unsure (may be NULL) is set when an entry was a symlink or of an
- * unknown type (an inotify watch may not see its changes). Returns -1 when
- * out of memory, else 0.
+ * unknown type (an inotify watch may not see its changes). The keys' stat
+ * fields are filled only with stat_files (the spec cache's: spec_load needs
+ * the paths alone, and a regular file's directory entry says what it is,
+ * without a stat call). Returns -1 when out of memory, else 0.
  */
 int spec_walk(const char *dir, char **root_out, struct spec_fkey **keys, size_t *nkeys,
-	      struct diag_list *diags, bool *unsure);
+	      struct diag_list *diags, bool *unsure, bool stat_files);
 /*
  * The tree digest of spec_load (digest.c), remembering the hash state every
  * few hundred files so that the next digest of mostly the same files starts
