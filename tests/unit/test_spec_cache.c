@@ -40,6 +40,25 @@ static void path_of(char *p, size_t n, const char *rel)
 	snprintf(p, n, "%s/%s", dir, rel);
 }
 
+/* a fresh tree: dir made, and its subdirectory sub */
+static void tree_begin(const char *sub)
+{
+	char a[256];
+
+	strcpy(dir, "/tmp/vrs-cache-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	path_of(a, sizeof(a), sub);
+	assert_int_equal(mkdir(a, 0700), 0);
+}
+
+static void tree_end(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* the JSON plan of a world against an empty state: a byte-exact picture of it */
 static char *plan_of(const struct m_world *w)
 {
@@ -138,10 +157,7 @@ static void test_cache_follows_the_tree(void **state)
 	char *before;
 
 	(void)state;
-	strcpy(dir, "/tmp/vrs-cache-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	path_of(a, sizeof(a), "projects");
-	assert_int_equal(mkdir(a, 0700), 0);
+	tree_begin("projects");
 	put("base.yaml", globals);
 	put("projects/alpha.yaml", proj_a);
 	put("projects/beta.yaml", proj_b);
@@ -224,11 +240,7 @@ static void test_cache_follows_the_tree(void **state)
 	spec_cache_free(c);
 	drop(&x); /* a view outlives its cache */
 	free(before);
-	{
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		assert_int_equal(system(cmd), 0);
-	}
+	tree_end();
 }
 
 /* a load after the paths were named (the watch's events): without the walk, the same world */
@@ -249,10 +261,7 @@ static void test_cache_told_paths(void **state)
 	char a[256], b[256];
 
 	(void)state;
-	strcpy(dir, "/tmp/vrs-cache-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	path_of(a, sizeof(a), "projects");
-	assert_int_equal(mkdir(a, 0700), 0);
+	tree_begin("projects");
 	put("base.yaml", globals);
 	put("projects/alpha.yaml", proj_a);
 	put("projects/beta.yaml", proj_b);
@@ -324,11 +333,7 @@ static void test_cache_told_paths(void **state)
 	spec_cache_dirty(c, NULL);
 	told(c, true, 4);
 	spec_cache_free(c);
-	{
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		assert_int_equal(system(cmd), 0);
-	}
+	tree_end();
 }
 
 /* a tree larger than the digest's state interval (digest.c keeps one every 256 files) */
@@ -339,10 +344,7 @@ static void test_cache_digest_many_files(void **state)
 	static const int edits[] = {0, 300, 599, 256, 255, 511, 512};
 	(void)state;
 
-	strcpy(dir, "/tmp/vrs-cache-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	path_of(a, sizeof(a), "p");
-	assert_int_equal(mkdir(a, 0700), 0);
+	tree_begin("p");
 	put("base.yaml", globals);
 	for (int i = 0; i < 600; i++) {
 		snprintf(name, sizeof(name), "p/%04d.yaml", i);
@@ -378,11 +380,7 @@ static void test_cache_digest_many_files(void **state)
 	spec_cache_dirty(c, "p/0599.yaml");
 	told(c, false, 600);
 	spec_cache_free(c);
-	{
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		assert_int_equal(system(cmd), 0);
-	}
+	tree_end();
 }
 
 /*
@@ -450,10 +448,7 @@ static void test_parallel_load_is_sequential(void **state)
 	char name[64], text[512], a[256], digest[65];
 	(void)state;
 
-	strcpy(dir, "/tmp/vrs-cache-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	path_of(a, sizeof(a), "p");
-	assert_int_equal(mkdir(a, 0700), 0);
+	tree_begin("p");
 	put("base.yaml", globals);
 	for (int i = 0; i < NFILES; i++) {
 		snprintf(name, sizeof(name), "p/%04d.yaml", i);
@@ -506,11 +501,7 @@ static void test_parallel_load_is_sequential(void **state)
 	world_release(&w2);
 	diag_release(&d1);
 	diag_release(&d2);
-	{
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		assert_int_equal(system(cmd), 0);
-	}
+	tree_end();
 }
 
 int main(void)
